@@ -1,0 +1,114 @@
+"""The ``archiver`` command line: thin click commands over the library.
+
+Each command parses options, calls one library function, renders the result
+through :mod:`archiver.report` and maps errors to the documented exit codes
+(:class:`archiver.cli.common.ExitCode`). Business logic lives in the library.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archiver import __version__
+from archiver.cli.common import ExitCode
+from archiver.errors import ArchiverError, InconclusiveError, InputError
+
+TRACEBACK_ENV = "ARCHIVER_TRACEBACK"
+
+
+def _save_traceback(exc: BaseException) -> Path | None:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"archiver-crash-{stamp}-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"archiver {__version__}, Python {sys.version.split()[0]}\n")
+            fh.write(f"argv: {sys.argv!r}\n\n")
+            fh.write("".join(traceback.format_exception(exc)))
+        return Path(name)
+    except OSError:
+        return None
+
+
+class ArchiverGroup(click.Group):
+    """A click group that turns errors into messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(130) from None
+        except InputError as err:
+            click.echo(f"error: {err}", err=True)
+            raise click.exceptions.Exit(ExitCode.INVALID_INPUT) from None
+        except InconclusiveError as err:
+            click.echo(f"inconclusive: {err}", err=True)
+            raise click.exceptions.Exit(ExitCode.INCONCLUSIVE) from None
+        except ArchiverError as err:
+            click.echo(f"error: {err}", err=True)
+            raise click.exceptions.Exit(ExitCode.INVALID_INPUT) from None
+        except Exception as err:  # a bug: short message, traceback to a file
+            if os.environ.get(TRACEBACK_ENV):
+                traceback.print_exception(err, file=sys.stderr)
+            saved = _save_traceback(err)
+            where = f"; the traceback was saved to {saved}" if saved else ""
+            click.echo(
+                f"internal error: {type(err).__name__}: {err}{where}\n"
+                f"  hint: this is a bug in archiver; please report it with that file "
+                f"(set {TRACEBACK_ENV}=1 to print the traceback)",
+                err=True,
+            )
+            raise click.exceptions.Exit(ExitCode.INTERNAL) from None
+
+
+@click.group(cls=ArchiverGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="archiver")
+def cli() -> None:
+    """Check, archive and verify the sources a body of work cites.
+
+    A manifest (TOML) lists each source's URL, publisher, title, date and the
+    passages quoted from it. See manifests/example.toml.
+
+    \b
+    Exit codes (every command):
+      0  all good
+      1  findings (dead links, missing quotes; see --fail-on)
+      2  usage error
+      3  invalid input (manifest, config, WARC, unwritable output)
+      4  inconclusive run (offline, archive unreachable or rate-limited)
+      5  internal error (a bug; the traceback is saved to a file)
+    """
+
+
+def _register() -> None:
+    from archiver.cli import (
+        check_cmd,
+        extract_cmd,
+        fetch_cmd,
+        history_cmd,
+        run_cmd,
+        validate_cmd,
+        verify_cmd,
+    )
+
+    for module in (extract_cmd, validate_cmd, check_cmd, fetch_cmd, verify_cmd, run_cmd,
+                   history_cmd):
+        cli.add_command(module.command)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="archiver")

@@ -1,0 +1,72 @@
+"""Options shared by several commands: one name and one meaning everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def format_option(choices: Sequence[str], default: str = "table") -> Callable[[F], F]:
+    """``--format``: table for people by default; machine formats where they fit."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(list(choices)), default=default,
+        show_default=True, help="Output format.",
+    )
+
+
+def output_option(fn: F) -> F:
+    """``--output FILE``: write the formatted result there instead of stdout."""
+    return click.option(
+        "--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+        default=None, help="Write the result to FILE instead of standard output.",
+    )(fn)
+
+
+def no_progress_option(fn: F) -> F:
+    return click.option(
+        "--no-progress", is_flag=True, default=False,
+        help="Hide the progress bar (it is hidden anyway when stderr is not a terminal).",
+    )(fn)
+
+
+def warcs_option(fn: F) -> F:
+    return click.option(
+        "--warcs", "warcs", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Folder of WARC files. Default: warcs/ in the manifest's project folder.",
+    )(fn)
+
+
+def archive_option(fn: F) -> F:
+    return click.option(
+        "--archive", "archives", multiple=True, metavar="URL",
+        help="Base URL of a web archive (repeatable; tried in order). "
+        "Default: the Internet Archive's Wayback Machine.",
+    )(fn)
+
+
+def db_option(fn: F) -> F:
+    return click.option(
+        "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="History database (SQLite). Default: .archiver/history.sqlite3 "
+        "in the manifest's folder.",
+    )(fn)
+
+
+def allow_private_option(fn: F) -> F:
+    return click.option(
+        "--allow-private", is_flag=True, default=False,
+        help="Permit loopback and private-network URLs (refused by default; "
+        "needed for local tests).",
+    )(fn)
+
+
+def fail_on_option(choices: Sequence[str], default: str) -> Callable[[F], F]:
+    return click.option(
+        "--fail-on", type=click.Choice(list(choices)), default=default, show_default=True,
+        help="Which findings make the command exit with code 1.",
+    )

@@ -1,0 +1,73 @@
+"""``archiver validate``: schema and sanity checks of manifests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from archiver.cli.common import ExitCode, emit, finish, warn
+from archiver.cli.options import format_option, output_option
+from archiver.errors import Problem
+from archiver.manifest import validate_file
+from archiver.models import Manifest, Relation
+
+
+def _summary(path: Path, manifest: Manifest) -> str:
+    cited = sum(1 for s in manifest.sources if s.relation is Relation.CITED)
+    quotes = sum(len(s.quotes) for s in manifest.sources)
+    return (f"{path}: ok: {len(manifest.sources)} sources "
+            f"({cited} cited, {len(manifest.sources) - cited} related), {quotes} quotes")
+
+
+def _problem_json(p: Problem) -> dict[str, object]:
+    return {"severity": p.severity, "file": p.file, "line": p.line, "source_id": p.source_id,
+            "message": p.message, "hint": p.hint}
+
+
+@click.command("validate")
+@click.argument("manifests", nargs=-1, required=True,
+                type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--strict", is_flag=True, help="Treat warnings (e.g. duplicate URLs) as errors.")
+@format_option(["table", "json"])
+@output_option
+def command(manifests: tuple[Path, ...], strict: bool, fmt: str, output: Path | None) -> None:
+    """Check manifests: schema, URLs, dates, quotes, duplicates.
+
+    Every problem is reported in one pass, with the file, the source id, the
+    line and how to fix it. Exits 3 if any manifest is invalid.
+
+    \b
+    Example:
+      archiver validate manifests/calais-2014.toml manifests/example.toml
+    """
+    failed = False
+    reports: list[dict[str, object]] = []
+    lines: list[str] = []
+    for path in manifests:
+        manifest, problems = validate_file(path)
+        errors = [p for p in problems if p.severity == "error"
+                  or (strict and p.severity == "warning")]
+        valid = manifest is not None and not errors
+        failed = failed or not valid
+        if fmt == "json":
+            reports.append({
+                "file": str(path), "valid": valid,
+                "sources": len(manifest.sources) if manifest else None,
+                "quotes": sum(len(s.quotes) for s in manifest.sources) if manifest else None,
+                "problems": [_problem_json(p) for p in problems],
+            })
+            continue
+        for problem in problems:
+            warn(str(problem))
+        if valid and manifest is not None:
+            lines.append(_summary(path, manifest))
+        else:
+            n = len(errors)
+            warn(f"{path}: invalid: {n} {'error' if n == 1 else 'errors'}")
+    if fmt == "json":
+        emit(json.dumps({"manifests": reports}, indent=2, ensure_ascii=False), output)
+    elif lines:
+        emit("\n".join(lines), output)
+    finish(ExitCode.INVALID_INPUT if failed else ExitCode.OK)

@@ -1,0 +1,439 @@
+"""Read and validate manifests (TOML).
+
+A manifest has one ``[manifest]`` table and one ``[[source]]`` per URL, each
+with optional ``[[source.quote]]`` entries. See ``manifests/example.toml``.
+
+:func:`load_manifest` reads a file and returns a :class:`~archiver.models.Manifest`
+or raises :class:`~archiver.errors.ManifestError` listing *every* problem found
+in one pass. :func:`validate_file` returns the problems (errors and warnings)
+without raising, for ``archiver validate``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from archiver.errors import ManifestError, Problem
+from archiver.models import Manifest, Quote, QuoteKind, Relation, Source
+
+#: A manifest larger than this is refused before parsing. The Calais manifest
+#: is ~30 kB; 5 MB leaves room for thousands of sources with long quotes.
+MAX_MANIFEST_BYTES = 5 * 1024 * 1024
+
+MANIFEST_KEYS = {"id", "title", "description", "dossier"}
+SOURCE_KEYS = {
+    "id", "url", "publisher", "title", "author", "published", "language",
+    "relation", "archived_url", "archived_at", "quote",
+}
+QUOTE_KEYS = {"text", "kind", "lang"}
+REQUIRED_SOURCE_KEYS = ("id", "url", "publisher", "title", "published", "language")
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,118}[a-z0-9])?$")
+# BCP 47, the common subset: language, optional script, region, variants.
+BCP47_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-[A-Za-z0-9]{5,8})*$")
+TIMESTAMP14_RE = re.compile(r"^\d{14}$")
+SOURCE_HEADER_RE = re.compile(r"^[ \t]*\[\[[ \t]*source[ \t]*\]\]", re.MULTILINE)
+
+EXAMPLE_HINT = "see manifests/example.toml for a commented example"
+
+
+@dataclass
+class _Ctx:
+    file: str
+    problems: list[Problem]
+
+    def error(self, message: str, *, hint: str | None = None,
+              source_id: str | None = None, line: int | None = None) -> None:
+        self.problems.append(Problem(self.file, message, hint, source_id, line))
+
+    def warning(self, message: str, *, hint: str | None = None,
+                source_id: str | None = None, line: int | None = None) -> None:
+        self.problems.append(Problem(self.file, message, hint, source_id, line, "warning"))
+
+
+# --------------------------------------------------------------------------
+# reading the file
+# --------------------------------------------------------------------------
+
+
+def _read_text(path: Path, ctx: _Ctx) -> str | None:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        ctx.error("file not found", hint="check the path to the manifest")
+        return None
+    except OSError as err:
+        ctx.error(f"cannot read file: {err.strerror}")
+        return None
+    if path.is_dir():
+        ctx.error("is a directory, not a manifest file", hint="give the path of a .toml file")
+        return None
+    if size > MAX_MANIFEST_BYTES:
+        ctx.error(
+            f"file is {size / 1024 / 1024:.1f} MB; manifests are limited to "
+            f"{MAX_MANIFEST_BYTES // 1024 // 1024} MB",
+            hint="is this really a manifest? split very large manifests into several files",
+        )
+        return None
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        ctx.error(f"cannot read file: {err.strerror}")
+        return None
+    if not raw.strip():
+        ctx.error("file is empty", hint=f"a manifest needs a [manifest] table; {EXAMPLE_HINT}")
+        return None
+    if b"\x00" in raw[:8192]:
+        ctx.error("file is binary, not a TOML text file",
+                  hint="give the path of a .toml manifest")
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        ctx.error(f"file is not valid UTF-8 (byte {err.start})", line=line,
+                  hint="save the manifest as UTF-8")
+        return None
+
+
+def _parse_toml(text: str, ctx: _Ctx) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        # Python 3.14 has err.lineno; older versions put it in the message.
+        msg = str(err)
+        line = getattr(err, "lineno", None)
+        if line is None:
+            m = re.search(r"line (\d+)", msg)
+            line = int(m.group(1)) if m else None
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
+        ctx.error(f"invalid TOML: {msg}", line=line,
+                  hint="fix the TOML syntax; strings need quotes and tables need [brackets]")
+        return None
+
+
+# --------------------------------------------------------------------------
+# field checks
+# --------------------------------------------------------------------------
+
+
+def check_url(url: str) -> str | None:
+    """Return why ``url`` is not an acceptable source URL, or None if it is."""
+    if url != url.strip() or any(ch.isspace() for ch in url):
+        return "URL contains whitespace (a URL split across lines?)"
+    if not url:
+        return "URL is empty"
+    try:
+        parts = urlsplit(url)
+    except ValueError as err:
+        return f"URL cannot be parsed ({err})"
+    if parts.scheme.lower() not in ("http", "https"):
+        scheme = parts.scheme or "(none)"
+        return f"URL scheme {scheme!r} is not allowed; only absolute http and https URLs are"
+    if not parts.hostname:
+        return "URL has no host name"
+    if parts.username is not None or parts.password is not None:
+        return "URL contains credentials (user:password@); remove them"
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return "URL has an invalid port"
+    host = parts.hostname
+    if "." not in host and host != "localhost":
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return f"URL host {host!r} has no dot; is it a complete domain name?"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return "URL contains control characters"
+    return None
+
+
+def _suggest(key: str, allowed: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(key, sorted(allowed), n=1)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+def _unknown_keys(table: Mapping[str, Any], allowed: set[str], where: str, ctx: _Ctx,
+                  source_id: str | None = None, line: int | None = None) -> None:
+    for key in table:
+        if key not in allowed:
+            hint = _suggest(key, allowed) or f"allowed keys: {', '.join(sorted(allowed))}"
+            ctx.error(f"unknown key {key!r} in {where}", hint=hint,
+                      source_id=source_id, line=line)
+
+
+def _str_field(table: Mapping[str, Any], key: str, ctx: _Ctx, *, where: str,
+               required: bool, source_id: str | None = None,
+               line: int | None = None) -> str | None:
+    if key not in table:
+        if required:
+            ctx.error(f"missing required key {key!r} in {where}",
+                      hint=f"add {key} = \"...\"; {EXAMPLE_HINT}", source_id=source_id, line=line)
+        return None
+    value = table[key]
+    if not isinstance(value, str):
+        ctx.error(f"{key!r} must be a string, not {type(value).__name__}",
+                  hint=f'write {key} = "..." with quotes', source_id=source_id, line=line)
+        return None
+    if not value.strip():
+        ctx.error(f"{key!r} is empty", hint=f"give a value or remove {key}",
+                  source_id=source_id, line=line)
+        return None
+    return value
+
+
+def _parse_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _parse_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if TIMESTAMP14_RE.match(text):
+                return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return None
+
+
+# --------------------------------------------------------------------------
+# the manifest
+# --------------------------------------------------------------------------
+
+
+def _source_lines(text: str) -> list[int]:
+    """Line numbers of the ``[[source]]`` headers, in order."""
+    return [text.count("\n", 0, m.start()) + 1 for m in SOURCE_HEADER_RE.finditer(text)]
+
+
+def _build(data: dict[str, Any], text: str, path: Path, ctx: _Ctx) -> Manifest | None:
+    _unknown_keys(data, {"manifest", "source"}, "the top level", ctx)
+    head = data.get("manifest")
+    if not isinstance(head, dict):
+        ctx.error("missing [manifest] table",
+                  hint=f'start the file with [manifest] and id = "...", title = "..."; {EXAMPLE_HINT}')
+        head = {}
+    _unknown_keys(head, MANIFEST_KEYS, "[manifest]", ctx)
+    manifest_id = _str_field(head, "id", ctx, where="[manifest]", required=bool(head))
+    if manifest_id is not None and not SLUG_RE.match(manifest_id):
+        ctx.error(f"manifest id {manifest_id!r} is not a slug",
+                  hint="use lower-case letters, digits, '-', '_' and '.', e.g. calais-2014")
+    title = _str_field(head, "title", ctx, where="[manifest]", required=bool(head))
+    description = _str_field(head, "description", ctx, where="[manifest]", required=False)
+    dossier = _str_field(head, "dossier", ctx, where="[manifest]", required=False)
+
+    raw_sources = data.get("source", [])
+    if not isinstance(raw_sources, list):
+        ctx.error("'source' must be an array of tables",
+                  hint="write each source as [[source]] (double brackets)")
+        raw_sources = []
+    if not raw_sources:
+        ctx.warning("manifest has no [[source]] entries", hint="add one [[source]] per URL")
+    lines = _source_lines(text)
+
+    sources: list[Source] = []
+    seen_ids: dict[str, int | None] = {}
+    seen_urls: dict[str, str] = {}
+    for index, raw in enumerate(raw_sources):
+        line = lines[index] if index < len(lines) else None
+        source = _build_source(raw, index, line, ctx)
+        if source is None:
+            continue
+        if source.id in seen_ids:
+            first = seen_ids[source.id]
+            ctx.error(f"duplicate source id {source.id!r}"
+                      + (f" (first used at line {first})" if first else ""),
+                      hint="give every source a unique id", source_id=source.id, line=line)
+        else:
+            seen_ids[source.id] = line
+        key = _url_key(source.url)
+        if key in seen_urls:
+            ctx.warning(f"URL is also listed as source {seen_urls[key]!r}",
+                        hint="merge the two sources, or keep one and remove the other",
+                        source_id=source.id, line=line)
+        else:
+            seen_urls[key] = source.id
+        sources.append(source)
+
+    if any(p.severity == "error" for p in ctx.problems):
+        return None
+    assert manifest_id is not None and title is not None
+    return Manifest(id=manifest_id, title=title, description=description, dossier=dossier,
+                    sources=tuple(sources), path=path)
+
+
+def _url_key(url: str) -> str:
+    """A key under which equivalent spellings of a URL collide (for duplicates)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    path = parts.path.rstrip("/") or "/"
+    return f"{host}{path}?{parts.query}"
+
+
+def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source | None:
+    label = f"[[source]] #{index + 1}"
+    if not isinstance(raw, dict):
+        ctx.error(f"{label} is not a table", line=line)
+        return None
+    sid_value = raw.get("id")
+    sid = sid_value if isinstance(sid_value, str) and sid_value else None
+    start = len(ctx.problems)
+
+    def err(message: str, hint: str | None = None) -> None:
+        ctx.error(message, hint=hint, source_id=sid, line=line)
+
+    _unknown_keys(raw, SOURCE_KEYS, label, ctx, sid, line)
+    fields: dict[str, str | None] = {}
+    for key in ("id", "url", "publisher", "title", "language"):
+        fields[key] = _str_field(raw, key, ctx, where=label, required=True,
+                                 source_id=sid, line=line)
+    author = _str_field(raw, "author", ctx, where=label, required=False, source_id=sid, line=line)
+
+    if fields["id"] is not None and not SLUG_RE.match(fields["id"]):
+        err(f"id {fields['id']!r} is not a slug",
+            "use lower-case letters, digits, '-', '_' and '.', e.g. guardian-2014-09-20")
+    url = fields["url"]
+    if url is not None:
+        why = check_url(url)
+        if why:
+            err(f"bad url {url!r}: {why}", "give an absolute http:// or https:// URL")
+    lang = fields["language"]
+    if lang is not None and not BCP47_RE.match(lang):
+        err(f"language {lang!r} is not a BCP 47 tag", "use a tag such as fr, en or en-GB")
+
+    published: date | None = None
+    if "published" not in raw:
+        err("missing required key 'published'", "add published = 2014-08-28 (a TOML date)")
+    else:
+        published = _parse_date(raw["published"])
+        if published is None:
+            err(f"published {raw['published']!r} is not a real date",
+                "write a date as YYYY-MM-DD, e.g. published = 2014-08-28")
+
+    relation = Relation.CITED
+    if "relation" in raw:
+        try:
+            relation = Relation(raw["relation"])
+        except ValueError:
+            err(f"relation {raw['relation']!r} is not one of: cited, related",
+                "use 'cited' for the article the dossier reproduces, 'related' otherwise")
+
+    archived_url = _str_field(raw, "archived_url", ctx, where=label, required=False,
+                              source_id=sid, line=line)
+    if archived_url is not None and (why := check_url(archived_url)):
+        err(f"bad archived_url {archived_url!r}: {why}")
+    archived_at: datetime | None = None
+    if "archived_at" in raw:
+        archived_at = _parse_datetime(raw["archived_at"])
+        if archived_at is None:
+            err(f"archived_at {raw['archived_at']!r} is not a date-time",
+                "use an RFC 3339 date-time or a 14-digit Wayback timestamp")
+
+    quotes = _build_quotes(raw.get("quote", []), sid, line, ctx)
+
+    if len(ctx.problems) > start and any(p.severity == "error" for p in ctx.problems[start:]):
+        return None
+    assert published is not None and quotes is not None
+    return Source(
+        id=fields["id"] or "", url=url or "", publisher=fields["publisher"] or "",
+        title=fields["title"] or "", published=published, language=lang or "",
+        relation=relation, author=author, archived_url=archived_url,
+        archived_at=archived_at, quotes=quotes, line=line,
+    )
+
+
+def _build_quotes(raw: Any, sid: str | None, line: int | None,
+                  ctx: _Ctx) -> tuple[Quote, ...] | None:
+    if not isinstance(raw, list):
+        ctx.error("'quote' must be an array of tables",
+                  hint="write each quote as [[source.quote]] with text = \"...\"",
+                  source_id=sid, line=line)
+        return None
+    quotes: list[Quote] = []
+    ok = True
+    for qi, item in enumerate(raw, start=1):
+        where = f"quote #{qi}"
+        if not isinstance(item, dict):
+            ctx.error(f"{where} is not a table", hint='write [[source.quote]] then text = "..."',
+                      source_id=sid, line=line)
+            ok = False
+            continue
+        _unknown_keys(item, QUOTE_KEYS, where, ctx, sid, line)
+        text = item.get("text")
+        if not isinstance(text, str) or not text.strip():
+            ctx.error(f"{where} has no text" if text is None or isinstance(text, str)
+                      else f"{where}: text must be a string",
+                      hint="every quote needs a non-empty text = \"...\"",
+                      source_id=sid, line=line)
+            ok = False
+            continue
+        kind: QuoteKind | None = None
+        if "kind" in item:
+            try:
+                kind = QuoteKind(item["kind"])
+            except ValueError:
+                ctx.error(f"{where}: kind {item['kind']!r} is not one of: direct, excerpt",
+                          source_id=sid, line=line)
+                ok = False
+        qlang = item.get("lang")
+        if qlang is not None and (not isinstance(qlang, str) or not BCP47_RE.match(qlang)):
+            ctx.error(f"{where}: lang {qlang!r} is not a BCP 47 tag", source_id=sid, line=line)
+            ok = False
+            qlang = None
+        quotes.append(Quote(text=text, kind=kind, lang=qlang))
+    return tuple(quotes) if ok else None
+
+
+# --------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------
+
+
+def validate_file(path: Path | str) -> tuple[Manifest | None, list[Problem]]:
+    """Read and check a manifest; return it (or None) and every problem found."""
+    path = Path(path)
+    ctx = _Ctx(str(path), [])
+    text = _read_text(path, ctx)
+    if text is None:
+        return None, ctx.problems
+    data = _parse_toml(text, ctx)
+    if data is None:
+        return None, ctx.problems
+    manifest = _build(data, text, path, ctx)
+    return manifest, ctx.problems
+
+
+def load_manifest(path: Path | str) -> Manifest:
+    """Read a manifest; raise :class:`ManifestError` listing all errors if it is invalid."""
+    manifest, problems = validate_file(path)
+    if manifest is None:
+        raise ManifestError(path, problems)
+    return manifest

@@ -1,0 +1,253 @@
+"""The typed, frozen values that pipeline stages exchange. No I/O here.
+
+Stages pass these along in one direction::
+
+    Manifest/Source -> LinkResult (check) -> CaptureResult (fetch/store)
+                    -> QuoteResult (verify) -> RunResult (pipeline) -> text (report)
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+# --------------------------------------------------------------------------
+# Manifest
+# --------------------------------------------------------------------------
+
+
+class Relation(enum.StrEnum):
+    """How a source relates to the body of work."""
+
+    CITED = "cited"  # the article the dossier reproduces
+    RELATED = "related"  # a URL merely listed beside it
+
+
+class QuoteKind(enum.StrEnum):
+    DIRECT = "direct"  # words in guillemets or quote marks, attributed to a person
+    EXCERPT = "excerpt"  # a sentence the dossier reproduces from the article
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    kind: QuoteKind | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    url: str
+    publisher: str
+    title: str
+    published: date
+    language: str
+    relation: Relation = Relation.CITED
+    author: str | None = None
+    archived_url: str | None = None
+    archived_at: datetime | None = None
+    quotes: tuple[Quote, ...] = ()
+    line: int | None = None  # line of the [[source]] header in the manifest file
+
+
+@dataclass(frozen=True)
+class Manifest:
+    id: str
+    title: str
+    sources: tuple[Source, ...]
+    description: str | None = None
+    dossier: str | None = None
+    path: Path | None = None
+
+    @property
+    def project_dir(self) -> Path:
+        """The folder of the project the manifest belongs to.
+
+        A manifest kept in a ``manifests/`` folder belongs to that folder's
+        parent; any other manifest belongs to its own folder.
+        """
+        if self.path is None:
+            return Path.cwd()
+        folder = self.path.resolve().parent
+        return folder.parent if folder.name == "manifests" else folder
+
+    def source(self, source_id: str) -> Source:
+        for src in self.sources:
+            if src.id == source_id:
+                return src
+        raise KeyError(source_id)
+
+
+# --------------------------------------------------------------------------
+# check: live link health
+# --------------------------------------------------------------------------
+
+
+class LinkClass(enum.StrEnum):
+    OK = "ok"
+    REDIRECTED = "redirected"  # ok, but the final URL differs materially
+    GONE = "gone"  # 404, 410, NXDOMAIN
+    SOFT404 = "soft404"  # a "not found" answered with 200 or a redirect home
+    BLOCKED = "blocked"  # 401/403/999/451, bot challenge: inconclusive, never dead
+    PAYWALLED = "paywalled"
+    TRANSIENT = "transient"  # timeout, reset, refused, 408/425/429, 5xx
+    TLS_ERROR = "tls_error"
+    INVALID = "invalid"  # not checkable
+    INCONCLUSIVE = "inconclusive"  # the run was judged offline
+
+    @property
+    def is_failure(self) -> bool:
+        """Whether this class counts as a failed check for the link's history."""
+        return self in (LinkClass.GONE, LinkClass.SOFT404, LinkClass.TLS_ERROR)
+
+
+class LinkState(enum.StrEnum):
+    ALIVE = "alive"
+    FAILING = "failing"
+    DEAD = "dead"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a redirect chain."""
+
+    url: str
+    status: int
+    location: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    source_id: str
+    url: str
+    link_class: LinkClass
+    http_status: int | None = None
+    final_url: str | None = None
+    redirects: tuple[Hop, ...] = ()
+    error: str | None = None  # error kind, e.g. "timeout", "dns", "refused"
+    detail: str | None = None  # a human sentence explaining the class
+    elapsed_ms: int | None = None
+    body_size: int | None = None
+    body_sha256: str | None = None
+    checked_at: datetime | None = None
+    attempts: int = 1
+    state: LinkState = LinkState.UNKNOWN
+    failing_count: int = 0
+
+
+# --------------------------------------------------------------------------
+# fetch + store: web-archive captures in WARC files
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A web-archive capture stored in a local WARC file."""
+
+    source_id: str
+    url: str  # the original URL as archived
+    archive: str  # base URL of the archive
+    memento_url: str
+    memento_datetime: datetime
+    http_status: int
+    mime: str | None
+    warc_file: str  # path relative to the WARC folder
+    warc_offset: int  # offset of the response record
+    record_id: str | None = None  # WARC-Record-ID of the response record
+    payload_sha256: str | None = None
+    distance_days: float | None = None  # capture time minus publication date
+    pre_publication: bool = False
+    redirects: tuple[Hop, ...] = ()
+
+
+class CaptureStatus(enum.StrEnum):
+    STORED = "stored"  # fetched and written now
+    ALREADY_STORED = "already_stored"  # a chosen capture was already in the WARC folder
+    NOT_ARCHIVED = "not_archived"  # no archive holds a usable capture
+    EXCLUDED = "excluded"  # the archive refuses to serve it (robots, blocked site)
+    FAILED = "failed"  # listed captures could not be downloaded
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    source_id: str
+    url: str
+    status: CaptureStatus
+    capture: Capture | None = None
+    detail: str | None = None
+    archives_tried: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------
+# verify: quotes in archived text
+# --------------------------------------------------------------------------
+
+
+class QuoteStatus(enum.StrEnum):
+    VERIFIED = "verified"
+    VERIFIED_TYPO = "verified_typo"
+    ALTERED = "altered"
+    MISSING = "missing"
+    UNVERIFIABLE = "unverifiable"
+
+    @property
+    def is_found(self) -> bool:
+        return self in (QuoteStatus.VERIFIED, QuoteStatus.VERIFIED_TYPO)
+
+
+@dataclass(frozen=True)
+class QuoteResult:
+    source_id: str
+    quote_index: int
+    text: str
+    status: QuoteStatus
+    score: float = 0.0
+    method: str | None = None  # exact, normalized, skeleton, ellipsis, fuzzy
+    layer: str | None = None  # the text layer the match is in
+    start: int | None = None
+    end: int | None = None
+    excerpt: str | None = None
+    match_count: int = 0
+    in_article_body: bool | None = None
+    probable_translation: bool = False
+    difference: str | None = None
+    capture: Capture | None = None
+    detail: str | None = None
+    live_status: str | None = None  # with --live: "present", "gone" or None
+
+
+# --------------------------------------------------------------------------
+# pipeline
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunResult:
+    manifest_id: str
+    started_at: datetime
+    finished_at: datetime
+    links: tuple[LinkResult, ...] = ()
+    captures: tuple[CaptureResult, ...] = ()
+    quotes: tuple[QuoteResult, ...] = ()
+    inconclusive: bool = False
+    inconclusive_reason: str | None = None
+    run_id: int | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress event, passed to a callback. The library never prints."""
+
+    stage: str
+    done: int
+    total: int
+    item: str | None = None
+
+
+ProgressCallback = Callable[[Progress], None]

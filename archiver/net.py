@@ -1,0 +1,561 @@
+"""The one HTTP layer: session, total deadlines, size caps, politeness, address guard.
+
+Every request archiver makes goes through :class:`HttpClient`. It makes one
+request at a time per call (redirects are *not* followed: callers walk them by
+hand so every hop is recorded) and returns an :class:`HttpResponse` or raises a
+:class:`~archiver.errors.NetError` whose ``kind`` names the failure.
+
+Politeness is data: the numbers below are the defaults, each with where it
+comes from. Stages may pass their own limits.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import errno
+import ipaddress
+import logging
+import random
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from archiver import __version__
+from archiver.errors import DeadlineExceeded, NetError, PrivateAddressError, ResponseTooLarge
+
+logger = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------
+# Politeness and limits. One place for every number.
+# --------------------------------------------------------------------------
+
+#: Honest, stable User-Agent with a contact URL, like LinkChecker's "compatible;"
+#: form. A frozen browser UA causes as many 403s as it avoids (linkcheck.md §b.3).
+PROJECT_URL = "https://github.com/archiver-project/archiver"
+DEFAULT_USER_AGENT = f"archiver/{__version__} (+{PROJECT_URL}; link and quote preservation)"
+
+#: Total deadline per request, covering connect, headers and body. lychee uses
+#: 20 s, CheckIfDead 30 s (HEAD) / 60 s (GET); the issue asks for 30 s.
+DEFAULT_DEADLINE = 30.0
+#: Connect timeout inside the deadline.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+#: Body cap. The body is needed for soft-404 detection; 5 MB holds any article page.
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+#: Redirect hops followed by hand (lychee and LinkChecker: 10).
+MAX_REDIRECTS = 10
+#: Per-host politeness: requests in flight and the gap between request starts.
+#: IABot waits 1 s between requests to one site (linkcheck.md, feature table).
+DEFAULT_PER_HOST_CONCURRENCY = 2
+DEFAULT_PER_HOST_INTERVAL = 1.0
+#: Hosts in parallel overall (requests in flight across all hosts).
+DEFAULT_CONCURRENCY = 16
+#: Statuses worth retrying (lychee retry.rs: timeouts, 408, 429, 5xx).
+RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: Retries for transient failures, exponential backoff from 1 s with jitter.
+DEFAULT_RETRIES = 3
+DEFAULT_BACKOFF = 1.0
+#: Retry-After is honoured up to this many seconds (lychee caps at 60 s).
+MAX_RETRY_AFTER = 120.0
+
+CHUNK_SIZE = 64 * 1024
+
+
+# --------------------------------------------------------------------------
+# Responses
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """One HTTP response, with its body read (up to the cap)."""
+
+    url: str
+    status: int
+    reason: str
+    headers: CaseInsensitiveDict[str]
+    header_list: tuple[tuple[str, str], ...]  # as sent, in order, duplicates kept
+    body: bytes
+    truncated: bool  # True if the body was cut at the size cap
+    elapsed: float  # seconds
+    http_version: str = "HTTP/1.1"
+    request_headers: tuple[tuple[str, str], ...] = ()
+    peer: str | None = None  # the IP address we talked to, when known
+
+    @property
+    def location(self) -> str | None:
+        return self.headers.get("Location")
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status in (301, 302, 303, 307, 308) and bool(self.location)
+
+
+# --------------------------------------------------------------------------
+# The deadline watchdog.
+#
+# requests has only per-socket-operation timeouts: a server that sends one byte
+# a second never trips them. A Timer shuts the socket down when the total
+# deadline passes, which unblocks any read in progress. Our connection classes
+# register their socket with the watchdog of the current thread's request.
+# --------------------------------------------------------------------------
+
+_local = threading.local()
+
+
+class _Watchdog:
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self._socks: list[Any] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def add(self, sock: Any) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            if self.fired:
+                _shutdown(sock)
+            else:
+                self._socks.append(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            for sock in self._socks:
+                _shutdown(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _shutdown(sock: Any) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _register_sock(sock: Any) -> None:
+    watchdog: _Watchdog | None = getattr(_local, "watchdog", None)
+    if watchdog is not None:
+        watchdog.add(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _register_sock(self.sock)
+
+    def getresponse(self) -> Any:  # type: ignore[override]
+        _register_sock(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _register_sock(self.sock)
+
+    def getresponse(self) -> Any:  # type: ignore[override]
+        _register_sock(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool, "https": _WatchedHTTPSPool,
+        }
+        self.poolmanager.key_fn_by_scheme = dict(self.poolmanager.key_fn_by_scheme)
+
+
+# --------------------------------------------------------------------------
+# Private-address guard
+# --------------------------------------------------------------------------
+
+
+def is_public_address(ip: str) -> bool:
+    addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return addr.is_global and not addr.is_multicast
+
+
+def literal_host_is_private(host: str) -> bool:
+    """Judge a host name without resolving it (IP literals, localhost and the like)."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        return True
+    try:
+        return not is_public_address(host)
+    except ValueError:
+        return False
+
+
+def resolve_host(host: str, port: int, url: str) -> list[str]:
+    """Resolve ``host``; raise NetError kind ``dns`` (no such name) or ``dns_failure``."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as err:
+        if err.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
+            raise NetError(f"host name {host!r} does not exist", url=url, kind="dns",
+                           cause=err) from err
+        raise NetError(f"DNS lookup of {host!r} failed: {err.strerror}", url=url,
+                       kind="dns_failure", cause=err) from err
+    except UnicodeError as err:
+        raise NetError(f"host name {host!r} is not valid", url=url, kind="invalid",
+                       cause=err) from err
+    return sorted({str(info[4][0]) for info in infos})
+
+
+# --------------------------------------------------------------------------
+# Per-host politeness
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _HostSlot:
+    semaphore: threading.BoundedSemaphore
+    next_start: float = 0.0
+    interval: float = DEFAULT_PER_HOST_INTERVAL
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class HostLimiter:
+    """At most ``concurrency`` requests in flight per host, ``interval`` s apart.
+
+    Thread-safe; one instance is shared by all workers of a run. ``slow_down``
+    widens a host's gap (used on 429) and ``pause`` holds every request to the
+    host until a moment has passed (Retry-After).
+    """
+
+    def __init__(self, concurrency: int = DEFAULT_PER_HOST_CONCURRENCY,
+                 interval: float = DEFAULT_PER_HOST_INTERVAL) -> None:
+        if concurrency < 1:
+            raise ValueError("per-host concurrency must be at least 1")
+        if interval < 0:
+            raise ValueError("per-host interval must not be negative")
+        self.concurrency = concurrency
+        self.interval = interval
+        self._slots: dict[str, _HostSlot] = {}
+        self._lock = threading.Lock()
+
+    def _slot(self, host: str) -> _HostSlot:
+        with self._lock:
+            slot = self._slots.get(host)
+            if slot is None:
+                slot = _HostSlot(threading.BoundedSemaphore(self.concurrency),
+                                 interval=self.interval)
+                self._slots[host] = slot
+            return slot
+
+    @contextmanager
+    def acquire(self, host: str) -> Iterator[None]:
+        slot = self._slot(host.lower())
+        with slot.semaphore:
+            with slot.lock:
+                now = time.monotonic()
+                start = max(now, slot.next_start)
+                slot.next_start = start + slot.interval
+            if start > now:
+                time.sleep(start - now)
+            yield
+
+    def slow_down(self, host: str, factor: float = 2.0, ceiling: float = 30.0) -> None:
+        slot = self._slot(host.lower())
+        with slot.lock:
+            slot.interval = min(max(slot.interval * factor, 1.0), ceiling)
+
+    def pause(self, host: str, seconds: float) -> None:
+        slot = self._slot(host.lower())
+        with slot.lock:
+            slot.next_start = max(slot.next_start, time.monotonic() + seconds)
+
+    def interval_for(self, host: str) -> float:
+        return self._slot(host.lower()).interval
+
+
+def backoff_delay(attempt: int, base: float = DEFAULT_BACKOFF,
+                  rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter on the upper half: attempt 1 -> [0.5, 1] x base."""
+    r = (rng or random).random()
+    ceiling = base * (2 ** (attempt - 1))
+    return ceiling * (0.5 + 0.5 * r)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None,
+                      cap: float = MAX_RETRY_AFTER) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date), capped."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), cap)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    return min(max((when - now).total_seconds(), 0.0), cap)
+
+
+# --------------------------------------------------------------------------
+# The client
+# --------------------------------------------------------------------------
+
+
+def _classify_exception(err: BaseException) -> tuple[str, str]:
+    """Map a transport exception to (kind, human message)."""
+    text = str(err)
+    chain: list[BaseException] = []
+    cur: BaseException | None = err
+    while cur is not None and len(chain) < 10:
+        chain.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    for exc in chain:
+        if isinstance(exc, ssl.SSLError | ssl.CertificateError) or "SSL" in type(exc).__name__:
+            return "tls", f"TLS error: {exc}"
+    if isinstance(err, requests.exceptions.SSLError):
+        return "tls", f"TLS error: {text}"
+    for exc in chain:
+        if isinstance(exc, ConnectionRefusedError):
+            return "refused", "connection refused"
+        if isinstance(exc, ConnectionResetError):
+            return "reset", "connection reset by peer"
+        if isinstance(exc, socket.gaierror):
+            return "dns_failure", f"DNS lookup failed: {exc}"
+        if isinstance(exc, OSError) and exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return "unreachable", "network unreachable"
+    if isinstance(err, requests.exceptions.ProxyError):
+        return "proxy", f"proxy error: {text}"
+    if isinstance(err, requests.exceptions.ConnectTimeout):
+        return "timeout", "connect timed out"
+    if isinstance(err, requests.exceptions.ReadTimeout | urllib3.exceptions.ReadTimeoutError):
+        return "timeout", "read timed out"
+    if isinstance(err, requests.exceptions.ConnectionError):
+        if "refused" in text.lower():
+            return "refused", "connection refused"
+        if "reset" in text.lower() or "aborted" in text.lower():
+            return "reset", "connection reset"
+        return "connection", f"connection failed: {text}"
+    if isinstance(err, requests.exceptions.ChunkedEncodingError | urllib3.exceptions.ProtocolError):
+        return "reset", f"connection broken: {text}"
+    return "connection", f"{type(err).__name__}: {text}"
+
+
+class HttpClient:
+    """One HTTP session with deadlines, size caps, politeness and an address guard.
+
+    Parameters
+    ----------
+    user_agent:
+        Sent with every request.
+    deadline:
+        Total seconds per request: connect, headers and body.
+    max_bytes:
+        Bodies are cut at this size (``HttpResponse.truncated`` tells).
+    allow_private:
+        Permit loopback and private-network addresses.
+    trusted_prefixes:
+        URL prefixes (e.g. a local archive given with ``--archive``) allowed even
+        on loopback.
+    limiter:
+        Per-host politeness; ``None`` for none (archives have their own limits).
+    """
+
+    def __init__(
+        self,
+        *,
+        user_agent: str = DEFAULT_USER_AGENT,
+        deadline: float = DEFAULT_DEADLINE,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        allow_private: bool = False,
+        trusted_prefixes: tuple[str, ...] = (),
+        limiter: HostLimiter | None = None,
+        proxies: Mapping[str, str] | None = None,
+        verify_tls: bool = True,
+    ) -> None:
+        self.user_agent = user_agent
+        self.deadline = deadline
+        self.connect_timeout = connect_timeout
+        self.max_bytes = max_bytes
+        self.allow_private = allow_private
+        self.trusted_prefixes = trusted_prefixes
+        self.limiter = limiter
+        self.verify_tls = verify_tls
+        self._session = requests.Session()
+        adapter = _WatchedAdapter(pool_connections=32, pool_maxsize=32, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        if proxies is not None:
+            self._session.proxies.update(proxies)
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- guard ----------------------------------------------------------------
+
+    def _uses_proxy(self, url: str) -> bool:
+        proxies = requests.utils.get_environ_proxies(url) if self._session.trust_env else {}
+        merged = {**proxies, **self._session.proxies}
+        scheme = urlsplit(url).scheme
+        return bool(merged.get(scheme) or merged.get("all"))
+
+    def check_address(self, url: str) -> str | None:
+        """Refuse private addresses unless allowed. Return the resolved IP, if resolved."""
+        parts = urlsplit(url)
+        host = parts.hostname
+        if not host:
+            raise NetError(f"URL has no host: {url}", url=url, kind="invalid")
+        if self.allow_private or any(url.startswith(p) for p in self.trusted_prefixes):
+            return None
+        if self._uses_proxy(url):
+            # Names are resolved at the proxy: judge the literal host only.
+            if literal_host_is_private(host):
+                raise PrivateAddressError(
+                    f"refusing to fetch {url}: {host} is a loopback or private address",
+                    url=url, kind="private", hint="pass --allow-private to permit it")
+            return None
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        addresses = resolve_host(host, port, url)
+        for ip in addresses:
+            if not is_public_address(ip):
+                raise PrivateAddressError(
+                    f"refusing to fetch {url}: {host} resolves to {ip}, a loopback or "
+                    "private address", url=url, kind="private",
+                    hint="pass --allow-private to permit loopback and private networks")
+        return addresses[0] if addresses else None
+
+    # -- requests -------------------------------------------------------------
+
+    def get(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        deadline: float | None = None,
+        max_bytes: int | None = None,
+        polite: bool = True,
+    ) -> HttpResponse:
+        """GET ``url`` once, without following redirects.
+
+        Raises :class:`NetError` (``kind``: dns, dns_failure, refused, reset,
+        timeout, tls, unreachable, connection, proxy, private, invalid);
+        :class:`DeadlineExceeded` when the total deadline passes. A body over
+        the cap is cut and flagged, not an error.
+        """
+        deadline = self.deadline if deadline is None else deadline
+        cap = self.max_bytes if max_bytes is None else max_bytes
+        host = (urlsplit(url).hostname or "").lower()
+        peer = self.check_address(url)
+        if polite and self.limiter is not None:
+            with self.limiter.acquire(host):
+                return self._get(url, headers, deadline, cap, peer)
+        return self._get(url, headers, deadline, cap, peer)
+
+    def _get(self, url: str, headers: Mapping[str, str] | None, deadline: float, cap: int,
+             peer: str | None) -> HttpResponse:
+        req_headers = {"User-Agent": self.user_agent, "Accept": "*/*",
+                       "Accept-Encoding": "gzip, deflate"}
+        if headers:
+            req_headers.update(headers)
+        started = time.monotonic()
+        watchdog = _Watchdog(deadline)
+        _local.watchdog = watchdog
+        watchdog.start()
+        response: requests.Response | None = None
+        try:
+            try:
+                response = self._session.get(
+                    url, headers=req_headers, allow_redirects=False, stream=True,
+                    timeout=(min(self.connect_timeout, deadline), deadline),
+                    verify=self.verify_tls,
+                )
+                chunks: list[bytes] = []
+                size = 0
+                truncated = False
+                for chunk in response.raw.stream(CHUNK_SIZE, decode_content=True):
+                    if watchdog.fired:
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > cap:
+                        truncated = True
+                        break
+                if watchdog.fired:
+                    raise DeadlineExceeded(
+                        f"no complete answer from {url} within {deadline:g} s",
+                        url=url, kind="timeout")
+                body = b"".join(chunks)[:cap] if truncated else b"".join(chunks)
+            except NetError:
+                raise
+            except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError,
+                    OSError, ValueError) as err:
+                if watchdog.fired:
+                    raise DeadlineExceeded(
+                        f"no complete answer from {url} within {deadline:g} s",
+                        url=url, kind="timeout", cause=err) from err
+                kind, message = _classify_exception(err)
+                raise NetError(f"{message} ({url})", url=url, kind=kind, cause=err) from err
+        finally:
+            watchdog.cancel()
+            _local.watchdog = None
+            if response is not None:
+                response.close()
+        assert response is not None
+        raw_headers = _header_list(response)
+        version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(
+            getattr(response.raw, "version", 11), "HTTP/1.1")
+        logger.debug("GET %s -> %s (%d bytes)", url, response.status_code, len(body))
+        return HttpResponse(
+            url=url, status=response.status_code, reason=response.reason or "",
+            headers=CaseInsensitiveDict(response.headers), header_list=raw_headers,
+            body=body, truncated=truncated, elapsed=time.monotonic() - started,
+            http_version=version, request_headers=tuple(req_headers.items()), peer=peer,
+        )
+
+
+def _header_list(response: requests.Response) -> tuple[tuple[str, str], ...]:
+    original = getattr(response.raw, "_original_response", None)
+    msg = getattr(original, "msg", None)
+    if msg is not None and hasattr(msg, "items"):
+        return tuple((str(k), str(v)) for k, v in msg.items())
+    return tuple(response.headers.items())
