@@ -17,7 +17,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,7 +39,9 @@ REQUIRED_SOURCE_KEYS = ("id", "url", "publisher", "title", "published", "languag
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,118}[a-z0-9])?$")
 # BCP 47, the common subset: language, optional script, region, variants.
-BCP47_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-[A-Za-z0-9]{5,8})*$")
+BCP47_RE = re.compile(
+    r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-[A-Za-z0-9]{5,8})*$"
+)
 TIMESTAMP14_RE = re.compile(r"^\d{14}$")
 SOURCE_HEADER_RE = re.compile(r"^[ \t]*\[\[[ \t]*source[ \t]*\]\]", re.MULTILINE)
 
@@ -207,18 +209,18 @@ def _parse_date(value: Any) -> date | None:
 
 def _parse_datetime(value: Any) -> datetime | None:
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if isinstance(value, str):
         text = value.strip()
         try:
             if TIMESTAMP14_RE.match(text):
-                return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+                return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return None
 
 
@@ -237,7 +239,8 @@ def _build(data: dict[str, Any], text: str, path: Path, ctx: _Ctx) -> Manifest |
     head = data.get("manifest")
     if not isinstance(head, dict):
         ctx.error("missing [manifest] table",
-                  hint=f'start the file with [manifest] and id = "...", title = "..."; {EXAMPLE_HINT}')
+                  hint='start the file with [manifest] and id = "...", title = "..."; '
+                  + EXAMPLE_HINT)
         head = {}
     _unknown_keys(head, MANIFEST_KEYS, "[manifest]", ctx)
     manifest_id = _str_field(head, "id", ctx, where="[manifest]", required=bool(head))

@@ -21,9 +21,9 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,7 +35,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from archiver import __version__
-from archiver.errors import DeadlineExceeded, NetError, PrivateAddressError, ResponseTooLarge
+from archiver.errors import DeadlineExceeded, NetError, PrivateAddressError
 
 logger = logging.getLogger(__name__)
 
@@ -147,10 +147,8 @@ class _Watchdog:
 
 
 def _shutdown(sock: Any) -> None:
-    try:
+    with suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
 
 
 def _register_sock(sock: Any) -> None:
@@ -164,7 +162,7 @@ class _WatchedHTTPConnection(HTTPConnection):
         super().connect()
         _register_sock(self.sock)
 
-    def getresponse(self) -> Any:  # type: ignore[override]
+    def getresponse(self) -> Any:
         _register_sock(self.sock)
         return super().getresponse()
 
@@ -174,7 +172,7 @@ class _WatchedHTTPSConnection(HTTPSConnection):
         super().connect()
         _register_sock(self.sock)
 
-    def getresponse(self) -> Any:  # type: ignore[override]
+    def getresponse(self) -> Any:
         _register_sock(self.sock)
         return super().getresponse()
 
@@ -307,7 +305,7 @@ def backoff_delay(attempt: int, base: float = DEFAULT_BACKOFF,
     """Exponential backoff with full jitter on the upper half: attempt 1 -> [0.5, 1] x base."""
     r = (rng or random).random()
     ceiling = base * (2 ** (attempt - 1))
-    return ceiling * (0.5 + 0.5 * r)
+    return float(ceiling * (0.5 + 0.5 * r))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None,
@@ -325,8 +323,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None,
     if when is None:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = now or datetime.now(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
     return min(max((when - now).total_seconds(), 0.0), cap)
 
 

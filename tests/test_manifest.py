@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -64,7 +64,7 @@ def test_good_manifest_loads(tmp_path: Path) -> None:
     assert a.quotes[0].kind is QuoteKind.DIRECT
     assert a.line == 5 and b.line == 17
     assert b.relation is Relation.RELATED
-    assert b.archived_at == datetime(2014, 9, 2, 10, 15, tzinfo=timezone.utc)
+    assert b.archived_at == datetime(2014, 9, 2, 10, 15, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("path", ["manifests/example.toml"])
