@@ -8,6 +8,7 @@ through :mod:`archiver.report` and maps errors to the documented exit codes
 from __future__ import annotations
 
 import datetime as _dt
+import importlib
 import os
 import sys
 import tempfile
@@ -90,19 +91,14 @@ def cli() -> None:
     """
 
 
-def _register() -> None:
-    from archiver.cli import (
-        check_cmd,
-        extract_cmd,
-        fetch_cmd,
-        history_cmd,
-        run_cmd,
-        validate_cmd,
-        verify_cmd,
-    )
+#: Commands in the order ``--help`` lists them; each lives in ``archiver/cli/<name>_cmd.py``
+#: and exposes a click command named ``command``.
+COMMANDS = ("extract", "validate", "check", "fetch", "verify", "run", "history")
 
-    for module in (extract_cmd, validate_cmd, check_cmd, fetch_cmd, verify_cmd, run_cmd,
-                   history_cmd):
+
+def _register() -> None:
+    for name in COMMANDS:
+        module = importlib.import_module(f"archiver.cli.{name}_cmd")
         cli.add_command(module.command)
 
 
