@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archiver.errors import ManifestError, Problem
-from archiver.models import Manifest, Quote, QuoteKind, Relation, Source
+from archiver.models import DatePrecision, Manifest, Quote, QuoteKind, Relation, Source
 
 #: A manifest larger than this is refused before parsing. The Calais manifest
 #: is ~30 kB; 5 MB leaves room for thousands of sources with long quotes.
@@ -194,14 +194,23 @@ def _str_field(table: Mapping[str, Any], key: str, ctx: _Ctx, *, where: str,
     return value
 
 
-def _parse_date(value: Any) -> date | None:
+PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+
+
+def _parse_date(value: Any) -> tuple[date, DatePrecision] | None:
+    """A publication date: a TOML date, or a string YYYY-MM-DD, YYYY-MM or YYYY."""
     if isinstance(value, datetime):
-        return value.date()
+        return value.date(), DatePrecision.DAY
     if isinstance(value, date):
-        return value
+        return value, DatePrecision.DAY
     if isinstance(value, str):
+        text = value.strip()
         try:
-            return date.fromisoformat(value.strip())
+            if m := PARTIAL_DATE_RE.match(text):
+                if m.group(2):
+                    return date(int(m.group(1)), int(m.group(2)), 1), DatePrecision.MONTH
+                return date(int(m.group(1)), 1, 1), DatePrecision.YEAR
+            return date.fromisoformat(text), DatePrecision.DAY
         except ValueError:
             return None
     return None
@@ -333,13 +342,18 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
         err(f"language {lang!r} is not a BCP 47 tag", "use a tag such as fr, en or en-GB")
 
     published: date | None = None
+    precision = DatePrecision.DAY
     if "published" not in raw:
-        err("missing required key 'published'", "add published = 2014-08-28 (a TOML date)")
+        err("missing required key 'published'",
+            'add published = 2014-08-28 (a TOML date), or "2014-08" / "2014" '
+            "when only the month or year is known")
     else:
-        published = _parse_date(raw["published"])
-        if published is None:
+        parsed = _parse_date(raw["published"])
+        if parsed is None:
             err(f"published {raw['published']!r} is not a real date",
-                "write a date as YYYY-MM-DD, e.g. published = 2014-08-28")
+                'write a date as YYYY-MM-DD, e.g. published = 2014-08-28, or "2014-08"')
+        else:
+            published, precision = parsed
 
     relation = Relation.CITED
     if "relation" in raw:
@@ -369,7 +383,7 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
         id=fields["id"] or "", url=url or "", publisher=fields["publisher"] or "",
         title=fields["title"] or "", published=published, language=lang or "",
         relation=relation, author=author, archived_url=archived_url,
-        archived_at=archived_at, quotes=quotes, line=line,
+        archived_at=archived_at, quotes=quotes, line=line, published_precision=precision,
     )
 
 

@@ -31,6 +31,14 @@ class QuoteKind(enum.StrEnum):
     EXCERPT = "excerpt"  # a sentence the dossier reproduces from the article
 
 
+class DatePrecision(enum.StrEnum):
+    """How much of a publication date is known (``2014-09-04``, ``2014-09`` or ``2014``)."""
+
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
 @dataclass(frozen=True)
 class Quote:
     text: str
@@ -52,6 +60,8 @@ class Source:
     archived_at: datetime | None = None
     quotes: tuple[Quote, ...] = ()
     line: int | None = None  # line of the [[source]] header in the manifest file
+    #: ``published`` is the first day of the month or year when only those are known.
+    published_precision: DatePrecision = DatePrecision.DAY
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,11 @@ class LinkClass(enum.StrEnum):
         """Whether this class counts as a failed check for the link's history."""
         return self in (LinkClass.GONE, LinkClass.SOFT404, LinkClass.TLS_ERROR)
 
+    @property
+    def is_success(self) -> bool:
+        """Whether this class counts as a successful check (it resets the history)."""
+        return self in (LinkClass.OK, LinkClass.REDIRECTED)
+
 
 class LinkState(enum.StrEnum):
     ALIVE = "alive"
@@ -138,6 +153,31 @@ class LinkResult:
     attempts: int = 1
     state: LinkState = LinkState.UNKNOWN
     failing_count: int = 0
+    body_truncated: bool = False  # the body was cut at the size cap
+    #: In an inconclusive run, the class the check observed before the run was voided.
+    observed_class: LinkClass | None = None
+    previous_state: LinkState | None = None  # the history state before this check
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """The result of one ``check`` run: one :class:`LinkResult` per source, in order.
+
+    ``inconclusive`` is set when the run looked offline (most hosts failed at the
+    network level, or the canary failed); then no link's history advanced.
+    """
+
+    manifest_id: str
+    started_at: datetime
+    finished_at: datetime
+    results: tuple[LinkResult, ...]
+    inconclusive: bool = False
+    inconclusive_reason: str | None = None
+    run_id: int | None = None  # the history database's run id, when recorded
+    db_path: Path | None = None
+    hosts: int = 0  # distinct hosts checked
+    requests: int = 0  # HTTP requests made, retries, hops and probes included
+    notes: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------
@@ -173,6 +213,42 @@ class CaptureStatus(enum.StrEnum):
     FAILED = "failed"  # listed captures could not be downloaded
 
 
+class CaptureOutcome(enum.StrEnum):
+    """What ``fetch`` did for one source: a finer grain than :class:`CaptureStatus`."""
+
+    STORED = "stored"  # chosen, downloaded and written now
+    ALREADY_STORED = "already_stored"  # held in the WARC folder already: nothing downloaded
+    NO_CAPTURE = "no_capture"  # no archive lists a usable capture
+    BLOCKED_SITE = "blocked_site"  # the archive excludes the site (administrative block)
+    BLOCKED_ROBOTS = "blocked_robots"  # the archive excludes it because of robots.txt
+    NO_MEMENTO = "no_memento"  # listed, but the archive has no playable memento
+    PLAYBACK_ERROR = "playback_error"  # listed, but playback failed (5xx, bad redirect ...)
+    RATE_LIMITED = "rate_limited"  # not attempted: the run stopped on repeated 429s
+    ARCHIVE_UNREACHABLE = "archive_unreachable"  # not attempted: no archive could be reached
+
+    @property
+    def status(self) -> CaptureStatus:
+        """The coarse :class:`CaptureStatus` this outcome belongs to."""
+        return _OUTCOME_STATUS[self]
+
+    @property
+    def has_capture(self) -> bool:
+        return self in (CaptureOutcome.STORED, CaptureOutcome.ALREADY_STORED)
+
+
+_OUTCOME_STATUS = {
+    CaptureOutcome.STORED: CaptureStatus.STORED,
+    CaptureOutcome.ALREADY_STORED: CaptureStatus.ALREADY_STORED,
+    CaptureOutcome.NO_CAPTURE: CaptureStatus.NOT_ARCHIVED,
+    CaptureOutcome.BLOCKED_SITE: CaptureStatus.EXCLUDED,
+    CaptureOutcome.BLOCKED_ROBOTS: CaptureStatus.EXCLUDED,
+    CaptureOutcome.NO_MEMENTO: CaptureStatus.FAILED,
+    CaptureOutcome.PLAYBACK_ERROR: CaptureStatus.FAILED,
+    CaptureOutcome.RATE_LIMITED: CaptureStatus.FAILED,
+    CaptureOutcome.ARCHIVE_UNREACHABLE: CaptureStatus.FAILED,
+}
+
+
 @dataclass(frozen=True)
 class CaptureResult:
     source_id: str
@@ -181,6 +257,28 @@ class CaptureResult:
     capture: Capture | None = None
     detail: str | None = None
     archives_tried: tuple[str, ...] = ()
+    outcome: CaptureOutcome | None = None  # set by fetch; ``status`` is its coarse class
+    rule: str | None = None  # how the capture was chosen: after_publication, redirect, ...
+
+
+@dataclass(frozen=True)
+class FetchRun:
+    """The result of one ``fetch`` run: one :class:`CaptureResult` per source, in order.
+
+    ``inconclusive`` is set when the run stopped early (repeated 429s, no archive
+    reachable); the sources it did not reach have outcome ``rate_limited`` or
+    ``archive_unreachable`` and a rerun resumes there.
+    """
+
+    manifest_id: str
+    started_at: datetime
+    finished_at: datetime
+    results: tuple[CaptureResult, ...]
+    archives: tuple[str, ...] = ()
+    warcs_dir: Path | None = None
+    inconclusive: bool = False
+    inconclusive_reason: str | None = None
+    notes: tuple[str, ...] = ()  # recovered or set-aside ".open" files, and the like
 
 
 # --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 
 from archiver.errors import ManifestError
 from archiver.manifest import check_url, load_manifest, validate_file
-from archiver.models import QuoteKind, Relation
+from archiver.models import DatePrecision, QuoteKind, Relation
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,7 +67,7 @@ def test_good_manifest_loads(tmp_path: Path) -> None:
     assert b.archived_at == datetime(2014, 9, 2, 10, 15, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("path", ["manifests/example.toml"])
+@pytest.mark.parametrize("path", ["manifests/example.toml", "manifests/calais-2014.toml"])
 def test_committed_manifests_are_valid(path: str) -> None:
     manifest, problems = validate_file(ROOT / path)
     assert manifest is not None, [str(p) for p in problems]
@@ -200,6 +200,18 @@ def test_load_manifest_raises_with_all_problems(tmp_path: Path) -> None:
         load_manifest(write(tmp_path, text))
     assert len(info.value.problems) == 2
     assert "2 errors" in str(info.value)
+
+
+def test_partial_dates(tmp_path: Path) -> None:
+    text = GOOD.replace('published = "2014-09-01"', 'published = "2014-09"')
+    m = load_manifest(write(tmp_path, text))
+    assert m.sources[1].published == date(2014, 9, 1)
+    assert m.sources[1].published_precision is DatePrecision.MONTH
+    assert m.sources[0].published_precision is DatePrecision.DAY
+    year = load_manifest(write(tmp_path, GOOD.replace('"2014-09-01"', '"2014"'), "y.toml"))
+    assert year.sources[1].published_precision is DatePrecision.YEAR
+    bad = "\n".join(messages(write(tmp_path, GOOD.replace('"2014-09-01"', '"2014-13"'), "b.toml")))
+    assert "not a real date" in bad
 
 
 def test_project_dir(tmp_path: Path) -> None:
