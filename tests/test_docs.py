@@ -1,0 +1,63 @@
+"""The README and CI stay true: the two commands, the command list, --help."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from archiver import __version__
+from archiver.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def first_code_block() -> list[str]:
+    m = re.search(r"```sh\n(.*?)```", README, re.S)
+    assert m, "the README must start with a sh code block"
+    return [line for line in m.group(1).splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_readme_starts_with_exactly_two_commands() -> None:
+    assert README.index("```sh") < 400  # on the first screen
+    commands = first_code_block()
+    assert len(commands) == 2
+    main, tests = commands
+    assert "pip install -e ." in main and "manifests/calais-2014.toml" in main
+    assert "'.[test]'" in tests and "pytest" in tests
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert first_code_block()[1] in ci.splitlines()
+
+
+def test_every_command_is_documented_and_has_help() -> None:
+    assert isinstance(cli, click.Group)
+    for name, command in cli.commands.items():
+        assert f"`archiver {name}" in README, f"{name} is not in the README"
+        assert command.help, f"{name} has no help text"
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, (name, result.output)
+        assert "Usage:" in result.stdout
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.stdout
+
+
+def test_exit_codes_are_documented() -> None:
+    for code in range(6):
+        assert re.search(rf"^\| {code} \|", README, re.M), code
+
+
+@pytest.mark.parametrize("path", ["manifests/example.toml", "manifests/calais-2014.toml"])
+def test_manifests_validate_through_the_cli(path: str) -> None:
+    result = CliRunner().invoke(cli, ["validate", str(ROOT / path)])
+    assert result.exit_code == 0, result.stderr
+    assert ": ok:" in result.stdout
