@@ -317,11 +317,53 @@ class QuoteResult:
     capture: Capture | None = None
     detail: str | None = None
     live_status: str | None = None  # with --live: "present", "gone" or None
+    # (verify, #5) additions:
+    url: str | None = None  # the source's URL, as in the manifest
+    flags: tuple[str, ...] = ()  # e.g. "mojibake_repaired", "number_changed"
+    live_detail: str | None = None  # with --live: why, e.g. "the live page answered 404"
+    # live_status may also be "altered": only a changed version is on the live page.
+
+
+@dataclass(frozen=True)
+class VerifyRun:
+    """The outcome of ``archiver verify`` for one manifest."""
+
+    manifest_id: str
+    started_at: datetime
+    finished_at: datetime
+    warcs: str  # the WARC folder searched
+    results: tuple[QuoteResult, ...] = ()
+    warc_files: int = 0
+    live: bool = False
+    notes: tuple[str, ...] = ()  # warnings, e.g. a damaged WARC file that was skipped
 
 
 # --------------------------------------------------------------------------
 # pipeline
 # --------------------------------------------------------------------------
+
+
+class ChangeKind(enum.StrEnum):
+    """What changed for a source since the previous run."""
+
+    LINK_DIED = "link_died"  # the link's state became dead
+    LINK_FAILING = "link_failing"  # an alive link started failing
+    LINK_RECOVERED = "link_recovered"  # a failing or dead link answers again
+    LINK_CLASS = "link_class"  # another class than last run (e.g. ok -> redirected)
+    QUOTE_LOST = "quote_lost"  # a quote that verified no longer does
+    QUOTE_REGAINED = "quote_regained"  # a quote that did not verify now does
+    QUOTE_LIVE_GONE = "quote_live_gone"  # a quote vanished from the live page
+    NEW_CAPTURE = "new_capture"  # a capture was stored for the source this run
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: ChangeKind
+    source_id: str
+    detail: str
+    quote_index: int | None = None
+    before: str | None = None
+    after: str | None = None
 
 
 @dataclass(frozen=True)
@@ -336,6 +378,8 @@ class RunResult:
     inconclusive_reason: str | None = None
     run_id: int | None = None
     notes: tuple[str, ...] = field(default=())
+    previous_run_id: int | None = None
+    changes: tuple[Change, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,427 @@
+"""Reports of a whole run: JSON, Markdown, a self-contained HTML page, Robust Links.
+
+Pure functions of a :class:`~archiver.models.RunResult` and its manifest: no
+I/O, no verdicts. The HTML page loads nothing from the network (no CDN, no
+fonts, no images): its CSS and its few lines of script are inline.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from archiver import __version__
+from archiver.models import (
+    CaptureResult,
+    Change,
+    ChangeKind,
+    DatePrecision,
+    LinkClass,
+    LinkResult,
+    LinkState,
+    Manifest,
+    QuoteResult,
+    QuoteStatus,
+    RunResult,
+    Source,
+)
+from archiver.report.common import dumps, markdown_table, md_escape, to_jsonable
+
+#: Excerpts mark the matched passage between these brackets (archiver.verify).
+MARK_OPEN, MARK_CLOSE = "⟦", "⟧"
+
+BAD_CHANGES = frozenset({ChangeKind.LINK_DIED, ChangeKind.LINK_FAILING, ChangeKind.QUOTE_LOST,
+                         ChangeKind.QUOTE_LIVE_GONE})
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """Everything known about one source in a run."""
+
+    source: Source
+    link: LinkResult | None
+    capture: CaptureResult | None
+    quotes: tuple[QuoteResult, ...]
+    changes: tuple[Change, ...]
+
+
+def rows(result: RunResult, manifest: Manifest) -> list[SourceRow]:
+    links = {r.source_id: r for r in result.links}
+    captures = {c.source_id: c for c in result.captures}
+    out = []
+    for src in manifest.sources:
+        out.append(SourceRow(
+            source=src, link=links.get(src.id), capture=captures.get(src.id),
+            quotes=tuple(q for q in result.quotes if q.source_id == src.id),
+            changes=tuple(c for c in result.changes if c.source_id == src.id),
+        ))
+    return out
+
+
+@dataclass(frozen=True)
+class Summary:
+    sources: int
+    links: dict[str, int]
+    link_states: dict[str, int]
+    captures: dict[str, int]
+    quotes: dict[str, int]
+    changes: int
+
+
+def _tally(values: Iterable[str]) -> dict[str, int]:
+    return dict(sorted(Counter(values).items()))
+
+
+def summary(result: RunResult) -> Summary:
+    return Summary(
+        sources=len({*(r.source_id for r in result.links),
+                     *(c.source_id for c in result.captures),
+                     *(q.source_id for q in result.quotes)}),
+        links=_tally(r.link_class.value for r in result.links),
+        link_states=_tally(r.state.value for r in result.links),
+        captures=_tally(c.status.value for c in result.captures),
+        quotes=_tally(q.status.value for q in result.quotes),
+        changes=len(result.changes),
+    )
+
+
+def date_text(src: Source) -> str:
+    if src.published_precision is DatePrecision.YEAR:
+        return f"{src.published.year}"
+    if src.published_precision is DatePrecision.MONTH:
+        return src.published.strftime("%Y-%m")
+    return src.published.isoformat()
+
+
+def _when(dt: datetime | None) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M:%S UTC") if dt else ""
+
+
+# --------------------------------------------------------------------------
+# JSON
+# --------------------------------------------------------------------------
+
+
+def format_json(result: RunResult, manifest: Manifest) -> str:
+    data = {
+        "archiver": __version__,
+        "run": {
+            "id": result.run_id, "previous_run_id": result.previous_run_id,
+            "manifest": manifest.id, "manifest_title": manifest.title,
+            "started_at": result.started_at, "finished_at": result.finished_at,
+            "inconclusive": result.inconclusive,
+            "inconclusive_reason": result.inconclusive_reason,
+            "summary": to_jsonable(summary(result)), "notes": list(result.notes),
+        },
+        "sources": [
+            {
+                "source": to_jsonable(row.source),
+                "link": to_jsonable(row.link),
+                "capture": to_jsonable(row.capture),
+                "quotes": to_jsonable(list(row.quotes)),
+                "changes": to_jsonable(list(row.changes)),
+            }
+            for row in rows(result, manifest)
+        ],
+        "changes": to_jsonable(list(result.changes)),
+    }
+    return dumps(data)
+
+
+# --------------------------------------------------------------------------
+# Markdown (a GitHub job summary)
+# --------------------------------------------------------------------------
+
+
+def _quote_tally(quotes: Iterable[QuoteResult]) -> str:
+    counts = Counter(q.status for q in quotes)
+    return ", ".join(f"{n} {status.value}" for status, n in sorted(counts.items()))
+
+
+def _link_cell(link: LinkResult | None) -> str:
+    if link is None:
+        return "—"
+    text = link.link_class.value
+    if link.state is not LinkState.UNKNOWN:
+        text += f" ({link.state.value}"
+        text += f" ×{link.failing_count})" if link.state is LinkState.FAILING else ")"
+    return text
+
+
+def _capture_cell(capture: CaptureResult | None) -> str:
+    if capture is None:
+        return "—"
+    if capture.capture is not None:
+        return capture.capture.memento_datetime.strftime("%Y-%m-%d")
+    return capture.status.value
+
+
+def format_markdown(result: RunResult, manifest: Manifest) -> str:
+    s = summary(result)
+    out = [f"## archiver run: {md_escape(manifest.title)}", ""]
+    if result.inconclusive:
+        out += [f"> **Inconclusive run**: {md_escape(result.inconclusive_reason or '')}. "
+                "No link's history advanced.", ""]
+    out.append(f"- Sources: {s.sources}; links: "
+               + (", ".join(f"{n} {k}" for k, n in s.links.items()) or "none checked")
+               + "; captures: "
+               + (", ".join(f"{n} {k}" for k, n in s.captures.items()) or "none")
+               + "; quotes: "
+               + (", ".join(f"{n} {k}" for k, n in s.quotes.items()) or "none"))
+    out.append(f"- Run {result.run_id or '—'} at {_when(result.started_at)}"
+               + (f", compared with run {result.previous_run_id}"
+                  if result.previous_run_id else ", the first run"))
+    out.append("")
+    if result.changes:
+        out += ["### Changes since the previous run", ""]
+        for change in result.changes:
+            mark = "⚠️" if change.kind in BAD_CHANGES else "✅"
+            out.append(f"- {mark} **{md_escape(change.source_id)}**: {md_escape(change.detail)}")
+        out.append("")
+    out += ["### Sources", ""]
+    table = []
+    for row in rows(result, manifest):
+        src = row.source
+        table.append([src.publisher, f"[{src.title}]({src.url})", date_text(src),
+                      _link_cell(row.link), _capture_cell(row.capture),
+                      _quote_tally(row.quotes) or "—"])
+    out.append(markdown_table(["publisher", "title", "date", "link", "capture", "quotes"],
+                              table))
+    problems = [q for q in result.quotes if not q.status.is_found]
+    if problems:
+        out += ["", "### Quotes that did not verify", ""]
+        for q in problems:
+            extra = " (probable translation)" if q.probable_translation else ""
+            out.append(f"- `{q.status.value}`{extra} **{md_escape(q.source_id)}** "
+                       f"#{q.quote_index + 1}: “{md_escape(q.text[:160])}”")
+    return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------
+
+_CSS = """
+:root { --ok:#1a7f37; --warn:#9a6700; --bad:#cf222e; --muted:#57606a; --line:#d0d7de; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0;
+       color: #1f2328; background: #fff; }
+header, main { max-width: 1200px; margin: 0 auto; padding: 16px 24px; }
+header { border-bottom: 1px solid var(--line); }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 24px 0 8px; }
+.meta { color: var(--muted); font-size: 13px; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; min-width: 150px; }
+.card b { display: block; font-size: 22px; }
+.inconclusive { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 8px;
+                padding: 10px 14px; margin: 12px 0; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: 8px;
+         border-bottom: 1px solid var(--line); }
+th { background: #f6f8fa; font-size: 13px; }
+tr.changed { background: #fff8c5; }
+.badge { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px;
+         border: 1px solid currentColor; white-space: nowrap; }
+.good { color: var(--ok); } .warn { color: var(--warn); } .bad { color: var(--bad); }
+.neutral { color: var(--muted); }
+ul.quotes { margin: 0; padding-left: 18px; } ul.quotes li { margin-bottom: 6px; }
+.excerpt { color: var(--muted); font-size: 13px; }
+mark { background: #fff3a3; color: inherit; }
+ul.changes li.bad { color: var(--bad); } ul.changes li.good { color: var(--ok); }
+.controls { margin: 8px 0; font-size: 14px; }
+"""
+
+_SCRIPT = """
+document.getElementById('only-problems').addEventListener('change', function (e) {
+  var rows = document.querySelectorAll('tr.source');
+  for (var i = 0; i < rows.length; i++) {
+    rows[i].hidden = e.target.checked && rows[i].getAttribute('data-problem') !== 'yes';
+  }
+});
+"""
+
+_LINK_TONE = {
+    LinkClass.OK: "good", LinkClass.REDIRECTED: "good", LinkClass.GONE: "bad",
+    LinkClass.SOFT404: "bad", LinkClass.TLS_ERROR: "bad", LinkClass.BLOCKED: "warn",
+    LinkClass.PAYWALLED: "warn", LinkClass.TRANSIENT: "warn", LinkClass.INVALID: "bad",
+    LinkClass.INCONCLUSIVE: "neutral",
+}
+_QUOTE_TONE = {
+    QuoteStatus.VERIFIED: "good", QuoteStatus.VERIFIED_TYPO: "good",
+    QuoteStatus.ALTERED: "warn", QuoteStatus.MISSING: "bad",
+    QuoteStatus.UNVERIFIABLE: "neutral",
+}
+
+
+def _e(text: object) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def _excerpt_html(excerpt: str) -> str:
+    escaped = _e(excerpt)
+    return re.sub(re.escape(_e(MARK_OPEN)) + "(.*?)" + re.escape(_e(MARK_CLOSE)),
+                  r"<mark>\1</mark>", escaped, flags=re.S)
+
+
+def _is_problem(row: SourceRow) -> bool:
+    if row.changes:
+        return True
+    if row.link is not None and _LINK_TONE.get(row.link.link_class) == "bad":
+        return True
+    return any(not q.status.is_found for q in row.quotes)
+
+
+def _link_html(link: LinkResult | None) -> str:
+    if link is None:
+        return '<span class="neutral">not checked</span>'
+    tone = _LINK_TONE.get(link.link_class, "neutral")
+    out = f'<span class="badge {tone}">{_e(link.link_class.value)}</span>'
+    if link.state is not LinkState.UNKNOWN:
+        count = f" ×{link.failing_count}" if link.state is LinkState.FAILING else ""
+        out += f' <span class="meta">{_e(link.state.value)}{count}</span>'
+    if link.http_status:
+        out += f'<div class="meta">HTTP {link.http_status}</div>'
+    if link.final_url and link.final_url != link.url:
+        out += f'<div class="meta">→ {_e(link.final_url)}</div>'
+    if link.detail:
+        out += f'<div class="meta">{_e(link.detail)}</div>'
+    return out
+
+
+def _capture_html(capture: CaptureResult | None) -> str:
+    if capture is None:
+        return '<span class="neutral">—</span>'
+    cap = capture.capture
+    if cap is None:
+        tone = "bad" if capture.status.value in ("not_archived", "failed") else "warn"
+        detail = f'<div class="meta">{_e(capture.detail)}</div>' if capture.detail else ""
+        return f'<span class="badge {tone}">{_e(capture.status.value)}</span>{detail}'
+    flag = ' <span class="badge warn">before publication</span>' if cap.pre_publication else ""
+    return (f'<a href="{_e(cap.memento_url)}">{_e(cap.memento_datetime.strftime("%Y-%m-%d"))}'
+            f"</a>{flag}<div class=\"meta\">{_e(cap.warc_file)}</div>")
+
+
+def _quotes_html(quotes: tuple[QuoteResult, ...]) -> str:
+    if not quotes:
+        return '<span class="neutral">—</span>'
+    items = []
+    for q in quotes:
+        tone = _QUOTE_TONE.get(q.status, "neutral")
+        extra = ""
+        if q.method:
+            extra += f' <span class="meta">{_e(q.method)}, score {q.score:.2f}</span>'
+        if q.probable_translation:
+            extra += ' <span class="badge warn">probable translation</span>'
+        if q.live_status == "gone":
+            extra += ' <span class="badge bad">gone from the live page</span>'
+        body = f"“{_e(q.text)}”"
+        if q.excerpt:
+            body += f'<div class="excerpt">…{_excerpt_html(q.excerpt)}…</div>'
+        if q.difference:
+            body += f'<div class="excerpt">difference: {_e(q.difference)}</div>'
+        items.append(f'<li><span class="badge {tone}">{_e(q.status.value)}</span>{extra} '
+                     f"{body}</li>")
+    return '<ul class="quotes">' + "".join(items) + "</ul>"
+
+
+def format_html(result: RunResult, manifest: Manifest) -> str:
+    s = summary(result)
+    all_rows = rows(result, manifest)
+    found = sum(1 for q in result.quotes if q.status.is_found)
+    dead = sum(1 for r in result.links if r.state is LinkState.DEAD)
+    stored = sum(1 for c in result.captures if c.capture is not None)
+    cards = [
+        ("sources", s.sources),
+        ("links ok", sum(1 for r in result.links
+                         if r.link_class in (LinkClass.OK, LinkClass.REDIRECTED))),
+        ("dead links", dead),
+        ("captures", f"{stored}/{len(result.captures)}"),
+        ("quotes verified", f"{found}/{len(result.quotes)}"),
+        ("changes", len(result.changes)),
+    ]
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>archiver report: {_e(manifest.title)}</title>",
+        f"<style>{_CSS}</style>", "</head>", "<body>", "<header>",
+        f"<h1>{_e(manifest.title)}</h1>",
+        f'<div class="meta">manifest <code>{_e(manifest.id)}</code> · run '
+        f"{_e(result.run_id or '—')} · {_e(_when(result.started_at))} · archiver "
+        f"{_e(__version__)}"
+        + (f" · compared with run {_e(result.previous_run_id)}" if result.previous_run_id
+           else " · first run") + "</div>",
+        "</header>", "<main>",
+    ]
+    if result.inconclusive:
+        parts.append(f'<div class="inconclusive" id="inconclusive"><b>Inconclusive run.</b> '
+                     f"{_e(result.inconclusive_reason)} No link's history advanced.</div>")
+    parts.append('<section class="cards" id="summary">' + "".join(
+        f'<div class="card"><b>{_e(v)}</b>{_e(k)}</div>' for k, v in cards) + "</section>")
+    parts.append('<section id="changes"><h2>Changes since the previous run</h2>')
+    if result.changes:
+        parts.append('<ul class="changes">' + "".join(
+            f'<li class="{"bad" if c.kind in BAD_CHANGES else "good"}" '
+            f'data-kind="{_e(c.kind.value)}"><b>{_e(c.source_id)}</b>: {_e(c.detail)}</li>'
+            for c in result.changes) + "</ul>")
+    else:
+        parts.append('<p class="meta">None.</p>' if result.previous_run_id
+                     else '<p class="meta">This is the first run.</p>')
+    parts.append("</section>")
+    parts.append('<h2>Sources</h2><div class="controls"><label><input type="checkbox" '
+                 'id="only-problems"> show only sources with problems or changes</label></div>')
+    parts.append('<table id="sources"><thead><tr><th>publisher</th><th>title</th><th>date</th>'
+                 "<th>link</th><th>capture</th><th>quotes</th></tr></thead><tbody>")
+    for row in all_rows:
+        src = row.source
+        classes = "source changed" if row.changes else "source"
+        changed = "".join(f'<div class="meta">changed: {_e(c.detail)}</div>' for c in row.changes)
+        parts.append(
+            f'<tr class="{classes}" id="src-{_e(src.id)}" data-source-id="{_e(src.id)}" '
+            f'data-problem="{"yes" if _is_problem(row) else "no"}">'
+            f"<td>{_e(src.publisher)}</td>"
+            f'<td><a href="{_e(src.url)}">{_e(src.title)}</a>'
+            f'<div class="meta">{_e(src.relation.value)} · {_e(src.language)}</div>{changed}</td>'
+            f"<td>{_e(date_text(src))}</td><td>{_link_html(row.link)}</td>"
+            f"<td>{_capture_html(row.capture)}</td><td>{_quotes_html(row.quotes)}</td></tr>")
+    parts.append("</tbody></table>")
+    if result.notes:
+        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in result.notes)
+                     + "</ul>")
+    parts += ["</main>", f"<script>{_SCRIPT}</script>", "</body>", "</html>"]
+    return "\n".join(parts) + "\n"
+
+
+# --------------------------------------------------------------------------
+# Robust Links
+# --------------------------------------------------------------------------
+
+
+def format_robust_links(result: RunResult, manifest: Manifest) -> str:
+    """One Robust Links anchor per source with a stored capture.
+
+    The convention (iipc/robustlinks): ``data-originalurl``, ``data-versionurl``
+    and ``data-versiondate`` (YYYY-MM-DD) on the link, so that a reader can
+    reach the archived version when the original has rotted.
+    """
+    captures = {c.source_id: c.capture for c in result.captures if c.capture is not None}
+    out = ["<!-- Robust Links for manifest "
+           f"{_e(manifest.id)}, written by archiver {_e(__version__)}. -->"]
+    for src in manifest.sources:
+        cap = captures.get(src.id)
+        if cap is None and src.archived_url and src.archived_at:
+            version_url, version_date = src.archived_url, src.archived_at
+        elif cap is not None:
+            version_url, version_date = cap.memento_url, cap.memento_datetime
+        else:
+            out.append(f"<!-- {_e(src.id)}: no archived version known -->")
+            out.append(f'<a href="{_e(src.url)}">{_e(src.title)}</a>')
+            continue
+        out.append(
+            f'<a href="{_e(src.url)}" data-originalurl="{_e(src.url)}" '
+            f'data-versionurl="{_e(version_url)}" '
+            f'data-versiondate="{version_date.strftime("%Y-%m-%d")}">{_e(src.title)}</a>')
+    return "\n".join(out) + "\n"
