@@ -1,14 +1,81 @@
-"""``archiver verify``: not implemented yet (issue #5)."""
+"""``archiver verify``: are the quoted passages in the archived pages?"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from archiver.errors import ConfigError
+from archiver.cli.common import ExitCode, emit, finish, progress_callback, warn
+from archiver.cli.options import (
+    allow_private_option,
+    fail_on_option,
+    format_option,
+    no_progress_option,
+    output_option,
+    warcs_option,
+)
+from archiver.manifest import load_manifest
+from archiver.net import HttpClient, HostLimiter
+from archiver.report.quotes import FORMATS, render
+from archiver.verify import DEFAULT_FAIL_ON, FAIL_ON_CHOICES, parse_fail_on, verify_manifest
+from archiver.warcread import LiveFetcher, WarcIndex
 
 
-@click.command("verify", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args: tuple[str, ...]) -> None:
-    """Not implemented yet (issue #5)."""
-    raise ConfigError("archiver verify is not implemented yet (issue #5)")
+@click.command("verify")
+@click.argument("manifest", type=click.Path(path_type=Path, dir_okay=False))
+@warcs_option
+@click.option("--live", is_flag=True, default=False,
+              help="Also fetch each live page and report quotes that are in the archived "
+              "copy but gone from the live one (content drift).")
+@format_option(FORMATS)
+@output_option
+@fail_on_option(FAIL_ON_CHOICES, DEFAULT_FAIL_ON)
+@allow_private_option
+@no_progress_option
+def command(manifest: Path, warcs: Path | None, live: bool, fmt: str, output: Path | None,
+            fail_on: str, allow_private: bool, no_progress: bool) -> None:
+    """Check that every quoted passage is in the archived text of its source.
+
+    Each source's capture is looked up in the WARC folder (the one `fetch`
+    chose, else any capture of the URL); each quote is matched exactly, then
+    normalized, then on letters and digits only (lost spaces, hyphenation),
+    then across [...] ellipses, then fuzzily for quotes of 25+ letters.
+
+    \b
+    Statuses: verified, verified_typo, altered (a word or number differs),
+    missing (flagged "probable translation" when the languages differ),
+    unverifiable (no capture). Exits 1 when a result matches --fail-on.
+
+    \b
+    Example:
+      archiver verify manifests/calais-2014.toml --warcs warcs/ --format markdown
+    """
+    loaded = load_manifest(manifest)
+    folder = warcs if warcs is not None else loaded.project_dir / "warcs"
+    bar = progress_callback(no_progress)
+    try:
+        index = WarcIndex.build(folder, progress=bar)
+        notes = list(index.warnings)
+        if not index.files:
+            notes.append(f"no WARC files in {folder}; every quote is unverifiable")
+        for note in notes:
+            bar.close()
+            warn(f"warning: {note}")
+        fetcher: LiveFetcher | None = None
+        client: HttpClient | None = None
+        if live:
+            client = HttpClient(allow_private=allow_private, limiter=HostLimiter())
+            fetcher = LiveFetcher(client)
+        try:
+            run = verify_manifest(loaded, index, live=fetcher, progress=bar,
+                                  warcs=str(folder), warc_files=len(index.files), notes=notes)
+        finally:
+            if client is not None:
+                client.close()
+    finally:
+        bar.close()
+    rule = parse_fail_on(fail_on)
+    emit(render(run, fmt, rule), output)
+    failed = sum(1 for r in run.results if rule.fails(r))
+    finish(ExitCode.FINDINGS if failed else ExitCode.OK)

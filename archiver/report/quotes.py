@@ -1,0 +1,212 @@
+"""Quote-verification results as text: table, JSON, JSON Lines, CSV, Markdown, JUnit.
+
+Pure functions of a :class:`~archiver.models.VerifyRun`; which results count as
+failures is decided by the :class:`~archiver.verify.FailOn` passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from archiver import __version__
+from archiver.models import QuoteResult, QuoteStatus, VerifyRun
+from archiver.report.common import (
+    JUnitCase,
+    csv_table,
+    dumps,
+    dumps_line,
+    junit_xml,
+    markdown_table,
+    md_escape,
+    text_table,
+    to_jsonable,
+)
+from archiver.verify import FailOn, counts, is_drift
+
+FORMATS = ("table", "json", "jsonl", "csv", "markdown", "junit")
+
+CSV_COLUMNS = (
+    "source_id", "quote_index", "status", "method", "score", "layer", "start", "end",
+    "match_count", "in_article_body", "probable_translation", "difference",
+    "memento_datetime", "warc_file", "warc_offset", "live_status", "url", "quote",
+    "excerpt", "detail",
+)
+
+
+def result_json(r: QuoteResult) -> dict[str, Any]:
+    """One result as a flat JSON object (the capture's fields inlined)."""
+    cap = r.capture
+    return {
+        "source_id": r.source_id,
+        "quote_index": r.quote_index,
+        "url": r.url,
+        "quote": r.text,
+        "status": r.status.value,
+        "method": r.method,
+        "score": round(r.score, 4),
+        "layer": r.layer,
+        "start": r.start,
+        "end": r.end,
+        "excerpt": r.excerpt,
+        "match_count": r.match_count,
+        "in_article_body": r.in_article_body,
+        "probable_translation": r.probable_translation,
+        "difference": r.difference,
+        "detail": r.detail,
+        "flags": list(r.flags),
+        "memento_datetime": to_jsonable(cap.memento_datetime) if cap else None,
+        "memento_url": cap.memento_url or None if cap else None,
+        "warc_file": cap.warc_file if cap else None,
+        "warc_offset": cap.warc_offset if cap else None,
+        "record_id": cap.record_id if cap else None,
+        "live_status": r.live_status,
+        "live_detail": r.live_detail,
+    }
+
+
+def run_json(run: VerifyRun, fail_on: FailOn) -> dict[str, Any]:
+    return {
+        "command": "verify",
+        "archiver_version": __version__,
+        "manifest_id": run.manifest_id,
+        "started_at": to_jsonable(run.started_at),
+        "finished_at": to_jsonable(run.finished_at),
+        "warcs": run.warcs,
+        "warc_files": run.warc_files,
+        "live": run.live,
+        "quotes": len(run.results),
+        "counts": counts(run.results),
+        "drift": sum(1 for r in run.results if is_drift(r)),
+        "failures": sum(1 for r in run.results if fail_on.fails(r)),
+        "notes": list(run.notes),
+    }
+
+
+def summary(run: VerifyRun) -> str:
+    """One line: how many quotes got each status."""
+    c = counts(run.results)
+    parts = [f"{n} {status}" for status, n in c.items() if n]
+    noun = "quote" if len(run.results) == 1 else "quotes"
+    text = f"{len(run.results)} {noun}: " + (", ".join(parts) if parts else "none")
+    if run.live:
+        text += f"; {sum(1 for r in run.results if is_drift(r))} gone from the live pages"
+    files = "file" if run.warc_files == 1 else "files"
+    return text + f" (WARC folder {run.warcs}, {run.warc_files} {files})"
+
+
+def _note(r: QuoteResult) -> str:
+    if r.status is QuoteStatus.MISSING and r.probable_translation:
+        return "probable translation"
+    if r.difference and r.status is not QuoteStatus.VERIFIED:
+        return r.difference
+    if r.status in (QuoteStatus.MISSING, QuoteStatus.UNVERIFIABLE):
+        return r.detail or ""
+    if r.match_count > 1:
+        return f"{r.match_count} places"
+    return ""
+
+
+def _live(r: QuoteResult) -> str:
+    return r.live_status or ("?" if r.live_detail else "")
+
+
+def format_table(run: VerifyRun, fail_on: FailOn) -> str:
+    headers = ["SOURCE", "#", "STATUS", "METHOD", "SCORE", "QUOTE", "NOTE"]
+    if run.live:
+        headers.insert(5, "LIVE")
+    rows: list[list[Any]] = []
+    for r in run.results:
+        row: list[Any] = [r.source_id, r.quote_index, r.status.value, r.method or "",
+                          f"{r.score:.2f}" if r.method else "", r.text, _note(r)]
+        if run.live:
+            row.insert(5, _live(r))
+        rows.append(row)
+    out = [text_table(headers, rows, max_width=48)] if rows else ["no quotes to verify"]
+    details = []
+    for r in run.results:
+        if r.status in (QuoteStatus.ALTERED, QuoteStatus.VERIFIED_TYPO) and r.excerpt:
+            details.append(f"{r.status.value} {r.source_id} #{r.quote_index}: "
+                           f"{r.difference or ''}\n    {r.excerpt}")
+        elif r.status is QuoteStatus.MISSING:
+            details.append(f"missing {r.source_id} #{r.quote_index}: {r.detail or ''}")
+        if run.live and is_drift(r):
+            details.append(f"drift {r.source_id} #{r.quote_index}: {r.live_detail or ''}")
+    if details:
+        out.append("")
+        out.extend(details)
+    out.append("")
+    out.append(summary(run))
+    return "\n".join(out)
+
+
+def format_markdown(run: VerifyRun, fail_on: FailOn) -> str:
+    headers = ["source", "#", "status", "method", "score", "quote", "excerpt / difference"]
+    if run.live:
+        headers.insert(5, "live")
+    rows: list[list[Any]] = []
+    for r in run.results:
+        note = _note(r)
+        shown = r.excerpt or ""
+        if note and note != shown:
+            shown = f"{note} — {shown}" if shown else note
+        row: list[Any] = [r.source_id, r.quote_index, f"**{r.status.value}**",
+                          r.method or "", f"{r.score:.2f}" if r.method else "", r.text, shown]
+        if run.live:
+            row.insert(5, _live(r))
+        rows.append(row)
+    out = [f"# Quote verification: {md_escape(run.manifest_id)}", "", summary(run), ""]
+    out.append(markdown_table(headers, rows) if rows else "No quotes to verify.")
+    if run.notes:
+        out += ["", "## Warnings", ""] + [f"- {md_escape(n)}" for n in run.notes]
+    return "\n".join(out)
+
+
+def format_junit(run: VerifyRun, fail_on: FailOn) -> str:
+    cases = []
+    for r in run.results:
+        name = f"{r.source_id} #{r.quote_index}: {r.text[:60]}"
+        message = f"{r.status.value}: {r.difference or r.detail or ''}".rstrip(": ")
+        if is_drift(r):
+            message += f"; live: {r.live_status} ({r.live_detail or ''})"
+        if fail_on.fails(r):
+            cases.append(JUnitCase(name, r.source_id, failure=message,
+                                   failure_type=r.status.value,
+                                   details=f"{message}\n{r.excerpt or ''}".strip()))
+        elif r.status is QuoteStatus.UNVERIFIABLE:
+            cases.append(JUnitCase(name, r.source_id, skipped=message))
+        else:
+            cases.append(JUnitCase(name, r.source_id))
+    return junit_xml(f"archiver verify {run.manifest_id}", cases)
+
+
+def format_csv(run: VerifyRun, fail_on: FailOn) -> str:
+    rows = []
+    for r in run.results:
+        data = result_json(r)
+        rows.append([data.get(col) for col in CSV_COLUMNS])
+    return csv_table(CSV_COLUMNS, rows)
+
+
+def format_json(run: VerifyRun, fail_on: FailOn) -> str:
+    return dumps({"run": run_json(run, fail_on),
+                  "results": [result_json(r) for r in run.results]})
+
+
+def format_jsonl(run: VerifyRun, fail_on: FailOn) -> str:
+    """One result per line (the run summary is not included: see json)."""
+    return "\n".join(dumps_line(result_json(r)) for r in run.results)
+
+
+_FORMATTERS: dict[str, Callable[[VerifyRun, FailOn], str]] = {
+    "table": format_table, "json": format_json, "jsonl": format_jsonl, "csv": format_csv,
+    "markdown": format_markdown, "junit": format_junit,
+}
+
+
+def render(run: VerifyRun, fmt: str, fail_on: FailOn | None = None) -> str:
+    """``run`` in format ``fmt`` (one of :data:`FORMATS`)."""
+    return _FORMATTERS[fmt](run, fail_on or FailOn())
+
+
+__all__ = ["FORMATS", "render", "result_json", "run_json", "summary"]

@@ -1,0 +1,567 @@
+"""Where pages come from: captures in a folder of WARC files, and (``--live``) the live web.
+
+:class:`WarcIndex` indexes a folder once (record headers only, no payloads):
+``*.warc``, ``*.warc.gz``, ``*.arc``, ``*.arc.gz`` in any subfolder, gzip per
+record or plain, as written by archiver itself, wget, Heritrix, warcio, pywb
+or warcprox. It then finds the capture of each manifest source:
+
+1. the capture ``fetch`` chose: a ``metadata`` record with ``archiver-chosen:
+   true`` and this source's ``source-id`` (or ``requested-url``), whose
+   ``WARC-Refers-To`` names the response record (:mod:`archiver.provenance`);
+2. otherwise a ``response``, ``resource`` or ``revisit`` record whose
+   ``WARC-Target-URI`` is the source URL up to the usual equivalences
+   (:func:`url_key`: scheme, ``www.``, default port, trailing slash, fragment,
+   percent-escape case), also when the target is a Wayback memento URL of it.
+   Redirect captures are followed inside the folder (at most
+   :data:`MAX_REDIRECTS` hops). Among several, the one nearest the
+   manifest's ``archived_at`` wins, else the earliest on or after the
+   publication date, else the latest before it.
+
+**Damaged files.** A WARC file that is truncated or corrupt does not abort the
+run: the records before the damage are kept, the rest of that file is skipped,
+and a warning naming the file and offset is recorded in
+:attr:`WarcIndex.warnings` (the CLI prints it and puts it in the report).
+Quotes whose only capture was lost become ``unverifiable``. Pass
+``strict=True`` to raise :class:`~archiver.errors.WarcError` instead. Only an
+unreadable or missing *folder* always raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archiver import provenance
+from archiver.errors import NetError, WarcError
+from archiver.extract import FLAG_NOT_HTML, PageText, extract_page, is_extractable, mime_of
+from archiver.models import Capture, Hop, Progress, ProgressCallback, Source
+from archiver.verify import LivePage, Located, NotLocated
+
+logger = logging.getLogger(__name__)
+
+#: Redirect hops followed inside the WARC folder and on the live web (lychee and
+#: LinkChecker follow 10; net.MAX_REDIRECTS).
+MAX_REDIRECTS = 10
+#: Payloads larger than this are not read for verification (no article page is).
+MAX_PAYLOAD_BYTES = 50 * 1024 * 1024
+#: metadata records larger than this are not parsed (ours are < 4 kB).
+MAX_METADATA_BYTES = 256 * 1024
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+_WAYBACK_RE = re.compile(r"^https?://[^/]+/(?:web/)?(\d{4,14})(?:[a-z]{2}_)?/(.+)$")
+
+
+# --------------------------------------------------------------------------
+# URL equivalence
+# --------------------------------------------------------------------------
+
+_SAFE_PATH = "/:@!$&'()*+,;=-._~"
+
+
+def url_key(url: str) -> str:
+    """A key under which equivalent spellings of a URL collide.
+
+    Ignored: scheme, a leading ``www.``, the default port, a trailing slash, the
+    fragment, host case and percent-escape spelling. Kept: the path case and the
+    query string (in order).
+    """
+    url = url.strip().strip("<>")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    host = (parts.hostname or "").lower().rstrip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    if port is not None and port not in (80, 443):
+        host = f"{host}:{port}"
+    path = quote(unquote(parts.path), safe=_SAFE_PATH + "%") or "/"
+    path = path.rstrip("/") or "/"
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{host}{path}{query}"
+
+
+def wayback_original(url: str) -> tuple[str, str] | None:
+    """(timestamp, original URL) of a Wayback-style memento URL, else None."""
+    m = _WAYBACK_RE.match(url.strip().strip("<>"))
+    if not m:
+        return None
+    original = m.group(2)
+    if not original.startswith(("http://", "https://")):
+        original = "http://" + original
+    return m.group(1), original
+
+
+# --------------------------------------------------------------------------
+# Index entries
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WarcRecord:
+    """Headers of one indexed record, and where it is."""
+
+    path: Path
+    rel: str  # path relative to the folder
+    offset: int
+    type: str  # response, resource, revisit
+    url: str
+    date: datetime | None
+    record_id: str | None
+    status: int | None
+    mime: str | None  # the HTTP Content-Type (or the WARC one for resource records)
+    location: str | None = None
+    source_uri: str | None = None  # WARC-Source-URI (the memento URL)
+    payload_digest: str | None = None
+    refers_to: str | None = None  # revisit: WARC-Refers-To
+    refers_to_url: str | None = None
+    refers_to_date: str | None = None
+
+
+@dataclass(frozen=True)
+class _Meta:
+    refers_to: str
+    fields: tuple[tuple[str, str], ...]
+
+
+def _parse_warc_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        if re.fullmatch(r"\d{14}", text):
+            return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _timestamp14(ts: str) -> datetime | None:
+    ts = (ts + "0" * 14)[:14]
+    try:
+        return datetime.strptime(ts, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _header(record: Any, name: str) -> str | None:
+    value = record.rec_headers.get_header(name)
+    return str(value).strip() if value else None
+
+
+class WarcIndex:
+    """An index of a WARC folder, built once, that locates each source's capture.
+
+    Implements :class:`archiver.verify.PageProvider`.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.files: list[Path] = []
+        self.warnings: list[str] = []
+        self.records: list[WarcRecord] = []
+        self.by_key: dict[str, list[WarcRecord]] = {}
+        self.by_id: dict[str, WarcRecord] = {}
+        self.by_digest: dict[str, WarcRecord] = {}
+        self.metadata: list[_Meta] = []
+        self._pages: dict[tuple[str, int], tuple[PageText | None, str | None,
+                                                  tuple[str, ...]]] = {}
+
+    # -- building -------------------------------------------------------------
+
+    @classmethod
+    def build(cls, folder: Path | str, *, progress: ProgressCallback | None = None,
+              strict: bool = False) -> WarcIndex:
+        """Index every WARC file under ``folder``.
+
+        Raises :class:`WarcError` if the folder is missing or unreadable, and,
+        with ``strict``, if any file is damaged.
+        """
+        folder = Path(folder)
+        if not folder.exists():
+            raise WarcError(f"WARC folder not found: {folder}", path=folder,
+                            hint="run `archiver fetch` first, or pass --warcs DIR")
+        if not folder.is_dir():
+            raise WarcError(f"not a folder: {folder}", path=folder,
+                            hint="--warcs takes the folder that holds the .warc.gz files")
+        index = cls(folder)
+        try:
+            files = list(iter_warc_files(folder))
+            opened = sorted(p for p in folder.rglob("*.open") if p.is_file())
+        except OSError as err:
+            raise WarcError(f"cannot read WARC folder {folder}: {err.strerror}",
+                            path=folder) from err
+        for p in opened:
+            index.warnings.append(f"{p}: an unfinished WARC (.open) was skipped; "
+                                  "a fetch run was interrupted")
+        index.files = files
+        for n, path in enumerate(files):
+            if progress is not None:
+                progress(Progress("index", n, len(files), path.name))
+            index._index_file(path, strict)
+        if progress is not None:
+            progress(Progress("index", len(files), len(files), None))
+        return index
+
+    def _index_file(self, path: Path, strict: bool) -> None:
+        rel = path.relative_to(self.folder).as_posix()
+        offset = 0
+        stderr = io.StringIO()
+        try:
+            with path.open("rb") as fh, contextlib.redirect_stderr(stderr):
+                iterator = ArchiveIterator(fh, arc2warc=True)
+                for record in iterator:
+                    self._index_record(record, path, rel, iterator)
+                    offset = iterator.get_record_offset()
+                    left = getattr(record.raw_stream, "limit", 0)
+                    if left:
+                        raise WarcError(f"{path}: truncated record at offset {offset} "
+                                        f"({left} bytes missing)", path=path)
+                    offset += iterator.get_record_length()
+        except OSError as err:
+            self._damaged(path, f"{path}: cannot read: {err.strerror or err}", strict, err)
+        except WarcError as err:
+            self._damaged(path, f"{err.message}; the rest of the file was skipped",
+                          strict, err)
+        except Exception as err:  # warcio and zlib raise many types on bad input
+            self._damaged(path, f"{path}: damaged at offset {offset} "
+                          f"({type(err).__name__}: {err}); the rest of the file was skipped",
+                          strict, err)
+        noise = stderr.getvalue().strip()
+        if noise:
+            first = noise.splitlines()[0]
+            self._damaged(path, f"{path}: {first}", strict, None)
+
+    def _damaged(self, path: Path, message: str, strict: bool,
+                 err: BaseException | None) -> None:
+        if strict:
+            raise WarcError(message, path=path,
+                            hint="check the file with `warcio check`; a truncated file "
+                            "may be recoverable with `warcio recompress`") from err
+        logger.warning("%s", message)
+        self.warnings.append(message)
+
+    def _index_record(self, record: Any, path: Path, rel: str, iterator: Any) -> None:
+        rtype = record.rec_type
+        if rtype == "metadata":
+            refers = _header(record, "WARC-Refers-To") or _header(record, "WARC-Concurrent-To")
+            ctype = mime_of(_header(record, "Content-Type"))
+            if refers and ctype == provenance.CONTENT_TYPE and \
+                    (record.length or 0) <= MAX_METADATA_BYTES:
+                body = record.content_stream().read(MAX_METADATA_BYTES)
+                self.metadata.append(_Meta(refers, tuple(provenance.decode_fields(body))))
+            return
+        if rtype not in ("response", "resource", "revisit"):
+            return
+        url = (_header(record, "WARC-Target-URI") or "").strip("<>")
+        if not url:
+            return
+        offset = iterator.get_record_offset()
+        status: int | None = None
+        mime: str | None = None
+        location: str | None = None
+        if record.http_headers is not None and rtype != "resource":
+            try:
+                status = int(record.http_headers.get_statuscode())
+            except (TypeError, ValueError):
+                status = None
+            mime = record.http_headers.get_header("Content-Type")
+            location = record.http_headers.get_header("Location")
+        elif rtype == "resource":
+            status = 200
+            mime = _header(record, "Content-Type")
+        entry = WarcRecord(
+            path=path, rel=rel, offset=offset, type=rtype, url=url,
+            date=_parse_warc_date(_header(record, "WARC-Date")),
+            record_id=_header(record, "WARC-Record-ID"), status=status, mime=mime,
+            location=location, source_uri=_header(record, "WARC-Source-URI"),
+            payload_digest=_header(record, "WARC-Payload-Digest"),
+            refers_to=_header(record, "WARC-Refers-To"),
+            refers_to_url=_header(record, "WARC-Refers-To-Target-URI"),
+            refers_to_date=_header(record, "WARC-Refers-To-Date"),
+        )
+        self.records.append(entry)
+        if entry.record_id:
+            self.by_id[entry.record_id] = entry
+        if entry.payload_digest and rtype != "revisit":
+            self.by_digest.setdefault(entry.payload_digest, entry)
+        keys = {url_key(url)}
+        wb = wayback_original(url)
+        if wb is not None:
+            keys.add(url_key(wb[1]))
+        if entry.source_uri:
+            keys.add(url_key(entry.source_uri))
+        for key in keys:
+            self.by_key.setdefault(key, []).append(entry)
+
+    # -- locating ------------------------------------------------------------
+
+    def candidates(self, url: str) -> list[WarcRecord]:
+        """Every indexed capture of ``url`` (up to equivalence)."""
+        out = list(self.by_key.get(url_key(url), []))
+        wb = wayback_original(url)
+        if wb is not None:
+            out.extend(self.by_key.get(url_key(wb[1]), []))
+        return list(dict.fromkeys(out))
+
+    def _chosen(self, source: Source) -> tuple[WarcRecord, dict[str, str],
+                                               list[tuple[str, str]]] | None:
+        key = url_key(source.url)
+        by_id: tuple[WarcRecord, dict[str, str], list[tuple[str, str]]] | None = None
+        by_url: tuple[WarcRecord, dict[str, str], list[tuple[str, str]]] | None = None
+        for meta in self.metadata:
+            fields = dict(provenance.as_dict(meta.fields))
+            lowered = {k.lower(): v for k, v in fields.items()}
+            if lowered.get(provenance.F_CHOSEN, "").lower() != "true":
+                continue
+            record = self.by_id.get(meta.refers_to)
+            if record is None:
+                continue
+            pairs = list(meta.fields)
+            if lowered.get(provenance.F_SOURCE_ID) == source.id:
+                by_id = (record, lowered, pairs)  # the last one written wins
+            elif url_key(lowered.get(provenance.F_REQUESTED_URL, "")) == key:
+                by_url = (record, lowered, pairs)
+        return by_id or by_url
+
+    def _follow(self, record: WarcRecord) -> tuple[WarcRecord, tuple[Hop, ...]] | None:
+        hops: list[Hop] = []
+        seen: set[tuple[str, int]] = set()
+        while record.status is not None and 300 <= record.status < 400 and record.location:
+            if len(hops) >= MAX_REDIRECTS or (record.rel, record.offset) in seen:
+                return None
+            seen.add((record.rel, record.offset))
+            hops.append(Hop(record.url, record.status, record.location))
+            target = urljoin(record.url, record.location)
+            nxt = self._best(self.candidates(target), record.date)
+            if nxt is None:
+                return None
+            record = nxt
+        return record, tuple(hops)
+
+    @staticmethod
+    def _best(records: list[WarcRecord], near: datetime | None,
+              published: date | None = None) -> WarcRecord | None:
+        usable = [r for r in records if r.type == "revisit" or r.status is None
+                  or r.status < 400]
+        if not usable:
+            return None
+        def when(r: WarcRecord) -> float:
+            return r.date.timestamp() if r.date else 0.0
+        if near is not None:
+            return min(usable, key=lambda r: (abs(when(r) - near.timestamp()),
+                                              r.status is not None and r.status >= 300))
+        ok = [r for r in usable if r.status is None or r.status < 300] or usable
+        if published is not None:
+            start = datetime(published.year, published.month, published.day, tzinfo=UTC)
+            after = [r for r in ok if r.date is None or r.date >= start]
+            if after:
+                return min(after, key=when)
+            return max(ok, key=when)
+        return ok[0]
+
+    def locate(self, source: Source) -> Located | NotLocated:
+        """The capture to check ``source``'s quotes against, and its page text."""
+        chosen = self._chosen(source)
+        fields: dict[str, str] = {}
+        how = "the capture fetch chose"
+        if chosen is not None:
+            record, fields, pairs = chosen
+            redirects = tuple(_hop(v) for k, v in pairs if k.lower() == provenance.F_REDIRECT)
+        else:
+            cands = self.candidates(source.url)
+            if source.archived_url:
+                cands += self.candidates(source.archived_url)
+            best = self._best(list(dict.fromkeys(cands)), source.archived_at,
+                              published=source.published)
+            if best is None:
+                what = "only error captures" if cands else "no capture"
+                return NotLocated(f"{what} of {source.url} in {self.folder} "
+                                  f"({len(self.files)} WARC files)")
+            how = "a capture of the URL"
+            redirects = ()
+            record = best
+        followed = self._follow(record)
+        if followed is None:
+            return NotLocated(f"the capture of {source.url} redirects to a page that "
+                              f"is not in {self.folder}")
+        final, hops = followed
+        capture = self._capture(source, final, fields, redirects or hops)
+        key = (final.rel, final.offset)
+        if key not in self._pages:
+            self._pages[key] = self._load(final)
+        page, detail, flags = self._pages[key]
+        if page is not None and chosen is None:
+            detail = f"checked against {how} (fetch marked no capture as chosen)"
+        return Located(capture, page, detail, flags)
+
+    def _capture(self, source: Source, record: WarcRecord, fields: dict[str, str],
+                 redirects: tuple[Hop, ...]) -> Capture:
+        memento_url = fields.get(provenance.F_MEMENTO_URL) or record.source_uri or ""
+        wb = wayback_original(record.url)
+        when = record.date
+        if fields.get(provenance.F_MEMENTO_DATETIME):
+            when = _parse_warc_date(fields[provenance.F_MEMENTO_DATETIME]) or when
+        elif wb is not None:
+            when = _timestamp14(wb[0]) or when
+            memento_url = memento_url or record.url
+        archive = fields.get(provenance.F_ARCHIVE, "")
+        if not archive and memento_url:
+            parts = urlsplit(memento_url)
+            archive = f"{parts.scheme}://{parts.netloc}/" if parts.netloc else ""
+        distance: float | None = None
+        if fields.get(provenance.F_DISTANCE_DAYS):
+            with contextlib.suppress(ValueError):
+                distance = float(fields[provenance.F_DISTANCE_DAYS])
+        return Capture(
+            source_id=source.id, url=wb[1] if wb else record.url, archive=archive,
+            memento_url=memento_url,
+            memento_datetime=when or datetime(1970, 1, 1, tzinfo=UTC),
+            http_status=record.status or 200, mime=mime_of(record.mime) or None,
+            warc_file=record.rel, warc_offset=record.offset, record_id=record.record_id,
+            payload_sha256=fields.get(provenance.F_PAYLOAD_SHA256),
+            distance_days=distance,
+            pre_publication=fields.get(provenance.F_PRE_PUBLICATION, "").lower() == "true",
+            redirects=redirects,
+        )
+
+    def _payload_record(self, record: WarcRecord) -> WarcRecord | None:
+        """The record holding the payload: itself, or a revisit's original."""
+        if record.type != "revisit":
+            return record
+        if record.refers_to and record.refers_to in self.by_id:
+            return self.by_id[record.refers_to]
+        if record.payload_digest and record.payload_digest in self.by_digest:
+            return self.by_digest[record.payload_digest]
+        if record.refers_to_url:
+            for cand in self.candidates(record.refers_to_url):
+                if cand.type != "revisit" and cand.date == _parse_warc_date(
+                        record.refers_to_date):
+                    return cand
+        return None
+
+    def _load(self, record: WarcRecord) -> tuple[PageText | None, str | None,
+                                                 tuple[str, ...]]:
+        """Read and extract a capture's page once: (page, why not, flags)."""
+        source = self._payload_record(record)
+        if source is None:
+            return None, (f"the revisit record at {record.rel}:{record.offset} refers to "
+                          "a capture that is not in the folder"), ()
+        try:
+            body, ctype = read_payload(source)
+        except WarcError as err:
+            return None, err.message, ()
+        ctype = ctype or record.mime
+        if not is_extractable(ctype, body):
+            return None, (f"the capture is {mime_of(ctype) or 'of unknown type'}, "
+                          "not HTML or text"), (FLAG_NOT_HTML,)
+        return extract_page(body, ctype), None, ()
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+def _hop(value: str) -> Hop:
+    status, _, url = value.partition(" ")
+    try:
+        return Hop(url.strip(), int(status))
+    except ValueError:
+        return Hop(value, 0)
+
+
+def read_payload(record: WarcRecord) -> tuple[bytes, str | None]:
+    """The decoded HTTP payload (or resource block) of an indexed record."""
+    try:
+        with record.path.open("rb") as fh, contextlib.redirect_stderr(io.StringIO()):
+            fh.seek(record.offset)
+            iterator = ArchiveIterator(fh, arc2warc=True)
+            for rec in iterator:
+                body = rec.content_stream().read(MAX_PAYLOAD_BYTES + 1)
+                if len(body) > MAX_PAYLOAD_BYTES:
+                    raise WarcError(f"{record.rel}:{record.offset}: payload larger than "
+                                    f"{MAX_PAYLOAD_BYTES // 2**20} MB; not read",
+                                    path=record.path)
+                left = getattr(rec.raw_stream, "limit", 0)
+                if left:
+                    raise WarcError(f"{record.rel}:{record.offset}: the record is truncated "
+                                    f"({left} bytes missing)", path=record.path)
+                ctype = (rec.http_headers.get_header("Content-Type")
+                         if rec.http_headers is not None and rec.rec_type != "resource"
+                         else rec.rec_headers.get_header("Content-Type"))
+                return body, ctype
+    except WarcError:
+        raise
+    except Exception as err:
+        raise WarcError(f"{record.rel}:{record.offset}: cannot read the record "
+                        f"({type(err).__name__}: {err})", path=record.path) from err
+    raise WarcError(f"{record.rel}:{record.offset}: no record at this offset",
+                    path=record.path)
+
+
+def iter_warc_files(folder: Path) -> Iterator[Path]:
+    """WARC files under ``folder``, sorted."""
+    yield from sorted(p for p in folder.rglob("*")
+                      if p.is_file() and p.name.lower().endswith(WARC_SUFFIXES))
+
+
+# --------------------------------------------------------------------------
+# Live pages (--live)
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class LiveFetcher:
+    """Fetch the live page of a URL through :class:`archiver.net.HttpClient`,
+    following redirects by hand (at most :data:`MAX_REDIRECTS` hops).
+
+    Implements :class:`archiver.verify.LiveProvider`. ``client`` is any object
+    with the ``HttpClient.get`` signature.
+    """
+
+    client: Any
+    cache: dict[str, LivePage] = field(default_factory=dict)
+
+    def fetch(self, url: str) -> LivePage:
+        if url in self.cache:
+            return self.cache[url]
+        page = self._fetch(url)
+        self.cache[url] = page
+        return page
+
+    def _fetch(self, url: str) -> LivePage:
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                response = self.client.get(current)
+            except NetError as err:
+                return LivePage(url, None, None, current, f"{err.kind}: {err.message}")
+            if response.is_redirect:
+                current = urljoin(current, response.location)
+                continue
+            if response.status != 200:
+                return LivePage(url, None, response.status, current)
+            ctype = response.headers.get("Content-Type")
+            if not is_extractable(ctype, response.body):
+                return LivePage(url, None, response.status, current,
+                                f"the live page is {mime_of(ctype) or 'of unknown type'}")
+            return LivePage(url, extract_page(response.body, ctype), response.status, current)
+        return LivePage(url, None, None, current, f"more than {MAX_REDIRECTS} redirects")
+
+
+__all__ = ["MAX_REDIRECTS", "LiveFetcher", "WarcIndex", "WarcRecord", "iter_warc_files",
+           "read_payload", "url_key", "wayback_original"]
