@@ -186,9 +186,17 @@ def _detect(body: bytes) -> str:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - requests depends on it
         return "cp1252"
-    best = from_bytes(body[:200_000]).best()
-    codec = _canonical(best.encoding) if best is not None else None
-    return codec or "cp1252"
+    matches = list(from_bytes(body[:200_000]))
+    if not matches:
+        return "cp1252"
+    best = min(m.chaos for m in matches)
+    # Ties go to windows-1252, the web's usual legacy charset (the WHATWG default
+    # for unlabelled Western pages): "Très à" is as plausible in cp1250 as in
+    # cp1252 to a detector, but cp1250 turns it into "Trčs ŕ".
+    if any(_canonical(m.encoding) == "cp1252" and m.chaos <= best for m in matches):
+        return "cp1252"
+    first = next(m for m in matches if m.chaos <= best)
+    return _canonical(first.encoding) or "cp1252"
 
 
 def decode_body(body: bytes, content_type: str | None = None) -> Decoded:

@@ -252,7 +252,8 @@ def _forms(text: str) -> _Forms:
 
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _SEP_RE = re.compile(r"([.,])")
-_OCR_RE = re.compile(r"(?<=[^\W\d_])[01]|[01](?=[^\W\d_])")
+#: OCR look-alikes inside a word ("he1p", "p0lice") are letters, not numbers.
+_OCR_RE = re.compile(r"(?<=[^\W\d_])[01](?=[^\W\d_])")
 
 
 def numbers(text: str) -> tuple[str, ...]:
@@ -261,8 +262,8 @@ def numbers(text: str) -> tuple[str, ...]:
     "1 300" = "1,300" = "1.300" -> "1300"; "1,6" = "1.6" -> "1.6"; but
     "1.2m" -> "1.2" while "12m" -> "12".
     """
-    flat = "".join(normalize(text).split())
-    flat = _OCR_RE.sub(lambda m: "l" if m.group(0) == "1" else "o", flat)
+    l1 = _OCR_RE.sub(lambda m: "l" if m.group(0) == "1" else "o", normalize(text))
+    flat = "".join(l1.split())
     out: list[str] = []
     for token in _NUMBER_RE.findall(flat):
         pieces = _SEP_RE.split(token)
@@ -570,7 +571,12 @@ def _direct(q: _Query, page: PageIndex) -> Match | None:
         for layer in page.layers:
             hits = _search_tier(q, layer, tier)
             if hits:
-                return _found(q, layer, tier, hits)
+                found = _found(q, layer, tier, hits)
+                if tier == METHOD_EXACT:
+                    # Places that differ only in case or typography count as equally good.
+                    same = _count_distinct(_search_tier(q, layer, METHOD_NORMALIZED))
+                    found = replace(found, match_count=max(found.match_count, same))
+                return found
     altered: Match | None = None
     for layer in page.layers:
         hits = _search_tier(q, layer, METHOD_SKELETON, accept_numbers=False)

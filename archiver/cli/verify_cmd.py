@@ -16,7 +16,7 @@ from archiver.cli.options import (
     warcs_option,
 )
 from archiver.manifest import load_manifest
-from archiver.net import HttpClient, HostLimiter
+from archiver.net import HostLimiter, HttpClient
 from archiver.report.quotes import FORMATS, render
 from archiver.verify import DEFAULT_FAIL_ON, FAIL_ON_CHOICES, parse_fail_on, verify_manifest
 from archiver.warcread import LiveFetcher, WarcIndex
