@@ -58,7 +58,12 @@ MAX_PAYLOAD_BYTES = 50 * 1024 * 1024
 #: metadata records larger than this are not parsed (ours are < 4 kB).
 MAX_METADATA_BYTES = 256 * 1024
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
-_WAYBACK_RE = re.compile(r"^https?://[^/]+/(?:web/)?(\d{4,14})(?:[a-z]{2}_)?/(.+)$")
+#: Memento URLs of Wayback-style archives: .../web/TIMESTAMP[id_]/ORIGINAL, or any
+#: path ending in /14-DIGIT-TIMESTAMP[id_]/http(s)://ORIGINAL (pywb, arquivo.pt).
+_WAYBACK_RES = (
+    re.compile(r"^https?://[^/]+/(?:[^/]+/)*?web/(\d{4,14})(?:[a-z]{2}_)?/(.+)$"),
+    re.compile(r"^https?://[^/]+/(?:[^/]+/)*?(\d{14})(?:[a-z]{2}_)?/(https?://.+)$"),
+)
 
 
 # --------------------------------------------------------------------------
@@ -94,7 +99,8 @@ def url_key(url: str) -> str:
 
 def wayback_original(url: str) -> tuple[str, str] | None:
     """(timestamp, original URL) of a Wayback-style memento URL, else None."""
-    m = _WAYBACK_RE.match(url.strip().strip("<>"))
+    text = url.strip().strip("<>")
+    m = _WAYBACK_RES[0].match(text) or _WAYBACK_RES[1].match(text)
     if not m:
         return None
     original = m.group(2)
