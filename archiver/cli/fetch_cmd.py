@@ -1,14 +1,139 @@
-"""``archiver fetch``: not implemented yet (issue #4)."""
+"""``archiver fetch``: store the web-archive capture nearest each source's publication."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from archiver.cli.common import ExitCode, emit, finish, progress_callback, warn
+from archiver.cli.options import (
+    allow_private_option,
+    archive_option,
+    format_option,
+    no_progress_option,
+    output_option,
+    warcs_option,
+)
 from archiver.errors import ConfigError
+from archiver.fetch import (
+    DEFAULT_DOWNLOADS_PER_SECOND,
+    DEFAULT_LISTINGS_PER_MINUTE,
+    INTERNET_ARCHIVE,
+    Archive,
+    fetch_sources,
+)
+from archiver.fetch.policy import DEFAULT_FAIL_ON, FAIL_ON_CHOICES, FailOn
+from archiver.manifest import load_manifest
+from archiver.report.captures import FORMATS, render, summary
 
 
-@click.command("fetch", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args: tuple[str, ...]) -> None:
-    """Not implemented yet (issue #4)."""
-    raise ConfigError("archiver fetch is not implemented yet (issue #4)")
+def _fail_on(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> FailOn:
+    try:
+        return FailOn.parse(values)
+    except ConfigError as err:
+        raise click.BadParameter(f"{err.message}; {err.hint or ''}".rstrip("; "),
+                                 ctx=ctx, param=param) from None
+
+
+def _archives(archives: tuple[str, ...], cdx_apis: tuple[str, ...]) -> list[Archive]:
+    bases = list(archives) or [INTERNET_ARCHIVE.base]
+    if len(cdx_apis) > len(bases):
+        raise click.UsageError(
+            f"{len(cdx_apis)} --cdx-api given for {len(bases)} archive(s); the n-th "
+            "--cdx-api belongs to the n-th --archive")
+    out = []
+    for index, base in enumerate(bases):
+        try:
+            out.append(Archive.from_url(base, cdx_apis[index] if index < len(cdx_apis)
+                                        else None))
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint="'--archive'") from None
+    return out
+
+
+@click.command("fetch")
+@click.argument("manifest", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--source", "source_ids", multiple=True, metavar="ID",
+              help="Fetch only this source (repeatable). Default: every source.")
+@archive_option
+@click.option("--cdx-api", "cdx_apis", multiple=True, metavar="URL",
+              help="An IA-format CDX endpoint to list captures with instead of the "
+              "archive's TimeMap (repeatable: the n-th belongs to the n-th --archive).")
+@warcs_option
+@format_option(FORMATS)
+@output_option
+@click.option("--fail-on", "fail_on", multiple=True, callback=_fail_on, metavar="LIST",
+              help="Comma-separated outcomes that make the command exit 1 (repeatable). "
+              f"Default: {','.join(DEFAULT_FAIL_ON)}. Choices: {', '.join(FAIL_ON_CHOICES)}. "
+              "'missing' is every outcome that leaves a source without a capture.")
+@click.option("--list-rate", type=click.FloatRange(min=0, min_open=True),
+              metavar="PER_MINUTE", default=DEFAULT_LISTINGS_PER_MINUTE, show_default=True,
+              help="CDX/TimeMap calls per minute per archive (never above 24 for the "
+              "Internet Archive).")
+@click.option("--download-rate", type=click.FloatRange(min=0, min_open=True),
+              metavar="PER_SECOND", default=DEFAULT_DOWNLOADS_PER_SECOND, show_default=True,
+              help="Memento downloads per second per archive (never above 2 for the "
+              "Internet Archive).")
+@click.option("--operator", metavar="TEXT", default=None,
+              help="Who runs the fetch (person or organisation), recorded in each WARC.")
+@allow_private_option
+@no_progress_option
+def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ...],
+            cdx_apis: tuple[str, ...], warcs: Path | None, fmt: str, output: Path | None,
+            fail_on: FailOn, list_rate: float, download_rate: float, operator: str | None,
+            allow_private: bool, no_progress: bool) -> None:
+    """Store the web-archive capture nearest each source's publication in WARC files.
+
+    For each source, the archives (default: the Internet Archive's Wayback
+    Machine) are asked for their captures; the earliest 200 HTML capture from
+    the day before publication on is chosen, else an archived redirect
+    (followed), else the closest capture before publication (flagged
+    pre-publication). Only archives are contacted, never the live sites.
+
+    Captures go into WARC files in --warcs, with a metadata record saying how
+    each was chosen. Sources already stored are skipped without a download, so
+    an interrupted run resumes where it stopped.
+
+    \b
+    Exit codes:
+      0  every source has a capture (or nothing matches --fail-on)
+      1  some source matches --fail-on (default: no capture stored)
+      2  usage error
+      3  invalid manifest, or the WARC folder is unusable
+      4  inconclusive: rate-limited (HTTP 429) or no archive reachable; run again later
+
+    \b
+    Example:
+      archiver fetch manifests/calais-2014.toml --format json -o captures.json
+    """
+    archive_list = _archives(archives, cdx_apis)
+    loaded = load_manifest(manifest)
+    known = {s.id for s in loaded.sources}
+    unknown = [sid for sid in source_ids if sid not in known]
+    if unknown:
+        raise ConfigError(f"no source {unknown[0]!r} in {manifest}",
+                          hint="give the id of a [[source]] of the manifest")
+    bar = progress_callback(no_progress)
+    try:
+        run = fetch_sources(
+            loaded, warcs_dir=warcs, archives=archive_list,
+            source_ids=set(source_ids) if source_ids else None,
+            listings_per_minute=list_rate, downloads_per_second=download_rate,
+            allow_private=allow_private, operator=operator, progress=bar)
+    finally:
+        bar.close()
+    for note in run.notes:
+        warn(f"note: {note}")
+    emit(render(run, fmt, fail_on), output)
+    if fmt != "table" or output is not None:
+        warn(summary(run))
+    if run.inconclusive:
+        warn(f"inconclusive: {run.inconclusive_reason}\n  hint: run the same command again "
+             "later; stored captures are kept and the run resumes where it stopped")
+        finish(ExitCode.INCONCLUSIVE)
+    failed = [r for r in run.results if fail_on.fails(r)]
+    if failed:
+        warn(f"{len(failed)} of {len(run.results)} sources match --fail-on {fail_on}")
+        finish(ExitCode.FINDINGS)
+    finish(ExitCode.OK)

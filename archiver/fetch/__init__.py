@@ -1,0 +1,38 @@
+"""``fetch``: store the web-archive capture nearest each source's publication.
+
+Public API::
+
+    from archiver.fetch import Archive, fetch_sources
+
+    run = fetch_sources(manifest)                        # the Internet Archive
+    run = fetch_sources(manifest, warcs_dir=Path("warcs"),
+                        archives=[Archive.from_url("http://127.0.0.1:8080/coll/")])
+    for result in run.results:                           # CaptureResult, manifest order
+        result.outcome, result.capture                   # Capture has warc_file/offset
+
+Modules: :mod:`.listing` (archives, candidates), :mod:`.wayback` (IA CDX API),
+:mod:`.memento` (TimeMaps), :mod:`.choose` (the choice rule), :mod:`.playback`
+(downloads, redirects), :mod:`.session` and :mod:`.limits` (politeness),
+:mod:`.run` (the loop). WARC writing is :mod:`archiver.store`.
+"""
+
+from archiver.fetch.limits import (
+    DEFAULT_DOWNLOADS_PER_SECOND,
+    DEFAULT_LISTINGS_PER_MINUTE,
+    Clock,
+    ManualClock,
+    SystemClock,
+)
+from archiver.fetch.listing import IA_BASE, IA_CDX_API, INTERNET_ARCHIVE, Archive
+from archiver.fetch.run import (
+    FetchStopped,
+    default_warcs_dir,
+    fetch_sources,
+    raise_if_inconclusive,
+)
+
+__all__ = [
+    "DEFAULT_DOWNLOADS_PER_SECOND", "DEFAULT_LISTINGS_PER_MINUTE", "IA_BASE", "IA_CDX_API",
+    "INTERNET_ARCHIVE", "Archive", "Clock", "FetchStopped", "ManualClock", "SystemClock",
+    "default_warcs_dir", "fetch_sources", "raise_if_inconclusive",
+]

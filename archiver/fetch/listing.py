@@ -1,0 +1,151 @@
+"""What an archive is, and what it lists: archives, candidates, listings, timestamps."""
+
+from __future__ import annotations
+
+import email.utils
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from archiver.fetch.limits import is_internet_archive
+from archiver.models import CaptureOutcome
+
+#: The Internet Archive's Wayback Machine: the default archive.
+IA_BASE = "https://web.archive.org/web/"
+#: Its CDX search API (wayback.md, "IA API quick reference").
+IA_CDX_API = "https://web.archive.org/cdx/search/cdx"
+
+
+@dataclass(frozen=True)
+class Archive:
+    """A Wayback/Memento-style archive.
+
+    ``base`` is the URL that ``<14-digit timestamp>id_/<url>`` is appended to
+    for raw playback (``https://web.archive.org/web/``, a pywb collection
+    ``http://host:port/coll/``). Captures are listed through ``cdx_api`` (an
+    IA-format CDX endpoint) when set, else through the Memento TimeMap
+    ``<base>timemap/link/<url>``.
+    """
+
+    base: str
+    cdx_api: str | None = None
+
+    @classmethod
+    def from_url(cls, base: str, cdx_api: str | None = None) -> Archive:
+        """An archive from a user's base URL; the Internet Archive gets its CDX API."""
+        base = base.strip()
+        if not base.endswith("/"):
+            base += "/"
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"archive URL {base!r} is not an absolute http(s) URL")
+        if cdx_api is None and is_internet_archive(parts.netloc):
+            cdx_api = IA_CDX_API
+        return cls(base=base, cdx_api=cdx_api)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base).netloc.lower()
+
+    @property
+    def name(self) -> str:
+        return self.base
+
+    def memento_url(self, timestamp: str, url: str) -> str:
+        """The raw (``id_``) playback URL of a capture."""
+        return f"{self.base}{timestamp}id_/{url}"
+
+    def timemap_url(self, url: str) -> str:
+        return f"{self.base}timemap/link/{url}"
+
+    def parse_memento_url(self, url: str) -> tuple[str, str] | None:
+        """(timestamp, original URL) of a playback URL of this archive, or None."""
+        if not url.startswith(self.base):
+            return None
+        rest = url[len(self.base):]
+        stamp, slash, original = rest.partition("/")
+        digits = "".join(ch for ch in stamp[:14] if ch.isdigit())
+        if not slash or not stamp[:1].isdigit() or not original:
+            return None
+        # "20141015123456id_", "20141015123456" or a shorter, inexact prefix.
+        if len(digits) < 4 or not stamp.startswith(digits):
+            return None
+        suffix = stamp[len(digits):]
+        if suffix and not (suffix.endswith("_") and len(suffix) <= 4):
+            return None
+        return digits.ljust(14, "0"), original
+
+
+INTERNET_ARCHIVE = Archive(IA_BASE, IA_CDX_API)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A capture as an archive lists it, before download."""
+
+    timestamp: str  # 14 digits, UTC
+    when: datetime
+    original: str  # the URL as the archive lists it (URI-R)
+    status: int | None = None  # None: not listed (TimeMaps) or a revisit
+    mime: str | None = None
+    digest: str | None = None  # the listing's digest (sha1 base32 at IA); informative
+    row: str | None = None  # the raw listing row, for provenance
+
+    @property
+    def is_revisit(self) -> bool:
+        return (self.mime or "").lower() == "warc/revisit"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What one archive lists for one URL."""
+
+    archive: Archive
+    url: str
+    candidates: tuple[Candidate, ...] = ()
+    queries: tuple[str, ...] = ()  # the URLs called
+    excluded: CaptureOutcome | None = None  # blocked_site / blocked_robots
+    error: str | None = None  # an answer we could not use
+    detail: str | None = None
+
+
+# --------------------------------------------------------------------------
+# Timestamps
+# --------------------------------------------------------------------------
+
+
+def to_timestamp(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+
+
+def parse_timestamp(stamp: str) -> datetime:
+    """A 14-digit (or shorter, padded) Wayback timestamp as an aware UTC datetime.
+
+    Raises ValueError for anything else.
+    """
+    digits = stamp.strip()
+    if not digits.isdigit() or not 4 <= len(digits) <= 14:
+        raise ValueError(f"not a Wayback timestamp: {stamp!r}")
+    # HACK: IA's CDX holds timestamps with a "00" month or day (EDGI _utils.py:54-84,
+    # e.g. 20000800241016); read them as the first month / day.
+    padded = digits.ljust(14, "0")
+    month, day = padded[4:6], padded[6:8]
+    if month == "00":
+        padded = padded[:4] + "01" + padded[6:]
+    if day == "00":
+        padded = padded[:6] + "01" + padded[8:]
+    # END HACK
+    return datetime.strptime(padded, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+
+
+def parse_http_date(value: str) -> datetime:
+    """An RFC 1123 date (Memento-Datetime) as an aware UTC datetime; ValueError if bad."""
+    try:
+        when = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError) as err:
+        raise ValueError(f"not an HTTP date: {value!r}") from err
+    if when is None:
+        raise ValueError(f"not an HTTP date: {value!r}")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)

@@ -1,0 +1,347 @@
+"""One fetch run: for each source, find, choose, download and store a capture."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archiver.errors import ArchiveRateLimited, ArchiveUnreachable, InconclusiveError
+from archiver.fetch.choose import (
+    MAX_CANDIDATES_TRIED,
+    Ranked,
+    Rule,
+    describe,
+    distance_days,
+    is_pre_publication,
+    rank,
+)
+from archiver.fetch.limits import (
+    DEFAULT_DOWNLOADS_PER_SECOND,
+    DEFAULT_LISTINGS_PER_MINUTE,
+    Clock,
+    Politeness,
+    SystemClock,
+)
+from archiver.fetch.listing import INTERNET_ARCHIVE, Archive, Listing
+from archiver.fetch.memento import list_timemap
+from archiver.fetch.playback import Playback, play
+from archiver.fetch.session import ArchiveSession
+from archiver.fetch.wayback import list_cdx
+from archiver.models import (
+    CaptureOutcome,
+    CaptureResult,
+    FetchRun,
+    Manifest,
+    Progress,
+    ProgressCallback,
+    Source,
+)
+from archiver.net import DEFAULT_USER_AGENT, HttpClient
+from archiver.store import LedgerEntry, Selection, WarcInfo, WarcStore, capture_key
+
+logger = logging.getLogger(__name__)
+
+#: Failure outcomes, most telling first: the one reported when every archive fails.
+_FAILURE_ORDER = (
+    CaptureOutcome.ARCHIVE_UNREACHABLE, CaptureOutcome.BLOCKED_SITE,
+    CaptureOutcome.BLOCKED_ROBOTS, CaptureOutcome.PLAYBACK_ERROR, CaptureOutcome.NO_MEMENTO,
+    CaptureOutcome.NO_CAPTURE,
+)
+
+
+def default_warcs_dir(manifest: Manifest) -> Path:
+    """``warcs/`` in the manifest's project folder."""
+    return manifest.project_dir / "warcs"
+
+
+def manifest_sha256(manifest: Manifest) -> str | None:
+    if manifest.path is None:
+        return None
+    try:
+        return hashlib.sha256(Path(manifest.path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@dataclass
+class _Attempt:
+    archive: Archive
+    outcome: CaptureOutcome
+    detail: str | None
+
+
+@dataclass
+class _Fetcher:
+    manifest: Manifest
+    archives: Sequence[Archive]
+    session: ArchiveSession
+    store: WarcStore
+    user_agent: str
+    down: set[str] = field(default_factory=set)
+
+    # -- one source ---------------------------------------------------------------
+
+    def fetch(self, source: Source) -> CaptureResult:
+        held = self.store.find_for_source(self.manifest.id, source)
+        if held is not None:
+            return self._result(source, CaptureOutcome.ALREADY_STORED, held,
+                                detail=f"held in {held.warc_file}", tried=())
+        attempts: list[_Attempt] = []
+        for archive in self.archives:
+            if archive.base in self.down:
+                attempts.append(_Attempt(archive, CaptureOutcome.ARCHIVE_UNREACHABLE,
+                                         "unreachable earlier in this run"))
+                continue
+            try:
+                result = self._from_archive(source, archive, attempts)
+            except ArchiveUnreachable as err:
+                self.down.add(archive.base)
+                attempts.append(_Attempt(archive, CaptureOutcome.ARCHIVE_UNREACHABLE,
+                                         err.message))
+                continue
+            if result is not None:
+                return result
+        tried = tuple(a.archive.base for a in attempts)
+        if all(a.outcome is CaptureOutcome.ARCHIVE_UNREACHABLE for a in attempts):
+            raise ArchiveUnreachable(
+                "no archive could be reached: " + "; ".join(
+                    f"{a.archive.base}: {a.detail}" for a in attempts),
+                archive=", ".join(tried),
+                hint="check the network and the archive URLs, then run the same command "
+                "again; stored captures are kept")
+        worst = min(attempts, key=lambda a: _FAILURE_ORDER.index(a.outcome))
+        detail = "; ".join(f"{a.archive.base}: {a.outcome.value}"
+                           + (f" ({a.detail})" if a.detail else "") for a in attempts) \
+            if len(attempts) > 1 else worst.detail
+        return CaptureResult(source_id=source.id, url=source.url, status=worst.outcome.status,
+                             outcome=worst.outcome, detail=detail, archives_tried=tried)
+
+    def _list(self, archive: Archive, source: Source) -> Listing:
+        if archive.cdx_api:
+            return list_cdx(self.session, archive, source.url, source.published)
+        return list_timemap(self.session, archive, source.url)
+
+    def _from_archive(self, source: Source, archive: Archive,
+                      attempts: list[_Attempt]) -> CaptureResult | None:
+        listing = self._list(archive, source)
+        if listing.excluded is not None:
+            attempts.append(_Attempt(archive, listing.excluded, listing.detail))
+            return None
+        if listing.error is not None:
+            attempts.append(_Attempt(archive, CaptureOutcome.PLAYBACK_ERROR, listing.error))
+            return None
+        ranked = rank(listing.candidates, source.published)
+        if not ranked:
+            detail = ("no capture listed" if not listing.candidates else
+                      f"{len(listing.candidates)} capture(s) listed, none a page or redirect")
+            attempts.append(_Attempt(archive, CaptureOutcome.NO_CAPTURE, detail))
+            return None
+        candidates = describe(ranked)
+        deferred: tuple[Ranked, Playback] | None = None
+        failures: list[Playback] = []
+        for item in ranked:
+            if len(failures) + (deferred is not None) >= MAX_CANDIDATES_TRIED:
+                break
+            key = capture_key(item.candidate.original, item.candidate.timestamp)
+            stored = self.store.find_capture(key)
+            if stored is not None:
+                return self._reuse(source, archive, listing, item, stored, candidates)
+            playback = play(self.session, archive, item.candidate)
+            if not playback.ok:
+                if playback.outcome in (CaptureOutcome.BLOCKED_SITE,
+                                        CaptureOutcome.BLOCKED_ROBOTS):
+                    attempts.append(_Attempt(archive, playback.outcome, playback.detail))
+                    return None
+                failures.append(playback)
+                continue
+            if playback.hops and item.rule is Rule.AFTER_PUBLICATION:
+                # A TimeMap lists no statuses: this "page" was a redirect. Rule 2
+                # ranks below any page after publication, so look on first.
+                if deferred is None:
+                    deferred = (item, playback)
+                continue
+            assert playback.final is not None
+            landed = self.store.find_capture(capture_key(playback.final.uri_r,
+                                                         playback.final.timestamp))
+            if landed is not None and not playback.hops:  # a jump onto a stored capture
+                return self._reuse(source, archive, listing, item, landed, candidates)
+            return self._store(source, archive, listing, item, playback, candidates)
+        if deferred is not None:
+            return self._store(source, archive, listing, deferred[0], deferred[1], candidates)
+        if failures:
+            outcome = (CaptureOutcome.NO_MEMENTO
+                       if all(f.outcome is CaptureOutcome.NO_MEMENTO for f in failures)
+                       else CaptureOutcome.PLAYBACK_ERROR)
+            attempts.append(_Attempt(archive, outcome, "; ".join(
+                f.detail or "" for f in failures)))
+            return None
+        attempts.append(_Attempt(archive, CaptureOutcome.NO_CAPTURE, "no capture listed"))
+        return None
+
+    # -- storing -----------------------------------------------------------------
+
+    def _selection(self, source: Source, archive: Archive, listing: Listing, item: Ranked,
+                   rule: Rule, when_days: float, pre: bool, candidates: tuple[str, ...],
+                   jumps: tuple[str, ...] = ()) -> Selection:
+        key = capture_key(item.candidate.original, item.candidate.timestamp)
+        return Selection(
+            manifest_id=self.manifest.id, source=source, archive=archive.base,
+            rule=rule.value, distance_days=when_days, pre_publication=pre,
+            listing_urls=listing.queries, listing_row=item.candidate.row,
+            listing_keys=(key,), candidates=candidates, jumps=jumps,
+            cdx_digest=item.candidate.digest, user_agent=self.user_agent)
+
+    def _store(self, source: Source, archive: Archive, listing: Listing, item: Ranked,
+               playback: Playback, candidates: tuple[str, ...]) -> CaptureResult:
+        final = playback.final
+        assert final is not None
+        when = final.memento_datetime
+        pre = is_pre_publication(when, source.published)
+        rule = Rule.REDIRECT if playback.hops else item.rule
+        if pre and rule is Rule.AFTER_PUBLICATION:  # a jump or redirect landed earlier
+            rule = Rule.BEFORE_PUBLICATION
+        selection = self._selection(source, archive, listing, item, rule,
+                                    distance_days(when, source.published), pre, candidates,
+                                    playback.jumps)
+        entry = self.store.write_capture(selection, final, playback.hops)
+        return self._result(source, CaptureOutcome.STORED, entry,
+                            tried=(archive.base,))
+
+    def _reuse(self, source: Source, archive: Archive, listing: Listing, item: Ranked,
+               stored: LedgerEntry, candidates: tuple[str, ...]) -> CaptureResult:
+        if stored.source_id == source.id and stored.manifest_id == self.manifest.id:
+            entry = stored
+        else:
+            when = stored.capture().memento_datetime
+            selection = self._selection(
+                source, archive, listing, item, Rule(stored.rule or item.rule.value),
+                distance_days(when, source.published),
+                is_pre_publication(when, source.published), candidates)
+            entry = self.store.write_reference(selection, stored)
+        return self._result(source, CaptureOutcome.ALREADY_STORED, entry,
+                            detail=f"held in {stored.warc_file}", tried=(archive.base,))
+
+    def _result(self, source: Source, outcome: CaptureOutcome, entry: LedgerEntry,
+                tried: tuple[str, ...], detail: str | None = None) -> CaptureResult:
+        return CaptureResult(source_id=source.id, url=source.url, status=outcome.status,
+                             capture=entry.capture(), detail=detail, archives_tried=tried,
+                             outcome=outcome, rule=entry.rule)
+
+
+def fetch_sources(
+    manifest: Manifest,
+    *,
+    warcs_dir: Path | None = None,
+    archives: Sequence[Archive] = (INTERNET_ARCHIVE,),
+    source_ids: Collection[str] | None = None,
+    client: HttpClient | None = None,
+    clock: Clock | None = None,
+    listings_per_minute: float = DEFAULT_LISTINGS_PER_MINUTE,
+    downloads_per_second: float = DEFAULT_DOWNLOADS_PER_SECOND,
+    allow_private: bool = False,
+    operator: str | None = None,
+    progress: ProgressCallback | None = None,
+    store: WarcStore | None = None,
+) -> FetchRun:
+    """Find, choose, download and store a web-archive capture for each source.
+
+    Parameters
+    ----------
+    manifest:
+        The sources (``source_ids`` picks some of them, in manifest order).
+    warcs_dir:
+        The WARC folder; default ``warcs/`` in the manifest's project folder.
+    archives:
+        Tried in order for each source; default the Internet Archive. Each
+        archive's base URL (and CDX API) is trusted even on loopback.
+    client:
+        The HTTP client; by default one with the archive deadline, trusting the
+        archives' URLs. Pass your own to share a session or in tests.
+    clock:
+        Time and sleeping (politeness waits, retries, WARC-Creation-Date). Tests
+        pass :class:`~archiver.fetch.limits.ManualClock` so nothing really sleeps.
+    listings_per_minute, downloads_per_second:
+        Politeness per archive host (capped at the defaults for the Internet Archive).
+    store:
+        An opened :class:`~archiver.store.WarcStore` to write into (tests pin its
+        record ids); by default one is opened on ``warcs_dir`` for the run.
+
+    Returns a :class:`~archiver.models.FetchRun`. A missing capture is a result.
+    When an archive rate-limits us twice or no archive can be reached, the run
+    stops: the remaining sources get outcome ``rate_limited`` /
+    ``archive_unreachable``, ``inconclusive`` is set, and
+    :func:`raise_if_inconclusive` turns that into the exception. Stored captures
+    are kept, so running again resumes.
+    """
+    clock = clock or SystemClock()
+    started = clock.now()
+    sources = [s for s in manifest.sources if source_ids is None or s.id in source_ids]
+    folder = Path(warcs_dir) if warcs_dir is not None else default_warcs_dir(manifest)
+    own_client = client is None
+    if client is None:
+        trusted = tuple(p for a in archives for p in (a.base, a.cdx_api) if p)
+        client = HttpClient(allow_private=allow_private, trusted_prefixes=trusted)
+    politeness = Politeness(clock, listings_per_minute=listings_per_minute,
+                            downloads_per_second=downloads_per_second)
+    session = ArchiveSession(client, politeness)
+    user_agent = client.user_agent or DEFAULT_USER_AGENT
+    own_store = store is None
+    if store is None:
+        store = WarcStore(folder, info=WarcInfo(manifest_id=manifest.id,
+                                                manifest_sha256=manifest_sha256(manifest),
+                                                user_agent=user_agent, operator=operator),
+                          now=clock.now)
+        store.open()
+    fetcher = _Fetcher(manifest, archives, session, store, user_agent)
+    results: list[CaptureResult] = []
+    stopped: InconclusiveError | None = None
+    try:
+        for index, source in enumerate(sources):
+            if progress is not None:
+                progress(Progress("fetch", index, len(sources), source.id))
+            if stopped is None:
+                try:
+                    results.append(fetcher.fetch(source))
+                    continue
+                except (ArchiveRateLimited, ArchiveUnreachable) as err:
+                    logger.warning("fetch stopped: %s", err.message)
+                    stopped = err
+            outcome = (CaptureOutcome.RATE_LIMITED if isinstance(stopped, ArchiveRateLimited)
+                       else CaptureOutcome.ARCHIVE_UNREACHABLE)
+            results.append(CaptureResult(
+                source_id=source.id, url=source.url, status=outcome.status, outcome=outcome,
+                detail="not attempted: the run stopped (" + stopped.message + ")"))
+        if progress is not None:
+            progress(Progress("fetch", len(sources), len(sources), None))
+    finally:
+        if own_store:
+            store.close()
+        if own_client:
+            client.close()
+    return FetchRun(
+        manifest_id=manifest.id, started_at=started, finished_at=clock.now(),
+        results=tuple(results), archives=tuple(a.base for a in archives), warcs_dir=folder,
+        inconclusive=stopped is not None,
+        inconclusive_reason=stopped.message if stopped is not None else None,
+        notes=tuple(store.notes),
+    )
+
+
+class FetchStopped(InconclusiveError):
+    """A fetch run stopped early; ``run`` holds what it did before stopping."""
+
+    def __init__(self, run: FetchRun) -> None:
+        super().__init__(run.inconclusive_reason or "the fetch run stopped early",
+                         hint="run the same command again later: stored captures are kept "
+                         "and the run resumes where it stopped")
+        self.run = run
+
+
+def raise_if_inconclusive(run: FetchRun) -> FetchRun:
+    """Return ``run``, or raise :class:`FetchStopped` if it stopped early."""
+    if run.inconclusive:
+        raise FetchStopped(run)
+    return run
