@@ -346,3 +346,26 @@ def test_parse_fail_on() -> None:
     assert parse_fail_on("none").statuses == frozenset()
     anything = parse_fail_on("any")
     assert QuoteStatus.UNVERIFIABLE in anything.statuses and anything.drift
+
+
+@pytest.mark.parametrize(("quote", "status"), [
+    # two typos in two words, a swap of adjacent letters, an OCR "rn" for "m"
+    ("la question lui faisant l'effet d'un interogatoire de polise", QuoteStatus.VERIFIED_TYPO),
+    ("la question lui faisant l'effet d'un interrogatoire de ploice", QuoteStatus.VERIFIED_TYPO),
+    ("Il a six frères et sœurs, son père est directeur d’un centre de forrnation",
+     QuoteStatus.VERIFIED_TYPO),
+    ("la question lui faisant l'effet d'un interrogatoire de polite", QuoteStatus.VERIFIED_TYPO),
+    # a different word of the same length is not a typo
+    ("Il a six frères et sœurs, son père est inspecteur d’un centre de formation",
+     QuoteStatus.ALTERED),
+])
+def test_typo_or_word_change(fr: PageIndex, quote: str, status: QuoteStatus) -> None:
+    assert match_quote(quote, fr).status is status
+
+
+def test_two_substitutions_in_one_word_is_a_word_change() -> None:
+    page = index_page(extract_html(
+        "<p>même si cela provoque un accident diplomatique entre la France et l'Angleterre</p>"))
+    m = match_quote("même si cela provoque un incident diplomatique entre la France", page)
+    assert m.status is QuoteStatus.ALTERED and m.difference is not None
+    assert "incident" in m.difference and "accident" in m.difference
