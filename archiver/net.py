@@ -217,12 +217,17 @@ def literal_host_is_private(host: str) -> bool:
         return False
 
 
+#: getaddrinfo answers meaning "no such name" (an answer), as opposed to a DNS
+#: server failure or no network (EAI_AGAIN, EAI_FAIL: no answer at all).
+_NXDOMAIN_ERRNOS = frozenset({socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)})
+
+
 def resolve_host(host: str, port: int, url: str) -> list[str]:
     """Resolve ``host``; raise NetError kind ``dns`` (no such name) or ``dns_failure``."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as err:
-        if err.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
+        if err.errno in _NXDOMAIN_ERRNOS:
             raise NetError(f"host name {host!r} does not exist", url=url, kind="dns",
                            cause=err) from err
         raise NetError(f"DNS lookup of {host!r} failed: {err.strerror}", url=url,
@@ -286,10 +291,12 @@ class HostLimiter:
                 time.sleep(start - now)
             yield
 
-    def slow_down(self, host: str, factor: float = 2.0, ceiling: float = 30.0) -> None:
+    def slow_down(self, host: str, factor: float = 2.0, ceiling: float = 30.0,
+                  floor: float = 1.0) -> None:
+        """Widen the host's gap: ``factor`` times, at least ``floor``, at most ``ceiling`` s."""
         slot = self._slot(host.lower())
         with slot.lock:
-            slot.interval = min(max(slot.interval * factor, 1.0), ceiling)
+            slot.interval = min(max(slot.interval * factor, floor), ceiling)
 
     def pause(self, host: str, seconds: float) -> None:
         slot = self._slot(host.lower())
@@ -298,6 +305,16 @@ class HostLimiter:
 
     def interval_for(self, host: str) -> float:
         return self._slot(host.lower()).interval
+
+    def next_start(self, host: str) -> float:
+        """The ``time.monotonic()`` moment from which a new request to ``host`` may start.
+
+        A peek for schedulers: it reserves nothing (``acquire`` does). In-flight
+        limits are not reflected; the caller counts its own requests.
+        """
+        slot = self._slot(host.lower())
+        with slot.lock:
+            return slot.next_start
 
 
 def backoff_delay(attempt: int, base: float = DEFAULT_BACKOFF,
@@ -352,6 +369,8 @@ def _classify_exception(err: BaseException) -> tuple[str, str]:
         if isinstance(exc, ConnectionResetError):
             return "reset", "connection reset by peer"
         if isinstance(exc, socket.gaierror):
+            if exc.errno in _NXDOMAIN_ERRNOS:
+                return "dns", f"host name does not exist: {exc}"
             return "dns_failure", f"DNS lookup failed: {exc}"
         if isinstance(exc, OSError) and exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
             return "unreachable", "network unreachable"
