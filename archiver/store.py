@@ -159,19 +159,11 @@ class WarcInfo:
     user_agent: str | None = None
     operator: str | None = None
     software: str = SOFTWARE
+    environment: str | None = None  # "(warcio/x; python/y)"; computed when None
 
     def fields(self, filename: str) -> list[tuple[str, str]]:
-        import platform
-
-        import warcio
-
-        warcio_version = getattr(warcio, "__version__", None)
-        if warcio_version is None:
-            from importlib.metadata import version
-            warcio_version = version("warcio")
         out = [
-            ("software", f"{self.software} (warcio/{warcio_version}; "
-                         f"python/{platform.python_version()})"),
+            ("software", f"{self.software} {self.environment or _environment()}"),
             ("format", "WARC File Format 1.1"),
             ("conformsTo",
              "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"),
@@ -187,6 +179,13 @@ class WarcInfo:
         if self.user_agent:
             out.append(("http-header-user-agent", self.user_agent))
         return out
+
+
+def _environment() -> str:
+    import platform
+    from importlib.metadata import version
+
+    return f"(warcio/{version('warcio')}; python/{platform.python_version()})"
 
 
 # --------------------------------------------------------------------------

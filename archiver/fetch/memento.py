@@ -12,6 +12,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 
+from archiver.errors import ArchiveUnreachable
 from archiver.fetch.limits import LISTING_MAX_BYTES, RequestKind
 from archiver.fetch.listing import Archive, Candidate, Listing, parse_http_date, to_timestamp
 from archiver.fetch.session import ArchiveSession
@@ -116,6 +117,11 @@ def list_timemap(session: ArchiveSession, archive: Archive, url: str) -> Listing
                        detail=excluded[1])
     if response.status == 404:
         return Listing(archive, url, queries=(query,))
+    if response.status >= 500:  # still failing after the retries
+        raise ArchiveUnreachable(
+            f"the TimeMap of {archive.host} keeps answering HTTP {response.status}",
+            archive=archive.host, hint="run the same command again later; stored captures "
+            "are kept")
     if response.status != 200 or response.truncated:
         return Listing(archive, url, queries=(query,),
                        error=f"the TimeMap answered HTTP {response.status}"

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from archiver.errors import ArchiveUnreachable
 from archiver.fetch.choose import has_preferred, threshold
 from archiver.fetch.limits import LISTING_MAX_BYTES, RequestKind
 from archiver.fetch.listing import Archive, Candidate, Listing, parse_timestamp, to_timestamp
@@ -130,6 +131,11 @@ def list_cdx(session: ArchiveSession, archive: Archive, url: str,
                            detail=excluded[1])
         if response.status == 404:
             continue
+        if response.status >= 500:  # still failing after the retries
+            raise ArchiveUnreachable(
+                f"the CDX API of {archive.host} keeps answering HTTP {response.status}",
+                archive=archive.host, hint="run the same command again later; stored "
+                "captures are kept")
         if response.status != 200 or response.truncated:
             return Listing(archive, url, tuple(found), tuple(queries),
                            error=f"the CDX API answered HTTP {response.status}"

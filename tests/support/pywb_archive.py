@@ -25,6 +25,7 @@ discovers new collections and index files while it runs)::
 
 ``Page`` bodies are stored as given; ``write_pages_warc`` writes them the way a
 crawler would (response + request records, WARC-Date = the capture time).
+``source()`` and ``write_manifest()`` make the matching manifest sources.
 The server is a ``wayback`` subprocess on 127.0.0.1 and a free port; it is
 stopped (by its own pid) when the context ends. Its log is ``<root>/pywb.log``.
 """
@@ -41,13 +42,16 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from archiver.models import Source
 
 START_TIMEOUT = 30.0
 
@@ -118,6 +122,26 @@ def write_pages_warc(path: Path, pages: Sequence[Page]) -> Path:
             req = writer.create_warc_record(page.url, "request", http_headers=req_http,
                                             warc_headers_dict={"WARC-Date": date})
             writer.write_request_response_pair(req, resp)
+    return path
+
+
+def source(sid: str, url: str, published: str | date, **extra: Any) -> Source:
+    """A manifest source with dull defaults for the fields fetch does not read."""
+    when = date.fromisoformat(published) if isinstance(published, str) else published
+    fields: dict[str, Any] = {"publisher": "Example News", "title": f"Story {sid}",
+                              "language": "en", **extra}
+    return Source(id=sid, url=url, published=when, **fields)
+
+
+def write_manifest(path: Path, sources: Sequence[Source], manifest_id: str = "test") -> Path:
+    """Write a TOML manifest holding ``sources`` (for CLI and subprocess tests)."""
+    lines = ["[manifest]", f'id = "{manifest_id}"', 'title = "Test manifest"', ""]
+    for src in sources:
+        lines += ["[[source]]", f'id = "{src.id}"', f'url = "{src.url}"',
+                  f'publisher = "{src.publisher}"', f'title = "{src.title}"',
+                  f"published = {src.published.isoformat()}", f'language = "{src.language}"',
+                  ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
 
