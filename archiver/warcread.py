@@ -407,6 +407,10 @@ class WarcIndex:
             return NotLocated(f"the capture of {source.url} redirects to a page that "
                               f"is not in {self.folder}")
         final, hops = followed
+        if redirects:  # the chosen record lists "status url" per hop; each led to the next
+            targets = [h.url for h in redirects[1:]] + [final.url]
+            redirects = tuple(Hop(h.url, h.status, h.location or t)
+                              for h, t in zip(redirects, targets, strict=True))
         capture = self._capture(source, final, fields, redirects or hops)
         key = (final.rel, final.offset)
         if key not in self._pages:
