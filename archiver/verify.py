@@ -90,6 +90,8 @@ SHORT_WORD = 3
 #: Characters of context on each side of a match in the excerpt (the issue asks
 #: for about 80; Hypothesis keeps 32, quotes.md §1).
 EXCERPT_CONTEXT = 80
+#: A matched passage longer than this is shown with its middle elided.
+MAX_EXCERPT_INSIDE = 600
 #: Ellipsis segments must lie within this many characters of each other. A
 #: judgement call, not measured: an elided part of a quote is a few sentences.
 MAX_ELLIPSIS_GAP = 2000
@@ -552,6 +554,9 @@ def _excerpt(text: str, start: int, end: int) -> str:
     def flat(s: str) -> str:
         return " ".join(s.split())
     before, inside, after = text[a:start], text[start:end], text[end:b]
+    if len(inside) > MAX_EXCERPT_INSIDE:  # e.g. ellipsis segments far apart
+        half = MAX_EXCERPT_INSIDE // 2
+        inside = inside[:half].rstrip() + " … " + inside[-half:].lstrip()
     head = ("…" if a > 0 else "") + flat(before) + (" " if before[-1:].isspace() else "")
     tail = (" " if after[:1].isspace() else "") + flat(after) + ("…" if b < len(text) else "")
     return f"{head}⟦{flat(inside)}⟧{tail}"
@@ -990,9 +995,10 @@ def verify_source(source: Source, located: Located | NotLocated) -> list[QuoteRe
     if isinstance(located, NotLocated) or located.page is None:
         detail = located.detail
         capture = located.capture if isinstance(located, Located) else None
+        flags = located.flags if isinstance(located, Located) else ()
         return [QuoteResult(source_id=source.id, quote_index=i, text=q.text,
                             status=QuoteStatus.UNVERIFIABLE, capture=capture, detail=detail,
-                            url=source.url)
+                            url=source.url, flags=flags)
                 for i, q in enumerate(source.quotes, start=1)]
     index = index_page(located.page, fallback_lang=source.language)
     flags = tuple(dict.fromkeys((*located.flags, *index.flags)))

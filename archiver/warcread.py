@@ -58,6 +58,8 @@ MAX_PAYLOAD_BYTES = 50 * 1024 * 1024
 #: metadata records larger than this are not parsed (ours are < 4 kB).
 MAX_METADATA_BYTES = 256 * 1024
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+#: Flag on results checked against a capture that no archiver metadata record chose.
+FLAG_NOT_CHOSEN = "capture_not_chosen_by_fetch"
 #: Memento URLs of Wayback-style archives: .../web/TIMESTAMP[id_]/ORIGINAL, or any
 #: path ending in /14-DIGIT-TIMESTAMP[id_]/http(s)://ORIGINAL (pywb, arquivo.pt).
 _WAYBACK_RES = (
@@ -416,8 +418,10 @@ class WarcIndex:
         if key not in self._pages:
             self._pages[key] = self._load(final)
         page, detail, flags = self._pages[key]
-        if page is not None and chosen is None:
-            detail = f"checked against {how} (fetch marked no capture as chosen)"
+        if chosen is None:
+            flags = (*flags, FLAG_NOT_CHOSEN)
+            if page is not None:
+                detail = f"checked against {how} (fetch marked no capture as chosen)"
         return Located(capture, page, detail, flags)
 
     def _capture(self, source: Source, record: WarcRecord, fields: dict[str, str],

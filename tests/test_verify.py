@@ -369,3 +369,16 @@ def test_two_substitutions_in_one_word_is_a_word_change() -> None:
     m = match_quote("même si cela provoque un incident diplomatique entre la France", page)
     assert m.status is QuoteStatus.ALTERED and m.difference is not None
     assert "incident" in m.difference and "accident" in m.difference
+
+
+def test_long_ellipsis_match_is_shown_with_its_middle_elided() -> None:
+    filler = " ".join(["Une phrase de remplissage qui parle d'autre chose."] * 25)
+    page = index_page(extract_html(
+        f"<p>Le réseau s'est implanté à Calais en 2009. {filler} Soit un an après "
+        "l'élection de Natacha Bouchart.</p>"))
+    m = match_quote("Le réseau s'est implanté à Calais [...] un an après l'élection de "
+                    "Natacha Bouchart", page)
+    assert m.method == "ellipsis" and m.excerpt is not None
+    inside = m.excerpt.partition("⟦")[2].partition("⟧")[0]
+    assert inside.startswith("Le réseau") and inside.endswith("Bouchart")
+    assert " … " in inside and len(inside) < 700

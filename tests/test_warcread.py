@@ -19,9 +19,9 @@ from warcio.warcwriter import WARCWriter
 
 from archiver import provenance
 from archiver.errors import WarcError
-from archiver.models import Quote, Source
+from archiver.models import Quote, QuoteStatus, Source
 from archiver.net import HttpClient
-from archiver.verify import Located, NotLocated
+from archiver.verify import Located, NotLocated, verify_source
 from archiver.warcread import LiveFetcher, WarcIndex, read_payload, url_key, wayback_original
 from tests.support.localweb import LocalSite, Reply
 
@@ -302,6 +302,7 @@ def test_without_a_chosen_capture_the_earliest_after_publication_wins(tmp_path: 
     loc = located(WarcIndex.build(tmp_path), source())
     assert loc.page is not None and "juste après" in loc.page.text
     assert loc.detail is not None and "no capture as chosen" in loc.detail
+    assert loc.flags == ("capture_not_chosen_by_fetch",)
 
 
 def test_archived_at_picks_the_nearest_capture(tmp_path: Path) -> None:
@@ -355,6 +356,8 @@ def test_pdf_capture_is_located_but_not_searchable(tmp_path: Path) -> None:
         w.response(URL, b"%PDF-1.4 ...", content_type="application/pdf")
     loc = located(WarcIndex.build(tmp_path), source())
     assert loc.page is None and loc.detail is not None and "application/pdf" in loc.detail
+    (result,) = verify_source(source(), loc)
+    assert result.status is QuoteStatus.UNVERIFIABLE and "not_html" in result.flags
 
 
 def test_pages_are_extracted_once_per_capture(tmp_path: Path) -> None:
