@@ -1,14 +1,155 @@
-"""``archiver check``: not implemented yet (issue #3)."""
+"""``archiver check``: live link health, classified, polite, offline-aware, with history."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 import click
 
+from archiver.check import (
+    DEFAULT_FAIL_ON,
+    FAIL_ON_CHOICES,
+    CheckOptions,
+    FailPolicy,
+)
+from archiver.cli.common import ExitCode, emit, finish, progress_callback, warn
+from archiver.cli.options import (
+    allow_private_option,
+    db_option,
+    format_option,
+    no_progress_option,
+    output_option,
+)
 from archiver.errors import ConfigError
+from archiver.history import (
+    DEAD_AFTER_FAILURES,
+    MIN_FAILURE_INTERVAL,
+    History,
+    HistoryPolicy,
+    default_db_path,
+)
+from archiver.manifest import load_manifest
+from archiver.net import (
+    DEFAULT_BACKOFF,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_PER_HOST_CONCURRENCY,
+    DEFAULT_PER_HOST_INTERVAL,
+    DEFAULT_RETRIES,
+    DEFAULT_USER_AGENT,
+)
+from archiver.pipeline import check_manifest
+from archiver.report.links import CHECK_FORMATS, format_check_run, summary_line
 
 
-@click.command("check", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args: tuple[str, ...]) -> None:
-    """Not implemented yet (issue #3)."""
-    raise ConfigError("archiver check is not implemented yet (issue #3)")
+def _fail_on(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> FailPolicy:
+    try:
+        return FailPolicy.parse(values)
+    except ConfigError as err:
+        raise click.BadParameter(f"{err.message}; {err.hint or ''}".rstrip("; "),
+                                 ctx=ctx, param=param) from None
+
+
+@click.command("check")
+@click.argument("manifest", type=click.Path(path_type=Path, dir_okay=False))
+@format_option(CHECK_FORMATS)
+@output_option
+@click.option("--fail-on", "fail_on", multiple=True, callback=_fail_on, metavar="LIST",
+              help="Comma-separated classes and states that make the command exit 1 "
+              f"(repeatable). Default: {','.join(DEFAULT_FAIL_ON)}. Choices: "
+              f"{', '.join(FAIL_ON_CHOICES)}. 'gone' includes soft404; 'failing' and "
+              "'dead' are history states; 'any' is every class but ok and redirected.")
+@db_option
+@click.option("--no-history", is_flag=True, default=False,
+              help="Neither read nor write the history database (every state is 'unknown').")
+@click.option("--dead-after", type=click.IntRange(min=1), default=DEAD_AFTER_FAILURES,
+              show_default=True, help="Failing checks before a link is dead.")
+@click.option("--dead-interval", type=click.FloatRange(min=0), metavar="DAYS",
+              default=MIN_FAILURE_INTERVAL.total_seconds() / 86400, show_default=True,
+              help="Minimum days between two failing checks that count.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=DEFAULT_CONCURRENCY,
+              show_default=True, help="Requests in flight over all hosts.")
+@click.option("--per-host-concurrency", type=click.IntRange(min=1),
+              default=DEFAULT_PER_HOST_CONCURRENCY, show_default=True,
+              help="Requests in flight per host.")
+@click.option("--per-host-interval", type=click.FloatRange(min=0), metavar="SECONDS",
+              default=DEFAULT_PER_HOST_INTERVAL, show_default=True,
+              help="Minimum seconds between two request starts on one host.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              default=DEFAULT_DEADLINE, show_default=True,
+              help="Total deadline per request: connect, headers and body.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+              show_default=True, help="Body size cap per response (the rest is not read).")
+@click.option("--retries", type=click.IntRange(min=0), default=DEFAULT_RETRIES,
+              show_default=True, help="Retries of transient failures.")
+@click.option("--backoff", type=click.FloatRange(min=0), metavar="SECONDS",
+              default=DEFAULT_BACKOFF, show_default=True,
+              help="First retry delay; doubles each retry, with jitter.")
+@click.option("--user-agent", default=DEFAULT_USER_AGENT, show_default=True,
+              help="User-Agent header. Keep a way to contact you in it.")
+@click.option("--canary", metavar="URL", default=None,
+              help="A URL that is always up: if it fails, the run is inconclusive "
+              "(exit 4). Off by default.")
+@click.option("--no-probe", is_flag=True, default=False,
+              help="Do not ask sites for a random sibling URL (soft-404 detection by "
+              "comparison; one extra request per host and folder).")
+@allow_private_option
+@no_progress_option
+def command(manifest: Path, fmt: str, output: Path | None, fail_on: FailPolicy,
+            db: Path | None, no_history: bool, dead_after: int, dead_interval: float,
+            concurrency: int, per_host_concurrency: int, per_host_interval: float,
+            timeout: float, max_bytes: int, retries: int, backoff: float, user_agent: str,
+            canary: str | None, no_probe: bool, allow_private: bool,
+            no_progress: bool) -> None:
+    """Check that every source URL of MANIFEST still answers, and keep a history.
+
+    One GET per URL (body capped, redirects followed by hand and recorded,
+    total deadline), classified: ok, redirected, gone, soft404, blocked,
+    paywalled, transient, tls_error, invalid. Only transient failures are
+    retried; 429 and Retry-After slow the whole host down.
+
+    Every check is stored in the history database. A link is dead after 3
+    failing checks (gone, soft404, tls_error) at least 3 days apart; any ok
+    check resets it; blocked, paywalled and transient checks count neither way.
+
+    \b
+    Exit codes:
+      0  no result matches --fail-on
+      1  some result matches --fail-on (default: gone or soft404 now, or dead by history)
+      3  invalid manifest, unusable database or output file
+      4  inconclusive: the canary failed or most hosts were unreachable
+         (this machine looks offline); no history was advanced
+
+    \b
+    Example:
+      archiver check manifests/calais-2014.toml --format markdown -o summary.md
+    """
+    loaded = load_manifest(manifest)
+    options = CheckOptions(
+        user_agent=user_agent, deadline=timeout, max_bytes=max_bytes,
+        concurrency=concurrency, per_host_concurrency=per_host_concurrency,
+        per_host_interval=per_host_interval, retries=retries, backoff=backoff,
+        allow_private=allow_private, soft404_probe=not no_probe, canary=canary)
+    policy = HistoryPolicy(dead_after=dead_after, min_interval=timedelta(days=dead_interval))
+    history = None if no_history else History(db or default_db_path(loaded), policy=policy)
+    bar = progress_callback(no_progress)
+    try:
+        run = check_manifest(loaded, options, bar, history=history)
+    finally:
+        bar.close()
+        if history is not None:
+            history.close()
+    emit(format_check_run(run, fmt, fail_on), output)
+    if fmt != "table" or output is not None:
+        warn(summary_line(run))
+    if run.inconclusive:
+        warn(f"inconclusive: {run.inconclusive_reason}\n"
+             "  hint: check this machine's network (or the --canary URL) and run again; "
+             "no link's history was advanced")
+        finish(ExitCode.INCONCLUSIVE)
+    failed = [r for r in run.results if fail_on.matches(r)]
+    if failed:
+        warn(f"{len(failed)} of {len(run.results)} links match --fail-on {fail_on}")
+    finish(ExitCode.FINDINGS if failed else ExitCode.OK)
