@@ -40,6 +40,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -236,7 +237,9 @@ class PywbArchive:
 
     def add_warcs(self, name: str, warcs: Sequence[Path]) -> None:
         """Copy WARCs into a collection and index them (in-process, pywb's indexer)."""
-        from pywb.indexer.cdxindexer import write_cdx_index
+        with warnings.catch_warnings():  # pywb imports the deprecated cgi module
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from pywb.indexer.cdxindexer import write_cdx_index
 
         coll = self.root / "collections" / self._name(name)
         for warc in warcs:
