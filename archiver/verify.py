@@ -90,6 +90,8 @@ SHORT_WORD = 3
 #: Characters of context on each side of a match in the excerpt (the issue asks
 #: for about 80; Hypothesis keeps 32, quotes.md §1).
 EXCERPT_CONTEXT = 80
+#: Fuzzy locations rechecked character by character on large-alphabet (CJK) pages.
+MAX_RECHECKS = 20
 #: A matched passage longer than this is shown with its middle elided.
 MAX_EXCERPT_INSIDE = 600
 #: Ellipsis segments must lie within this many characters of each other. A
@@ -336,6 +338,7 @@ class _LayerIndex:
     article_spans: tuple[tuple[int, int], ...]
     _encoded: bytes | None = None
     _table: dict[str, int] | None = None
+    collisions: bool = False  # more than 254 symbols: code 255 stands for several
 
     def encoded(self) -> tuple[bytes, dict[str, int]]:
         """The skeleton as bytes for edlib (quotes.md §8 pitfall 1): the 254 most
@@ -348,6 +351,7 @@ class _LayerIndex:
             table = {c: i + 1 for i, c in enumerate(ranked[:254])}
             for c in ranked[254:]:
                 table[c] = 255
+            self.collisions = len(ranked) > 254
             self._table = table
             trans = {ord(c): chr(v) for c, v in table.items()}
             self._encoded = self.forms.skel.translate(trans).encode("latin-1")
@@ -460,8 +464,18 @@ class _Hit:
     count: int
 
 
+#: Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, CJK,
+#: kana): there a match may start or end anywhere.
+_UNSPACED = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x2E80, 0xA4CF),
+             (0xF900, 0xFAFF), (0xFF66, 0xFF9F), (0x20000, 0x3FFFF))
+
+
 def _is_word(ch: str) -> bool:
-    return ch.isalnum()
+    """A character that continues a space-separated word."""
+    if not ch.isalnum():
+        return False
+    code = ord(ch)
+    return code < 0x0E00 or not any(a <= code <= b for a, b in _UNSPACED)
 
 
 def _bounded(text: str, start: int, end: int, q: _Query) -> bool:
@@ -610,10 +624,23 @@ def _direct(q: _Query, page: PageIndex) -> Match | None:
 
 
 def _distance(a: str, b: str) -> int:
+    """Levenshtein distance. edlib takes at most 256 distinct symbols (quotes.md §8
+    pitfall 1), so the two strings are encoded together, or, for larger alphabets
+    (CJK), measured in Python."""
     if not a or not b:
         return max(len(a), len(b))
-    result = edlib.align(a, b, mode="NW", task="distance")
-    return int(result["editDistance"])
+    alphabet = {c: i for i, c in enumerate(dict.fromkeys(a + b))}
+    if len(alphabet) <= 256:
+        result = edlib.align(bytes(alphabet[c] for c in a), bytes(alphabet[c] for c in b),
+                             mode="NW", task="distance")
+        return int(result["editDistance"])
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        cur = [i]
+        for j, cb in enumerate(b, start=1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
 
 
 def _similarity(a: str, b: str) -> float:
@@ -718,9 +745,9 @@ def _number_diff(quote: str, page: str) -> str:
 
 
 def _word_span(text: str, start: int, end: int) -> tuple[int, int]:
-    while start > 0 and text[start - 1].isalnum():
+    while start > 0 and _is_word(text[start - 1]) and _is_word(text[start]):
         start -= 1
-    while end < len(text) and text[end].isalnum():
+    while end < len(text) and _is_word(text[end]) and _is_word(text[end - 1]):
         end += 1
     return start, end
 
@@ -746,6 +773,14 @@ def _fuzzy(q: _Query, page: PageIndex) -> Match | None:
     if best is None:
         return None
     ed, layer, locations = best
+    if layer.collisions:
+        # Symbols beyond the 254 most frequent share one code: recheck on the real text.
+        checked = [(s, e) for s, e in locations[:MAX_RECHECKS]
+                   if _distance(q.skel, layer.forms.skel[s:e + 1]) <= k]
+        if not checked:
+            return None
+        locations = checked
+        ed = min(_distance(q.skel, layer.forms.skel[s:e + 1]) for s, e in checked)
     smap, text = layer.forms.skel_map, layer.forms.text
     spans = [_word_span(text, smap[s], _extend_cluster(text, smap[e] + 1))
              for s, e in locations]

@@ -382,3 +382,15 @@ def test_long_ellipsis_match_is_shown_with_its_middle_elided() -> None:
     inside = m.excerpt.partition("⟦")[2].partition("⟧")[0]
     assert inside.startswith("Le réseau") and inside.endswith("Bouchart")
     assert " … " in inside and len(inside) < 700
+
+
+def test_unspaced_scripts_and_alphabets_beyond_256_symbols() -> None:
+    rng = random.Random(7)
+    text = "".join(chr(0x4E00 + rng.randrange(3000)) for _ in range(20_000))
+    page = index_page(extract_html(f"<p>{text}</p>"))
+    quote = text[5000:5060]
+    assert match_quote(quote, page).status is QuoteStatus.VERIFIED  # no word boundaries
+    typo = quote[:30] + "丁" + quote[31:]
+    assert match_quote(typo, page).status is QuoteStatus.VERIFIED_TYPO
+    other = "".join(chr(0x4E00 + rng.randrange(3000)) for _ in range(60))
+    assert match_quote(other, page).status is QuoteStatus.MISSING  # no chance match
