@@ -1025,8 +1025,12 @@ def result_from_match(source: Source, index: int, quote: Quote, match: Match,
     )
 
 
-def verify_source(source: Source, located: Located | NotLocated) -> list[QuoteResult]:
-    """Every quote of one source against its located capture."""
+def verify_source(source: Source, located: Located | NotLocated,
+                  cache: dict[int, PageIndex] | None = None) -> list[QuoteResult]:
+    """Every quote of one source against its located capture.
+
+    ``cache`` (keyed by ``id(page)``) lets sources that share a capture share its index.
+    """
     if isinstance(located, NotLocated) or located.page is None:
         detail = located.detail
         capture = located.capture if isinstance(located, Located) else None
@@ -1035,7 +1039,11 @@ def verify_source(source: Source, located: Located | NotLocated) -> list[QuoteRe
                             status=QuoteStatus.UNVERIFIABLE, capture=capture, detail=detail,
                             url=source.url, flags=flags)
                 for i, q in enumerate(source.quotes, start=1)]
-    index = index_page(located.page, fallback_lang=source.language)
+    index = cache.get(id(located.page)) if cache is not None else None
+    if index is None:
+        index = index_page(located.page, fallback_lang=source.language)
+        if cache is not None:
+            cache[id(located.page)] = index
     flags = tuple(dict.fromkeys((*located.flags, *index.flags)))
     return [result_from_match(source, i, q, match_quote(q.text, index, quote_lang=q.lang),
                               located.capture, flags)
@@ -1076,10 +1084,15 @@ def verify_manifest(manifest: Manifest, pages: PageProvider, *,
     started = datetime.now(UTC)
     sources = [s for s in manifest.sources if s.quotes]
     results: list[QuoteResult] = []
+    cache: dict[int, PageIndex] = {}
+    keep: list[PageText] = []  # keeps cached pages alive, so their ids stay unique
     for done, source in enumerate(sources):
         if progress is not None:
             progress(Progress("verify", done, len(sources), source.id))
-        source_results = verify_source(source, pages.locate(source))
+        located = pages.locate(source)
+        if isinstance(located, Located) and located.page is not None:
+            keep.append(located.page)
+        source_results = verify_source(source, located, cache)
         if live is not None:
             page = live.fetch(source.url)
             index = (index_page(page.page, fallback_lang=source.language)
