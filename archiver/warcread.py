@@ -399,8 +399,9 @@ class WarcIndex:
                               published=source.published)
             if best is None:
                 what = "only error captures" if cands else "no capture"
+                n = len(self.files)
                 return NotLocated(f"{what} of {source.url} in {self.folder} "
-                                  f"({len(self.files)} WARC files)")
+                                  f"({n} WARC file{'' if n == 1 else 's'})")
             how = "a capture of the URL"
             redirects = ()
             record = best
