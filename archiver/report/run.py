@@ -320,7 +320,7 @@ def _quotes_html(quotes: tuple[QuoteResult, ...]) -> str:
             extra += ' <span class="badge bad">gone from the live page</span>'
         body = f"“{_e(q.text)}”"
         if q.excerpt:
-            body += f'<div class="excerpt">…{_excerpt_html(q.excerpt)}…</div>'
+            body += f'<div class="excerpt">{_excerpt_html(q.excerpt)}</div>'
         if q.difference:
             body += f'<div class="excerpt">difference: {_e(q.difference)}</div>'
         items.append(f'<li><span class="badge {tone}">{_e(q.status.value)}</span>{extra} '
