@@ -93,6 +93,7 @@ F_FETCH_TIME_MS = "fetchTimeMs"  # WARC 1.1 §6.6
 F_MANIFEST_ROW = "manifest-row"  # line of the source in the manifest
 F_CDX_DIGEST = "cdx-digest"
 F_CDX_DIGEST_MATCH = "cdx-digest-match"  # informative only (EDGI _models.py:113)
+F_PUBLISHED_PRECISION = "published-precision"  # "month"/"year" when only those are known
 F_WARC_FILE = "warc-file"  # on a reference record: the file holding the response
 F_WARC_OFFSET = "warc-offset"
 
@@ -486,6 +487,7 @@ def _chosen_fields(selection: Selection, final: Memento, hops: Sequence[Memento]
     ]
     fields.extend((provenance.F_REDIRECT, f"{hop.status} {hop.uri_r}") for hop in hops)
     fields.append((provenance.F_PAYLOAD_SHA256, _sha256(final.body)))
+    fields.extend(_precision(src))
     fields.append((F_SELECTION_RULE, selection.rule))
     fields.extend((F_LISTING_URL, u) for u in selection.listing_urls)
     if selection.listing_row:
@@ -506,6 +508,12 @@ def _chosen_fields(selection: Selection, final: Memento, hops: Sequence[Memento]
     if src.line is not None:
         fields.append((F_MANIFEST_ROW, str(src.line)))
     return fields
+
+
+def _precision(source: Source) -> list[tuple[str, str]]:
+    """A partial publication date is stored as its first day: say so."""
+    precision = str(getattr(source, "published_precision", "day"))
+    return [] if precision == "day" else [(F_PUBLISHED_PRECISION, precision)]
 
 
 def _archive_fields(memento: Memento) -> list[tuple[str, str]]:
@@ -917,6 +925,7 @@ class WarcStore:
         fields.extend((provenance.F_REDIRECT, f"{s} {u}") for s, u, _ in stored.redirects)
         if stored.payload_sha256:
             fields.append((provenance.F_PAYLOAD_SHA256, stored.payload_sha256))
+        fields.extend(_precision(src))
         fields.append((F_SELECTION_RULE, selection.rule))
         fields.extend((F_LISTING_URL, u) for u in selection.listing_urls)
         if selection.listing_row:

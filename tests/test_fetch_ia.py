@@ -238,6 +238,19 @@ def test_wayback_jump_outside_the_window_tries_the_next_candidate(
     assert not any("20160101" in c.request.url for c in rsps.calls)
 
 
+def test_a_jump_out_of_the_archive_is_never_followed(tmp_path: Path, ia: FakeWayback,
+                                                    rsps: responses.RequestsMock) -> None:
+    ia.list(URL, cdx_json(("20141016000000", URL, "text/html", "200")))
+    rsps.add(responses.GET, f"{WB}20141016000000id_/{URL}", status=302,
+             headers={"Location": "http://127.0.0.1:9/admin"})
+
+    result = run(tmp_path, [STORY]).results[0]
+
+    assert result.outcome is CaptureOutcome.PLAYBACK_ERROR
+    assert "redirects outside the archive" in (result.detail or "")
+    assert not any("127.0.0.1" in c.request.url for c in rsps.calls)
+
+
 def test_archived_redirect_is_stored_and_followed_inside_the_archive(
         tmp_path: Path, ia: FakeWayback) -> None:
     new = "http://news.example.com/2014/10/15/story-updated.html"

@@ -396,6 +396,19 @@ def test_a_finished_warc_missing_from_the_ledger_is_indexed(tmp_path: Path) -> N
         assert any("unreadable line" in n for n in store.notes)
 
 
+def test_a_partial_publication_date_is_recorded(tmp_path: Path) -> None:
+    from archiver.models import DatePrecision
+
+    month = Source(**{**SOURCE.__dict__, "published": date(2014, 10, 1),
+                      "published_precision": DatePrecision.MONTH})
+    with WarcStore(tmp_path, info=INFO) as store:
+        entry = store.write_capture(Selection(**{**SELECTION.__dict__, "source": month}),
+                                    FINAL)
+    meta = read_warc(tmp_path / entry.warc_file)[2]
+    assert b"published: 2014-10-01\r\n" in meta.block
+    assert b"published-precision: month\r\n" in meta.block
+
+
 def test_a_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
     broken = Memento(**{**FINAL.__dict__, "datetime_raw": "bad\nvalue"})
     with WarcStore(tmp_path, info=INFO) as store, pytest.raises(ValueError):
