@@ -244,6 +244,9 @@ class LedgerEntry:
     keys: tuple[str, ...] = ()
     redirects: tuple[tuple[int, str, str | None], ...] = ()
     stored_at: str | None = None
+    #: The file holding the chosen metadata record, when not ``warc_file`` (a
+    #: capture shared with another source, or reached by new redirects).
+    metadata_file: str | None = None
     v: int = LEDGER_VERSION
 
     def to_json(self) -> str:
@@ -867,14 +870,27 @@ class WarcStore:
         return name, result
 
     def write_capture(self, selection: Selection, final: Memento,
-                      hops: Sequence[Memento] = ()) -> LedgerEntry:
-        """Write one new WARC holding ``hops`` then ``final``; index and return it."""
+                      hops: Sequence[Memento] = (),
+                      stored: LedgerEntry | None = None) -> LedgerEntry:
+        """Write one new WARC holding ``hops`` then ``final``; index and return it.
+
+        With ``stored`` (the ledger entry of ``final``, held already because a
+        redirect led to a capture stored for another source), only the hops are
+        written and the chosen metadata record refers to the stored response.
+        """
         def build(fw: _FileWriter) -> _Written:
             for hop in hops:
                 resp = fw.response(hop)
                 fw.metadata(hop.uri_r, hop.memento_datetime, resp.record_id, True,
                             _hop_fields(selection, hop, self.info))
                 fw.request(hop, resp.record_id)
+            if stored is not None:
+                fields = _chosen_fields(selection, final, hops, self.info)
+                fields += [(F_WARC_FILE, stored.warc_file),
+                           (F_WARC_OFFSET, str(stored.warc_offset))]
+                fw.metadata(final.uri_r, final.memento_datetime, stored.record_id, False,
+                            fields)
+                return _Written(stored.record_id, stored.warc_offset, stored.warc_length or 0)
             resp = fw.response(final)
             fw.metadata(final.uri_r, final.memento_datetime, resp.record_id, True,
                         _chosen_fields(selection, final, hops, self.info))
@@ -882,6 +898,9 @@ class WarcStore:
             return resp
 
         name, resp = self._write_file(build)
+        metadata_file = None
+        if stored is not None:
+            name, metadata_file = stored.warc_file, name
         keys = tuple(dict.fromkeys([*selection.listing_keys,
                                     capture_key(final.uri_r, final.timestamp)]))
         content_type = final.header("Content-Type")
@@ -898,7 +917,7 @@ class WarcStore:
             distance_days=selection.distance_days, pre_publication=selection.pre_publication,
             rule=selection.rule, keys=keys,
             redirects=tuple((h.status, h.uri_r, h.location) for h in hops),
-            stored_at=warc_date(self.now(), micros=True),
+            stored_at=warc_date(self.now(), micros=True), metadata_file=metadata_file,
         )
         self._append([entry])
         return entry
@@ -940,14 +959,14 @@ class WarcStore:
         def build(fw: _FileWriter) -> _Written:
             return fw.metadata(stored.uri_r, when, stored.record_id, False, fields)
 
-        self._write_file(build)
+        metadata_file, _ = self._write_file(build)
         entry = LedgerEntry(**{
             **asdict(stored), "keys": stored.keys, "redirects": stored.redirects,
             "manifest_id": selection.manifest_id, "source_id": src.id,
             "requested_url": src.url, "published": src.published.isoformat(),
             "distance_days": selection.distance_days,
             "pre_publication": selection.pre_publication, "rule": selection.rule,
-            "stored_at": warc_date(self.now(), micros=True),
+            "stored_at": warc_date(self.now(), micros=True), "metadata_file": metadata_file,
         })
         self._append([entry])
         return entry
@@ -989,6 +1008,7 @@ class WarcStore:
 
     def _index_unknown_files(self) -> None:
         indexed = {e.warc_file for e in self.entries}
+        indexed |= {e.metadata_file for e in self.entries if e.metadata_file}
         found: list[LedgerEntry] = []
         for path in sorted(self.folder.glob(f"*{WARC_SUFFIX}")):
             if path.name in indexed:
@@ -1028,11 +1048,12 @@ def _entries_from_records(records: Sequence[WarcRecordInfo], filename: str) -> l
         response = by_id.get(refers)
         warc_file, offset, length = filename, 0, None
         status, mime = 200, None
+        metadata_file = None
         if response is not None:
             offset, length = response.offset, response.length
             status, mime = _status_and_mime(response.block)
         elif F_WARC_FILE in fields:
-            warc_file = fields[F_WARC_FILE]
+            warc_file, metadata_file = fields[F_WARC_FILE], filename
             offset = int(fields.get(F_WARC_OFFSET, "0"))
         else:
             continue
@@ -1056,6 +1077,7 @@ def _entries_from_records(records: Sequence[WarcRecordInfo], filename: str) -> l
                 keys=tuple(v for k, v in pairs if k == F_LISTING_KEY),
                 redirects=tuple((int(v.split(" ", 1)[0]), v.split(" ", 1)[1], None)
                                 for k, v in pairs if k == provenance.F_REDIRECT),
+                metadata_file=metadata_file,
             ))
         except (ValueError, IndexError):
             continue

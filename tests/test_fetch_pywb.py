@@ -16,7 +16,7 @@ from archiver import provenance
 from archiver.fetch import Archive, fetch_sources
 from archiver.models import CaptureOutcome, FetchRun, Manifest, Source
 from archiver.net import HttpClient, HttpResponse
-from archiver.store import check_folder, read_warc
+from archiver.store import LEDGER_NAME, check_folder, read_warc
 from tests.support.pywb_archive import Page, PywbArchive, source, write_manifest
 
 FAST = {"listings_per_minute": 60000.0, "downloads_per_second": 1000.0}
@@ -178,6 +178,33 @@ def test_the_same_capture_chosen_for_two_sources_is_stored_once(
     assert sorted(f[provenance.F_SOURCE_ID] for f in chosen_fields(tmp_path / "warcs")) == [
         "story", "story-again"]
     assert check_folder(tmp_path / "warcs") == []
+    again = fetch(tmp_path, sources, [Archive.from_url(base)])
+    assert [r.capture for r in again.results] == caps and again.notes == ()
+
+
+def test_a_redirect_onto_a_stored_capture_stores_only_the_hop(tmp_path: Path,
+                                                              pywb: PywbArchive) -> None:
+    old = "http://news.example.com/old-url"
+    base = pywb.collection([*story_pages(),
+                            Page(old, "2014-10-16T07:00:00Z", status=301, location=STORY)])
+    sources = [source("story", STORY, "2014-10-15"), source("old", old, "2014-10-15")]
+
+    run = fetch(tmp_path, sources, [Archive.from_url(base)])
+
+    assert [r.outcome for r in run.results] == [CaptureOutcome.STORED] * 2
+    story, moved = (r.capture for r in run.results)
+    assert story is not None and moved is not None
+    assert (moved.record_id, moved.warc_file) == (story.record_id, story.warc_file)
+    assert [h.status for h in moved.redirects] == [301]
+    pages = [r for w in (tmp_path / "warcs").glob("*.warc.gz") for r in read_warc(w)
+             if r.type == "response"]
+    assert sorted(r.get("WARC-Target-URI") or "" for r in pages) == sorted([old, STORY])
+    assert check_folder(tmp_path / "warcs") == []
+    again = fetch(tmp_path, sources, [Archive.from_url(base)])  # the ledger knows both
+    assert [r.outcome for r in again.results] == [CaptureOutcome.ALREADY_STORED] * 2
+    assert again.results[1].capture == moved and again.notes == ()
+    ledger = (tmp_path / "warcs" / LEDGER_NAME).read_text().splitlines()
+    assert len(ledger) == 2
 
 
 def test_pywb_replays_the_warcs_we_write(tmp_path: Path, pywb: PywbArchive) -> None:

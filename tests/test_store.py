@@ -355,8 +355,10 @@ def test_a_reference_record_shares_a_capture_between_sources(tmp_path: Path) -> 
     assert meta.type == "metadata" and meta.get("WARC-Refers-To") == stored.record_id
     assert meta.get("WARC-Concurrent-To") is None
     assert check_folder(tmp_path) == []
-    with WarcStore(tmp_path, info=INFO) as again:  # both sources are held
-        assert again.find_for_source("press", twin) is not None
+    for _ in range(2):  # both sources are held, and reopening adds nothing
+        with WarcStore(tmp_path, info=INFO) as again:
+            assert again.find_for_source("press", twin) is not None
+            assert len(again.entries) == 2 and again.notes == []
 
 
 def test_stray_open_files_are_recovered_or_set_aside(tmp_path: Path) -> None:

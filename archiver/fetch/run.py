@@ -206,7 +206,10 @@ class _Fetcher:
         selection = self._selection(source, archive, listing, item, rule,
                                     distance_days(when, source.published), pre, candidates,
                                     playback.jumps)
-        entry = self.store.write_capture(selection, final, playback.hops)
+        # A redirect may lead to a capture stored already (for another source):
+        # then only the new hops are written, and the page is not stored twice.
+        held = self.store.find_capture(capture_key(final.uri_r, final.timestamp))
+        entry = self.store.write_capture(selection, final, playback.hops, stored=held)
         return self._result(source, CaptureOutcome.STORED, entry,
                             tried=(archive.base,))
 
