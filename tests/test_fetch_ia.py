@@ -22,7 +22,7 @@ import responses
 
 from archiver import provenance
 from archiver.fetch import Archive, ManualClock, fetch_sources
-from archiver.fetch.limits import RATE_LIMIT_PAUSE, RETRY_DELAYS
+from archiver.fetch.limits import RATE_LIMIT_PAUSE, RETRY_DELAYS, Politeness
 from archiver.models import CaptureOutcome, FetchRun, Manifest, Source
 from archiver.net import HttpClient
 from archiver.store import check_folder, read_warc
@@ -379,6 +379,18 @@ def test_429_pauses_then_a_second_429_stops_cleanly_and_a_rerun_resumes(
         CaptureOutcome.ALREADY_STORED, CaptureOutcome.STORED, CaptureOutcome.STORED]
     assert not any(urls[0] in c.request.url for c in rsps.calls)
     assert len(list((tmp_path / "warcs").glob("*.warc.gz"))) == 3
+
+
+def test_a_shared_politeness_remembers_a_429_across_calls(tmp_path: Path,
+                                                          ia: FakeWayback) -> None:
+    clock = ManualClock()
+    shared = Politeness(clock)
+    ia.cdx_answers[URL] = [(429, [], "Too Many Requests"), (200, [], "[]")]
+    first = run(tmp_path, [STORY], clock=clock, politeness=shared)
+    assert not first.inconclusive
+    ia.cdx_answers[URL] = [(429, [], "Too Many Requests")]
+    second = run(tmp_path, [STORY], clock=clock, politeness=shared)
+    assert second.inconclusive  # the second 429 within 10 minutes, across calls
 
 
 def test_retry_after_longer_than_we_wait_stops_at_once(tmp_path: Path,

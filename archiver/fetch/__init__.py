@@ -21,6 +21,7 @@ from archiver.fetch.limits import (
     DEFAULT_LISTINGS_PER_MINUTE,
     Clock,
     ManualClock,
+    Politeness,
     SystemClock,
 )
 from archiver.fetch.listing import IA_BASE, IA_CDX_API, INTERNET_ARCHIVE, Archive
@@ -33,6 +34,7 @@ from archiver.fetch.run import (
 
 __all__ = [
     "DEFAULT_DOWNLOADS_PER_SECOND", "DEFAULT_LISTINGS_PER_MINUTE", "IA_BASE", "IA_CDX_API",
-    "INTERNET_ARCHIVE", "Archive", "Clock", "FetchStopped", "ManualClock", "SystemClock",
+    "INTERNET_ARCHIVE", "Archive", "Clock", "FetchStopped", "ManualClock", "Politeness",
+    "SystemClock",
     "default_warcs_dir", "fetch_sources", "raise_if_inconclusive",
 ]

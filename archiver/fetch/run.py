@@ -248,6 +248,7 @@ def fetch_sources(
     operator: str | None = None,
     progress: ProgressCallback | None = None,
     store: WarcStore | None = None,
+    politeness: Politeness | None = None,
 ) -> FetchRun:
     """Find, choose, download and store a web-archive capture for each source.
 
@@ -271,6 +272,10 @@ def fetch_sources(
     store:
         An opened :class:`~archiver.store.WarcStore` to write into (tests pin its
         record ids); by default one is opened on ``warcs_dir`` for the run.
+    politeness:
+        Rate limiters and 429 state to share between calls (a pipeline calling
+        this more than once should pass one, built on the same ``clock``);
+        by default a new one from ``clock`` and the two rates.
 
     Returns a :class:`~archiver.models.FetchRun`. A missing capture is a result.
     When an archive rate-limits us twice or no archive can be reached, the run
@@ -287,8 +292,9 @@ def fetch_sources(
     if client is None:
         trusted = tuple(p for a in archives for p in (a.base, a.cdx_api) if p)
         client = HttpClient(allow_private=allow_private, trusted_prefixes=trusted)
-    politeness = Politeness(clock, listings_per_minute=listings_per_minute,
-                            downloads_per_second=downloads_per_second)
+    if politeness is None:
+        politeness = Politeness(clock, listings_per_minute=listings_per_minute,
+                                downloads_per_second=downloads_per_second)
     session = ArchiveSession(client, politeness)
     user_agent = client.user_agent or DEFAULT_USER_AGENT
     own_store = store is None
