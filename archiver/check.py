@@ -426,22 +426,29 @@ def sibling_url(url: str, token: str) -> tuple[str, tuple[object, ...]]:
 
     ``/news/2014/article.html`` gives ``/news/2014/<token>.html``; a trailing
     slash is kept; a URL with a query keeps its path and gets ``token`` for
-    every query value (``article.php?id=<token>``).
+    every query value (``article.php?id=<token>``). The key ignores the digits
+    of the folder, so ``/news/2014/09/03/`` and ``/news/2014/10/21/`` share one
+    probe: a site answers missing pages by template, not by date.
     """
     parts = urlsplit(url)
     path = parts.path or "/"
     if parts.query:
         keys = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True)]
         query = urlencode([(k, token) for k in keys])
-        key: tuple[object, ...] = (parts.scheme, parts.netloc.lower(), path, tuple(keys))
+        key: tuple[object, ...] = (parts.scheme, parts.netloc.lower(), _shape(path),
+                                   tuple(keys))
         return urlunsplit((parts.scheme, parts.netloc, path, query, "")), key
     trailing = path.endswith("/") and path != "/"
     folder, _, last = path.rstrip("/").rpartition("/") if trailing else path.rpartition("/")
     ext_match = re.search(r"\.[A-Za-z0-9]{1,5}$", last)
     ext = ext_match.group(0) if ext_match else ""
     new_path = f"{folder}/{token}{ext}" + ("/" if trailing else "")
-    key = (parts.scheme, parts.netloc.lower(), folder, ext, trailing)
+    key = (parts.scheme, parts.netloc.lower(), _shape(folder), ext, trailing)
     return urlunsplit((parts.scheme, parts.netloc, new_path, "", "")), key
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"\d+", "0", path)
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,13 @@ class _HostScheduler:
                 self.done += 1
                 if self.progress is not None:
                     self.progress(Progress(CHECK_STAGE, self.done, self.total, job.url))
-            self._cond.notify_all()
+            # One slot came free (or one job came back): one waiting worker is
+            # enough; this worker itself looks for work next. Waking them all
+            # would have 16+ threads rescan every host after every request.
+            if self.done >= self.total:
+                self._cond.notify_all()
+            else:
+                self._cond.notify()
 
 
 def check_urls(sources: Sequence[tuple[str, str]], options: CheckOptions | None = None,

@@ -420,3 +420,28 @@ def test_canary(site: LocalSite, checker: Checker) -> None:
     with LocalSite() as gone:
         url = gone.url("/")
     assert "failed" in (checker.canary(url) or "")
+
+
+
+def test_deadlines_fire_and_cancelled_ones_do_not() -> None:
+    """net's shared deadline thread: a cancelled deadline must not shut a socket that
+    went back to the connection pool; a live one must shut its socket on time."""
+    from archiver.net import _Watchdog
+
+    kept_a, kept_b = socket.socketpair()
+    cut_a, cut_b = socket.socketpair()
+    try:
+        cancelled, live = _Watchdog(0.1), _Watchdog(0.15)
+        cancelled.add(kept_a)
+        live.add(cut_a)
+        cancelled.start()
+        live.start()
+        cancelled.cancel()
+        time.sleep(0.4)
+        assert live.fired and not cancelled.fired
+        kept_b.sendall(b"still open")
+        assert kept_a.recv(16) == b"still open"
+        assert cut_a.recv(16) == b""  # shut down: end of stream
+    finally:
+        for sock in (kept_a, kept_b, cut_a, cut_b):
+            sock.close()
