@@ -128,6 +128,7 @@ def test_offline_run_exits_4_and_says_so(tmp_path: Path) -> None:
     assert doc["run"]["inconclusive"] is True
     assert {r["class"] for r in doc["results"]} == {"inconclusive"}
     assert "inconclusive:" in result.stderr and "offline" in result.stderr
+    assert result.stderr.count("inconclusive:") == 1  # the library logs, never prints
     assert "no link's history was advanced" in result.stderr
 
 
