@@ -240,7 +240,13 @@ def _parse_datetime(value: Any) -> datetime | None:
 
 def _source_lines(text: str) -> list[int]:
     """Line numbers of the ``[[source]]`` headers, in order."""
-    return [text.count("\n", 0, m.start()) + 1 for m in SOURCE_HEADER_RE.finditer(text)]
+    lines: list[int] = []
+    line, pos = 1, 0
+    for m in SOURCE_HEADER_RE.finditer(text):
+        line += text.count("\n", pos, m.start())
+        pos = m.start()
+        lines.append(line)
+    return lines
 
 
 def _build(data: dict[str, Any], text: str, path: Path, ctx: _Ctx) -> Manifest | None:

@@ -70,3 +70,15 @@ def fail_on_option(choices: Sequence[str], default: str) -> Callable[[F], F]:
         "--fail-on", type=click.Choice(list(choices)), default=default, show_default=True,
         help="Which findings make the command exit with code 1.",
     )
+
+
+def proxy_option(fn: F) -> F:
+    """``--proxy URL``: send live-web and archive requests through this HTTP proxy.
+
+    Without it, the standard ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` variables
+    apply, as in other HTTP tools.
+    """
+    return click.option(
+        "--proxy", "proxy", metavar="URL", default=None,
+        help="HTTP proxy for all requests (default: HTTP_PROXY/HTTPS_PROXY/NO_PROXY).",
+    )(fn)

@@ -54,6 +54,7 @@ class LocalSite:
 
         class _H(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else ~40 ms of delayed-ACK per response
 
             def do_GET(self) -> None:
                 site._serve(self, send_body=True)

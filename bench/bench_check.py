@@ -1,0 +1,151 @@
+"""Benchmark: N URLs over H local hosts with L ms latency, through `archiver check`.
+
+Prints wall time and the ratio to the physical limit (URLs per host / per-host
+concurrency x latency). Servers run in a separate process.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+BODY = ("<html><head><title>Story</title></head><body>"
+        + "A plain article paragraph. " * 40 + "</body></html>").encode()
+
+
+def serve(hosts: int, latency: float, ports, ready) -> None:
+    class H(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+
+        def do_GET(self) -> None:
+            time.sleep(latency)
+            body = BODY if "/p/" in self.path else b"not found"
+            self.send_response(200 if "/p/" in self.path and "probe" not in self.path else 404)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("LinkChecker", "yes")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_HEAD(self) -> None:
+            time.sleep(latency)
+            ok = "/p/" in self.path and "probe" not in self.path
+            self.send_response(200 if ok else 404)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(BODY) if ok else 9))
+            self.send_header("LinkChecker", "yes")
+            self.end_headers()
+
+        def log_message(self, *a) -> None:
+            pass
+
+    class Quiet(ThreadingHTTPServer):
+        def handle_error(self, request, client_address) -> None:
+            pass  # clients closing keep-alive connections
+
+    servers = []
+    for i in range(hosts):
+        s = Quiet((f"127.0.0.{i + 2}", 0), H)
+        s.daemon_threads = True
+        s.request_queue_size = 128
+        threading.Thread(target=s.serve_forever, daemon=True).start()
+        servers.append(s)
+        ports.append(s.server_address[1])
+    ready.set()
+    threading.Event().wait()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--urls", type=int, default=2000)
+    ap.add_argument("--hosts", type=int, default=20)
+    ap.add_argument("--latency", type=float, default=0.05)
+    ap.add_argument("--per-host", type=int, default=2)
+    ap.add_argument("--archiver", default=str(Path(sys.executable).parent / "archiver"))
+    ap.add_argument("--extra", default="")
+    ap.add_argument("--lychee", default="lychee", help="path of a lychee binary (optional peer)")
+    ap.add_argument("--linkchecker", default="linkchecker", help="path of LinkChecker (optional)")
+    ap.add_argument("--linkinator", default="linkinator", help="path of linkinator (optional)")
+    ap.add_argument("--tools", default="archiver",
+                    help="comma list: archiver,lychee,linkchecker,linkinator")
+    args = ap.parse_args()
+    mgr = multiprocessing.Manager()
+    ports = mgr.list()
+    ready = multiprocessing.Event()
+    proc = multiprocessing.Process(target=serve, args=(args.hosts, args.latency, ports, ready),
+                                   daemon=True)
+    proc.start()
+    ready.wait()
+    per_host = args.urls // args.hosts
+    urls = [f"http://127.0.0.{h + 2}:{ports[h]}/p/{n}" for n in range(per_host)
+            for h in range(args.hosts)]
+    tmp = Path(tempfile.mkdtemp())
+    lines = ['[manifest]\nid = "bench"\ntitle = "Benchmark"\n']
+    for i, url in enumerate(urls):
+        lines.append(f'[[source]]\nid = "s{i}"\nurl = "{url}"\npublisher = "P"\ntitle = "T"\n'
+                     'published = 2014-09-01\nlanguage = "en"\n')
+    manifest = tmp / "bench.toml"
+    manifest.write_text("\n".join(lines))
+    (tmp / "urls.txt").write_text("\n".join(urls) + "\n")
+    limit = per_host / args.per_host * args.latency
+    tmp.chmod(0o755)
+    for f in tmp.iterdir():
+        f.chmod(0o644)
+    conc = str(args.hosts * args.per_host)
+    rc = tmp / "linkcheckerrc"
+    rc.write_text(f"[checking]\nthreads={conc}\nmaxrequestspersecond=1000\ntimeout=30\n"
+                  "[filtering]\ncheckextern=1\n[output]\nstatus=0\n")
+    rc.chmod(0o644)
+    (tmp / "urls.lc.txt").write_text("# LinkChecker URL list\n" + "\n".join(urls) + "\n")
+    (tmp / "urls.lc.txt").chmod(0o644)
+    commands = {
+        "archiver": [args.archiver, "check", str(manifest), "--allow-private", "--no-progress",
+                     "--per-host-concurrency", str(args.per_host), "--per-host-interval", "0",
+                     "--concurrency", conc, "--format", "json",
+                     "--output", str(tmp / "out.json"), "--fail-on", "never",
+                     *args.extra.split()],
+        "lychee": [args.lychee, "--no-progress", "--host-concurrency",
+                   str(args.per_host), "--host-request-interval", "0s", "--max-concurrency",
+                   conc, "--timeout", "30", "--format", "json", "-o", str(tmp / "lychee.json"),
+                   str(tmp / "urls.txt")],
+        "linkchecker": [args.linkchecker, "-f", str(rc), "--check-extern", "-t", conc,
+                        "--no-warnings", "--verbose", "-o", "csv", str(tmp / "urls.lc.txt")],
+        "linkinator": [args.linkinator, *urls, "--concurrency",
+                       conc, "--timeout", "30000", "--format", "csv"],
+    }
+    print(f"{len(urls)} URLs over {args.hosts} hosts, {args.latency * 1000:.0f} ms latency, "
+          f"{args.per_host} per host: physical limit {limit:.2f} s")
+    for tool in args.tools.split(","):
+        started = time.monotonic()
+        try:
+            out = subprocess.run(commands[tool], capture_output=True, text=True, cwd=tmp)
+        except FileNotFoundError:
+            print(f"  {tool:12s} skipped: {commands[tool][0]} not found")
+            continue
+        took = time.monotonic() - started
+        both = (out.stdout.strip() + "\n" + out.stderr.strip()).strip()
+        tail = (both.splitlines() or [""])[-1][:150]
+        print(f"  {tool:12s} {took:6.2f} s  ratio {took / limit:5.2f}  exit {out.returncode}"
+              f"  | {tail}")
+        if tool == "linkchecker":
+            (tmp / "linkchecker.out").write_text(out.stdout + out.stderr)
+            rows = [r for r in out.stdout.splitlines() if r.startswith("http")]
+            print(f"               linkchecker rows: {len(rows)}; "
+                  f"valid: {sum(1 for r in rows if ';True;' in r or ';200 OK;' in r)}")
+        if tool == "linkinator":
+            rows = out.stdout.splitlines()[1:]
+            print(f"               linkinator rows: {len(rows)}; not OK: "
+                  f"{sum(1 for r in rows if ',OK,' not in r and 'OK' not in r.split(',')[2:3])}")
+    print(f"workdir {tmp}")
+    proc.terminate()
+
+
+if __name__ == "__main__":
+    main()
