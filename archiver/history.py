@@ -21,6 +21,15 @@ link states is atomic and runs are serialised, never interleaved.
 
 The clock is injectable (``History(path, clock=...)``, and each result's
 ``checked_at``), so tests can simulate checks days apart without sleeping.
+
+Whole runs (``archiver run``, schema 2): :meth:`History.record_pipeline_run`
+stores a run's checks (advancing link states as above) together with each
+source's link result, capture and quote results, in one transaction: a run
+is recorded whole or not at all. :func:`diff_runs` compares a run with its
+*baseline*, the latest earlier ``archiver run`` of the same manifest in which
+every stage reached a verdict (:meth:`History.baseline_before`); inconclusive
+runs are stored but never become a baseline. A database written by schema 1
+is upgraded in place when opened (new columns with defaults, new tables).
 """
 
 from __future__ import annotations
@@ -36,7 +45,21 @@ from pathlib import Path
 from archiver import __version__
 from archiver.check import Clock, utc_now
 from archiver.errors import ConfigError, StoreError
-from archiver.models import Hop, LinkClass, LinkResult, LinkState, Manifest
+from archiver.models import (
+    Capture,
+    CaptureOutcome,
+    CaptureResult,
+    CaptureStatus,
+    Change,
+    ChangeKind,
+    Hop,
+    LinkClass,
+    LinkResult,
+    LinkState,
+    Manifest,
+    QuoteResult,
+    QuoteStatus,
+)
 
 #: IABot: "test it 2 more times waiting at least 3 days between each test" (Meta
 #: FAQ_for_sysadmins), i.e. dead after 3 failing checks at least 3 days apart.
@@ -46,7 +69,10 @@ MIN_FAILURE_INTERVAL = timedelta(days=3)
 BUSY_TIMEOUT = 60.0
 #: Where the database lives, relative to the manifest's folder.
 DEFAULT_DB_NAME = Path(".archiver") / "history.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: ``runs.kind``: a run of ``archiver check`` or a whole ``archiver run``.
+KIND_CHECK = "check"
+KIND_PIPELINE = "run"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -104,6 +130,74 @@ CREATE TABLE IF NOT EXISTS transitions (
     reason TEXT
 );
 CREATE INDEX IF NOT EXISTS transitions_by_url ON transitions(url, at);
+CREATE TABLE IF NOT EXISTS run_links (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    position INTEGER NOT NULL,
+    source_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    class TEXT NOT NULL,
+    observed_class TEXT,
+    state TEXT NOT NULL,
+    previous_state TEXT,
+    failing_count INTEGER NOT NULL DEFAULT 0,
+    http_status INTEGER,
+    final_url TEXT,
+    error TEXT,
+    detail TEXT,
+    checked_at TEXT,
+    PRIMARY KEY (run_id, source_id)
+);
+CREATE TABLE IF NOT EXISTS run_captures (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    position INTEGER NOT NULL,
+    source_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    status TEXT NOT NULL,
+    outcome TEXT,
+    detail TEXT,
+    rule TEXT,
+    archive TEXT,
+    memento_url TEXT,
+    memento_datetime TEXT,
+    http_status INTEGER,
+    mime TEXT,
+    warc_file TEXT,
+    warc_offset INTEGER,
+    record_id TEXT,
+    payload_sha256 TEXT,
+    distance_days REAL,
+    pre_publication INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, source_id)
+);
+CREATE TABLE IF NOT EXISTS run_quotes (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    position INTEGER NOT NULL,
+    source_id TEXT NOT NULL,
+    quote_index INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    status TEXT NOT NULL,
+    score REAL,
+    method TEXT,
+    excerpt TEXT,
+    difference TEXT,
+    detail TEXT,
+    probable_translation INTEGER NOT NULL DEFAULT 0,
+    live_status TEXT,
+    live_detail TEXT,
+    memento_url TEXT,
+    PRIMARY KEY (run_id, source_id, quote_index)
+);
+"""
+
+#: Columns added to tables of schema 1 (``ALTER TABLE ... ADD COLUMN``): existing
+#: rows get the default, so every run stored before is an ``archiver check`` run.
+_ADDED_COLUMNS = (
+    ("runs", "kind", f"TEXT NOT NULL DEFAULT '{KIND_CHECK}'"),
+    ("runs", "baseline", "INTEGER NOT NULL DEFAULT 0"),
+)
+#: Created after the columns above exist.
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS runs_by_manifest ON runs(manifest_id, kind, id);
 """
 
 
@@ -256,6 +350,30 @@ class RecordedRun:
     results: tuple[LinkResult, ...]  # the input, with state, failing_count, previous_state
 
 
+@dataclass(frozen=True)
+class RunRecord:
+    """One stored run and its results, as read back from the database.
+
+    ``kind`` is :data:`KIND_CHECK` (``archiver check``: ``links`` holds one
+    result per URL, no captures or quotes) or :data:`KIND_PIPELINE`
+    (``archiver run``: one link result per source, captures and quotes).
+    Results carry the fields the database keeps, not every field of a live run.
+    """
+
+    id: int
+    manifest_id: str
+    kind: str
+    started_at: datetime
+    finished_at: datetime
+    inconclusive: bool  # the link checks were voided (offline): no link state advanced
+    baseline: bool  # every stage reached a verdict: later runs compare with this one
+    reason: str | None = None
+    tool_version: str | None = None
+    links: tuple[LinkResult, ...] = ()
+    captures: tuple[CaptureResult, ...] = ()
+    quotes: tuple[QuoteResult, ...] = ()
+
+
 # --------------------------------------------------------------------------
 # The database
 # --------------------------------------------------------------------------
@@ -318,6 +436,10 @@ class History:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         self._db.execute(statement)
+                self._migrate()
+                for statement in _INDEXES.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as err:
             self._db.close()
@@ -326,6 +448,13 @@ class History:
         except BaseException:
             self._db.close()
             raise
+
+    def _migrate(self) -> None:
+        """Add the columns a schema-1 database lacks (inside the opening transaction)."""
+        for table, column, decl in _ADDED_COLUMNS:
+            have = {r["name"] for r in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
     def close(self) -> None:
         self._db.close()
@@ -423,6 +552,55 @@ class History:
         return replace(result, state=new.state, failing_count=new.failing_count,
                        previous_state=old.state, checked_at=at)
 
+    def record_pipeline_run(self, *, manifest_id: str, started_at: datetime,
+                            finished_at: datetime, links: Sequence[LinkResult],
+                            captures: Sequence[CaptureResult] = (),
+                            quotes: Sequence[QuoteResult] = (),
+                            check_inconclusive: bool = False, inconclusive: bool = False,
+                            reason: str | None = None) -> RecordedRun:
+        """Store a whole ``archiver run`` in one transaction: recorded whole or not at all.
+
+        ``links`` has one result per source (several sources may share a URL:
+        the URL is checked and its state advanced once). When
+        ``check_inconclusive`` the checks are stored and no link state changes.
+        A run that is ``inconclusive`` in any stage is stored but never becomes
+        the baseline later runs compare with.
+
+        Returns the run id and ``links`` with ``state``, ``failing_count`` and
+        ``previous_state`` filled in.
+        """
+        voided = check_inconclusive
+        baseline = not (voided or inconclusive)
+        out: list[LinkResult] = []
+        try:
+            with self._transaction() as db:
+                cur = db.execute(
+                    "INSERT INTO runs (manifest_id, started_at, finished_at, inconclusive, "
+                    "reason, tool_version, kind, baseline) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (manifest_id, _ts(started_at), _ts(finished_at), int(voided), reason,
+                     __version__, KIND_PIPELINE, int(baseline)))
+                run_id = int(cur.lastrowid or 0)
+                by_url: dict[str, LinkResult] = {}
+                for result in links:
+                    if result.url not in by_url:
+                        by_url[result.url] = self._record_one(db, run_id, result, voided)
+                for position, result in enumerate(links):
+                    stored = by_url[result.url]
+                    result = replace(result, state=stored.state,
+                                     failing_count=stored.failing_count,
+                                     previous_state=stored.previous_state,
+                                     checked_at=stored.checked_at)
+                    _insert_link(db, run_id, position, result)
+                    out.append(result)
+                for position, capture in enumerate(captures):
+                    _insert_capture(db, run_id, position, capture)
+                for position, quote in enumerate(quotes):
+                    _insert_quote(db, run_id, position, quote)
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot write to the history database {self.path}: {err}",
+                             hint="check the disk and the file's permissions") from err
+        return RecordedRun(run_id, tuple(out))
+
     # -- reading ---------------------------------------------------------------
 
     def link(self, url: str) -> LinkRecord | None:
@@ -466,6 +644,79 @@ class History:
     def run_count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM runs").fetchone()[0])
 
+    # -- whole runs ------------------------------------------------------------
+
+    def runs(self, manifest_id: str | None = None, *, kind: str | None = None,
+             limit: int | None = None) -> list[RunRecord]:
+        """Stored runs with their results, oldest first (the last ``limit`` if given)."""
+        where, params = [], []
+        if manifest_id is not None:
+            where.append("manifest_id = ?")
+            params.append(manifest_id)
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(kind)
+        sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = self._db.execute(sql, params).fetchall()
+        return [self._run_record(r) for r in reversed(rows)]
+
+    def run(self, run_id: int) -> RunRecord | None:
+        """One stored run with its results, or None."""
+        row = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return self._run_record(row) if row is not None else None
+
+    def baseline_before(self, manifest_id: str, run_id: int | None = None) -> RunRecord | None:
+        """The run a new run of ``manifest_id`` is compared with.
+
+        The latest ``archiver run`` of that manifest before ``run_id`` (or the
+        latest of all) in which every stage reached a verdict. ``archiver
+        check`` runs and inconclusive runs are never baselines.
+        """
+        sql = "SELECT * FROM runs WHERE manifest_id = ? AND kind = ? AND baseline = 1"
+        params: list[object] = [manifest_id, KIND_PIPELINE]
+        if run_id is not None:
+            sql += " AND id < ?"
+            params.append(run_id)
+        row = self._db.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
+        return self._run_record(row) if row is not None else None
+
+    def changes(self, run_id: int) -> tuple[RunRecord | None, tuple[Change, ...]]:
+        """What changed in run ``run_id`` since its baseline: (baseline, changes).
+
+        No baseline (a first run), or a run that is not an ``archiver run``:
+        ``(None, ())``.
+        """
+        record = self.run(run_id)
+        if record is None or record.kind != KIND_PIPELINE:
+            return None, ()
+        before = self.baseline_before(record.manifest_id, run_id)
+        if before is None:
+            return None, ()
+        return before, diff_runs(before, record)
+
+    def _run_record(self, row: sqlite3.Row) -> RunRecord:
+        run_id = int(row["id"])
+        kind = str(row["kind"])
+        if kind == KIND_PIPELINE:
+            links = tuple(_link_result(r) for r in self._db.execute(
+                "SELECT * FROM run_links WHERE run_id = ? ORDER BY position", (run_id,)))
+        else:  # an ``archiver check`` run: one check per URL
+            links = tuple(_link_result_from_check(r) for r in self._db.execute(
+                "SELECT * FROM checks WHERE run_id = ? ORDER BY id", (run_id,)))
+        captures = tuple(_capture_result(r) for r in self._db.execute(
+            "SELECT * FROM run_captures WHERE run_id = ? ORDER BY position", (run_id,)))
+        quotes = tuple(_quote_result(r) for r in self._db.execute(
+            "SELECT * FROM run_quotes WHERE run_id = ? ORDER BY position", (run_id,)))
+        return RunRecord(
+            id=run_id, manifest_id=row["manifest_id"], kind=kind,
+            started_at=_req_dt(row["started_at"]), finished_at=_req_dt(row["finished_at"]),
+            inconclusive=bool(row["inconclusive"]), baseline=bool(row["baseline"]),
+            reason=row["reason"], tool_version=row["tool_version"], links=links,
+            captures=captures, quotes=quotes)
+
     def integrity_ok(self) -> bool:
         """SQLite's own integrity check of the file."""
         return bool(self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
@@ -503,3 +754,218 @@ def _check_record(row: sqlite3.Row) -> CheckRecord:
         body_size=row["body_size"], body_sha256=row["body_sha256"], attempts=row["attempts"],
         counted=bool(row["counted"]), state_after=LinkState(row["state_after"]),
         failing_after=row["failing_after"], run_inconclusive=bool(row["run_inconclusive"]))
+
+
+# --------------------------------------------------------------------------
+# Whole runs: rows
+# --------------------------------------------------------------------------
+
+
+def _insert_link(db: sqlite3.Connection, run_id: int, position: int, r: LinkResult) -> None:
+    db.execute(
+        "INSERT INTO run_links (run_id, position, source_id, url, class, observed_class, state, "
+        "previous_state, failing_count, http_status, final_url, error, detail, checked_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (run_id, position, r.source_id, r.url, str(r.link_class),
+         str(r.observed_class) if r.observed_class else None, str(r.state),
+         str(r.previous_state) if r.previous_state else None, r.failing_count, r.http_status,
+         r.final_url, r.error, r.detail, _opt_ts(r.checked_at)))
+
+
+def _insert_capture(db: sqlite3.Connection, run_id: int, position: int,
+                    r: CaptureResult) -> None:
+    c = r.capture
+    db.execute(
+        "INSERT INTO run_captures (run_id, position, source_id, url, status, outcome, detail, "
+        "rule, archive, memento_url, memento_datetime, http_status, mime, warc_file, "
+        "warc_offset, record_id, payload_sha256, distance_days, pre_publication) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (run_id, position, r.source_id, r.url, str(r.status),
+         str(r.outcome) if r.outcome else None, r.detail, r.rule,
+         c.archive if c else None, c.memento_url if c else None,
+         _ts(c.memento_datetime) if c else None, c.http_status if c else None,
+         c.mime if c else None, c.warc_file if c else None, c.warc_offset if c else None,
+         c.record_id if c else None, c.payload_sha256 if c else None,
+         c.distance_days if c else None, int(c.pre_publication) if c else 0))
+
+
+def _insert_quote(db: sqlite3.Connection, run_id: int, position: int, r: QuoteResult) -> None:
+    db.execute(
+        "INSERT INTO run_quotes (run_id, position, source_id, quote_index, text, status, score, "
+        "method, excerpt, difference, detail, probable_translation, live_status, live_detail, "
+        "memento_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (run_id, position, r.source_id, r.quote_index, r.text, str(r.status), r.score,
+         r.method, r.excerpt, r.difference, r.detail, int(r.probable_translation),
+         r.live_status, r.live_detail, r.capture.memento_url if r.capture else None))
+
+
+def _opt_class(value: str | None) -> LinkClass | None:
+    return LinkClass(value) if value else None
+
+
+def _link_result(row: sqlite3.Row) -> LinkResult:
+    return LinkResult(
+        source_id=row["source_id"], url=row["url"], link_class=LinkClass(row["class"]),
+        http_status=row["http_status"], final_url=row["final_url"], error=row["error"],
+        detail=row["detail"], checked_at=_dt(row["checked_at"]),
+        state=LinkState(row["state"]), failing_count=row["failing_count"],
+        observed_class=_opt_class(row["observed_class"]),
+        previous_state=LinkState(row["previous_state"]) if row["previous_state"] else None)
+
+
+def _link_result_from_check(row: sqlite3.Row) -> LinkResult:
+    return LinkResult(
+        source_id=row["source_id"] or "", url=row["url"], link_class=LinkClass(row["class"]),
+        http_status=row["http_status"], final_url=row["final_url"], error=row["error"],
+        detail=row["detail"], checked_at=_dt(row["checked_at"]),
+        state=LinkState(row["state_after"]), failing_count=row["failing_after"],
+        observed_class=_opt_class(row["observed_class"]))
+
+
+def _capture_result(row: sqlite3.Row) -> CaptureResult:
+    capture = None
+    if row["memento_url"] is not None:
+        capture = Capture(
+            source_id=row["source_id"], url=row["url"], archive=row["archive"] or "",
+            memento_url=row["memento_url"], memento_datetime=_req_dt(row["memento_datetime"]),
+            http_status=row["http_status"] or 0, mime=row["mime"],
+            warc_file=row["warc_file"] or "", warc_offset=row["warc_offset"] or 0,
+            record_id=row["record_id"], payload_sha256=row["payload_sha256"],
+            distance_days=row["distance_days"], pre_publication=bool(row["pre_publication"]))
+    return CaptureResult(
+        source_id=row["source_id"], url=row["url"], status=CaptureStatus(row["status"]),
+        capture=capture, detail=row["detail"],
+        outcome=CaptureOutcome(row["outcome"]) if row["outcome"] else None, rule=row["rule"])
+
+
+def _quote_result(row: sqlite3.Row) -> QuoteResult:
+    return QuoteResult(
+        source_id=row["source_id"], quote_index=row["quote_index"], text=row["text"],
+        status=QuoteStatus(row["status"]), score=row["score"] or 0.0, method=row["method"],
+        excerpt=row["excerpt"], difference=row["difference"], detail=row["detail"],
+        probable_translation=bool(row["probable_translation"]),
+        live_status=row["live_status"], live_detail=row["live_detail"])
+
+
+# --------------------------------------------------------------------------
+# What changed between two runs (pure)
+# --------------------------------------------------------------------------
+
+#: Live statuses that mean the quote is not (as such) on the live page (verify.is_drift).
+_DRIFT = frozenset({"gone", "altered"})
+
+
+def diff_runs(before: RunRecord, after: RunRecord) -> tuple[Change, ...]:
+    """What changed for each source of ``after`` since ``before``, in source order.
+
+    Links (compared when the URL is the same and neither run voided its checks):
+    ``link_died`` when the state became dead, ``link_failing`` when an alive or
+    unknown link started failing, ``link_recovered`` when a failing or dead
+    link is alive again, else ``link_class`` when the class differs (ok ->
+    redirected, gone -> blocked ...). Captures: ``new_capture`` when the source
+    has a capture that ``before`` did not use (a first one, or another memento).
+    Quotes (matched by source and text): ``quote_lost`` when a verified quote
+    no longer verifies, ``quote_regained`` the other way round,
+    ``quote_live_gone`` when a quote seen on the live page in ``before`` is
+    gone from it or changed there. A source new to the manifest has no
+    link or quote changes.
+    """
+    links = {r.source_id: r for r in before.links}
+    captures = {c.source_id: c for c in before.captures}
+    quotes: dict[tuple[str, str], QuoteResult] = {}
+    for q in before.quotes:
+        quotes.setdefault((q.source_id, q.text), q)
+    per_source: dict[str, list[Change]] = {}
+
+    def add(change: Change | None) -> None:
+        if change is not None:
+            per_source.setdefault(change.source_id, []).append(change)
+
+    order = list(dict.fromkeys([*(r.source_id for r in after.links),
+                                *(c.source_id for c in after.captures),
+                                *(q.source_id for q in after.quotes)]))
+    for link in after.links:
+        old = links.get(link.source_id)
+        if old is not None:
+            add(_link_change(old, link))
+    for capture in after.captures:
+        add(_capture_change(captures.get(capture.source_id), capture))
+    for quote in after.quotes:
+        old_quote = quotes.get((quote.source_id, quote.text))
+        if old_quote is not None:
+            for change in _quote_changes(old_quote, quote):
+                add(change)
+    return tuple(c for sid in order for c in per_source.get(sid, ()))
+
+
+def _link_words(link: LinkResult) -> str:
+    words = str(link.link_class)
+    if link.http_status:
+        words += f", HTTP {link.http_status}"
+    return words
+
+
+def _link_change(before: LinkResult, after: LinkResult) -> Change | None:
+    if before.url != after.url:  # the manifest now lists another URL for the source
+        return None
+    if LinkClass.INCONCLUSIVE in (before.link_class, after.link_class):
+        return None
+    sid = after.source_id
+    old, new = before.state, after.state
+    if new is LinkState.DEAD and old is not LinkState.DEAD:
+        return Change(ChangeKind.LINK_DIED, sid, f"the link is dead ({_link_words(after)})",
+                      before=str(old), after=str(new))
+    if new is LinkState.FAILING and old in (LinkState.ALIVE, LinkState.UNKNOWN):
+        return Change(ChangeKind.LINK_FAILING, sid,
+                      f"the link started failing ({_link_words(after)}; failing check "
+                      f"{after.failing_count})", before=str(old), after=str(new))
+    if new is LinkState.ALIVE and old in (LinkState.FAILING, LinkState.DEAD):
+        return Change(ChangeKind.LINK_RECOVERED, sid,
+                      f"the link answers again ({_link_words(after)}); it was {old}",
+                      before=str(old), after=str(new))
+    if after.link_class is not before.link_class:
+        return Change(ChangeKind.LINK_CLASS, sid,
+                      f"the link is {_link_words(after)} now; it was {_link_words(before)}",
+                      before=str(before.link_class), after=str(after.link_class))
+    return None
+
+
+def _capture_change(before: CaptureResult | None, after: CaptureResult) -> Change | None:
+    new = after.capture
+    if new is None:
+        return None
+    old = before.capture if before is not None else None
+    if old is not None and (old.memento_url, old.memento_datetime) == (
+            new.memento_url, new.memento_datetime):
+        return None
+    detail = (f"new capture of {new.memento_datetime:%Y-%m-%d %H:%M} UTC stored "
+              f"(from {new.archive})")
+    if old is not None:
+        detail += f"; the previous run used the capture of {old.memento_datetime:%Y-%m-%d %H:%M}"
+    return Change(ChangeKind.NEW_CAPTURE, after.source_id, detail,
+                  before=old.memento_url if old is not None else None, after=new.memento_url)
+
+
+def _quote_changes(before: QuoteResult, after: QuoteResult) -> list[Change]:
+    out = []
+    sid, n = after.source_id, after.quote_index
+    if before.status.is_found and not after.status.is_found:
+        why = f": {after.detail}" if after.detail else ""
+        out.append(Change(ChangeKind.QUOTE_LOST, sid,
+                          f"quote {n} no longer verifies ({before.status} -> {after.status})"
+                          f"{why}", quote_index=n, before=str(before.status),
+                          after=str(after.status)))
+    elif after.status.is_found and not before.status.is_found:
+        out.append(Change(ChangeKind.QUOTE_REGAINED, sid,
+                          f"quote {n} verifies again ({before.status} -> {after.status})",
+                          quote_index=n, before=str(before.status), after=str(after.status)))
+    if before.live_status == "present" and after.live_status in _DRIFT:
+        if after.live_status == "altered":
+            detail = f"quote {n} was changed on the live page"
+        else:
+            detail = f"quote {n} is gone from the live page"
+        if after.live_detail:
+            detail += f" ({after.live_detail})"
+        out.append(Change(ChangeKind.QUOTE_LIVE_GONE, sid, detail, quote_index=n,
+                          before=before.live_status, after=after.live_status))
+    return out

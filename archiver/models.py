@@ -355,6 +355,12 @@ class ChangeKind(enum.StrEnum):
     QUOTE_LIVE_GONE = "quote_live_gone"  # a quote vanished from the live page
     NEW_CAPTURE = "new_capture"  # a capture was stored for the source this run
 
+    @property
+    def is_regression(self) -> bool:
+        """Whether this change is bad news (a link or a quote was lost)."""
+        return self in (ChangeKind.LINK_DIED, ChangeKind.LINK_FAILING, ChangeKind.QUOTE_LOST,
+                        ChangeKind.QUOTE_LIVE_GONE)
+
 
 @dataclass(frozen=True)
 class Change:
@@ -380,6 +386,12 @@ class RunResult:
     notes: tuple[str, ...] = field(default=())
     previous_run_id: int | None = None
     changes: tuple[Change, ...] = ()
+    # (run, #6) additions:
+    db_path: Path | None = None  # the history database the run was recorded in
+    warcs_dir: Path | None = None  # the WARC folder fetch wrote and verify read
+    archives: tuple[str, ...] = ()  # archive base URLs, in the order tried
+    live: bool = False  # quotes were also looked for on the live pages
+    check_inconclusive: bool = False  # the link checks were voided: no link state advanced
 
 
 @dataclass(frozen=True)
