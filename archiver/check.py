@@ -201,6 +201,11 @@ class CheckOptions:
         extra request per host and folder, cached for the run).
     canary:
         A URL that must answer for the run to count (off by default).
+    proxy:
+        Send every request through this HTTP proxy (``--proxy``); by default
+        HTTP_PROXY/HTTPS_PROXY/NO_PROXY apply. A proxy's own gateway errors
+        are network-level failures, not the site's answers
+        (:func:`archiver.net.proxy_failure`).
     """
 
     user_agent: str = DEFAULT_USER_AGENT
@@ -221,6 +226,7 @@ class CheckOptions:
     canary: str | None = None
     offline_share: float = OFFLINE_HOST_SHARE
     offline_min_hosts: int = OFFLINE_MIN_HOSTS
+    proxy: str | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -658,7 +664,7 @@ class Checker:
         self.client = client or HttpClient(
             user_agent=opts.user_agent, deadline=opts.deadline,
             connect_timeout=opts.connect_timeout, max_bytes=opts.max_bytes,
-            allow_private=opts.allow_private, verify_tls=opts.verify_tls)
+            allow_private=opts.allow_private, verify_tls=opts.verify_tls, proxy=opts.proxy)
         self.clock = clock
         self._probes: dict[tuple[object, ...], Future[ProbeAnswer]] = {}
         self._lock = threading.Lock()

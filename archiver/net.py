@@ -19,6 +19,7 @@ import itertools
 import logging
 import os
 import random
+import re
 import socket
 import ssl
 import threading
@@ -39,7 +40,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from archiver import __version__
-from archiver.errors import DeadlineExceeded, NetError, PrivateAddressError
+from archiver.errors import ConfigError, DeadlineExceeded, NetError, PrivateAddressError
 
 logger = logging.getLogger(__name__)
 
@@ -239,6 +240,13 @@ class _WatchedAdapter(HTTPAdapter):
         }
         self.poolmanager.key_fn_by_scheme = dict(self.poolmanager.key_fn_by_scheme)
 
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        # Requests through a proxy use a ProxyManager of their own: without our
+        # pool classes there, the total deadline would not cover them.
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+        return manager
+
 
 # --------------------------------------------------------------------------
 # Private-address guard
@@ -252,15 +260,37 @@ def is_public_address(ip: str) -> bool:
     return addr.is_global and not addr.is_multicast
 
 
+#: Names that mean this machine whatever DNS says (RFC 6761 reserves
+#: ``localhost`` and its subdomains; the others are common /etc/hosts entries).
+LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "localhost6",
+                         "localhost6.localdomain6", "ip6-localhost", "ip6-loopback"})
+_LEGACY_IPV4_RE = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}")
+
+
 def literal_host_is_private(host: str) -> bool:
-    """Judge a host name without resolving it (IP literals, localhost and the like)."""
+    """Judge a host name without resolving it (IP literals, localhost and the like).
+
+    Used when names are resolved elsewhere (at a proxy), so it also reads the
+    legacy IPv4 spellings that resolvers, curl and browsers still accept and
+    that ``ipaddress`` does not: ``127.1``, ``0x7f000001``, ``2130706433``,
+    ``0177.0.0.1``. A *name* that resolves to a private address (say
+    ``127.0.0.1.nip.io``) cannot be seen without resolving it: a proxy's own
+    policy has to refuse those.
+    """
     host = host.strip("[]").lower().rstrip(".")
-    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+    if host in LOCAL_NAMES or host.endswith(".localhost"):
         return True
     try:
         return not is_public_address(host)
     except ValueError:
-        return False
+        pass
+    if _LEGACY_IPV4_RE.fullmatch(host):
+        try:
+            packed = socket.inet_aton(host)
+        except OSError:
+            return False
+        return not is_public_address(socket.inet_ntoa(packed))
+    return False
 
 
 #: getaddrinfo answers meaning "no such name" (an answer), as opposed to a DNS
@@ -282,6 +312,230 @@ def resolve_host(host: str, port: int, url: str) -> list[str]:
         raise NetError(f"host name {host!r} is not valid", url=url, kind="invalid",
                        cause=err) from err
     return sorted({str(info[4][0]) for info in infos})
+
+
+# --------------------------------------------------------------------------
+# Proxies
+#
+# archiver honours HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY (either
+# case) as curl and requests do, or an explicit proxy (``--proxy URL``), which
+# replaces the proxy variables; NO_PROXY applies to both, as in curl. The proxy
+# is the user's own choice: it is trusted even on loopback, and the
+# private-address guard then judges only a URL's literal host, since names are
+# resolved at the proxy.
+#
+# When a proxy cannot reach a site it answers for it, with a status of its
+# own, and that answer must not be read as the site's. Which answers are the
+# proxy's own (:func:`proxy_failure`):
+#
+# - a failed CONNECT (https through the proxy): the tunnel never reached the
+#   site, whatever the status (requests raises ProxyError: kind ``proxy``);
+# - an answer whose *last* ``Proxy-Status`` member (RFC 9209: the proxy
+#   nearest us, ours) has an ``error`` parameter: mapped to our error kinds
+#   (``dns_error`` with ``rcode="NXDOMAIN"`` is ``dns``, a name that does not
+#   exist; ``connection_refused`` is ``refused`` ...). A member with
+#   ``received-status`` and no error says the next hop answered: the status is
+#   the site's, even a 502;
+# - an answer carrying Squid's ``X-Squid-Error`` (only Squid's own error pages
+#   have it): ERR_DNS_FAIL is ``dns_failure`` (Squid says the same for "no such
+#   name" and "no answer"), ERR_CONNECT_FAIL ``connection`` ...;
+# - 407 Proxy Authentication Required: the proxy wants credentials;
+# - failing all of that, a bare 502 or 504 (the gateway statuses: "no valid /
+#   timely answer from upstream"): taken as the proxy's own.
+#
+# Limits, honestly: the last rule misreads a site's own 502/504 (its CDN or
+# reverse proxy failing) relayed by a proxy that sends no Proxy-Status. Both
+# readings are transient, so no link is judged dead either way; only the
+# offline judgement counts that host as unreachable, and it needs most hosts
+# to fail. Without Proxy-Status a proxy's "no such host" cannot be told from
+# "DNS down", so a dead domain behind such a proxy is transient, not gone.
+# Inside a CONNECT tunnel every answer is end-to-end: a TLS-inspecting proxy's
+# own errors there look like the site's.
+# --------------------------------------------------------------------------
+
+#: Proxy URL schemes: HTTP forward proxies (https targets through CONNECT), or a
+#: proxy reached over TLS. SOCKS would need PySocks.
+PROXY_SCHEMES = ("http", "https")
+#: The answers a bare proxy gives when it cannot get one from upstream.
+GATEWAY_STATUSES = frozenset({502, 504})
+#: RFC 9209 §2.3 error types, as our :class:`NetError` kinds. Unlisted: ``proxy``.
+PROXY_STATUS_ERRORS = {
+    "dns_timeout": "dns_failure",
+    "dns_error": "dns_failure",  # "dns" when rcode="NXDOMAIN"
+    "destination_unavailable": "unreachable",
+    "destination_ip_unroutable": "unreachable",
+    "connection_refused": "refused",
+    "connection_terminated": "reset",
+    "connection_timeout": "timeout",
+    "connection_read_timeout": "timeout",
+    "connection_write_timeout": "timeout",
+    "http_response_timeout": "timeout",
+    "http_response_incomplete": "reset",
+    "tls_protocol_error": "tls",
+    "tls_certificate_error": "tls",
+    "tls_alert_received": "tls",
+}
+#: Squid's error page names (``X-Squid-Error: ERR_DNS_FAIL 0``), as kinds.
+SQUID_ERRORS = {
+    "ERR_DNS_FAIL": "dns_failure",
+    "ERR_CONNECT_FAIL": "connection",
+    "ERR_READ_TIMEOUT": "timeout",
+    "ERR_LIFETIME_EXP": "timeout",
+    "ERR_READ_ERROR": "reset",
+    "ERR_ZERO_SIZE_OBJECT": "reset",
+}
+
+
+def parse_proxy_url(value: str) -> str:
+    """A proxy URL as the user gave it, checked; ``host:port`` means ``http://host:port``.
+
+    Raises :class:`~archiver.errors.ConfigError` for anything else.
+    """
+    text = value.strip()
+    if "://" not in text:
+        text = "http://" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as err:
+        raise ConfigError(f"proxy URL {value!r} is not valid: {err}",
+                          hint="give it as http://HOST:PORT") from err
+    if parts.scheme.lower() not in PROXY_SCHEMES or not parts.hostname:
+        raise ConfigError(f"proxy URL {value!r} is not an http:// or https:// URL with a host",
+                          hint="give it as http://HOST:PORT (SOCKS proxies are not supported)")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or port == 0:
+        raise ConfigError(f"proxy URL {value!r} should be just a scheme, host and port",
+                          hint="give it as http://HOST:PORT")
+    return text
+
+
+def _no_proxy_entries(value: str | None) -> tuple[str, ...]:
+    return tuple(e.strip().lower() for e in (value or "").replace(" ", ",").split(",")
+                 if e.strip())
+
+
+def bypasses_proxy(url: str, no_proxy: tuple[str, ...]) -> bool:
+    """Whether ``url`` goes direct under a NO_PROXY list (curl's and requests' reading).
+
+    ``*`` matches everything; a name matches itself and its subdomains (a
+    leading dot is optional); an IP address or CIDR block matches IP-literal
+    hosts; ``host:port`` matches only that port.
+    """
+    if not no_proxy:
+        return False
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        port = None
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+    for entry in no_proxy:
+        if entry == "*":
+            return True
+        name, want_port = entry, None
+        if entry.count(":") == 1 or (entry.startswith("[") and "]:" in entry):
+            name, _, port_text = entry.rpartition(":")
+            if port_text.isdigit():
+                want_port = int(port_text)
+            else:
+                name = entry
+        if want_port is not None and want_port != port:
+            continue
+        name = name.strip("[]").rstrip(".")
+        if ip is not None:
+            try:
+                if ip in ipaddress.ip_network(name, strict=False):
+                    return True
+            except ValueError:
+                pass
+            continue
+        name = name.lstrip(".")
+        if name and (host == name or host.endswith("." + name)):
+            return True
+    return False
+
+
+def _proxy_status_members(value: str) -> list[tuple[str, dict[str, str]]]:
+    """The members of a ``Proxy-Status`` header (an RFC 8941 list), leniently parsed."""
+    members: list[tuple[str, dict[str, str]]] = []
+    for member in _split_outside_quotes(value, ","):
+        pieces = _split_outside_quotes(member, ";")
+        if not pieces or not pieces[0].strip():
+            continue
+        params: dict[str, str] = {}
+        for piece in pieces[1:]:
+            key, _, val = piece.strip().partition("=")
+            val = val.strip()
+            if len(val) >= 2 and val[0] == val[-1] == '"':
+                val = val[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+            params[key.strip().lower()] = val
+        members.append((pieces[0].strip().strip('"'), params))
+    return members
+
+
+def _split_outside_quotes(text: str, sep: str) -> list[str]:
+    out: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    for ch in text:
+        if escaped:
+            escaped = False
+        elif ch == "\\" and quoted:
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif ch == sep and not quoted:
+            out.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    out.append("".join(current))
+    return out
+
+
+@dataclass(frozen=True)
+class ProxyFailure:
+    """A proxy's own answer for a site it could not reach (see the rule above)."""
+
+    kind: str  # a NetError kind: dns, dns_failure, refused, timeout, proxy ...
+    reason: str  # what the proxy said, for people
+
+
+def proxy_failure(status: int, headers: Mapping[str, str]) -> ProxyFailure | None:
+    """Whether an answer received through a proxy is the proxy's own failure.
+
+    ``headers`` must be case-insensitive (requests' are). The rule and its
+    limits are described at the top of this section.
+    """
+    if status == 407:
+        return ProxyFailure("proxy", "HTTP 407: the proxy requires authentication")
+    proxy_status = headers.get("Proxy-Status")
+    if proxy_status:
+        members = _proxy_status_members(proxy_status)
+        if members:
+            name, params = members[-1]
+            error = params.get("error")
+            if error:
+                kind = PROXY_STATUS_ERRORS.get(error.lower(), "proxy")
+                if error.lower() == "dns_error" and params.get("rcode", "").upper() == "NXDOMAIN":
+                    kind = "dns"
+                details = ", ".join(f"{k}={v}" for k, v in params.items())
+                return ProxyFailure(kind, f"HTTP {status} from proxy {name} ({details})")
+            if "received-status" in params:
+                return None  # the next hop answered: the status is the site's
+    squid = headers.get("X-Squid-Error")
+    if squid:
+        code = squid.split()[0].upper() if squid.split() else ""
+        return ProxyFailure(SQUID_ERRORS.get(code, "proxy"),
+                            f"HTTP {status} from the proxy (X-Squid-Error: {squid.strip()})")
+    if status in GATEWAY_STATUSES:
+        return ProxyFailure("proxy", f"HTTP {status} from the proxy: it got no (timely) "
+                            "answer from the site")
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -396,6 +650,12 @@ def parse_retry_after(value: str | None, now: datetime | None = None,
 # --------------------------------------------------------------------------
 
 
+#: How http.client reports a refused CONNECT: "Tunnel connection failed: 502 Bad Gateway".
+_TUNNEL_RE = re.compile(r"Tunnel connection failed: (\d{3})\b([^'\"()]*)")
+PROXY_AUTH_HINT = ("the proxy wants credentials: give them in the proxy URL, "
+                   "http://USER:PASSWORD@HOST:PORT")
+
+
 def _classify_exception(err: BaseException) -> tuple[str, str]:
     """Map a transport exception to (kind, human message)."""
     text = str(err)
@@ -409,6 +669,19 @@ def _classify_exception(err: BaseException) -> tuple[str, str]:
             return "tls", f"TLS error: {exc}"
     if isinstance(err, requests.exceptions.SSLError):
         return "tls", f"TLS error: {text}"
+    if isinstance(err, requests.exceptions.ProxyError):
+        # Either the proxy cannot be reached, or it refused to open a tunnel
+        # (CONNECT) to the site: in both cases the site was never reached.
+        for exc in chain:
+            match = _TUNNEL_RE.search(str(exc))
+            if match:
+                return "proxy", (f"the proxy could not open a tunnel to the site "
+                                 f"(HTTP {match.group(1)} {match.group(2).strip()})")
+        for exc in chain:
+            if isinstance(exc, ConnectionRefusedError | ConnectionResetError | socket.gaierror
+                          | TimeoutError):
+                return "proxy", f"cannot connect to the proxy: {exc}"
+        return "proxy", f"proxy error: {text}"
     for exc in chain:
         if isinstance(exc, ConnectionRefusedError):
             return "refused", "connection refused"
@@ -420,8 +693,6 @@ def _classify_exception(err: BaseException) -> tuple[str, str]:
             return "dns_failure", f"DNS lookup failed: {exc}"
         if isinstance(exc, OSError) and exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
             return "unreachable", "network unreachable"
-    if isinstance(err, requests.exceptions.ProxyError):
-        return "proxy", f"proxy error: {text}"
     if isinstance(err, requests.exceptions.ConnectTimeout):
         return "timeout", "connect timed out"
     if isinstance(err, requests.exceptions.ReadTimeout | urllib3.exceptions.ReadTimeoutError):
@@ -455,6 +726,13 @@ class HttpClient:
         on loopback.
     limiter:
         Per-host politeness; ``None`` for none (archives have their own limits).
+    proxy:
+        A proxy URL (``--proxy``) for http and https requests alike; it replaces
+        the proxy environment variables (NO_PROXY still applies).
+    proxies:
+        Proxies by URL scheme (``http``, ``https``, ``all``; ``no_proxy`` a
+        NO_PROXY list), as requests takes them. With neither ``proxy`` nor
+        ``proxies``, HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY apply.
     """
 
     def __init__(
@@ -469,6 +747,7 @@ class HttpClient:
         limiter: HostLimiter | None = None,
         proxies: Mapping[str, str] | None = None,
         verify_tls: bool = True,
+        proxy: str | None = None,
     ) -> None:
         self.user_agent = user_agent
         self.deadline = deadline
@@ -482,21 +761,26 @@ class HttpClient:
         adapter = _WatchedAdapter(pool_connections=32, pool_maxsize=32, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
-        if proxies is not None:
-            self._session.proxies.update(proxies)
+        # Proxies and the CA bundle come from the environment once, here, rather
+        # than from requests on every request: with trust_env on, requests
+        # re-reads the whole environment each time (proxy variables twice, the
+        # CA-bundle variables and ~/.netrc), about 15 % of a request's CPU
+        # against a fast server; and credentials from ~/.netrc are never wanted.
+        env = urllib.request.getproxies_environment()
+        explicit = {k.lower(): v for k, v in (proxies or {}).items() if v}
+        if proxy:
+            explicit.setdefault("http", proxy)
+            explicit.setdefault("https", proxy)
+        no_proxy = explicit.pop("no_proxy", None) or explicit.pop("no", None) or env.get("no")
+        chosen = explicit or env
+        self.proxies: dict[str, str] = {k: chosen[k] for k in ("http", "https", "all")
+                                        if chosen.get(k)}
+        self.no_proxy = _no_proxy_entries(no_proxy)
         self._verify: bool | str = verify_tls
-        # HACK: with trust_env on, requests re-reads the whole environment on
-        # every request (proxy variables twice, the CA-bundle variables and
-        # ~/.netrc): about 15 % of a request's CPU against a fast server. With
-        # no proxy variables set, we read the CA bundle variables once here, as
-        # requests would, and switch the rest off. Credentials from ~/.netrc are
-        # never wanted for link checks anyway.
-        if not urllib.request.getproxies():
-            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-            if verify_tls and bundle:
-                self._verify = bundle
-            self._session.trust_env = False
-        # END HACK
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if verify_tls and bundle:
+            self._verify = bundle
+        self._session.trust_env = False
 
     def close(self) -> None:
         self._session.close()
@@ -509,11 +793,15 @@ class HttpClient:
 
     # -- guard ----------------------------------------------------------------
 
-    def _uses_proxy(self, url: str) -> bool:
-        proxies = requests.utils.get_environ_proxies(url) if self._session.trust_env else {}
-        merged = {**proxies, **self._session.proxies}
-        scheme = urlsplit(url).scheme
-        return bool(merged.get(scheme) or merged.get("all"))
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy a request for ``url`` goes through, or None to go direct."""
+        if not self.proxies:
+            return None
+        scheme = urlsplit(url).scheme.lower()
+        chosen = self.proxies.get(scheme) or self.proxies.get("all")
+        if chosen is None or bypasses_proxy(url, self.no_proxy):
+            return None
+        return chosen
 
     def check_address(self, url: str) -> str | None:
         """Refuse private addresses unless allowed. Return the resolved IP, if resolved."""
@@ -523,7 +811,7 @@ class HttpClient:
             raise NetError(f"URL has no host: {url}", url=url, kind="invalid")
         if self.allow_private or any(url.startswith(p) for p in self.trusted_prefixes):
             return None
-        if self._uses_proxy(url):
+        if self.proxy_for(url) is not None:
             # Names are resolved at the proxy: judge the literal host only.
             if literal_host_is_private(host):
                 raise PrivateAddressError(
@@ -578,13 +866,22 @@ class HttpClient:
         _local.watchdog = watchdog
         watchdog.start()
         response: requests.Response | None = None
+        proxy = self.proxy_for(url)
         try:
             try:
                 response = self._session.get(
                     url, headers=req_headers, allow_redirects=False, stream=True,
                     timeout=(min(self.connect_timeout, deadline), deadline),
                     verify=self._verify,
+                    proxies={"http": proxy, "https": proxy} if proxy else {},
                 )
+                if proxy is not None and urlsplit(url).scheme.lower() == "http":
+                    failure = proxy_failure(response.status_code, response.headers)
+                    if failure is not None:
+                        raise NetError(
+                            f"the proxy could not get {url}: {failure.reason}", url=url,
+                            kind=failure.kind, hint=PROXY_AUTH_HINT
+                            if response.status_code == 407 else None)
                 chunks: list[bytes] = []
                 size = 0
                 truncated = False

@@ -20,6 +20,7 @@ from archiver.cli.options import (
     format_option,
     no_progress_option,
     output_option,
+    proxy_option,
 )
 from archiver.errors import ConfigError
 from archiver.history import (
@@ -96,12 +97,13 @@ def _fail_on(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
               help="Do not ask sites for a random sibling URL (soft-404 detection by "
               "comparison; one extra request per host and folder).")
 @allow_private_option
+@proxy_option
 @no_progress_option
 def command(manifest: Path, fmt: str, output: Path | None, fail_on: FailPolicy,
             db: Path | None, no_history: bool, dead_after: int, dead_interval: float,
             concurrency: int, per_host_concurrency: int, per_host_interval: float,
             timeout: float, max_bytes: int, retries: int, backoff: float, user_agent: str,
-            canary: str | None, no_probe: bool, allow_private: bool,
+            canary: str | None, no_probe: bool, allow_private: bool, proxy: str | None,
             no_progress: bool) -> None:
     """Check that every source URL of MANIFEST still answers, and keep a history.
 
@@ -131,7 +133,7 @@ def command(manifest: Path, fmt: str, output: Path | None, fail_on: FailPolicy,
         user_agent=user_agent, deadline=timeout, max_bytes=max_bytes,
         concurrency=concurrency, per_host_concurrency=per_host_concurrency,
         per_host_interval=per_host_interval, retries=retries, backoff=backoff,
-        allow_private=allow_private, soft404_probe=not no_probe, canary=canary)
+        allow_private=allow_private, soft404_probe=not no_probe, canary=canary, proxy=proxy)
     policy = HistoryPolicy(dead_after=dead_after, min_interval=timedelta(days=dead_interval))
     history = None if no_history else History(db or default_db_path(loaded), policy=policy)
     bar = progress_callback(no_progress)

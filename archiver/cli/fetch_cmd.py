@@ -13,6 +13,7 @@ from archiver.cli.options import (
     format_option,
     no_progress_option,
     output_option,
+    proxy_option,
     warcs_option,
 )
 from archiver.errors import ConfigError
@@ -78,11 +79,12 @@ def _archives(archives: tuple[str, ...], cdx_apis: tuple[str, ...]) -> list[Arch
 @click.option("--operator", metavar="TEXT", default=None,
               help="Who runs the fetch (person or organisation), recorded in each WARC.")
 @allow_private_option
+@proxy_option
 @no_progress_option
 def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ...],
             cdx_apis: tuple[str, ...], warcs: Path | None, fmt: str, output: Path | None,
             fail_on: FailOn, list_rate: float, download_rate: float, operator: str | None,
-            allow_private: bool, no_progress: bool) -> None:
+            allow_private: bool, proxy: str | None, no_progress: bool) -> None:
     """Store the web-archive capture nearest each source's publication in WARC files.
 
     For each source, the archives (default: the Internet Archive's Wayback
@@ -120,7 +122,7 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
             loaded, warcs_dir=warcs, archives=archive_list,
             source_ids=set(source_ids) if source_ids else None,
             listings_per_minute=list_rate, downloads_per_second=download_rate,
-            allow_private=allow_private, operator=operator, progress=bar)
+            allow_private=allow_private, operator=operator, progress=bar, proxy=proxy)
     finally:
         bar.close()
     for note in run.notes:

@@ -72,6 +72,19 @@ def fail_on_option(choices: Sequence[str], default: str) -> Callable[[F], F]:
     )
 
 
+def _proxy(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from archiver.errors import ConfigError
+    from archiver.net import parse_proxy_url
+
+    if value is None:
+        return None
+    try:
+        return parse_proxy_url(value)
+    except ConfigError as err:
+        raise click.BadParameter(f"{err.message}; {err.hint or ''}".rstrip("; "),
+                                 ctx=ctx, param=param) from None
+
+
 def proxy_option(fn: F) -> F:
     """``--proxy URL``: send live-web and archive requests through this HTTP proxy.
 
@@ -79,6 +92,7 @@ def proxy_option(fn: F) -> F:
     apply, as in other HTTP tools.
     """
     return click.option(
-        "--proxy", "proxy", metavar="URL", default=None,
-        help="HTTP proxy for all requests (default: HTTP_PROXY/HTTPS_PROXY/NO_PROXY).",
+        "--proxy", "proxy", metavar="URL", default=None, callback=_proxy,
+        help="HTTP proxy for all requests (default: HTTP_PROXY/HTTPS_PROXY/NO_PROXY). "
+        "It is trusted even on loopback; NO_PROXY still applies.",
     )(fn)

@@ -13,6 +13,7 @@ from archiver.cli.options import (
     format_option,
     no_progress_option,
     output_option,
+    proxy_option,
     warcs_option,
 )
 from archiver.manifest import load_manifest
@@ -32,9 +33,10 @@ from archiver.warcread import LiveFetcher, WarcIndex
 @output_option
 @fail_on_option(FAIL_ON_CHOICES, DEFAULT_FAIL_ON)
 @allow_private_option
+@proxy_option
 @no_progress_option
 def command(manifest: Path, warcs: Path | None, live: bool, fmt: str, output: Path | None,
-            fail_on: str, allow_private: bool, no_progress: bool) -> None:
+            fail_on: str, allow_private: bool, proxy: str | None, no_progress: bool) -> None:
     """Check that every quoted passage is in the archived text of its source.
 
     Each source's capture is looked up in the WARC folder (the one `fetch`
@@ -65,7 +67,8 @@ def command(manifest: Path, warcs: Path | None, live: bool, fmt: str, output: Pa
         fetcher: LiveFetcher | None = None
         client: HttpClient | None = None
         if live:
-            client = HttpClient(allow_private=allow_private, limiter=HostLimiter())
+            client = HttpClient(allow_private=allow_private, limiter=HostLimiter(),
+                                proxy=proxy)
             fetcher = LiveFetcher(client)
         try:
             run = verify_manifest(loaded, index, live=fetcher, progress=bar,

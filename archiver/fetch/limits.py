@@ -56,7 +56,9 @@ RETRYABLE_STATUSES = frozenset({413, 421, 500, 502, 503, 504, 599})
 #: Transport failures retried the same way (net.HttpClient error kinds).
 #: "refused" is retried a few times only because IA's firewall answers that way
 #: when it blocks an IP: after the delays run out the run stops (wayback.md §d4).
-RETRYABLE_NET_KINDS = frozenset({"timeout", "reset", "connection", "refused"})
+#: "proxy" is a proxy that could not reach the archive (its 502/504, a refused
+#: CONNECT): the same failure as "connection", seen from behind a proxy.
+RETRYABLE_NET_KINDS = frozenset({"timeout", "reset", "connection", "refused", "proxy"})
 #: Total deadline for one archive request. EDGI uses timeout=60 s (_client.py:341);
 #: read timeouts are the ones that matter against IA (wayback.md §d4).
 ARCHIVE_DEADLINE = 60.0

@@ -249,6 +249,7 @@ def fetch_sources(
     progress: ProgressCallback | None = None,
     store: WarcStore | None = None,
     politeness: Politeness | None = None,
+    proxy: str | None = None,
 ) -> FetchRun:
     """Find, choose, download and store a web-archive capture for each source.
 
@@ -276,6 +277,9 @@ def fetch_sources(
         Rate limiters and 429 state to share between calls (a pipeline calling
         this more than once should pass one, built on the same ``clock``);
         by default a new one from ``clock`` and the two rates.
+    proxy:
+        An HTTP proxy for the default client (``--proxy``); by default
+        HTTP_PROXY/HTTPS_PROXY/NO_PROXY apply. Ignored when ``client`` is given.
 
     Returns a :class:`~archiver.models.FetchRun`. A missing capture is a result.
     When an archive rate-limits us twice or no archive can be reached, the run
@@ -291,7 +295,7 @@ def fetch_sources(
     own_client = client is None
     if client is None:
         trusted = tuple(p for a in archives for p in (a.base, a.cdx_api) if p)
-        client = HttpClient(allow_private=allow_private, trusted_prefixes=trusted)
+        client = HttpClient(allow_private=allow_private, trusted_prefixes=trusted, proxy=proxy)
     if politeness is None:
         politeness = Politeness(clock, listings_per_minute=listings_per_minute,
                                 downloads_per_second=downloads_per_second)
