@@ -7,6 +7,10 @@ through a callback. It never prints and never imports click.
 ``check_manifest``
     Every URL of a manifest, checked concurrently under the politeness limits,
     judged for "are we offline?", and recorded in the history database.
+``run_pipeline``
+    The whole job (``archiver run``): check, then fetch, then verify, over one
+    shared :class:`~archiver.net.HttpClient`; the run recorded in the history
+    database in one transaction at the end, and compared with the previous run.
 
 Scheduling (``_HostScheduler``): a fixed pool of ``concurrency`` worker threads
 takes jobs from per-host queues, visiting hosts round-robin. A job is handed
@@ -24,15 +28,19 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 
 from archiver.check import (
+    FAIL_ON_ANY,
+    FAIL_ON_NEVER,
     Attempt,
     Checker,
     CheckOptions,
     Clock,
+    FailPolicy,
     final_result,
     host_of,
     judge_offline,
@@ -40,8 +48,34 @@ from archiver.check import (
     utc_now,
     void_results,
 )
+from archiver.check import FAIL_ON_CHOICES as LINK_FAIL_ON_CHOICES
+from archiver.errors import ConfigError
+from archiver.fetch import (
+    DEFAULT_DOWNLOADS_PER_SECOND,
+    DEFAULT_LISTINGS_PER_MINUTE,
+    INTERNET_ARCHIVE,
+    Archive,
+    default_warcs_dir,
+    fetch_sources,
+)
+from archiver.fetch import Clock as FetchClock
+from archiver.fetch.policy import MISSING as MISSING_CAPTURE
 from archiver.history import History
-from archiver.models import CheckRun, LinkClass, LinkResult, Manifest, Progress, ProgressCallback
+from archiver.models import (
+    CaptureOutcome,
+    Change,
+    CheckRun,
+    LinkClass,
+    LinkResult,
+    Manifest,
+    Progress,
+    ProgressCallback,
+    QuoteStatus,
+    RunResult,
+)
+from archiver.net import HostLimiter, HttpClient
+from archiver.verify import is_drift, verify_manifest
+from archiver.warcread import LiveFetcher, WarcIndex
 
 logger = logging.getLogger(__name__)
 
@@ -280,3 +314,304 @@ def _record(history: History, manifest_id: str, started: datetime, finished: dat
         out.append(replace(result, state=stored.state, failing_count=stored.failing_count,
                            previous_state=stored.previous_state, checked_at=stored.checked_at))
     return out, recorded.run_id
+
+
+# --------------------------------------------------------------------------
+# The whole pipeline: check -> fetch -> verify -> history
+# --------------------------------------------------------------------------
+
+#: The stages of :func:`run_pipeline`, in order (also their names in progress events;
+#: the WARC folder is indexed, as stage ``index``, between fetch and verify).
+STAGES = ("check", "fetch", "verify")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How :func:`run_pipeline` runs each stage. Every default is the stage's own.
+
+    Parameters
+    ----------
+    check:
+        Link-check limits and switches; ``user_agent``, ``deadline``,
+        ``max_bytes``, ``allow_private`` and ``verify_tls`` also configure the
+        one HTTP client every stage shares.
+    archives:
+        Web archives to fetch captures from, tried in order.
+    warcs_dir:
+        The WARC folder; default ``warcs/`` in the manifest's project folder.
+    live:
+        Also look for each quote on the live page (content drift).
+    proxy:
+        An HTTP proxy URL for every request of every stage (default: the
+        ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` environment).
+    listings_per_minute, downloads_per_second:
+        Fetch politeness per archive (capped for the Internet Archive).
+    operator:
+        Who runs the pipeline, recorded in each WARC file written.
+    """
+
+    check: CheckOptions = field(default_factory=CheckOptions)
+    archives: tuple[Archive, ...] = (INTERNET_ARCHIVE,)
+    warcs_dir: Path | None = None
+    live: bool = False
+    proxy: str | None = None
+    listings_per_minute: float = DEFAULT_LISTINGS_PER_MINUTE
+    downloads_per_second: float = DEFAULT_DOWNLOADS_PER_SECOND
+    operator: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.archives:
+            raise ConfigError("no web archive to fetch from",
+                              hint="give at least one --archive URL")
+
+
+def shared_client(options: RunOptions, limiter: HostLimiter | None = None) -> HttpClient:
+    """The one HTTP client of a run: check, fetch and the live pages of verify.
+
+    Its limits are the check options'; the archives' URLs are trusted even on
+    loopback (as ``fetch`` does); ``limiter`` paces the live-page requests of
+    verify per host (the checker and fetch pace their own requests).
+    """
+    opts = options.check
+    trusted = tuple(p for a in options.archives for p in (a.base, a.cdx_api) if p)
+    proxies = {"http": options.proxy, "https": options.proxy} if options.proxy else None
+    return HttpClient(user_agent=opts.user_agent, deadline=opts.deadline,
+                      connect_timeout=opts.connect_timeout, max_bytes=opts.max_bytes,
+                      allow_private=opts.allow_private, trusted_prefixes=trusted,
+                      limiter=limiter, proxies=proxies, verify_tls=opts.verify_tls)
+
+
+def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
+                 progress: ProgressCallback | None = None, *,
+                 history: History | None = None, clock: Clock = utc_now,
+                 fetch_clock: FetchClock | None = None,
+                 client: HttpClient | None = None) -> RunResult:
+    """Check every link, store a capture for every source, verify every quote; record it.
+
+    The stages run one after the other, each over the whole manifest: the
+    check stage is concurrent (host-aware, see :func:`check_manifest`); fetch
+    is serial under the archives' rate limits and skips sources whose capture
+    is already stored, without contacting any archive; verify reads the WARC
+    folder (and, with ``options.live``, the live pages). Every request goes
+    through one :class:`~archiver.net.HttpClient`.
+
+    Nothing reaches the history database before the end: then the links'
+    checks (advancing their states), captures and quotes are stored in one
+    transaction, and the run is compared with the previous complete run of
+    the manifest (:meth:`~archiver.history.History.changes`). An interrupted
+    run therefore records nothing, and its rerun compares with the same
+    previous run; captures it stored are kept (fetch writes atomically).
+
+    Parameters
+    ----------
+    manifest:
+        The sources, in order (results keep that order).
+    options:
+        Per-stage options (:class:`RunOptions`).
+    progress:
+        Called with each stage's :class:`~archiver.models.Progress` events
+        (``check`` events come from worker threads).
+    history:
+        Where the run is recorded. Without it there is no link state, no run
+        id and no comparison.
+    clock:
+        Times of the checks, of the run and of the history (tests pass a fake).
+    fetch_clock:
+        The fetch stage's time and waits (:class:`archiver.fetch.ManualClock` in
+        tests); default the real clock.
+    client:
+        The shared HTTP client (default :func:`shared_client`); a client passed
+        in is not closed.
+
+    Returns
+    -------
+    RunResult
+        ``inconclusive`` when the check stage looked offline (then no link
+        state advanced) or fetch stopped early (rate-limited, no archive
+        reachable); the reasons are in ``inconclusive_reason``. Per-source
+        failures are results, never exceptions.
+    """
+    opts = options or RunOptions()
+    folder = opts.warcs_dir if opts.warcs_dir is not None else default_warcs_dir(manifest)
+    limiter = HostLimiter(opts.check.per_host_concurrency, opts.check.per_host_interval)
+    own_client = client is None
+    if client is None:
+        client = shared_client(opts, limiter)
+    elif client.limiter is not None:
+        limiter = client.limiter
+    started = clock()
+    try:
+        checker = Checker(opts.check, limiter=limiter, client=client, clock=clock)
+        check_run = check_manifest(manifest, opts.check, progress, clock=clock, checker=checker)
+        fetch_run = fetch_sources(
+            manifest, warcs_dir=folder, archives=opts.archives, client=client,
+            clock=fetch_clock, listings_per_minute=opts.listings_per_minute,
+            downloads_per_second=opts.downloads_per_second,
+            allow_private=opts.check.allow_private, operator=opts.operator, progress=progress)
+        index = WarcIndex.build(folder, progress=progress)
+        verify_notes = list(index.warnings)
+        if not index.files:
+            verify_notes.append(f"no WARC files in {folder}; every quote is unverifiable")
+        verify_run = verify_manifest(
+            manifest, index, live=LiveFetcher(client) if opts.live else None,
+            progress=progress, warcs=str(folder), warc_files=len(index.files),
+            notes=verify_notes)
+    finally:
+        if own_client:
+            client.close()
+    finished = clock()
+    reasons = []
+    if check_run.inconclusive:
+        reasons.append(f"check: {check_run.inconclusive_reason}")
+    if fetch_run.inconclusive:
+        reasons.append(f"fetch: {fetch_run.inconclusive_reason}")
+    inconclusive = bool(reasons)
+    reason = "; ".join(reasons) if reasons else None
+    if inconclusive:
+        logger.info("run inconclusive: %s", reason)  # the caller reports it
+    links = check_run.results
+    run_id = previous_id = None
+    changes: tuple[Change, ...] = ()
+    if history is not None:
+        recorded = history.record_pipeline_run(
+            manifest_id=manifest.id, started_at=started, finished_at=finished, links=links,
+            captures=fetch_run.results, quotes=verify_run.results,
+            check_inconclusive=check_run.inconclusive, inconclusive=inconclusive,
+            reason=reason)
+        links, run_id = recorded.results, recorded.run_id
+        previous, changes = history.changes(run_id)
+        previous_id = previous.id if previous is not None else None
+    return RunResult(
+        manifest_id=manifest.id, started_at=started, finished_at=finished, links=links,
+        captures=fetch_run.results, quotes=verify_run.results, inconclusive=inconclusive,
+        inconclusive_reason=reason, run_id=run_id,
+        notes=(*fetch_run.notes, *verify_run.notes), previous_run_id=previous_id,
+        changes=changes, db_path=history.path if history is not None else None,
+        warcs_dir=folder, archives=tuple(a.base for a in opts.archives), live=opts.live,
+        check_inconclusive=check_run.inconclusive)
+
+
+# --------------------------------------------------------------------------
+# Which results of a run are findings (``archiver run --fail-on``)
+# --------------------------------------------------------------------------
+
+#: ``--fail-on`` words of a whole run, besides the link classes and states of
+#: ``archiver check`` (gone, dead, failing, blocked ...).
+FAIL_ON_NO_CAPTURE = "no-capture"
+FAIL_ON_PRE_PUBLICATION = "pre-publication"
+FAIL_ON_QUOTES = (QuoteStatus.MISSING, QuoteStatus.ALTERED, QuoteStatus.UNVERIFIABLE)
+FAIL_ON_DRIFT = "drift"
+FAIL_ON_CHANGES = "changes"
+RUN_FAIL_ON_CHOICES = (
+    *(w for w in LINK_FAIL_ON_CHOICES if w not in (FAIL_ON_ANY, FAIL_ON_NEVER)),
+    FAIL_ON_NO_CAPTURE, FAIL_ON_PRE_PUBLICATION, *(str(q) for q in FAIL_ON_QUOTES),
+    FAIL_ON_DRIFT, FAIL_ON_CHANGES, FAIL_ON_ANY, FAIL_ON_NEVER)
+#: A link dead by its history (not one 404: a cron job should not fail on a
+#: blip), or a quote that is not in the archived page as quoted.
+RUN_DEFAULT_FAIL_ON = ("dead", "missing", "altered")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result of a run that matches the ``--fail-on`` policy."""
+
+    stage: str  # check, fetch, verify, or "changes"
+    source_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RunFailPolicy:
+    """Which results make ``archiver run`` exit 1.
+
+    Words (comma-separated, repeatable):
+
+    * link classes and states, as for ``archiver check``: ``gone`` (soft 404s
+      included), ``dead``, ``failing``, ``blocked`` ...;
+    * ``no-capture``: a source left without a stored capture (no capture
+      listed, excluded, unplayable; not a source fetch did not reach because
+      it stopped, which makes the run inconclusive instead);
+      ``pre-publication``: the capture stored predates publication;
+    * quote statuses: ``missing``, ``altered``, ``unverifiable``; ``drift``: a
+      quote in the archived page but gone from, or changed on, the live page
+      (with ``--live``);
+    * ``changes``: a regression since the previous run (a link died or started
+      failing, a quote stopped verifying or left the live page);
+    * ``any``: all of the above; ``never``: nothing.
+    """
+
+    links: FailPolicy = field(default_factory=FailPolicy)
+    captures: frozenset[CaptureOutcome] = frozenset()
+    pre_publication: bool = False
+    quotes: frozenset[QuoteStatus] = frozenset()
+    drift: bool = False
+    changes: bool = False
+    words: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, values: Iterable[str]) -> RunFailPolicy:
+        words: list[str] = []
+        for value in values:
+            words.extend(w.strip().lower() for w in value.split(",") if w.strip())
+        words = list(dict.fromkeys(words or RUN_DEFAULT_FAIL_ON))
+        unknown = [w for w in words if w not in RUN_FAIL_ON_CHOICES]
+        if unknown:
+            raise ConfigError(f"--fail-on: unknown value {unknown[0]!r}",
+                              hint="use a comma-separated list of: "
+                              + ", ".join(RUN_FAIL_ON_CHOICES))
+        if FAIL_ON_NEVER in words:
+            if len(words) > 1:
+                raise ConfigError("--fail-on: 'never' cannot be combined with other values")
+            return cls(words=(FAIL_ON_NEVER,))
+        if FAIL_ON_ANY in words:
+            return cls(links=FailPolicy.parse([FAIL_ON_ANY, "failing", "dead"]),
+                       captures=MISSING_CAPTURE, pre_publication=True,
+                       quotes=frozenset(FAIL_ON_QUOTES), drift=True, changes=True,
+                       words=tuple(words))
+        link_words = [w for w in words if w in LINK_FAIL_ON_CHOICES]
+        return cls(
+            links=FailPolicy.parse(link_words) if link_words else FailPolicy(),
+            captures=MISSING_CAPTURE if FAIL_ON_NO_CAPTURE in words else frozenset(),
+            pre_publication=FAIL_ON_PRE_PUBLICATION in words,
+            quotes=frozenset(q for q in FAIL_ON_QUOTES if str(q) in words),
+            drift=FAIL_ON_DRIFT in words, changes=FAIL_ON_CHANGES in words,
+            words=tuple(words))
+
+    def findings(self, result: RunResult) -> list[Finding]:
+        """The results of ``result`` that match, in stage order."""
+        out: list[Finding] = []
+        for link in result.links:
+            if self.links.matches(link):
+                what = str(link.link_class)
+                if link.state.value in ("failing", "dead"):
+                    what += f", {link.state}"
+                out.append(Finding("check", link.source_id, f"link {what}: {link.url}"))
+        for capture in result.captures:
+            if capture.outcome in self.captures:
+                out.append(Finding("fetch", capture.source_id,
+                                   f"no capture ({capture.outcome}): {capture.url}"))
+            elif (self.pre_publication and capture.capture is not None
+                  and capture.capture.pre_publication):
+                out.append(Finding("fetch", capture.source_id,
+                                   "the capture predates publication: "
+                                   f"{capture.capture.memento_url}"))
+        for quote in result.quotes:
+            if quote.status in self.quotes:
+                out.append(Finding("verify", quote.source_id,
+                                   f"quote {quote.quote_index} {quote.status}: "
+                                   f"“{_short(quote.text)}”"))
+            elif self.drift and is_drift(quote):
+                out.append(Finding("verify", quote.source_id,
+                                   f"quote {quote.quote_index} {quote.live_status} on the live "
+                                   f"page: “{_short(quote.text)}”"))
+        if self.changes:
+            out.extend(Finding("changes", c.source_id, c.detail) for c in result.changes
+                       if c.kind.is_regression)
+        return out
+
+    def __str__(self) -> str:
+        return ",".join(self.words) or FAIL_ON_NEVER
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
