@@ -16,15 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 from click.testing import CliRunner, Result
 
 from archiver.cli import cli
+from tests.world.__main__ import instructions
 from tests.world.definition import HOSTS, WORLD
 from tests.world.expectations import BEHAVIOURS, EXPECTED
+from tests.world.table import main as table_main
+from tests.world.table import markdown_table
 from tests.world.web import host_of
-from tests.world.world import World
+from tests.world.world import FAST_ARCHIVE, World, fast_archive_options, run_command_ready
 
 pytestmark = pytest.mark.slow
 
@@ -39,8 +41,6 @@ PUBLISHERS = {
     "France 3 Régions": "france3-regions.francetvinfo.fr", "UNHCR (French)": "www.unhcr.fr",
     "UNHCR (English)": "www.unhcr.org",
 }
-#: Politeness off for a local archive (the defaults are the Internet Archive's).
-FAST_ARCHIVE = ["--list-rate", "6000", "--download-rate", "100"]
 
 
 @dataclass(frozen=True)
@@ -127,16 +127,6 @@ def invoke(world: World, *args: str | Path) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args], env=world.env())
 
 
-def run_command_ready() -> bool:
-    """Whether ``archiver run`` is the pipeline (issue #6) and not its placeholder."""
-    command = cli.commands["run"]
-    return any(isinstance(p, click.Option) and "--report" in p.opts for p in command.params)
-
-
-def run_options() -> set[str]:
-    return {o for p in cli.commands["run"].params if isinstance(p, click.Option) for o in p.opts}
-
-
 # --------------------------------------------------------------------------
 # The world itself
 # --------------------------------------------------------------------------
@@ -162,11 +152,11 @@ def test_the_world_covers_the_manifest_and_the_issue(world: World) -> None:
 # --------------------------------------------------------------------------
 
 
-def test_calais_2014_end_to_end(world: World, tmp_path: Path) -> None:
+def test_calais_2014_end_to_end(world: World, tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
     if not run_command_ready():  # pragma: no cover - until issue #6 lands
         pytest.skip("archiver run is not implemented yet; see the stage-by-stage test")
-    extra = FAST_ARCHIVE if "--list-rate" in run_options() else []
-    result = invoke(world, *world.run_args(tmp_path), *extra)
+    result = invoke(world, *world.run_args(tmp_path), *fast_archive_options())
     # Findings: the corrected figure (altered) and the absent passage (missing).
     assert result.exit_code == 1, result.stderr + result.stdout
     assert "express-migrants-brag" in result.stderr and "altered" in result.stderr
@@ -177,6 +167,12 @@ def test_calais_2014_end_to_end(world: World, tmp_path: Path) -> None:
     sources = {s.id: s.url for s in world.manifest.sources}
     assert compare(from_report(report), sources) == []
     assert (tmp_path / "report" / "report.html").is_file()
+    table = markdown_table(report).splitlines()  # the README's table
+    assert table_main([str(tmp_path / "report" / "report.json")]) == 0
+    assert len([line for line in table if line.startswith("| `")]) == 22
+    assert capsys.readouterr().out.splitlines() == table
+    assert "| `ambafrance-es-visite-barcelone` | Ambassade de France en Espagne | gone (dns) " \
+        "| 2014-09-02 | 3 verified |" in table
     # Every request went through the proxy, archive included; no URL was changed.
     assert world.proxy is not None
     assert world.proxy.seen(world.archive_url) >= 21
@@ -203,3 +199,17 @@ def test_calais_2014_stage_by_stage(world: World, tmp_path: Path) -> None:
     seen = from_stages(json.loads(check.stdout), json.loads(fetch.stdout),
                        json.loads(verify.stdout))
     assert compare(seen, {s.id: s.url for s in world.manifest.sources}) == []
+
+
+def test_the_world_script_says_how_to_point_archiver_at_it(world: World, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str],
+                                                          ) -> None:
+    text = instructions(world, tmp_path)
+    run_line = next(line for line in text.splitlines() if " archiver run " in line)
+    assert run_line.strip().startswith(f"REQUESTS_CA_BUNDLE={world.ca_bundle} archiver run ")
+    for option in (f"--proxy {world.proxy_url}", f"--archive {world.archive_url}",
+                   f"--cdx-api {world.cdx_url}", "--per-host-interval 0"):
+        assert option in run_line
+    assert "Press Ctrl-C" in text
+    assert table_main([]) == 2
+    assert "usage: python -m tests.world.table" in capsys.readouterr().err
