@@ -333,17 +333,16 @@ class RunOptions:
     ----------
     check:
         Link-check limits and switches; ``user_agent``, ``deadline``,
-        ``max_bytes``, ``allow_private`` and ``verify_tls`` also configure the
-        one HTTP client every stage shares.
+        ``max_bytes``, ``allow_private``, ``verify_tls`` and ``proxy`` also
+        configure the one HTTP client every stage shares, so the proxy (default:
+        the ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` environment) carries
+        the archive and live-page requests too.
     archives:
         Web archives to fetch captures from, tried in order.
     warcs_dir:
         The WARC folder; default ``warcs/`` in the manifest's project folder.
     live:
         Also look for each quote on the live page (content drift).
-    proxy:
-        An HTTP proxy URL for every request of every stage (default: the
-        ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` environment).
     listings_per_minute, downloads_per_second:
         Fetch politeness per archive (capped for the Internet Archive).
     operator:
@@ -354,7 +353,6 @@ class RunOptions:
     archives: tuple[Archive, ...] = (INTERNET_ARCHIVE,)
     warcs_dir: Path | None = None
     live: bool = False
-    proxy: str | None = None
     listings_per_minute: float = DEFAULT_LISTINGS_PER_MINUTE
     downloads_per_second: float = DEFAULT_DOWNLOADS_PER_SECOND
     operator: str | None = None
@@ -374,11 +372,10 @@ def shared_client(options: RunOptions, limiter: HostLimiter | None = None) -> Ht
     """
     opts = options.check
     trusted = tuple(p for a in options.archives for p in (a.base, a.cdx_api) if p)
-    proxies = {"http": options.proxy, "https": options.proxy} if options.proxy else None
     return HttpClient(user_agent=opts.user_agent, deadline=opts.deadline,
                       connect_timeout=opts.connect_timeout, max_bytes=opts.max_bytes,
                       allow_private=opts.allow_private, trusted_prefixes=trusted,
-                      limiter=limiter, proxies=proxies, verify_tls=opts.verify_tls)
+                      limiter=limiter, verify_tls=opts.verify_tls, proxy=opts.proxy)
 
 
 def run_pipeline(manifest: Manifest, options: RunOptions | None = None,

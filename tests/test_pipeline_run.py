@@ -8,6 +8,7 @@ and the clock, and check what the pipeline stores and what it says changed.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -114,10 +115,25 @@ class Press:
         # END HACK
 
 
-@pytest.fixture()
-def press(pywb: PywbArchive, tmp_path: Path) -> Iterator[Press]:
+@pytest.fixture(scope="module")
+def shared_site() -> Iterator[LocalSite]:
     with LocalSite() as site:
-        yield Press.start(site, pywb, tmp_path)
+        yield site
+
+
+@pytest.fixture()
+def press(shared_site: LocalSite, pywb: PywbArchive, tmp_path: Path) -> Press:
+    shared_site.routes.clear()
+    shared_site.requests.clear()
+    return Press.start(shared_site, pywb, tmp_path)
+
+
+def refused_url(path: str = "/") -> str:
+    """A URL on a loopback port nothing listens on: connections are refused."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}{path}"
 
 
 @dataclass
@@ -256,9 +272,7 @@ def test_an_offline_check_stage_is_recorded_but_advances_no_link(
         press: Press, tmp_path: Path) -> None:
     clock = Days()
     manifest = press.manifest()
-    with LocalSite() as gone_server:
-        canary = gone_server.url("/")
-    # The canary's server is stopped now: its port refuses connections.
+    canary = refused_url()
     with History(tmp_path / "history.sqlite3", clock=clock) as history:
         first = run_pipeline(manifest, press.options(), history=history, clock=clock)
         press.site.route("/2014/fence", Reply(404, "gone"))
@@ -284,8 +298,7 @@ def test_an_offline_check_stage_is_recorded_but_advances_no_link(
 
 def test_an_unreachable_archive_makes_the_run_inconclusive_but_links_advance(
         press: Press, tmp_path: Path) -> None:
-    with LocalSite() as gone_server:
-        nowhere = gone_server.url("/coll/")
+    nowhere = refused_url("/coll/")
     clock = Days()
     options = press.options()
     options = RunOptions(check=options.check, archives=(Archive.from_url(nowhere),),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -26,7 +27,17 @@ from archiver.models import (
     RunResult,
     Source,
 )
-from archiver.report.run import format_html, format_json, format_markdown, format_robust_links
+from archiver.report.run import (
+    REPORT_FILES,
+    RUN_FORMATS,
+    format_html,
+    format_json,
+    format_markdown,
+    format_robust_links,
+    format_table,
+    render,
+    summary_line,
+)
 from tests.support.browser import CHROMIUM_ARGS, chromium_path
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -57,11 +68,12 @@ def sample() -> tuple[RunResult, Manifest]:
         captures=(CaptureResult("guardian", a.url, CaptureStatus.STORED, capture=cap),
                   CaptureResult("lvdn", b.url, CaptureStatus.NOT_ARCHIVED,
                                 detail="no archive holds it")),
-        quotes=(QuoteResult("guardian", 0, "pledged £12m", QuoteStatus.VERIFIED, score=1.0,
+        quotes=(QuoteResult("guardian", 1, "pledged £12m", QuoteStatus.VERIFIED, score=1.0,
                             method="exact", excerpt="has ⟦pledged £12m⟧ to <help>"),
-                QuoteResult("guardian", 1, "a missing one", QuoteStatus.MISSING),
-                QuoteResult("lvdn", 0, "même si", QuoteStatus.UNVERIFIABLE),
-                QuoteResult("reuters", 0, "England is my goal", QuoteStatus.VERIFIED)),
+                QuoteResult("guardian", 2, "a missing one", QuoteStatus.MISSING),
+                QuoteResult("lvdn", 1, "même si", QuoteStatus.UNVERIFIABLE),
+                QuoteResult("reuters", 1, "England is my goal", QuoteStatus.VERIFIED,
+                            live_status="altered", live_detail="word: «my» ≠ «our»")),
         changes=(Change(ChangeKind.LINK_FAILING, "lvdn", "the link started failing (404)"),),
     )
     return result, manifest
@@ -82,7 +94,9 @@ def test_markdown_and_json() -> None:
     md = format_markdown(result, manifest)
     assert "| The Guardian | [UK pledges £12m <to> Calais & co](http://www.theguardian.com/a)" in md
     assert "⚠️ **lvdn**: the link started failing (404)" in md
-    assert "`missing`" in md
+    # Quote numbers are verify's, which count from 1.
+    assert "- `missing` **guardian** #2: “a missing one”" in md
+    assert "- `altered` **reuters** #1: “England is my goal” (word: «my» ≠ «our»)" in md
     data = json.loads(format_json(result, manifest))
     assert data["run"]["summary"]["quotes"] == {"missing": 1, "unverifiable": 1, "verified": 2}
     assert [s["source"]["id"] for s in data["sources"]] == ["guardian", "lvdn", "reuters"]
@@ -134,7 +148,48 @@ def test_html_in_headless_chromium(tmp_path: Path) -> None:
     assert (tmp_path / "report.png").stat().st_size > 5000
 
 
-@pytest.mark.parametrize("fmt", [format_html, format_markdown, format_json, format_robust_links])
+def test_table_and_summary_line() -> None:
+    result, manifest = sample()
+    line = summary_line(result)
+    assert line == ("3 sources: links 1 gone, 2 ok; captures 1 not_archived, 1 stored; "
+                    "quotes 1 missing, 1 unverifiable, 2 verified; 1 change(s) since run 1 "
+                    "(1 bad)")
+    table = format_table(result, manifest)
+    assert table.startswith("archiver run: Test <manifest> (run 2)\n" + line + "\n")
+    assert "  ! lvdn: the link started failing (404)" in table
+    lvdn = next(r for r in table.splitlines() if r.startswith("lvdn "))
+    assert lvdn.split() == ["lvdn", "gone", "(failing", "×1)", "not_archived", "1",
+                            "unverifiable", "*"]
+    inconclusive = replace(result, inconclusive=True, inconclusive_reason="fetch: HTTP 429",
+                           previous_run_id=None, changes=())
+    assert summary_line(inconclusive).endswith("; first run; INCONCLUSIVE")
+    assert "inconclusive: fetch: HTTP 429" in format_table(inconclusive, manifest)
+
+
+def test_render_picks_the_format_and_report_files_are_the_three_formats() -> None:
+    result, manifest = sample()
+    assert set(RUN_FORMATS) == {"table", "json", "markdown"}
+    assert json.loads(render(result, manifest, "json"))["run"]["id"] == 2
+    assert render(result, manifest, "markdown") == format_markdown(result, manifest)
+    assert render(result, manifest, "table") == format_table(result, manifest)
+    with pytest.raises(ValueError):
+        render(result, manifest, "csv")
+    assert list(REPORT_FILES) == ["report.json", "report.md", "report.html"]
+
+
+def test_inconclusive_banner_says_whether_link_history_advanced() -> None:
+    result, manifest = sample()
+    voided = replace(result, inconclusive=True, check_inconclusive=True,
+                     inconclusive_reason="check: 3 of 3 hosts unreachable")
+    page = format_html(voided, manifest)
+    assert "check: 3 of 3 hosts unreachable. No link's history advanced." in page
+    fetch_only = replace(result, inconclusive=True, inconclusive_reason="fetch: HTTP 429")
+    assert "No link" not in format_markdown(fetch_only, manifest)
+    assert "> **Inconclusive run**: fetch: HTTP 429." in format_markdown(fetch_only, manifest)
+
+
+@pytest.mark.parametrize("fmt", [format_html, format_markdown, format_json, format_robust_links,
+                                 format_table])
 def test_empty_run(fmt: object) -> None:
     manifest = Manifest(id="e", title="Empty", sources=())
     result = RunResult(manifest_id="e", started_at=T0, finished_at=T0)

@@ -1,4 +1,4 @@
-"""``archiver history``: the stored checks and states of links."""
+"""``archiver history``: the stored checks and states of links, and the stored runs."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import click
 from archiver.cli.common import ExitCode, emit, finish
 from archiver.cli.options import db_option, format_option, output_option
 from archiver.errors import InputError
-from archiver.history import History, default_db_path
+from archiver.history import History, RunRecord, default_db_path
 from archiver.manifest import load_manifest
-from archiver.models import Manifest
+from archiver.models import Change, Manifest
 from archiver.report.links import HISTORY_FORMATS, format_link_history, format_links
+from archiver.report.run import format_run_changes, format_run_list
 
 
 def _resolve(target: str, manifest: Manifest | None) -> str:
@@ -34,17 +35,28 @@ def _resolve(target: str, manifest: Manifest | None) -> str:
               help="Show this manifest's links only; its folder holds the default database.")
 @db_option
 @click.option("--limit", type=click.IntRange(min=1), default=None,
-              help="With a URL: show only its last N checks.")
+              help="With a URL: show only its last N checks. With --runs: the last N runs.")
+@click.option("--runs", "list_runs", is_flag=True, default=False,
+              help="List the stored runs (of `check` and `run`), each `run` with what "
+              "changed since the run it is compared with.")
+@click.option("--run", "run_id", type=click.IntRange(min=1), default=None, metavar="ID",
+              help="Show what changed in run ID since the previous complete run of its "
+              "manifest.")
 @format_option(HISTORY_FORMATS)
 @output_option
 def command(target: str | None, manifest_path: Path | None, db: Path | None,
-            limit: int | None, fmt: str, output: Path | None) -> None:
+            limit: int | None, list_runs: bool, run_id: int | None, fmt: str,
+            output: Path | None) -> None:
     """Show what the history database knows about links.
 
     Without a URL: one line per URL with its state (alive, failing with the
     count of counted failures, dead, unknown), its number of checks and the
     last class seen. With a URL (or, with --manifest, a source id): every
     check of that URL and every change of its state.
+
+    With --runs: one line per stored run (of `check` and `run`; with
+    --manifest, of that manifest), and for each `archiver run` the run it is
+    compared with and its changes. With --run ID: those changes in full.
 
     The database is --db, or .archiver/history.sqlite3 in the folder of
     --manifest.
@@ -54,14 +66,29 @@ def command(target: str | None, manifest_path: Path | None, db: Path | None,
       archiver history --manifest manifests/calais-2014.toml
       archiver history --manifest manifests/calais-2014.toml lemonde-2014-09-03
       archiver history --db .archiver/history.sqlite3 https://example.org/a
+      archiver history --manifest manifests/calais-2014.toml --runs --limit 10
     """
     manifest = load_manifest(manifest_path) if manifest_path is not None else None
     if db is None:
         if manifest is None:
             raise click.UsageError("give --db FILE or --manifest FILE to find the database")
         db = default_db_path(manifest)
+    if (list_runs or run_id is not None) and target is not None:
+        raise click.UsageError("give a URL, --runs or --run, not several")
+    if list_runs and run_id is not None:
+        raise click.UsageError("give --runs or --run ID, not both")
     with History(db, create=False) as history:
-        if target is None:
+        if list_runs:
+            runs = history.runs(manifest.id if manifest is not None else None, limit=limit)
+            text = format_run_list([_with_changes(history, r) for r in runs], fmt)
+        elif run_id is not None:
+            stored = history.run(run_id)
+            if stored is None:
+                raise InputError(f"no run {run_id} in the history database {db}",
+                                 hint="`archiver history --runs` lists the stored runs")
+            baseline, changes = history.changes(run_id)
+            text = format_run_changes(stored, baseline, changes, fmt)
+        elif target is None:
             urls = [s.url for s in manifest.sources] if manifest is not None else None
             text = format_links(history.links(urls), fmt)
         else:
@@ -75,3 +102,9 @@ def command(target: str | None, manifest_path: Path | None, db: Path | None,
                                        history.transitions(url), fmt)
     emit(text, output)
     finish(ExitCode.OK)
+
+
+def _with_changes(history: History, run: RunRecord) -> tuple[RunRecord, int | None,
+                                                              tuple[Change, ...]]:
+    baseline, changes = history.changes(run.id)
+    return run, baseline.id if baseline is not None else None, changes

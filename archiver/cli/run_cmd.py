@@ -1,14 +1,215 @@
-"""``archiver run``: not implemented yet (issue #6)."""
+"""``archiver run``: check, fetch and verify a manifest, record the run, report what changed."""
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any, TypeVar
+
 import click
 
+from archiver.check import CheckOptions
+from archiver.cli import check_cmd, fetch_cmd
+from archiver.cli.common import ExitCode, emit, finish, progress_callback, warn
+from archiver.cli.options import (
+    allow_private_option,
+    archive_option,
+    db_option,
+    format_option,
+    no_progress_option,
+    output_option,
+    proxy_option,
+    warcs_option,
+)
 from archiver.errors import ConfigError
+from archiver.history import History, HistoryPolicy, default_db_path
+from archiver.manifest import load_manifest
+from archiver.pipeline import (
+    RUN_DEFAULT_FAIL_ON,
+    RUN_FAIL_ON_CHOICES,
+    RunFailPolicy,
+    RunOptions,
+    run_pipeline,
+)
+from archiver.report.run import (
+    REPORT_FILES,
+    RUN_FORMATS,
+    format_robust_links,
+    render,
+    summary_line,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Options of ``archiver check`` and ``archiver fetch`` that ``run`` takes as they
+#: are: the same click parameters, so names, defaults and help cannot drift apart.
+CHECK_TUNING = ("dead_after", "dead_interval", "concurrency", "per_host_concurrency",
+                "per_host_interval", "timeout", "max_bytes", "retries", "backoff",
+                "user_agent", "canary", "no_probe")
+FETCH_TUNING = ("cdx_apis", "list_rate", "download_rate", "operator")
+#: How many findings are listed on stderr (all are in the report).
+MAX_FINDINGS_SHOWN = 20
 
 
-@click.command("run", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args: tuple[str, ...]) -> None:
-    """Not implemented yet (issue #6)."""
-    raise ConfigError("archiver run is not implemented yet (issue #6)")
+def _borrow(command: click.Command, names: tuple[str, ...]) -> Callable[[F], F]:
+    """Attach ``command``'s parameters called ``names`` to the decorated command."""
+    params = {p.name: p for p in command.params}
+
+    def decorate(fn: F) -> F:
+        stack = fn.__dict__.setdefault("__click_params__", [])
+        stack.extend(params[name] for name in reversed(names))
+        return fn
+
+    return decorate
+
+
+def _fail_on(ctx: click.Context, param: click.Parameter,
+             values: tuple[str, ...]) -> RunFailPolicy:
+    try:
+        return RunFailPolicy.parse(values)
+    except ConfigError as err:
+        raise click.BadParameter(f"{err.message}; {err.hint or ''}".rstrip("; "),
+                                 ctx=ctx, param=param) from None
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, a cancelled CI job, systemd) stops the run as Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@click.command("run")
+@click.argument("manifest", type=click.Path(path_type=Path, dir_okay=False))
+@archive_option
+@warcs_option
+@db_option
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, metavar="DIR",
+              help="Write report.json (everything), report.md (a GitHub job summary) and "
+              "report.html (one self-contained page) into DIR.")
+@click.option("--robust-links", "robust_links", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, metavar="FILE",
+              help="Write each source's link with its archived version (Robust Links "
+              "data-originalurl, data-versionurl, data-versiondate) as HTML to FILE.")
+@click.option("--live", is_flag=True, default=False,
+              help="Also look for each quote on the live page and report quotes that are "
+              "gone from it or changed there (content drift).")
+@click.option("--fail-on", "fail_on", multiple=True, callback=_fail_on, metavar="LIST",
+              help="Comma-separated findings that make the command exit 1 (repeatable). "
+              f"Default: {','.join(RUN_DEFAULT_FAIL_ON)}. Choices: "
+              f"{', '.join(RUN_FAIL_ON_CHOICES)}. Link classes and states as for `check`; "
+              "'no-capture': a source without a stored capture; 'missing', 'altered', "
+              "'unverifiable': quote statuses; 'drift': a quote gone from the live page "
+              "(with --live); 'changes': a regression since the previous run.")
+@format_option(RUN_FORMATS)
+@output_option
+@_borrow(check_cmd.command, CHECK_TUNING)
+@_borrow(fetch_cmd.command, FETCH_TUNING)
+@allow_private_option
+@proxy_option
+@no_progress_option
+def command(manifest: Path, archives: tuple[str, ...], warcs: Path | None, db: Path | None,
+            report_dir: Path | None, robust_links: Path | None, live: bool,
+            fail_on: RunFailPolicy, fmt: str, output: Path | None, dead_after: int,
+            dead_interval: float, concurrency: int, per_host_concurrency: int,
+            per_host_interval: float, timeout: float, max_bytes: int, retries: int,
+            backoff: float, user_agent: str, canary: str | None, no_probe: bool,
+            cdx_apis: tuple[str, ...], list_rate: float, download_rate: float,
+            operator: str | None, allow_private: bool, proxy: str | None,
+            no_progress: bool) -> None:
+    """Check every link, store a capture for every source, verify every quote.
+
+    The stages run in order over the whole manifest: check (live link
+    health, as `archiver check`), fetch (the web-archive capture nearest
+    publication, as `archiver fetch`; sources already stored are not fetched
+    again) and verify (each quote in the archived text, as `archiver
+    verify`; with --live also on the live page). The run is then recorded in
+    the history database (--db) in one transaction and compared with the
+    previous complete run of the manifest: links that died or came back,
+    quotes that stopped verifying, new captures.
+
+    An interrupted run (Ctrl-C, SIGTERM, kill) records nothing; captures it
+    stored are kept, and running the same command again resumes.
+
+    \b
+    Exit codes:
+      0  nothing matches --fail-on (default: a dead link, a missing or altered quote)
+      1  some result matches --fail-on
+      2  usage error
+      3  invalid manifest, unusable WARC folder, database or output path
+      4  inconclusive: offline, archive unreachable or rate-limited; the report
+         is still written, marked inconclusive, and no link's history advanced
+         when the check stage was the one offline
+      130  interrupted (Ctrl-C or SIGTERM)
+
+    \b
+    Example:
+      archiver run manifests/calais-2014.toml --report report/ --live
+    """
+    loaded = load_manifest(manifest)
+    options = RunOptions(
+        check=CheckOptions(
+            user_agent=user_agent, deadline=timeout, max_bytes=max_bytes,
+            concurrency=concurrency, per_host_concurrency=per_host_concurrency,
+            per_host_interval=per_host_interval, retries=retries, backoff=backoff,
+            allow_private=allow_private, soft404_probe=not no_probe, canary=canary,
+            proxy=proxy),
+        archives=tuple(fetch_cmd._archives(archives, cdx_apis)), warcs_dir=warcs, live=live,
+        listings_per_minute=list_rate, downloads_per_second=download_rate, operator=operator)
+    policy = HistoryPolicy(dead_after=dead_after, min_interval=timedelta(days=dead_interval))
+    bar = progress_callback(no_progress)
+    try:
+        with sigterm_as_interrupt(), History(db or default_db_path(loaded),
+                                             policy=policy) as history:
+            result = run_pipeline(loaded, options, bar, history=history)
+    except KeyboardInterrupt:
+        bar.close()
+        warn("interrupted: this run was not recorded in the history; captures already "
+             "stored are kept\n  hint: run the same command again to resume")
+        raise
+    finally:
+        bar.close()
+    for note in result.notes:
+        warn(f"note: {note}")
+    if report_dir is not None:
+        for name, formatter in REPORT_FILES.items():
+            emit(formatter(result, loaded), report_dir / name)
+    if robust_links is not None:
+        emit(format_robust_links(result, loaded), robust_links)
+    emit(render(result, loaded, fmt), output)
+    if fmt != "table" or output is not None:
+        warn(summary_line(result))
+    if report_dir is not None:
+        warn(f"report: {', '.join(str(report_dir / n) for n in REPORT_FILES)}")
+    if result.inconclusive:
+        advanced = ("no link's history was advanced" if result.check_inconclusive
+                    else "link checks were recorded")
+        warn(f"inconclusive: {result.inconclusive_reason}\n"
+             f"  hint: check the network and the archives, then run the same command again "
+             f"({advanced}; stored captures are kept)")
+        finish(ExitCode.INCONCLUSIVE)
+    findings = fail_on.findings(result)
+    if findings:
+        for finding in findings[:MAX_FINDINGS_SHOWN]:
+            warn(f"finding: {finding.source_id}: {finding.text}")
+        if len(findings) > MAX_FINDINGS_SHOWN:
+            warn(f"… and {len(findings) - MAX_FINDINGS_SHOWN} more (see the report)")
+        warn(f"{len(findings)} finding(s) match --fail-on {fail_on}")
+        finish(ExitCode.FINDINGS)
+    finish(ExitCode.OK)

@@ -1,8 +1,11 @@
-"""Reports of a whole run: JSON, Markdown, a self-contained HTML page, Robust Links.
+"""Reports of a whole run: a table, JSON, Markdown, a self-contained HTML page, Robust Links.
 
 Pure functions of a :class:`~archiver.models.RunResult` and its manifest: no
 I/O, no verdicts. The HTML page loads nothing from the network (no CDN, no
 fonts, no images): its CSS and its few lines of script are inline.
+
+``archiver run --report DIR`` writes :data:`REPORT_FILES`; ``--format`` picks
+one of :data:`RUN_FORMATS` for standard output (:func:`render`).
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from archiver import __version__
+from archiver.history import RunRecord
 from archiver.models import (
     CaptureResult,
     Change,
@@ -29,13 +33,20 @@ from archiver.models import (
     RunResult,
     Source,
 )
-from archiver.report.common import dumps, markdown_table, md_escape, to_jsonable
+from archiver.report.common import (
+    csv_table,
+    dumps,
+    markdown_table,
+    md_escape,
+    text_table,
+    to_jsonable,
+)
 
 #: Excerpts mark the matched passage between these brackets (archiver.verify).
 MARK_OPEN, MARK_CLOSE = "⟦", "⟧"
 
-BAD_CHANGES = frozenset({ChangeKind.LINK_DIED, ChangeKind.LINK_FAILING, ChangeKind.QUOTE_LOST,
-                         ChangeKind.QUOTE_LIVE_GONE})
+#: Changes shown as bad news (the rest are good news or neutral).
+BAD_CHANGES = frozenset(k for k in ChangeKind if k.is_regression)
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,11 @@ class Summary:
     changes: int
 
 
+def _capture_word(capture: CaptureResult) -> str:
+    """What fetch did (its outcome, as ``archiver fetch`` says it), else the coarse status."""
+    return (capture.outcome or capture.status).value
+
+
 def _tally(values: Iterable[str]) -> dict[str, int]:
     return dict(sorted(Counter(values).items()))
 
@@ -83,7 +99,7 @@ def summary(result: RunResult) -> Summary:
                      *(q.source_id for q in result.quotes)}),
         links=_tally(r.link_class.value for r in result.links),
         link_states=_tally(r.state.value for r in result.links),
-        captures=_tally(c.status.value for c in result.captures),
+        captures=_tally(_capture_word(c) for c in result.captures),
         quotes=_tally(q.status.value for q in result.quotes),
         changes=len(result.changes),
     )
@@ -115,6 +131,9 @@ def format_json(result: RunResult, manifest: Manifest) -> str:
             "started_at": result.started_at, "finished_at": result.finished_at,
             "inconclusive": result.inconclusive,
             "inconclusive_reason": result.inconclusive_reason,
+            "links_voided": result.check_inconclusive,
+            "db": result.db_path, "warcs": result.warcs_dir,
+            "archives": list(result.archives), "live": result.live,
             "summary": to_jsonable(summary(result)), "notes": list(result.notes),
         },
         "sources": [
@@ -157,15 +176,15 @@ def _capture_cell(capture: CaptureResult | None) -> str:
         return "—"
     if capture.capture is not None:
         return capture.capture.memento_datetime.strftime("%Y-%m-%d")
-    return capture.status.value
+    return _capture_word(capture)
 
 
 def format_markdown(result: RunResult, manifest: Manifest) -> str:
     s = summary(result)
     out = [f"## archiver run: {md_escape(manifest.title)}", ""]
     if result.inconclusive:
-        out += [f"> **Inconclusive run**: {md_escape(result.inconclusive_reason or '')}. "
-                "No link's history advanced.", ""]
+        out += [f"> **Inconclusive run**: {md_escape(result.inconclusive_reason or '')}."
+                + (" No link's history advanced." if result.check_inconclusive else ""), ""]
     out.append(f"- Sources: {s.sources}; links: "
                + (", ".join(f"{n} {k}" for k, n in s.links.items()) or "none checked")
                + "; captures: "
@@ -197,7 +216,14 @@ def format_markdown(result: RunResult, manifest: Manifest) -> str:
         for q in problems:
             extra = " (probable translation)" if q.probable_translation else ""
             out.append(f"- `{q.status.value}`{extra} **{md_escape(q.source_id)}** "
-                       f"#{q.quote_index + 1}: “{md_escape(q.text[:160])}”")
+                       f"#{q.quote_index}: “{md_escape(q.text[:160])}”")
+    drifted = [q for q in result.quotes if q.live_status in ("gone", "altered")]
+    if drifted:
+        out += ["", "### Quotes gone from or changed on the live page", ""]
+        for q in drifted:
+            why = f" ({md_escape(q.live_detail)})" if q.live_detail else ""
+            out.append(f"- `{q.live_status}` **{md_escape(q.source_id)}** "
+                       f"#{q.quote_index}: “{md_escape(q.text[:160])}”{why}")
     return "\n".join(out) + "\n"
 
 
@@ -217,6 +243,8 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 24px 0 8p
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; min-width: 150px; }
 .card b { display: block; font-size: 22px; }
+.card.bad { border-color: var(--bad); color: var(--bad); }
+td.date { white-space: nowrap; }
 .inconclusive { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 8px;
                 padding: 10px 14px; margin: 12px 0; }
 table { border-collapse: collapse; width: 100%; }
@@ -283,8 +311,9 @@ def _link_html(link: LinkResult | None) -> str:
     if link.state is not LinkState.UNKNOWN:
         count = f" ×{link.failing_count}" if link.state is LinkState.FAILING else ""
         out += f' <span class="meta">{_e(link.state.value)}{count}</span>'
-    if link.http_status:
-        out += f'<div class="meta">HTTP {link.http_status}</div>'
+    status = f"HTTP {link.http_status}" if link.http_status else None
+    if status and not (link.detail or "").startswith(status):
+        out += f'<div class="meta">{status}</div>'
     if link.final_url and link.final_url != link.url:
         out += f'<div class="meta">→ {_e(link.final_url)}</div>'
     if link.detail:
@@ -299,7 +328,7 @@ def _capture_html(capture: CaptureResult | None) -> str:
     if cap is None:
         tone = "bad" if capture.status.value in ("not_archived", "failed") else "warn"
         detail = f'<div class="meta">{_e(capture.detail)}</div>' if capture.detail else ""
-        return f'<span class="badge {tone}">{_e(capture.status.value)}</span>{detail}'
+        return f'<span class="badge {tone}">{_e(_capture_word(capture))}</span>{detail}'
     flag = ' <span class="badge warn">before publication</span>' if cap.pre_publication else ""
     return (f'<a href="{_e(cap.memento_url)}">{_e(cap.memento_datetime.strftime("%Y-%m-%d"))}'
             f"</a>{flag}<div class=\"meta\">{_e(cap.warc_file)}</div>")
@@ -318,6 +347,12 @@ def _quotes_html(quotes: tuple[QuoteResult, ...]) -> str:
             extra += ' <span class="badge warn">probable translation</span>'
         if q.live_status == "gone":
             extra += ' <span class="badge bad">gone from the live page</span>'
+        elif q.live_status == "altered":
+            extra += ' <span class="badge warn">changed on the live page</span>'
+        elif q.live_status == "present":
+            extra += ' <span class="badge good">on the live page</span>'
+        if q.live_detail and q.live_status in ("gone", "altered"):
+            extra += f'<div class="meta">live: {_e(q.live_detail)}</div>'
         body = f"“{_e(q.text)}”"
         if q.excerpt:
             body += f'<div class="excerpt">{_excerpt_html(q.excerpt)}</div>'
@@ -334,14 +369,15 @@ def format_html(result: RunResult, manifest: Manifest) -> str:
     found = sum(1 for q in result.quotes if q.status.is_found)
     dead = sum(1 for r in result.links if r.state is LinkState.DEAD)
     stored = sum(1 for c in result.captures if c.capture is not None)
-    cards = [
-        ("sources", s.sources),
+    bad_changes = sum(1 for c in result.changes if c.kind in BAD_CHANGES)
+    cards = [  # (label, value, bad news?)
+        ("sources", s.sources, False),
         ("links ok", sum(1 for r in result.links
-                         if r.link_class in (LinkClass.OK, LinkClass.REDIRECTED))),
-        ("dead links", dead),
-        ("captures", f"{stored}/{len(result.captures)}"),
-        ("quotes verified", f"{found}/{len(result.quotes)}"),
-        ("changes", len(result.changes)),
+                         if r.link_class in (LinkClass.OK, LinkClass.REDIRECTED)), False),
+        ("dead links", dead, dead > 0),
+        ("captures", f"{stored}/{len(result.captures)}", stored < len(result.captures)),
+        ("quotes verified", f"{found}/{len(result.quotes)}", found < len(result.quotes)),
+        ("changes", len(result.changes), bad_changes > 0),
     ]
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -357,10 +393,12 @@ def format_html(result: RunResult, manifest: Manifest) -> str:
         "</header>", "<main>",
     ]
     if result.inconclusive:
+        voided = " No link's history advanced." if result.check_inconclusive else ""
         parts.append(f'<div class="inconclusive" id="inconclusive"><b>Inconclusive run.</b> '
-                     f"{_e(result.inconclusive_reason)} No link's history advanced.</div>")
+                     f"{_e(result.inconclusive_reason)}.{voided}</div>")
     parts.append('<section class="cards" id="summary">' + "".join(
-        f'<div class="card"><b>{_e(v)}</b>{_e(k)}</div>' for k, v in cards) + "</section>")
+        f'<div class="card{" bad" if bad else ""}"><b>{_e(v)}</b>{_e(k)}</div>'
+        for k, v, bad in cards) + "</section>")
     parts.append('<section id="changes"><h2>Changes since the previous run</h2>')
     if result.changes:
         parts.append('<ul class="changes">' + "".join(
@@ -385,7 +423,7 @@ def format_html(result: RunResult, manifest: Manifest) -> str:
             f"<td>{_e(src.publisher)}</td>"
             f'<td><a href="{_e(src.url)}">{_e(src.title)}</a>'
             f'<div class="meta">{_e(src.relation.value)} · {_e(src.language)}</div>{changed}</td>'
-            f"<td>{_e(date_text(src))}</td><td>{_link_html(row.link)}</td>"
+            f'<td class="date">{_e(date_text(src))}</td><td>{_link_html(row.link)}</td>'
             f"<td>{_capture_html(row.capture)}</td><td>{_quotes_html(row.quotes)}</td></tr>")
     parts.append("</tbody></table>")
     if result.notes:
@@ -393,6 +431,144 @@ def format_html(result: RunResult, manifest: Manifest) -> str:
                      + "</ul>")
     parts += ["</main>", f"<script>{_SCRIPT}</script>", "</body>", "</html>"]
     return "\n".join(parts) + "\n"
+
+
+# --------------------------------------------------------------------------
+# A table for the terminal, and the one-line summary
+# --------------------------------------------------------------------------
+
+
+def _counts(tally: dict[str, int]) -> str:
+    return ", ".join(f"{n} {k}" for k, n in tally.items()) or "none"
+
+
+def summary_line(result: RunResult) -> str:
+    """One line for stderr and logs: what the run found and what changed."""
+    s = summary(result)
+    noun = "source" if s.sources == 1 else "sources"
+    line = (f"{s.sources} {noun}: links {_counts(s.links)}; captures {_counts(s.captures)}; "
+            f"quotes {_counts(s.quotes)}")
+    if result.previous_run_id is not None:
+        bad = sum(1 for c in result.changes if c.kind in BAD_CHANGES)
+        line += (f"; {len(result.changes)} change(s) since run {result.previous_run_id}"
+                 + (f" ({bad} bad)" if bad else ""))
+    elif result.run_id is not None:
+        line += "; first run"
+    if result.inconclusive:
+        line += "; INCONCLUSIVE"
+    return line
+
+
+def format_table(result: RunResult, manifest: Manifest) -> str:
+    """The run for a terminal: the summary, the changes, one line per source."""
+    out = [f"archiver run: {manifest.title}"
+           + (f" (run {result.run_id})" if result.run_id is not None else ""),
+           summary_line(result)]
+    if result.inconclusive:
+        out.append(f"inconclusive: {result.inconclusive_reason}")
+    if result.changes:
+        out += ["", f"Changes since run {result.previous_run_id}:"]
+        out += [f"  {'!' if c.kind in BAD_CHANGES else '+'} {c.source_id}: {c.detail}"
+                for c in result.changes]
+    table = []
+    for row in rows(result, manifest):
+        table.append([row.source.id, _link_cell(row.link), _capture_cell(row.capture),
+                      _quote_tally(row.quotes) or "—", "*" if row.changes else ""])
+    out += ["", text_table(["source", "link", "capture", "quotes", "changed"], table)]
+    return "\n".join(out) + "\n"
+
+
+#: ``archiver run --format`` choices.
+RUN_FORMATS = ("table", "json", "markdown")
+#: The files ``archiver run --report DIR`` writes, and their formatters.
+REPORT_FILES: dict[str, Callable[[RunResult, Manifest], str]] = {
+    "report.json": format_json, "report.md": format_markdown, "report.html": format_html,
+}
+
+
+def render(result: RunResult, manifest: Manifest, fmt: str) -> str:
+    """The run in one of :data:`RUN_FORMATS`."""
+    if fmt == "json":
+        return format_json(result, manifest)
+    if fmt == "markdown":
+        return format_markdown(result, manifest)
+    if fmt == "table":
+        return format_table(result, manifest)
+    raise ValueError(f"unknown run format {fmt!r}")
+
+
+# --------------------------------------------------------------------------
+# The list of stored runs (``archiver history --runs``)
+# --------------------------------------------------------------------------
+
+RUN_LIST_FORMATS = ("table", "json", "csv", "markdown")
+
+
+def _run_row(run: RunRecord, baseline: int | None, changes: Sequence[Change]) -> dict[str, object]:
+    found = sum(1 for q in run.quotes if q.status.is_found)
+    stored = sum(1 for c in run.captures if c.capture is not None)
+    return {
+        "id": run.id, "kind": run.kind, "manifest": run.manifest_id,
+        "started_at": run.started_at, "finished_at": run.finished_at,
+        "inconclusive": run.inconclusive or (run.kind == "run" and not run.baseline),
+        "links_voided": run.inconclusive, "reason": run.reason,
+        "links": _tally(r.link_class.value for r in run.links),
+        "dead": sum(1 for r in run.links if r.state is LinkState.DEAD),
+        "captures": f"{stored}/{len(run.captures)}" if run.captures else None,
+        "quotes": f"{found}/{len(run.quotes)}" if run.quotes else None,
+        "compared_with": baseline,
+        "changes": [to_jsonable(c) for c in changes],
+    }
+
+
+def format_run_list(runs: Sequence[tuple[RunRecord, int | None, Sequence[Change]]],
+                    fmt: str) -> str:
+    """Stored runs, each with the run it is compared with and its changes."""
+    data = [_run_row(run, baseline, changes) for run, baseline, changes in runs]
+    if fmt == "json":
+        return dumps({"runs": data})
+    headers = ["run", "kind", "started", "links", "dead", "captures", "quotes", "changes"]
+    table = []
+    for row, (run, _, changes) in zip(data, runs, strict=True):
+        bad = sum(1 for c in changes if c.kind in BAD_CHANGES)
+        change_text = (f"{len(changes)} ({bad} bad) vs run {row['compared_with']}"
+                       if row["compared_with"] is not None else "—")
+        links = _counts(_tally(r.link_class.value for r in run.links)) if run.links else "—"
+        table.append([
+            str(run.id) + (" (inconclusive)" if row["inconclusive"] else ""), run.kind,
+            _when(run.started_at), links, row["dead"], row["captures"] or "—",
+            row["quotes"] or "—", change_text])
+    if fmt == "markdown":
+        return markdown_table(headers, table) + "\n"
+    if fmt == "csv":
+        return csv_table(headers, table)
+    return text_table(headers, table, max_width=80) + "\n"
+
+
+def format_run_changes(run: RunRecord, baseline: RunRecord | None,
+                       changes: Sequence[Change], fmt: str) -> str:
+    """What changed in one stored run since the run it is compared with."""
+    if fmt == "json":
+        return dumps({"run": run.id, "kind": run.kind, "manifest": run.manifest_id,
+                      "started_at": run.started_at,
+                      "compared_with": baseline.id if baseline is not None else None,
+                      "changes": list(changes)})
+    if fmt in ("csv", "markdown"):
+        headers = ["source", "change", "detail", "before", "after"]
+        table = [[c.source_id, c.kind.value, c.detail, c.before or "", c.after or ""]
+                 for c in changes]
+        return (csv_table(headers, table) if fmt == "csv"
+                else markdown_table(headers, table) + "\n")
+    head = f"run {run.id} ({run.kind}, {_when(run.started_at)})"
+    if baseline is None:
+        why = ("not an `archiver run`" if run.kind != "run"
+               else "no earlier complete run of this manifest to compare with")
+        return f"{head}: {why}\n"
+    out = [f"{head} compared with run {baseline.id} ({_when(baseline.started_at)}): "
+           f"{len(changes)} change(s)"]
+    out += [f"  {'!' if c.kind in BAD_CHANGES else '+'} {c.source_id}: {c.detail}"
+            for c in changes]
+    return "\n".join(out) + "\n"
 
 
 # --------------------------------------------------------------------------
