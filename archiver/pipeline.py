@@ -124,8 +124,14 @@ class _HostScheduler:
                    for i in range(min(self.options.concurrency, max(self.total, 1)))]
         for worker in workers:
             worker.start()
-        for worker in workers:
-            worker.join()
+        try:
+            for worker in workers:
+                worker.join()
+        except BaseException as err:  # Ctrl-C or SIGTERM in the main thread
+            with self._cond:  # workers finish the request in hand and take no other
+                self.error = self.error or err
+                self._cond.notify_all()
+            raise
         if self.error is not None:
             raise self.error
         return [r for r in self.results if r is not None]
@@ -389,8 +395,9 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
     check stage is concurrent (host-aware, see :func:`check_manifest`); fetch
     is serial under the archives' rate limits and skips sources whose capture
     is already stored, without contacting any archive; verify reads the WARC
-    folder (and, with ``options.live``, the live pages). Every request goes
-    through one :class:`~archiver.net.HttpClient`.
+    folder (and, with ``options.live``, the live pages, unless the check stage
+    found this machine offline). Every request goes through one
+    :class:`~archiver.net.HttpClient`.
 
     Nothing reaches the history database before the end: then the links'
     checks (advancing their states), captures and quotes are stored in one
@@ -449,8 +456,12 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
         verify_notes = list(index.warnings)
         if not index.files:
             verify_notes.append(f"no WARC files in {folder}; every quote is unverifiable")
+        live = opts.live and not check_run.inconclusive
+        if opts.live and not live:
+            verify_notes.append("quotes were not looked for on the live pages: the check "
+                                "stage found this machine offline")
         verify_run = verify_manifest(
-            manifest, index, live=LiveFetcher(client) if opts.live else None,
+            manifest, index, live=LiveFetcher(client) if live else None,
             progress=progress, warcs=str(folder), warc_files=len(index.files),
             notes=verify_notes)
     finally:
@@ -484,7 +495,7 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
         inconclusive_reason=reason, run_id=run_id,
         notes=(*fetch_run.notes, *verify_run.notes), previous_run_id=previous_id,
         changes=changes, db_path=history.path if history is not None else None,
-        warcs_dir=folder, archives=tuple(a.base for a in opts.archives), live=opts.live,
+        warcs_dir=folder, archives=tuple(a.base for a in opts.archives), live=verify_run.live,
         check_inconclusive=check_run.inconclusive)
 
 

@@ -8,7 +8,9 @@ and the clock, and check what the pipeline stores and what it says changed.
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -277,9 +279,12 @@ def test_an_offline_check_stage_is_recorded_but_advances_no_link(
         first = run_pipeline(manifest, press.options(), history=history, clock=clock)
         press.site.route("/2014/fence", Reply(404, "gone"))
         clock.advance(4)
-        offline = run_pipeline(manifest, press.options(check={"canary": canary}),
+        offline = run_pipeline(manifest, press.options(check={"canary": canary}, live=True),
                                history=history, clock=clock)
         assert offline.inconclusive and offline.check_inconclusive
+        # Offline, the live pages say nothing about drift: they are not asked for.
+        assert not offline.live and {q.live_status for q in offline.quotes} == {None}
+        assert "quotes were not looked for on the live pages" in offline.notes[-1]
         assert offline.inconclusive_reason is not None
         assert offline.inconclusive_reason.startswith("check: ")
         assert {r.link_class for r in offline.links} == {LinkClass.INCONCLUSIVE}
@@ -398,3 +403,35 @@ def test_fail_on_rejects_unknown_and_contradictory_words() -> None:
         RunFailPolicy.parse(["dead,lost"])
     with pytest.raises(ConfigError, match="'never' cannot be combined"):
         RunFailPolicy.parse(["never", "dead"])
+
+
+def test_ctrl_c_during_the_check_stops_its_workers(press: Press) -> None:
+    """The interrupt reaches the main thread, waiting on the workers: they stop too."""
+    for i in range(12):
+        press.site.route(f"/slow/{i}", Reply(200, "<html>slow</html>", delay=0.2))
+    sources = tuple(Source(id=f"slow{i}", url=press.site.url(f"/slow/{i}"), publisher="P",
+                           title="T", published=date(2014, 10, 15), language="en")
+                    for i in range(12))
+    manifest = Manifest(id="slow", title="Slow", sources=sources)
+    armed = True
+
+    def interrupt(signum: int, frame: object) -> None:
+        if armed:
+            raise KeyboardInterrupt
+
+    def progress(event: Progress) -> None:
+        if event.stage == "check" and event.done == 2:
+            os.kill(os.getpid(), signal.SIGUSR1)  # from a worker thread, as a real signal
+
+    previous = signal.signal(signal.SIGUSR1, interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_pipeline(manifest, press.options(check={"concurrency": 2}), progress)
+        armed = False
+        asked = len(press.site.requests)
+        time.sleep(0.8)  # without the stop, 4 more requests would start in this time
+    finally:
+        armed = False
+        signal.signal(signal.SIGUSR1, previous)
+    assert asked < 12
+    assert len(press.site.requests) <= asked + 2  # at most the requests in flight
