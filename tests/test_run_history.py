@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
@@ -9,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from archiver.cli import cli
 from archiver.errors import StoreError
 from archiver.history import (
     KIND_CHECK,
@@ -349,3 +352,53 @@ def test_diff_lists_changes_source_by_source_in_manifest_order() -> None:
         ("fence", ChangeKind.LINK_DIED), ("fence", ChangeKind.NEW_CAPTURE),
         ("fence", ChangeKind.QUOTE_LIVE_GONE),
         ("harbour", ChangeKind.NEW_CAPTURE), ("harbour", ChangeKind.QUOTE_LOST)]
+
+
+# -- archiver history --runs / --run ------------------------------------------------------
+
+
+def test_history_command_lists_runs_and_shows_a_runs_changes(tmp_path: Path) -> None:
+    db = tmp_path / "history.sqlite3"
+    with History(db) as h:
+        record(h, 0, [link("harbour", A, LinkClass.OK, 0, 200)], [capture("harbour", A)],
+               [quote("harbour", 1, "will reopen")])
+        h.record_run(manifest_id="press", started_at=at(1), finished_at=at(1),
+                     results=[link("harbour", A, LinkClass.OK, 1, 200)])
+        record(h, 2, [link("harbour", A, LinkClass.GONE, 2, 404)], [capture("harbour", A)],
+               [quote("harbour", 1, "will reopen", QuoteStatus.MISSING)])
+
+    def history(*args: str) -> Result:
+        return CliRunner().invoke(cli, ["history", "--db", str(db), *args])
+
+    listing = history("--runs")
+    assert listing.exit_code == 0, listing.stderr
+    rows = listing.stdout.splitlines()
+    assert rows[0].split() == ["run", "kind", "started", "links", "dead", "captures", "quotes",
+                               "changes"]
+    assert rows[2].split()[:2] == ["1", "run"] and rows[2].endswith("—")
+    assert rows[3].split()[:2] == ["2", "check"]
+    assert rows[4].split()[:2] == ["3", "run"] and rows[4].endswith("2 (2 bad) vs run 1")
+    data = json.loads(history("--runs", "--format", "json", "--limit", "1").stdout)
+    [last] = data["runs"]
+    assert (last["id"], last["compared_with"], last["quotes"]) == (3, 1, "0/1")
+    assert [c["kind"] for c in last["changes"]] == ["link_failing", "quote_lost"]
+    assert history("--runs", "--format", "csv").stdout.startswith("run,kind,started,")
+
+    changes = history("--run", "3")
+    assert changes.exit_code == 0, changes.stderr
+    assert changes.stdout.splitlines() == [
+        "run 3 (run, 2026-03-03 06:00:00 UTC) compared with run 1 (2026-03-01 06:00:00 UTC): "
+        "2 change(s)",
+        "  ! harbour: the link started failing (gone, HTTP 404; failing check 1)",
+        "  ! harbour: quote 1 no longer verifies (verified -> missing)"]
+    assert history("--run", "2").stdout == (
+        "run 2 (check, 2026-03-02 06:00:00 UTC): not an `archiver run`\n")
+    assert history("--run", "1").stdout.endswith(
+        "no earlier complete run of this manifest to compare with\n")
+    markdown = history("--run", "3", "--format", "markdown").stdout
+    assert "| harbour | link_failing | the link started failing" in markdown
+
+    missing = history("--run", "9")
+    assert missing.exit_code == 3 and "no run 9 in the history database" in missing.stderr
+    both = history("--runs", A)
+    assert both.exit_code == 2 and "give a URL, --runs or --run, not several" in both.stderr
