@@ -1,4 +1,4 @@
-"""The one HTTP layer: session, total deadlines, size caps, politeness, address guard.
+"""The one HTTP layer: session, total deadlines, size caps, politeness, address guard, proxies.
 
 Every request archiver makes goes through :class:`HttpClient`. It makes one
 request at a time per call (redirects are *not* followed: callers walk them by
@@ -7,6 +7,10 @@ hand so every hop is recorded) and returns an :class:`HttpResponse` or raises a
 
 Politeness is data: the numbers below are the defaults, each with where it
 comes from. Stages may pass their own limits.
+
+Proxies (the HTTP_PROXY family, or ``--proxy``) are honoured; a proxy's own
+failures are told from the site's answers by :func:`proxy_failure` (the rule
+and its limits are written above it).
 """
 
 from __future__ import annotations
