@@ -156,8 +156,9 @@ class ForwardProxy:
                 pass  # clients that hang up (deadlines, aborted tunnels) are expected
 
         self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name="world-proxy")
+        # A short poll interval: stopping waits for it (tests start many proxies).
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True, name="world-proxy")
 
     # -- lifecycle --------------------------------------------------------------
 
