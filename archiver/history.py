@@ -35,7 +35,9 @@ is upgraded in place when opened (new columns with defaults, new tables).
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -424,23 +426,7 @@ class History:
         self._db.row_factory = sqlite3.Row
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.execute("PRAGMA foreign_keys = ON")
-            with self._transaction():
-                version = self._db.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise StoreError(
-                        f"{self.path} was written by a newer archiver (schema {version}, "
-                        f"this one knows {SCHEMA_VERSION})", hint="upgrade archiver")
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                self._migrate()
-                for statement in _INDEXES.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._open_with_retry(timeout)
         except sqlite3.DatabaseError as err:
             self._db.close()
             raise StoreError(f"{self.path} is not a usable history database: {err}",
@@ -448,6 +434,45 @@ class History:
         except BaseException:
             self._db.close()
             raise
+
+    def _open_with_retry(self, timeout: float) -> None:
+        """Switch to WAL and create or upgrade the schema, retrying while locked.
+
+        SQLite can answer SQLITE_BUSY at once, without calling the busy handler,
+        when two connections open a new database together (one switching the
+        journal mode to WAL while the other holds a read lock: a deadlock SQLite
+        breaks by failing one side). Retrying the opening steps resolves it.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._open_once()
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) and "busy" not in str(err):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02 + random.random() * 0.05)
+
+    def _open_once(self) -> None:
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.execute("PRAGMA foreign_keys = ON")
+        with self._transaction():
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} was written by a newer archiver (schema {version}, "
+                    f"this one knows {SCHEMA_VERSION})", hint="upgrade archiver")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._migrate()
+            for statement in _INDEXES.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _migrate(self) -> None:
         """Add the columns a schema-1 database lacks (inside the opening transaction)."""

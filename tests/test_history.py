@@ -230,3 +230,34 @@ def test_two_processes_writing_at_once_do_not_corrupt(tmp_path: Path) -> None:
             n = int(rec.url.rsplit("/", 1)[1])
             assert rec.state is (LinkState.DEAD if n % 2 else LinkState.ALIVE)
             assert len(h.checks(rec.url)) == 2 * WRITER_RUNS
+
+
+def _open_at_once(path: str, barrier: Any, results: Any) -> None:
+    from archiver.history import History as _History
+
+    barrier.wait()
+    try:
+        _History(path).close()
+        results.put("ok")
+    except Exception as err:  # reported to the parent
+        results.put(f"{type(err).__name__}: {err}")
+
+
+def test_many_processes_opening_a_new_database_at_once(tmp_path: Path) -> None:
+    """SQLite fails one side at once (no busy wait) when two connections race to
+    switch a new database to WAL; opening must retry instead of reporting
+    "database is locked" (seen as a flaky failure before the fix)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    for attempt in range(4):
+        path = str(tmp_path / f"race-{attempt}.sqlite3")
+        barrier, results = ctx.Barrier(6), ctx.Queue()
+        procs = [ctx.Process(target=_open_at_once, args=(path, barrier, results))
+                 for _ in range(6)]
+        for proc in procs:
+            proc.start()
+        outcomes = [results.get(timeout=60) for _ in procs]
+        for proc in procs:
+            proc.join(timeout=60)
+        assert outcomes == ["ok"] * 6
