@@ -107,14 +107,6 @@ class Press:
         warc = write_pages_warc(self.folder / "market-pages.warc.gz", [
             Page(self.site.url("/2014/market"), "2014-10-18T10:00:00Z", MARKET)])
         self.pywb.add_warcs(self.base, [warc])
-        # HACK: pywb caches a collection's list of index files until the folder's
-        # os.stat() changes, and that compares whole seconds: an index added in the
-        # second the collection was last read stays unseen. Move the folder's mtime on.
-        indexes = self.pywb.root / "collections" / self.base.rstrip("/").rsplit("/", 1)[-1]
-        indexes /= "indexes"
-        later = indexes.stat().st_mtime + 2
-        os.utime(indexes, (later, later))
-        # END HACK
 
 
 @pytest.fixture(scope="module")

@@ -33,6 +33,7 @@ stopped (by its own pid) when the context ends. Its log is ``<root>/pywb.log``.
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import socket
 import subprocess
@@ -253,3 +254,11 @@ class PywbArchive:
             tmp = coll / "indexes" / f".{dest.name}.cdxj.tmp"
             tmp.write_bytes(b"".join(lines))
             tmp.replace(coll / "indexes" / f"{dest.name}.cdxj")
+        # HACK: pywb caches a collection's list of index files until the folder's
+        # os.stat() mtime changes, compared in whole seconds: an index added in the
+        # second the collection was last read would stay unseen by the running
+        # server. Move the folder's mtime on so pywb rescans it.
+        indexes = coll / "indexes"
+        later = max(time.time(), indexes.stat().st_mtime) + 2
+        os.utime(indexes, (later, later))
+        # END HACK
