@@ -149,7 +149,7 @@ def test_two_runs_and_the_second_report_shows_what_changed(world: World, tmp_pat
     links = (tmp_path / "links.html").read_text(encoding="utf-8")
     original = world.site.url(STORIES[0].path)
     assert (f'<a href="{original}" data-originalurl="{original}" data-versionurl="'
-            f'{world.archive}20141016071500id_/{original}" data-versiondate="2014-10-16">'
+            f'{world.archive}20141016071500/{original}" data-versiondate="2014-10-16">'
             "The harbour reopens</a>") in links
     assert "<!-- market: no archived version known -->" in links
 

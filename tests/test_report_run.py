@@ -103,10 +103,18 @@ def test_markdown_and_json() -> None:
     assert data["changes"][0]["kind"] == "link_failing"
 
 
+def test_replay_url() -> None:
+    from archiver.report.run import replay_url
+
+    raw = "https://web.archive.org/web/20140906101500id_/http://www.telegraph.co.uk/a.html"
+    assert replay_url(raw) == "https://web.archive.org/web/20140906101500/http://www.telegraph.co.uk/a.html"
+    assert replay_url("http://127.0.0.1:1/coll/20140906101500/x") == "http://127.0.0.1:1/coll/20140906101500/x"
+
+
 def test_robust_links() -> None:
     text = format_robust_links(*sample())
     original = "http://www.theguardian.com/a"
-    version = f"http://127.0.0.1:1/coll/20140921000000id_/{original}"
+    version = f"http://127.0.0.1:1/coll/20140921000000/{original}"
     assert (f'<a href="{original}" data-originalurl="{original}" '
             f'data-versionurl="{version}" data-versiondate="2014-09-21">') in text
     assert "<!-- lvdn: no archived version known -->" in text

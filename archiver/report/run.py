@@ -113,6 +113,19 @@ def date_text(src: Source) -> str:
     return src.published.isoformat()
 
 
+_RAW_MEMENTO_RE = re.compile(r"/(\d{14})id_/")
+
+
+def replay_url(memento_url: str) -> str:
+    """The archive's replay URL of a memento, for people.
+
+    ``fetch`` downloads raw captures (``…/20140906101500id_/http://…``); a
+    reader, and the Robust Links ``data-versionurl``, want the archive's normal
+    replay page (``…/20140906101500/http://…``).
+    """
+    return _RAW_MEMENTO_RE.sub(r"/\1/", memento_url, count=1)
+
+
 def _when(dt: datetime | None) -> str:
     return dt.strftime("%Y-%m-%d %H:%M:%S UTC") if dt else ""
 
@@ -247,7 +260,10 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 24px 0 8p
 td.date { white-space: nowrap; }
 .inconclusive { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 8px;
                 padding: 10px 14px; margin: 12px 0; }
-table { border-collapse: collapse; width: 100%; }
+table { border-collapse: collapse; width: 100%; table-layout: fixed; }
+col.c-publisher { width: 11%; } col.c-title { width: 16%; } col.c-date { width: 8.5%; }
+col.c-link { width: 16.5%; } col.c-capture { width: 11%; } col.c-quotes { width: 37%; }
+td { overflow-wrap: anywhere; }
 th, td { text-align: left; vertical-align: top; padding: 8px;
          border-bottom: 1px solid var(--line); }
 th { background: #f6f8fa; font-size: 13px; }
@@ -330,7 +346,8 @@ def _capture_html(capture: CaptureResult | None) -> str:
         detail = f'<div class="meta">{_e(capture.detail)}</div>' if capture.detail else ""
         return f'<span class="badge {tone}">{_e(_capture_word(capture))}</span>{detail}'
     flag = ' <span class="badge warn">before publication</span>' if cap.pre_publication else ""
-    return (f'<a href="{_e(cap.memento_url)}">{_e(cap.memento_datetime.strftime("%Y-%m-%d"))}'
+    when = cap.memento_datetime.strftime("%Y-%m-%d")
+    return (f'<a href="{_e(replay_url(cap.memento_url))}">{_e(when)}'
             f"</a>{flag}<div class=\"meta\">{_e(cap.warc_file)}</div>")
 
 
@@ -411,8 +428,11 @@ def format_html(result: RunResult, manifest: Manifest) -> str:
     parts.append("</section>")
     parts.append('<h2>Sources</h2><div class="controls"><label><input type="checkbox" '
                  'id="only-problems"> show only sources with problems or changes</label></div>')
-    parts.append('<table id="sources"><thead><tr><th>publisher</th><th>title</th><th>date</th>'
-                 "<th>link</th><th>capture</th><th>quotes</th></tr></thead><tbody>")
+    parts.append('<table id="sources"><colgroup>' + "".join(
+        f'<col class="c-{name}">' for name in
+        ("publisher", "title", "date", "link", "capture", "quotes")) + "</colgroup>"
+        "<thead><tr><th>publisher</th><th>title</th><th>date</th>"
+        "<th>link</th><th>capture</th><th>quotes</th></tr></thead><tbody>")
     for row in all_rows:
         src = row.source
         classes = "source changed" if row.changes else "source"
@@ -591,7 +611,7 @@ def format_robust_links(result: RunResult, manifest: Manifest) -> str:
         if cap is None and src.archived_url and src.archived_at:
             version_url, version_date = src.archived_url, src.archived_at
         elif cap is not None:
-            version_url, version_date = cap.memento_url, cap.memento_datetime
+            version_url, version_date = replay_url(cap.memento_url), cap.memento_datetime
         else:
             out.append(f"<!-- {_e(src.id)}: no archived version known -->")
             out.append(f'<a href="{_e(src.url)}">{_e(src.title)}</a>')
