@@ -26,7 +26,7 @@ from tests.world.expectations import BEHAVIOURS, EXPECTED
 from tests.world.table import main as table_main
 from tests.world.table import markdown_table
 from tests.world.web import host_of
-from tests.world.world import FAST_ARCHIVE, World, fast_archive_options, run_command_ready
+from tests.world.world import FAST_ARCHIVE, World, fast_archive_options
 
 pytestmark = pytest.mark.slow
 
@@ -154,8 +154,6 @@ def test_the_world_covers_the_manifest_and_the_issue(world: World) -> None:
 
 def test_calais_2014_end_to_end(world: World, tmp_path: Path,
                                 capsys: pytest.CaptureFixture[str]) -> None:
-    if not run_command_ready():  # pragma: no cover - until issue #6 lands
-        pytest.skip("archiver run is not implemented yet; see the stage-by-stage test")
     result = invoke(world, *world.run_args(tmp_path), *fast_archive_options())
     # Findings: the corrected figure (altered) and the absent passage (missing).
     assert result.exit_code == 1, result.stderr + result.stdout
@@ -173,6 +171,11 @@ def test_calais_2014_end_to_end(world: World, tmp_path: Path,
     assert capsys.readouterr().out.splitlines() == table
     assert "| `ambafrance-es-visite-barcelone` | Ambassade de France en Espagne | gone (dns) " \
         "| 2014-09-02 | 3 verified |" in table
+    # The README shows this very table (generated, not typed).
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- flagship-table:start -->\n", 1)[1].split(
+        "\n<!-- flagship-table:end -->", 1)[0]
+    assert block.splitlines() == table
     # Every request went through the proxy, archive included; no URL was changed.
     assert world.proxy is not None
     assert world.proxy.seen(world.archive_url) >= 21
