@@ -81,7 +81,8 @@ def test_table_and_exit_1_when_a_source_has_no_capture(tmp_path: Path, base: str
 
 
 @pytest.mark.parametrize(("fmt", "check"), [
-    ("jsonl", lambda out: json.loads(out.splitlines()[0])["outcome"] == "stored"),
+    ("jsonl", lambda out: json.loads(out.splitlines()[0])["outcome"] == "stored"
+     and "run" in json.loads(out.splitlines()[-1])),
     ("csv", lambda out: out.startswith("source_id,url,outcome,") and ",stored," in out),
     ("markdown", lambda out: out.startswith("# Web-archive captures: press")
      and "| s0 | stored |" in out),

@@ -121,8 +121,10 @@ def test_json_output(project: Path) -> None:
 
 def test_jsonl_csv_markdown_junit(project: Path) -> None:
     code, out, _ = run(manifest(project), "--format", "jsonl")
-    assert code == 1 and [json.loads(line)["status"] for line in out.splitlines()] == [
+    *results, last = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and [r["status"] for r in results] == [
         "verified", "altered", "missing", "unverifiable"]
+    assert last["run"]["manifest_id"]  # the run summary comes last, as for check and fetch
     code, out, _ = run(manifest(project), "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["status"] for r in rows] == ["verified", "altered", "missing", "unverifiable"]

@@ -14,11 +14,11 @@ from archiver import __version__
 from archiver.fetch.policy import FailOn
 from archiver.models import CaptureOutcome, CaptureResult, FetchRun
 from archiver.report.common import (
-    csv_table,
-    dumps,
-    dumps_line,
+    document_json,
+    document_jsonl,
     markdown_table,
     md_escape,
+    records_csv,
     text_table,
     to_jsonable,
 )
@@ -133,21 +133,16 @@ def format_markdown(run: FetchRun, fail_on: FailOn) -> str:
 
 
 def format_csv(run: FetchRun, fail_on: FailOn) -> str:
-    rows = []
-    for r in run.results:
-        data = result_json(r)
-        rows.append([data.get(col) for col in CSV_COLUMNS])
-    return csv_table(CSV_COLUMNS, rows)
+    return records_csv(CSV_COLUMNS, [result_json(r) for r in run.results])
 
 
 def format_json(run: FetchRun, fail_on: FailOn) -> str:
-    return dumps({"run": run_json(run, fail_on),
-                  "results": [result_json(r) for r in run.results]})
+    return document_json(run_json(run, fail_on), [result_json(r) for r in run.results])
 
 
 def format_jsonl(run: FetchRun, fail_on: FailOn) -> str:
-    """One result per line (the run summary is not included: see json)."""
-    return "\n".join(dumps_line(result_json(r)) for r in run.results)
+    """One result per line, then the run summary as the last line."""
+    return document_jsonl(run_json(run, fail_on), [result_json(r) for r in run.results])
 
 
 _FORMATTERS: dict[str, Callable[[FetchRun, FailOn], str]] = {

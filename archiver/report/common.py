@@ -41,6 +41,21 @@ def dumps_line(value: Any) -> str:
     return json.dumps(to_jsonable(value), ensure_ascii=False, separators=(",", ":"))
 
 
+def document_json(run: Any, results: Sequence[Any]) -> str:
+    """The JSON document every command writes: ``{"run": {...}, "results": [...]}``."""
+    return dumps({"run": run, "results": list(results)})
+
+
+def document_jsonl(run: Any, results: Sequence[Any]) -> str:
+    """One result per line, then ``{"run": {...}}`` as the last line."""
+    return "\n".join([*(dumps_line(r) for r in results), dumps_line({"run": run})])
+
+
+def records_csv(columns: Sequence[str], records: Sequence[dict[str, Any]]) -> str:
+    """CSV of the named keys of each record."""
+    return csv_table(columns, [[record.get(col) for col in columns] for record in records])
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""

@@ -30,8 +30,9 @@ from archiver.models import CheckRun, LinkClass, LinkResult, LinkState
 from archiver.report.common import (
     JUnitCase,
     csv_table,
+    document_json,
+    document_jsonl,
     dumps,
-    dumps_line,
     junit_xml,
     markdown_table,
     md_escape,
@@ -155,14 +156,11 @@ def format_table(run: CheckRun) -> str:
 
 
 def format_json(run: CheckRun, policy: FailPolicy | None = None) -> str:
-    return dumps({"run": run_json(run, policy), "results": [result_json(r)
-                                                            for r in run.results]})
+    return document_json(run_json(run, policy), [result_json(r) for r in run.results])
 
 
 def format_jsonl(run: CheckRun, policy: FailPolicy | None = None) -> str:
-    lines = [dumps_line(result_json(r)) for r in run.results]
-    lines.append(dumps_line({"run": run_json(run, policy)}))
-    return "\n".join(lines)
+    return document_jsonl(run_json(run, policy), [result_json(r) for r in run.results])
 
 
 CSV_HEADERS = ("source_id", "url", "class", "http_status", "final_url", "redirects", "error",
