@@ -38,9 +38,14 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_every_command_is_documented_and_has_help() -> None:
     assert isinstance(cli, click.Group)
-    for name, command in cli.commands.items():
+    ctx = click.Context(cli)
+    names = cli.list_commands(ctx)
+    assert names == ["check", "extract", "fetch", "history", "run", "validate", "verify"]
+    for name in names:
+        command = cli.get_command(ctx, name)
+        assert command is not None
         assert f"`archiver {name}" in README, f"{name} is not in the README"
-        assert command.help, f"{name} has no help text"
+        assert command.help and "not implemented" not in command.help.lower(), name
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0, (name, result.output)
         assert "Usage:" in result.stdout

@@ -23,7 +23,8 @@ def parse_run(command_line: str) -> dict[str, Any]:
     start = words.index("run")
     assert words[start - 1].endswith("archiver")
     assert isinstance(cli, click.Group)
-    command = cli.commands["run"]
+    command = cli.get_command(click.Context(cli), "run")
+    assert command is not None
     with command.make_context("run", words[start + 1:]) as ctx:
         return dict(ctx.params)
 

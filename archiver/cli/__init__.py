@@ -38,8 +38,25 @@ def _save_traceback(exc: BaseException) -> Path | None:
         return None
 
 
+#: Commands in the order ``--help`` lists them; each lives in ``archiver/cli/<name>_cmd.py``
+#: and exposes a click command named ``command``. They are imported only when used,
+#: so ``archiver check`` does not pay for the quote matcher's imports.
+COMMANDS = ("extract", "validate", "check", "fetch", "verify", "run", "history")
+
+
 class ArchiverGroup(click.Group):
-    """A click group that turns errors into messages and exit codes."""
+    """A click group that loads its commands lazily and turns errors into exit codes."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        if cmd_name not in self.commands:
+            module = importlib.import_module(f"archiver.cli.{cmd_name}_cmd")
+            self.add_command(module.command, cmd_name)
+        return self.commands[cmd_name]
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -89,20 +106,6 @@ def cli() -> None:
       4  inconclusive run (offline, archive unreachable or rate-limited)
       5  internal error (a bug; the traceback is saved to a file)
     """
-
-
-#: Commands in the order ``--help`` lists them; each lives in ``archiver/cli/<name>_cmd.py``
-#: and exposes a click command named ``command``.
-COMMANDS = ("extract", "validate", "check", "fetch", "verify", "run", "history")
-
-
-def _register() -> None:
-    for name in COMMANDS:
-        module = importlib.import_module(f"archiver.cli.{name}_cmd")
-        cli.add_command(module.command)
-
-
-_register()
 
 
 def main() -> None:
