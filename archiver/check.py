@@ -85,7 +85,7 @@ OFFLINE_MIN_HOSTS = 2
 #: reach the host at all": DNS and connect failures. Timeouts are left out: a
 #: slow server is a common, host-specific failure.
 NETWORK_LEVEL_ERRORS = frozenset({"dns", "dns_failure", "refused", "unreachable",
-                                  "connection", "proxy"})
+                                  "connection", "proxy", "proxy_unreachable"})
 
 #: On a 429 the host's gap between requests doubles, starting at least here.
 #: lychee starts at 500 ms and doubles to 30 s; our default gap is already 1 s.
@@ -114,7 +114,7 @@ BLOCKED_STATUSES = frozenset({401, 403, 451, 999, 406, 412, 418, 428, 440, 449})
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
 
 TRANSIENT_ERRORS = frozenset({"timeout", "reset", "refused", "unreachable", "connection",
-                              "proxy", "dns_failure"})
+                              "proxy", "proxy_unreachable", "dns_failure"})
 
 #: Bot-challenge markers, searched in the lower-cased start of a body.
 #: Strong ones mean a challenge whatever the status; weak ones only on an error

@@ -684,7 +684,10 @@ def _classify_exception(err: BaseException) -> tuple[str, str]:
         for exc in chain:
             if isinstance(exc, ConnectionRefusedError | ConnectionResetError | socket.gaierror
                           | TimeoutError):
-                return "proxy", f"cannot connect to the proxy: {exc}"
+                # The proxy itself is down or misnamed: a configuration problem,
+                # not a site's or an archive's failure (no point retrying for long).
+                return "proxy_unreachable", (f"cannot connect to the proxy: {exc}; check "
+                                             "--proxy or HTTP_PROXY/HTTPS_PROXY")
         return "proxy", f"proxy error: {text}"
     for exc in chain:
         if isinstance(exc, ConnectionRefusedError):

@@ -294,7 +294,8 @@ def test_a_proxy_that_is_down(tmp_path: Path) -> None:
     with HttpClient(proxy=f"http://127.0.0.1:{port}") as client, \
             pytest.raises(NetError) as err:
         client.get("http://news.example.org/a")
-    assert err.value.kind == "proxy" and "cannot connect to the proxy" in err.value.message
+    assert err.value.kind == "proxy_unreachable"
+    assert "cannot connect to the proxy" in err.value.message and "--proxy" in err.value.message
 
 
 def test_the_total_deadline_covers_proxied_requests(rfc_proxy: ForwardProxy) -> None:

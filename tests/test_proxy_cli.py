@@ -132,7 +132,25 @@ def test_a_proxy_that_is_down_makes_the_run_inconclusive(tmp_path: Path) -> None
                     *FAST)
     assert result.exit_code == 4
     assert "looks offline" in result.stderr
-    assert classes(result) == {"a": ("inconclusive", "proxy"), "b": ("inconclusive", "proxy")}
+    assert classes(result) == {"a": ("inconclusive", "proxy_unreachable"),
+                               "b": ("inconclusive", "proxy_unreachable")}
+
+
+def test_fetch_through_a_proxy_that_is_down_stops_at_once(tmp_path: Path) -> None:
+    """A misnamed or stopped proxy is a configuration problem: fetch does not spend
+    the 62 s of archive retries on it, it stops (exit 4) and names the proxy."""
+    import time
+
+    with LocalSite() as gone:
+        port = gone.port
+    path = write_manifest(tmp_path, {"a": "http://news.example.org/2014/story"})
+    started = time.monotonic()
+    result = invoke("fetch", path, "--proxy", f"http://127.0.0.1:{port}",
+                    "--archive", "http://archive.example.org/web/",
+                    "--warcs", str(tmp_path / "warcs"), "--no-progress")
+    assert time.monotonic() - started < 10
+    assert result.exit_code == 4, result.stderr
+    assert "cannot connect to the proxy" in result.stderr
 
 
 def test_one_dead_domain_behind_the_proxy_is_not_offline(tmp_path: Path,

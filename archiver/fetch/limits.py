@@ -58,6 +58,8 @@ RETRYABLE_STATUSES = frozenset({413, 421, 500, 502, 503, 504, 599})
 #: when it blocks an IP: after the delays run out the run stops (wayback.md §d4).
 #: "proxy" is a proxy that could not reach the archive (its 502/504, a refused
 #: CONNECT): the same failure as "connection", seen from behind a proxy.
+#: "proxy_unreachable" (the configured proxy itself cannot be reached) is not
+#: retried: it is a configuration problem, and the run stops at once (exit 4).
 RETRYABLE_NET_KINDS = frozenset({"timeout", "reset", "connection", "refused", "proxy"})
 #: Total deadline for one archive request. EDGI uses timeout=60 s (_client.py:341);
 #: read timeouts are the ones that matter against IA (wayback.md §d4).
