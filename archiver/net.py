@@ -208,22 +208,60 @@ def _register_sock(sock: Any) -> None:
         watchdog.add(sock)
 
 
+def _check_peer(sock: Any) -> None:
+    """Refuse a connection whose peer is private, when this request must not reach one.
+
+    ``HttpClient.check_address`` judges the addresses a name resolves to *before*
+    the request; the name is resolved again when the connection is made, and a
+    hostile DNS server can answer differently the second time (DNS rebinding).
+    Checking the address actually connected to closes that gap. It runs on the
+    bare TCP socket, before any TLS handshake or HTTP byte is sent.
+    """
+    guard: str | None = getattr(_local, "peer_guard", None)
+    if guard is None or sock is None:
+        return
+    try:
+        ip = str(sock.getpeername()[0])
+    except (OSError, IndexError):
+        return
+    if not is_public_address(ip):
+        with suppress(OSError):
+            sock.close()
+        raise PrivateAddressError(
+            f"refusing to fetch {guard}: the connection went to {ip}, a loopback or "
+            "private address (the host name resolved differently when connecting)",
+            url=guard, kind="private",
+            hint="pass --allow-private to permit loopback and private networks")
+
+
 class _WatchedHTTPConnection(HTTPConnection):
+    def _new_conn(self) -> Any:
+        sock = super()._new_conn()
+        _check_peer(sock)
+        return sock
+
     def connect(self) -> None:
         super().connect()
         _register_sock(self.sock)
 
     def getresponse(self) -> Any:
+        _check_peer(self.sock)
         _register_sock(self.sock)
         return super().getresponse()
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> Any:
+        sock = super()._new_conn()
+        _check_peer(sock)
+        return sock
+
     def connect(self) -> None:
         super().connect()
         _register_sock(self.sock)
 
     def getresponse(self) -> Any:
+        _check_peer(self.sock)
         _register_sock(self.sock)
         return super().getresponse()
 
@@ -874,6 +912,11 @@ class HttpClient:
         watchdog.start()
         response: requests.Response | None = None
         proxy = self.proxy_for(url)
+        # Behind a proxy the peer is the proxy (trusted); otherwise the address
+        # actually connected to is judged again (see _check_peer).
+        guarded = not (self.allow_private or proxy is not None
+                       or any(url.startswith(p) for p in self.trusted_prefixes))
+        _local.peer_guard = url if guarded else None
         try:
             try:
                 response = self._session.get(
@@ -918,6 +961,7 @@ class HttpClient:
         finally:
             watchdog.cancel()
             _local.watchdog = None
+            _local.peer_guard = None
             if response is not None:
                 response.close()
         assert response is not None

@@ -96,3 +96,30 @@ def test_retry_after_parsing() -> None:
     assert parse_retry_after("100000") == 120
     assert parse_retry_after("garbage") is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0
+
+
+def test_dns_rebinding_is_caught_at_connect(site: LocalSite,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The name passes the address check (a public answer), then resolves to
+    loopback when the connection is made: the connection is refused before any
+    byte of the request is sent."""
+    import archiver.net as net
+
+    site.route("/a", Reply(200, "internal"))
+    monkeypatch.setattr(net, "resolve_host", lambda host, port, url: ["93.184.216.34"])
+    with HttpClient() as client, pytest.raises(PrivateAddressError) as info:
+        client.get(f"http://localhost:{site.port}/a")
+    assert "went to 127.0.0.1" in str(info.value)
+    assert site.hits("/a") == 0
+
+
+def test_peer_check_spares_allowed_and_trusted(site: LocalSite,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import archiver.net as net
+
+    site.route("/a", Reply(200, "ok"))
+    monkeypatch.setattr(net, "resolve_host", lambda host, port, url: ["93.184.216.34"])
+    with HttpClient(allow_private=True) as client:
+        assert client.get(f"http://localhost:{site.port}/a").status == 200
+    with HttpClient(trusted_prefixes=(f"http://localhost:{site.port}/",)) as client:
+        assert client.get(f"http://localhost:{site.port}/a").status == 200
