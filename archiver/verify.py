@@ -962,6 +962,9 @@ class LivePage:
     status: int | None = None
     final_url: str | None = None
     error: str | None = None
+    #: Why the page may not show the article to us (a paywall, a login wall, a
+    #: bot challenge): a quote missing from it is then not "gone", only unseen.
+    restricted: str | None = None
 
 
 class LiveProvider(Protocol):
@@ -1066,6 +1069,9 @@ def _live_status(result: QuoteResult, live: LivePage, index: PageIndex | None,
     if m.status is QuoteStatus.ALTERED:
         return replace(result, live_status="altered",
                        live_detail=(m.difference or "changed") + where)
+    if live.restricted:
+        return replace(result, live_detail=f"not visible on the live page{where}: "
+                       f"{live.restricted}; cannot tell whether it is still there")
     return replace(result, live_status="gone", live_detail=f"not on the live page{where}")
 
 

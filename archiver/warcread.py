@@ -43,9 +43,10 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver import provenance
+from archiver.check import classify_answer
 from archiver.errors import NetError, WarcError
 from archiver.extract import FLAG_NOT_HTML, PageText, extract_page, is_extractable, mime_of
-from archiver.models import Capture, Hop, Progress, ProgressCallback, Source
+from archiver.models import Capture, Hop, LinkClass, Progress, ProgressCallback, Source
 from archiver.verify import LivePage, Located, NotLocated
 
 logger = logging.getLogger(__name__)
@@ -560,12 +561,14 @@ class LiveFetcher:
 
     def _fetch(self, url: str) -> LivePage:
         current = url
+        hops: list[Hop] = []
         for _ in range(MAX_REDIRECTS + 1):
             try:
                 response = self.client.get(current)
             except NetError as err:
                 return LivePage(url, None, None, current, f"{err.kind}: {err.message}")
             if response.is_redirect:
+                hops.append(Hop(current, response.status, response.location))
                 current = urljoin(current, response.location)
                 continue
             if response.status != 200:
@@ -574,7 +577,15 @@ class LiveFetcher:
             if not is_extractable(ctype, response.body):
                 return LivePage(url, None, response.status, current,
                                 f"the live page is {mime_of(ctype) or 'of unknown type'}")
-            return LivePage(url, extract_page(response.body, ctype), response.status, current)
+            # The same judgement as `archiver check`: a login wall, a paywall or a
+            # bot challenge hides the article; what it does not show is not gone.
+            verdict = classify_answer(url, current, response.status, response.headers,
+                                      response.body, hops)
+            restricted = (f"it is {verdict.link_class.value} ({verdict.detail})"
+                          if verdict.link_class in (LinkClass.PAYWALLED, LinkClass.BLOCKED)
+                          else None)
+            return LivePage(url, extract_page(response.body, ctype), response.status, current,
+                            restricted=restricted)
         return LivePage(url, None, None, current, f"more than {MAX_REDIRECTS} redirects")
 
 

@@ -231,6 +231,28 @@ def test_live_reports_drift(tmp_path: Path, site: LocalSite) -> None:
     assert gone["live_detail"] == "the live page answered 404"
 
 
+def test_live_paywall_is_not_drift(tmp_path: Path, site: LocalSite) -> None:
+    """A live page behind a login wall or a paywall does not show the article: what
+    it does not show is unseen, not gone; what its teaser shows is present."""
+    teaser = page(PASSAGE).replace(
+        b"</head>", b'<script type="application/ld+json">{"@type": "NewsArticle", '
+        b'"isAccessibleForFree": false}</script></head>')
+    assert b"isAccessibleForFree" in teaser
+    site.route("/2014/08/28/calais", Reply(200, teaser))
+    site.route("/gone", Reply(302, "", headers={"Location": "/login?next=/gone"}))
+    site.route("/login?next=/gone", Reply(200, "<html><title>Connexion</title>"
+                                          "<body>Identifiez-vous pour lire</body></html>"))
+    path = live_project(tmp_path, site)
+    code, out, _ = run(str(path), "--live", "--allow-private", "--format", "json",
+                         "--fail-on", "drift")
+    assert code == 0, out
+    first, second, _, behind_login = json.loads(out)["results"]
+    assert first["live_status"] == "present"  # in the teaser
+    assert second["live_status"] is None and "paywalled" in second["live_detail"]
+    assert "cannot tell" in second["live_detail"]
+    assert behind_login["live_status"] is None and "paywalled" in behind_login["live_detail"]
+
+
 def test_live_without_allow_private_refuses_loopback(tmp_path: Path, site: LocalSite) -> None:
     path = live_project(tmp_path, site)
     code, out, err = run(str(path), "--live", "--format", "json", "--fail-on", "drift")
