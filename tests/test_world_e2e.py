@@ -95,6 +95,34 @@ def quotes_of(results: list[dict[str, Any]]) -> tuple[tuple[str, str | None], ..
     return tuple((q["status"], q["method"]) for q in ordered)
 
 
+def live_rule(expected_link: str, error: str | None) -> str | None:
+    """What ``--live`` must say of a quote found in the 2014 capture, given how the
+    world's page behaves today (the expected link class, not the observed one):
+    present on a live or moved page; gone from a page sent home or answering
+    404/410; unjudged (None) behind a paywall or a bot wall, on a slow server, or
+    for a domain that no longer resolves (one failed lookup is not proof)."""
+    if expected_link in ("ok", "redirected"):
+        return "present"
+    if expected_link == "soft404" or (expected_link == "gone" and error is None):
+        return "gone"
+    return None
+
+
+def live_problems(report: dict[str, Any]) -> list[str]:
+    problems = []
+    for row in report["sources"]:
+        want = EXPECTED[row["source"]["id"]]
+        for q in row["quotes"]:
+            if q["status"] not in ("verified", "verified_typo"):
+                continue
+            expected = live_rule(want.link, want.error)
+            if q.get("live_status") != expected:
+                problems.append(f"{row['source']['id']} quote {q['quote_index']}: live "
+                                f"{q.get('live_status')!r}, expected {expected!r} "
+                                f"({q.get('live_detail')})")
+    return problems
+
+
 def from_report(report: dict[str, Any]) -> dict[str, Seen]:
     """The ``archiver run`` report.json, source by source."""
     out = {}
@@ -154,7 +182,7 @@ def test_the_world_covers_the_manifest_and_the_issue(world: World) -> None:
 
 def test_calais_2014_end_to_end(world: World, tmp_path: Path,
                                 capsys: pytest.CaptureFixture[str]) -> None:
-    result = invoke(world, *world.run_args(tmp_path), *fast_archive_options())
+    result = invoke(world, *world.run_args(tmp_path), *fast_archive_options(), "--live")
     # Findings: the corrected figure (altered) and the absent passage (missing).
     assert result.exit_code == 1, result.stderr + result.stdout
     assert "express-migrants-brag" in result.stderr and "altered" in result.stderr
@@ -176,6 +204,8 @@ def test_calais_2014_end_to_end(world: World, tmp_path: Path,
     block = readme.split("<!-- flagship-table:start -->\n", 1)[1].split(
         "\n<!-- flagship-table:end -->", 1)[0]
     assert block.splitlines() == table
+    # --live: today's page judged as the link check judged it (see live_rule).
+    assert live_problems(report) == []
     # Every request went through the proxy, archive included; no URL was changed.
     assert world.proxy is not None
     assert world.proxy.seen(world.archive_url) >= 21
