@@ -14,12 +14,13 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 BODY = ("<html><head><title>Story</title></head><body>"
         + "A plain article paragraph. " * 40 + "</body></html>").encode()
 
 
-def serve(hosts: int, latency: float, ports, ready) -> None:
+def serve(hosts: int, latency: float, ports: Any, ready: Any) -> None:
     class H(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True
@@ -43,11 +44,11 @@ def serve(hosts: int, latency: float, ports, ready) -> None:
             self.send_header("LinkChecker", "yes")
             self.end_headers()
 
-        def log_message(self, *a) -> None:
+        def log_message(self, *a: Any) -> None:
             pass
 
     class Quiet(ThreadingHTTPServer):
-        def handle_error(self, request, client_address) -> None:
+        def handle_error(self, request: Any, client_address: Any) -> None:
             pass  # clients closing keep-alive connections
 
     servers = []

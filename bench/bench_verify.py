@@ -224,7 +224,7 @@ def bench_pages(n_pages: int, n_quotes: int, rng: random.Random) -> None:
         t1 = time.perf_counter()
         run = verify_manifest(manifest, index)
         t2 = time.perf_counter()
-    statuses = defaultdict(int)
+    statuses: defaultdict[str, int] = defaultdict(int)
     for r in run.results:
         statuses[r.status.value] += 1
     print(f"B. {len(run.results)} quotes against {n_pages} pages of ~20 kB (WARC -> verify)")

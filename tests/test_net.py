@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -12,7 +13,7 @@ from tests.support.localweb import LocalSite, Reply
 
 
 @pytest.fixture()
-def site() -> LocalSite:
+def site() -> Iterator[LocalSite]:
     with LocalSite() as s:
         yield s
 

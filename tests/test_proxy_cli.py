@@ -7,7 +7,7 @@ and made-up hosts; offline detection must still work behind it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -44,7 +44,8 @@ def news(request: ProxiedRequest) -> Reply:
 
 
 def proxy_for(style: str) -> ForwardProxy:
-    sites = {"news.example.org": news, "other.example.org": news}
+    sites: dict[str, Callable[[ProxiedRequest], Reply]] = {
+        "news.example.org": news, "other.example.org": news}
     return ForwardProxy(TableRouter(sites), style=style)
 
 

@@ -69,7 +69,7 @@ class LocalSite:
             def handle_error(self, request: Any, client_address: Any) -> None:
                 pass  # clients that hang up early (deadline tests) are expected
 
-        self._server = _Server(("127.0.0.1", 0), _H)
+        self._server: ThreadingHTTPServer = _Server(("127.0.0.1", 0), _H)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -58,8 +58,8 @@ class TodayWeb:
             self.routes[f"https://{host}/"] = Reply(200, pages.home_today(host))
         for sid, world in WORLD.items():
             source = sources[sid]
-            host = HOSTS.get(host_of(source.url))
-            start = https(source.url) if host is not None and host.https else source.url
+            known = HOSTS.get(host_of(source.url))
+            start = https(source.url) if known is not None and known.https else source.url
             self._install(source, start, world.today,
                           article_paragraphs(source, world.quotes))
 
