@@ -28,15 +28,12 @@ RESULT_KEYS = {"source_id", "url", "class", "http_status", "final_url", "redirec
 @pytest.fixture(scope="module")
 def shared_site() -> Iterator[LocalSite]:
     with LocalSite() as s:
-        s._server.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
         yield s
 
 
 @pytest.fixture()
 def site(shared_site: LocalSite) -> LocalSite:
-    shared_site.routes.clear()
-    shared_site.requests.clear()
-    shared_site.default = None
+    shared_site.reset()
     shared_site.route("/ok", Reply(200, ARTICLE))
     shared_site.route("/gone", Reply(404, "no"))
     shared_site.route("/moved", Reply(301, "", headers={"Location": "/2014/new-place"}))

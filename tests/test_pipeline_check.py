@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -23,24 +22,6 @@ from archiver.pipeline import check_manifest, check_urls
 from tests.support.localweb import LocalSite, Reply, SeenRequest
 
 ARTICLE = "<html><title>Story</title><body>" + "words of a real story " * 50 + "</body></html>"
-
-
-class HostSite(LocalSite):
-    """A LocalSite on another loopback address, so it counts as a separate host."""
-
-    def __init__(self, address: str, default: Reply | None = None) -> None:
-        super().__init__(default)
-        handler = self._server.RequestHandlerClass
-        handler.disable_nagle_algorithm = True  # type: ignore[attr-defined]
-        self._server.server_close()
-        self._server = ThreadingHTTPServer((address, 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self.address = address
-
-    @property
-    def base(self) -> str:
-        return f"http://{self.address}:{self.port}"
 
 
 class InFlight:
@@ -78,9 +59,9 @@ def manifest_of(*urls: str, path: Path | None = None) -> Manifest:
 
 
 @pytest.fixture(scope="module")
-def shared_hosts() -> Iterator[list[HostSite]]:
-    """Four hosts for the module (stopping a server takes half a second; stop in parallel)."""
-    sites = [HostSite(f"127.0.0.{n}") for n in range(2, 6)]
+def shared_hosts() -> Iterator[list[LocalSite]]:
+    """Four hosts for the module, reset between tests; stopped in parallel."""
+    sites = [LocalSite(address=f"127.0.0.{n}") for n in range(2, 6)]
     for s in sites:
         s.start()
     yield sites
@@ -92,16 +73,14 @@ def shared_hosts() -> Iterator[list[HostSite]]:
 
 
 @pytest.fixture()
-def hosts(shared_hosts: list[HostSite]) -> list[HostSite]:
+def hosts(shared_hosts: list[LocalSite]) -> list[LocalSite]:
     """The shared hosts with no routes and no recorded requests."""
     for s in shared_hosts:
-        s.routes.clear()
-        s.requests.clear()
-        s.default = None
+        s.reset()
     return shared_hosts
 
 
-def test_per_host_concurrency_is_respected(hosts: list[HostSite]) -> None:
+def test_per_host_concurrency_is_respected(hosts: list[LocalSite]) -> None:
     site = hosts[0]
     handler = InFlight(0.1)
     urls = [site.url(f"/p{i}") for i in range(8)]
@@ -116,7 +95,7 @@ def test_per_host_concurrency_is_respected(hosts: list[HostSite]) -> None:
     assert 0.38 <= took < 1.0  # 8 URLs / 2 in flight x 0.1 s
 
 
-def test_per_host_interval_spaces_request_starts(hosts: list[HostSite]) -> None:
+def test_per_host_interval_spaces_request_starts(hosts: list[LocalSite]) -> None:
     site = hosts[0]
     site.default = Reply(200, ARTICLE)
     check_urls([(f"s{i}", site.url(f"/p{i}")) for i in range(4)],
@@ -126,7 +105,7 @@ def test_per_host_interval_spaces_request_starts(hosts: list[HostSite]) -> None:
     assert min(gaps) >= 0.18, gaps
 
 
-def test_hosts_are_checked_in_parallel_under_the_global_cap(hosts: list[HostSite]) -> None:
+def test_hosts_are_checked_in_parallel_under_the_global_cap(hosts: list[LocalSite]) -> None:
     handlers = [InFlight(0.2) for _ in hosts]
     pairs = []
     for site, handler in zip(hosts, handlers, strict=True):
@@ -147,7 +126,7 @@ def test_hosts_are_checked_in_parallel_under_the_global_cap(hosts: list[HostSite
     assert shared.peak == 2
 
 
-def test_a_slow_host_does_not_hold_up_the_others(hosts: list[HostSite]) -> None:
+def test_a_slow_host_does_not_hold_up_the_others(hosts: list[LocalSite]) -> None:
     slow, fast = hosts[0], hosts[1]
     slow.route("/p", InFlight(0.2))
     fast.default = Reply(200, ARTICLE)
@@ -159,7 +138,7 @@ def test_a_slow_host_does_not_hold_up_the_others(hosts: list[HostSite]) -> None:
     assert fast_done < 0.3  # not after the slow host's 0.8 s queue
 
 
-def test_results_keep_order_and_each_url_is_requested_once(hosts: list[HostSite]) -> None:
+def test_results_keep_order_and_each_url_is_requested_once(hosts: list[LocalSite]) -> None:
     site = hosts[0]
     site.route("/a", Reply(200, ARTICLE))
     site.route("/b", Reply(404, "no"))
@@ -170,7 +149,7 @@ def test_results_keep_order_and_each_url_is_requested_once(hosts: list[HostSite]
     assert site.hits("/a") == 1
 
 
-def test_429_pauses_the_whole_host_but_not_the_others(hosts: list[HostSite]) -> None:
+def test_429_pauses_the_whole_host_but_not_the_others(hosts: list[LocalSite]) -> None:
     limited, other = hosts[0], hosts[1]
     answers = iter([Reply(429, "slow down", headers={"Retry-After": "1"})])
     limited.route("/a", lambda req: next(answers, Reply(200, ARTICLE)))
@@ -188,7 +167,7 @@ def test_429_pauses_the_whole_host_but_not_the_others(hosts: list[HostSite]) -> 
     assert next(r for r in results if r.source_id == "a").attempts == 2
 
 
-def test_progress_is_reported_for_every_url(hosts: list[HostSite]) -> None:
+def test_progress_is_reported_for_every_url(hosts: list[LocalSite]) -> None:
     hosts[0].default = Reply(200, ARTICLE)
     events: list[Progress] = []
     check_urls([(f"s{i}", hosts[0].url(f"/p{i}")) for i in range(5)], quick(), events.append)
@@ -196,7 +175,7 @@ def test_progress_is_reported_for_every_url(hosts: list[HostSite]) -> None:
     assert {e.total for e in events} == {5} and {e.stage for e in events} == {"check"}
 
 
-def test_a_bug_in_a_check_is_raised_not_hung(hosts: list[HostSite]) -> None:
+def test_a_bug_in_a_check_is_raised_not_hung(hosts: list[LocalSite]) -> None:
     class Broken(Checker):
         def attempt(self, source_id: str, url: str, attempt: int = 1) -> Attempt:
             raise RuntimeError("boom")
@@ -212,9 +191,9 @@ def refused_urls(n: int) -> list[str]:
     """URLs on n distinct loopback hosts where nothing listens."""
     urls = []
     for i in range(n):
-        site = HostSite(f"127.0.0.{20 + i}")
+        site = LocalSite(address=f"127.0.0.{20 + i}")
         urls.append(site.url(f"/story{i}"))
-        site._server.server_close()
+        site.close()
     return urls
 
 
@@ -231,7 +210,7 @@ def test_all_hosts_refusing_makes_the_run_inconclusive(tmp_path: Path) -> None:
         assert all(c.run_inconclusive for r in records for c in history.checks(r.url))
 
 
-def test_failing_canary_voids_the_run_without_checking(hosts: list[HostSite]) -> None:
+def test_failing_canary_voids_the_run_without_checking(hosts: list[LocalSite]) -> None:
     hosts[0].route("/a", Reply(200, ARTICLE))
     canary = refused_urls(1)[0]
     run = check_manifest(manifest_of(hosts[0].url("/a")), quick(canary=canary, retries=0))
@@ -240,14 +219,14 @@ def test_failing_canary_voids_the_run_without_checking(hosts: list[HostSite]) ->
     assert hosts[0].hits("/a") == 0
 
 
-def test_working_canary_lets_the_run_count(hosts: list[HostSite]) -> None:
+def test_working_canary_lets_the_run_count(hosts: list[LocalSite]) -> None:
     hosts[0].route("/a", Reply(404, "no"))
     hosts[1].route("/up", Reply(200, "up"))
     run = check_manifest(manifest_of(hosts[0].url("/a")), quick(canary=hosts[1].url("/up")))
     assert not run.inconclusive and run.results[0].link_class is LinkClass.GONE
 
 
-def test_one_dead_host_among_live_ones_is_not_offline(hosts: list[HostSite]) -> None:
+def test_one_dead_host_among_live_ones_is_not_offline(hosts: list[LocalSite]) -> None:
     for site in hosts[:3]:
         site.default = Reply(200, ARTICLE)
     urls = [s.url("/a") for s in hosts[:3]] + refused_urls(1)
@@ -264,7 +243,7 @@ class DayClock:
         return self.now
 
 
-def test_runs_days_apart_walk_a_404_to_dead(hosts: list[HostSite], tmp_path: Path) -> None:
+def test_runs_days_apart_walk_a_404_to_dead(hosts: list[LocalSite], tmp_path: Path) -> None:
     hosts[0].route("/gone", Reply(404, "no"))
     hosts[0].route("/live", Reply(200, ARTICLE))
     manifest = manifest_of(hosts[0].url("/gone"), hosts[0].url("/live"))

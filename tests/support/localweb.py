@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 
@@ -44,8 +44,58 @@ class SeenRequest:
 Handler = Callable[[SeenRequest], Reply]
 
 
-class LocalSite:
-    def __init__(self, default: Reply | None = None) -> None:
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients that hang up early (deadline tests, aborted tunnels) are expected
+
+
+class BackgroundServer:
+    """A threaded HTTP server on a loopback address, served from a daemon thread.
+
+    The base of every test server (:class:`LocalSite`, the world's forward proxy):
+    ``start``/``stop`` or ``with``; ``close`` frees the port of a server never started.
+    """
+
+    #: ``serve_forever``'s poll interval: ``stop`` waits up to this long.
+    POLL_INTERVAL = 0.05
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], address: str = "127.0.0.1",
+                 name: str | None = None) -> None:
+        self.address = address
+        self._server = _QuietServer((address, 0), handler)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        args=(self.POLL_INTERVAL,), daemon=True, name=name)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def close(self) -> None:
+        """Free the port of a server that was never started."""
+        self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class LocalSite(BackgroundServer):
+    """One simulated host. ``address`` may be another loopback address (127.0.0.2 …)
+    so that each site counts as a separate host."""
+
+    def __init__(self, default: Reply | None = None, address: str = "127.0.0.1") -> None:
         self.routes: dict[str, Reply | Handler] = {}
         self.default = default
         self.requests: list[SeenRequest] = []
@@ -65,21 +115,11 @@ class LocalSite:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        class _Server(ThreadingHTTPServer):
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass  # clients that hang up early (deadline tests) are expected
-
-        self._server: ThreadingHTTPServer = _Server(("127.0.0.1", 0), _H)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
+        super().__init__(_H, address)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.address}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         return self.base + path
@@ -87,19 +127,11 @@ class LocalSite:
     def route(self, path: str, reply: Reply | Handler) -> None:
         self.routes[path] = reply
 
-    def start(self) -> LocalSite:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> LocalSite:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def reset(self) -> None:
+        """Forget every route, the default and the recorded requests (shared fixtures)."""
+        self.routes.clear()
+        self.requests.clear()
+        self.default = None
 
     def hits(self, path: str) -> int:
         with self._lock:

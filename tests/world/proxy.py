@@ -34,11 +34,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from tests.support.localweb import Reply
+from tests.support.localweb import BackgroundServer, Reply
 
 PROXY_NAME = "world-proxy"
 STYLES = ("rfc9209", "squid", "bare")
@@ -107,7 +107,7 @@ class _SocketWriter:
         pass
 
 
-class ForwardProxy:
+class ForwardProxy(BackgroundServer):
     """An HTTP forward proxy on 127.0.0.1 in front of a :class:`Router`.
 
     Parameters
@@ -149,41 +149,12 @@ class ForwardProxy:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        class _Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass  # clients that hang up (deadlines, aborted tunnels) are expected
-
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        # A short poll interval: stopping waits for it (tests start many proxies).
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True, name="world-proxy")
-
-    # -- lifecycle --------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
+        super().__init__(_Handler, name="world-proxy")
 
     @property
     def url(self) -> str:
         """The proxy URL to give to ``--proxy``."""
         return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> ForwardProxy:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> ForwardProxy:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def seen(self, url_prefix: str) -> int:
         """How many requests for URLs starting with ``url_prefix`` reached the proxy."""
