@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+
+from tests.support.pywb_archive import PywbArchive
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -12,3 +15,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if minimum and len(session.items) < minimum:
         raise pytest.UsageError(
             f"only {len(session.items)} tests collected; CI expects at least {minimum}")
+
+
+@pytest.fixture(scope="module")
+def pywb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PywbArchive]:
+    """A local pywb web archive, one per test module (collections are added per test)."""
+    with PywbArchive(tmp_path_factory.mktemp("pywb")) as archive:
+        yield archive

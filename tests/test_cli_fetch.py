@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +19,6 @@ GONE = "http://news.example.com/never-archived"
 FAST = ["--list-rate", "60000", "--download-rate", "1000"]
 RESULT_KEYS = {"source_id", "url", "outcome", "memento_url", "memento_datetime", "warc_file",
                "warc_offset", "distance_days"}
-
-
-@pytest.fixture(scope="module")
-def pywb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PywbArchive]:
-    with PywbArchive(tmp_path_factory.mktemp("pywb")) as archive:
-        yield archive
 
 
 @pytest.fixture(scope="module")

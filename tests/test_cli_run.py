@@ -81,12 +81,6 @@ def pages(base: str, stories: tuple[Story, ...] = STORIES) -> list[Page]:
             for s in stories if s.captured]
 
 
-@pytest.fixture(scope="module")
-def pywb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PywbArchive]:
-    with PywbArchive(tmp_path_factory.mktemp("pywb")) as archive:
-        yield archive
-
-
 @dataclass
 class World:
     site: LocalSite

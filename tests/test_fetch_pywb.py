@@ -5,9 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
@@ -15,33 +13,15 @@ import requests
 from archiver import provenance
 from archiver.fetch import Archive, fetch_sources
 from archiver.models import CaptureOutcome, FetchRun, Manifest, Source
-from archiver.net import HttpClient, HttpResponse
+from archiver.net import HttpClient
 from archiver.store import LEDGER_NAME, check_folder, read_warc
+from tests.support.clients import CountingClient
 from tests.support.pywb_archive import Page, PywbArchive, source, write_manifest
 
 FAST = {"listings_per_minute": 60000.0, "downloads_per_second": 1000.0}
 STORY = "http://news.example.com/2014/10/15/story.html"
 BODY_2014 = "<html><head><title>Harbour</title></head><body><p>The harbour will reopen " \
             "on Monday, the mayor said.</p></body></html>"
-
-
-@pytest.fixture(scope="module")
-def pywb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PywbArchive]:
-    with PywbArchive(tmp_path_factory.mktemp("pywb")) as archive:
-        yield archive
-
-
-class CountingClient(HttpClient):
-    """An HttpClient that remembers every URL it was asked for."""
-
-    def __init__(self, **kw: Any) -> None:
-        super().__init__(allow_private=True, **kw)
-        self.urls: list[str] = []
-
-    def get(self, url: str, *, headers: Mapping[str, str] | None = None, **kw: Any
-            ) -> HttpResponse:
-        self.urls.append(url)
-        return super().get(url, headers=headers, **kw)
 
 
 def fetch(tmp_path: Path, sources: list[Source], archives: list[Archive],

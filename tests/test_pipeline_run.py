@@ -11,7 +11,7 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -38,9 +38,9 @@ from archiver.models import (
     RunResult,
     Source,
 )
-from archiver.net import HttpClient, HttpResponse
 from archiver.pipeline import RUN_DEFAULT_FAIL_ON, RunFailPolicy, RunOptions, run_pipeline
 from archiver.store import LEDGER_NAME, check_folder
+from tests.support.clients import CountingClient
 from tests.support.localweb import LocalSite, Reply
 from tests.support.pywb_archive import Page, PywbArchive, write_pages_warc
 
@@ -55,12 +55,6 @@ MARKET = ("<html><head><title>Market</title></head><body><article><p>The Sunday 
 HARBOUR_QUOTE = "The harbour will reopen on Monday"
 FENCE_QUOTE = "Britain is no soft touch"
 MARKET_QUOTE = "The Sunday market will move"
-
-
-@pytest.fixture(scope="module")
-def pywb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PywbArchive]:
-    with PywbArchive(tmp_path_factory.mktemp("pywb")) as archive:
-        yield archive
 
 
 @dataclass
@@ -141,19 +135,6 @@ class Days:
 
     def advance(self, days: float) -> None:
         self.now += timedelta(days=days)
-
-
-class CountingClient(HttpClient):
-    """An HttpClient that remembers every URL it was asked for."""
-
-    def __init__(self, **kw: Any) -> None:
-        super().__init__(allow_private=True, **kw)
-        self.urls: list[str] = []
-
-    def get(self, url: str, *, headers: Mapping[str, str] | None = None, **kw: Any
-            ) -> HttpResponse:
-        self.urls.append(url)
-        return super().get(url, headers=headers, **kw)
 
 
 def kinds(result: RunResult) -> list[tuple[str, ChangeKind]]:
