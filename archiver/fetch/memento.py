@@ -12,11 +12,10 @@ import json
 import logging
 from dataclasses import dataclass, field
 
-from archiver.errors import ArchiveUnreachable
 from archiver.fetch.limits import LISTING_MAX_BYTES, RequestKind
 from archiver.fetch.listing import Archive, Candidate, Listing, parse_http_date, to_timestamp
 from archiver.fetch.session import ArchiveSession
-from archiver.fetch.wayback import detect_exclusion
+from archiver.fetch.wayback import unusable_listing
 
 logger = logging.getLogger(__name__)
 
@@ -111,21 +110,11 @@ def list_timemap(session: ArchiveSession, archive: Archive, url: str) -> Listing
     """List the captures of ``url`` from ``archive``'s link-format TimeMap."""
     query = archive.timemap_url(url)
     response = session.get(query, RequestKind.LISTING, max_bytes=LISTING_MAX_BYTES)
-    excluded = detect_exclusion(response)
-    if excluded:
-        return Listing(archive, url, queries=(query,), excluded=excluded[0],
-                       detail=excluded[1])
+    unusable = unusable_listing(response, archive, url, "TimeMap", (query,))
+    if unusable is not None:
+        return unusable
     if response.status == 404:
         return Listing(archive, url, queries=(query,))
-    if response.status >= 500:  # still failing after the retries
-        raise ArchiveUnreachable(
-            f"the TimeMap of {archive.host} keeps answering HTTP {response.status}",
-            archive=archive.host, hint="run the same command again later; stored captures "
-            "are kept")
-    if response.status != 200 or response.truncated:
-        return Listing(archive, url, queries=(query,),
-                       error=f"the TimeMap answered HTTP {response.status}"
-                       + (" (cut at the size cap)" if response.truncated else ""))
     try:
         links = parse_links(response.body.decode("utf-8", errors="replace"))
     except LinkFormatError as err:

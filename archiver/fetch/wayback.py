@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -109,6 +110,34 @@ def _candidate(row: dict[str, Any]) -> Candidate | None:
     )
 
 
+def unusable_listing(response: HttpResponse, archive: Archive, url: str, what: str,
+                     queries: Sequence[str], found: Sequence[Candidate] = ()) -> Listing | None:
+    """The :class:`Listing` a listing answer amounts to when its body cannot be used.
+
+    An exclusion (blocked site, robots) or an answer other than 200 or 404, or
+    one cut at the size cap, ends the listing; ``None`` means the caller reads
+    the body (200) or decides what a 404 means. A 5xx still failing after the
+    retries raises :class:`ArchiveUnreachable`. ``what`` names the endpoint in
+    messages ("CDX API", "TimeMap").
+    """
+    excluded = detect_exclusion(response)
+    if excluded:
+        return Listing(archive, url, queries=tuple(queries), excluded=excluded[0],
+                       detail=excluded[1])
+    if response.status == 404:
+        return None
+    if response.status >= 500:  # still failing after the retries
+        raise ArchiveUnreachable(
+            f"the {what} of {archive.host} keeps answering HTTP {response.status}",
+            archive=archive.host, hint="run the same command again later; stored "
+            "captures are kept")
+    if response.status != 200 or response.truncated:
+        return Listing(archive, url, tuple(found), tuple(queries),
+                       error=f"the {what} answered HTTP {response.status}"
+                       + (" (cut at the size cap)" if response.truncated else ""))
+    return None
+
+
 def list_cdx(session: ArchiveSession, archive: Archive, url: str,
              published: date) -> Listing:
     """List the captures of ``url`` around ``published`` through ``archive.cdx_api``."""
@@ -125,21 +154,11 @@ def list_cdx(session: ArchiveSession, archive: Archive, url: str,
         query = f"{archive.cdx_api}?{urlencode(params)}"
         queries.append(query)
         response = session.get(query, RequestKind.LISTING, max_bytes=LISTING_MAX_BYTES)
-        excluded = detect_exclusion(response)
-        if excluded:
-            return Listing(archive, url, queries=tuple(queries), excluded=excluded[0],
-                           detail=excluded[1])
+        unusable = unusable_listing(response, archive, url, "CDX API", queries, found)
+        if unusable is not None:
+            return unusable
         if response.status == 404:
             continue
-        if response.status >= 500:  # still failing after the retries
-            raise ArchiveUnreachable(
-                f"the CDX API of {archive.host} keeps answering HTTP {response.status}",
-                archive=archive.host, hint="run the same command again later; stored "
-                "captures are kept")
-        if response.status != 200 or response.truncated:
-            return Listing(archive, url, tuple(found), tuple(queries),
-                           error=f"the CDX API answered HTTP {response.status}"
-                           + (" (cut at the size cap)" if response.truncated else ""))
         try:
             rows = _rows(response.body)
         except ValueError as err:
