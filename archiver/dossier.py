@@ -17,7 +17,6 @@ the wrap width is estimated from the text itself.
 from __future__ import annotations
 
 import re
-import statistics
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -670,9 +669,3 @@ def render_toml(draft: Draft) -> str:
             out.append(f"  text = {toml_string(quote.text)}")
             out.append(f"  kind = {toml_string(quote.kind.value)}")
     return "\n".join(out) + "\n"
-
-
-def mean_line_length(text: str) -> float:
-    """Average length of the non-empty lines (diagnostics)."""
-    lengths = [len(x) for x in text.splitlines() if x.strip()]
-    return statistics.fmean(lengths) if lengths else 0.0

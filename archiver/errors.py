@@ -135,25 +135,6 @@ class DeadlineExceeded(NetError):
     """A request did not complete within its total deadline."""
 
 
-class ResponseTooLarge(NetError):
-    """A response body exceeded the size cap."""
-
-
-# --------------------------------------------------------------------------
-# Archives (fetch stage)
-# --------------------------------------------------------------------------
-
-
-class ArchiveError(ArchiverError):
-    """A web archive answered in a way we cannot use."""
-
-    def __init__(self, message: str, *, archive: str, url: str | None = None,
-                 hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.archive = archive
-        self.url = url
-
-
 # --------------------------------------------------------------------------
 # Inconclusive runs (exit code 4)
 # --------------------------------------------------------------------------
@@ -179,7 +160,3 @@ class ArchiveUnreachable(InconclusiveError):
     def __init__(self, message: str, *, archive: str, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.archive = archive
-
-
-class OfflineError(InconclusiveError):
-    """The network as a whole appears to be down."""
