@@ -848,13 +848,17 @@ class HttpClient:
             return None
         return chosen
 
+    def may_reach_private(self, url: str) -> bool:
+        """Whether ``url`` may go to loopback or private addresses (allowed, or trusted)."""
+        return self.allow_private or any(url.startswith(p) for p in self.trusted_prefixes)
+
     def check_address(self, url: str) -> str | None:
         """Refuse private addresses unless allowed. Return the resolved IP, if resolved."""
         parts = urlsplit(url)
         host = parts.hostname
         if not host:
             raise NetError(f"URL has no host: {url}", url=url, kind="invalid")
-        if self.allow_private or any(url.startswith(p) for p in self.trusted_prefixes):
+        if self.may_reach_private(url):
             return None
         if self.proxy_for(url) is not None:
             # Names are resolved at the proxy: judge the literal host only.
@@ -914,8 +918,7 @@ class HttpClient:
         proxy = self.proxy_for(url)
         # Behind a proxy the peer is the proxy (trusted); otherwise the address
         # actually connected to is judged again (see _check_peer).
-        guarded = not (self.allow_private or proxy is not None
-                       or any(url.startswith(p) for p in self.trusted_prefixes))
+        guarded = proxy is None and not self.may_reach_private(url)
         _local.peer_guard = url if guarded else None
         try:
             try:
