@@ -34,12 +34,12 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from archiver.clock import NowFn, utc_now
 from archiver.errors import ConfigError, NetError
 from archiver.models import Hop, LinkClass, LinkResult, LinkState
 from archiver.net import (
@@ -63,12 +63,9 @@ from archiver.net import (
 
 logger = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
+Clock = NowFn
 
 
-def utc_now() -> datetime:
-    """The default clock: now, in UTC. Tests pass their own clock instead."""
-    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------------------

@@ -45,7 +45,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from archiver import __version__
-from archiver.check import Clock, utc_now
+from archiver.clock import NowFn, utc_now
 from archiver.errors import ConfigError, StoreError
 from archiver.models import (
     Capture,
@@ -408,7 +408,7 @@ class History:
     """
 
     def __init__(self, path: Path | str, *, policy: HistoryPolicy | None = None,
-                 clock: Clock = utc_now, create: bool = True,
+                 clock: NowFn = utc_now, create: bool = True,
                  timeout: float = BUSY_TIMEOUT) -> None:
         self.path = Path(path)
         self.policy = policy or HistoryPolicy()

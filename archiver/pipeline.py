@@ -45,10 +45,10 @@ from archiver.check import (
     host_of,
     judge_offline,
     retry_delay,
-    utc_now,
     void_results,
 )
 from archiver.check import FAIL_ON_CHOICES as LINK_FAIL_ON_CHOICES
+from archiver.clock import utc_now
 from archiver.errors import ConfigError
 from archiver.fetch import (
     DEFAULT_DOWNLOADS_PER_SECOND,

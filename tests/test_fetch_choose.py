@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from archiver.clock import ManualClock
 from archiver.errors import ArchiveRateLimited, ConfigError
 from archiver.fetch.choose import Rule, describe, distance_days, is_pre_publication, rank
 from archiver.fetch.limits import (
     RATE_LIMIT_PAUSE,
     ArchiveGate,
-    ManualClock,
     Politeness,
     RateLimiter,
     RequestKind,

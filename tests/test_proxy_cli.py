@@ -14,8 +14,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from archiver.cli import cli
+from archiver.clock import ManualClock
 from archiver.fetch import Archive, fetch_sources
-from archiver.fetch.limits import RETRY_DELAYS, ManualClock
+from archiver.fetch.limits import RETRY_DELAYS
 from archiver.manifest import load_manifest
 from archiver.models import CaptureOutcome
 from tests.support.localweb import LocalSite, Reply

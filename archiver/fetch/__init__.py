@@ -16,13 +16,11 @@ Modules: :mod:`.listing` (archives, candidates), :mod:`.wayback` (IA CDX API),
 :mod:`.run` (the loop). WARC writing is :mod:`archiver.store`.
 """
 
+from archiver.clock import Clock, ManualClock, SystemClock
 from archiver.fetch.limits import (
     DEFAULT_DOWNLOADS_PER_SECOND,
     DEFAULT_LISTINGS_PER_MINUTE,
-    Clock,
-    ManualClock,
     Politeness,
-    SystemClock,
 )
 from archiver.fetch.listing import IA_BASE, IA_CDX_API, INTERNET_ARCHIVE, Archive
 from archiver.fetch.run import (

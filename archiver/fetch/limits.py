@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
+from archiver.clock import Clock, SystemClock
 from archiver.errors import ArchiveRateLimited
 
 logger = logging.getLogger(__name__)
@@ -74,53 +71,6 @@ LISTING_MAX_BYTES = 20 * 1024 * 1024
 # --------------------------------------------------------------------------
 # Time
 # --------------------------------------------------------------------------
-
-
-class Clock(Protocol):
-    """Where fetch gets its time from, and how it waits."""
-
-    def monotonic(self) -> float: ...
-
-    def sleep(self, seconds: float) -> None: ...
-
-    def now(self) -> datetime: ...
-
-
-class SystemClock:
-    """The real clock."""
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            time.sleep(seconds)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-@dataclass
-class ManualClock:
-    """A clock for tests: ``sleep`` advances time at once and is recorded."""
-
-    start: datetime = datetime(2026, 1, 1, tzinfo=UTC)
-    elapsed: float = 0.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def monotonic(self) -> float:
-        return self.elapsed
-
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            self.sleeps.append(seconds)
-            self.elapsed += seconds
-
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=self.elapsed)
-
-    def advance(self, seconds: float) -> None:
-        self.elapsed += seconds
 
 
 # --------------------------------------------------------------------------

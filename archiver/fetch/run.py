@@ -8,6 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archiver.clock import Clock, SystemClock
 from archiver.errors import ArchiveRateLimited, ArchiveUnreachable, InconclusiveError
 from archiver.fetch.choose import (
     MAX_CANDIDATES_TRIED,
@@ -21,9 +22,7 @@ from archiver.fetch.choose import (
 from archiver.fetch.limits import (
     DEFAULT_DOWNLOADS_PER_SECOND,
     DEFAULT_LISTINGS_PER_MINUTE,
-    Clock,
     Politeness,
-    SystemClock,
 )
 from archiver.fetch.listing import INTERNET_ARCHIVE, Archive, Listing
 from archiver.fetch.memento import list_timemap
