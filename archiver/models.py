@@ -323,6 +323,11 @@ class QuoteResult:
     live_detail: str | None = None  # with --live: why, e.g. "the live page answered 404"
     # live_status may also be "altered": only a changed version is on the live page.
 
+    @property
+    def drifted(self) -> bool:
+        """Found in the archived copy but not (as such) on the live page (``--live``)."""
+        return self.status.is_found and self.live_status in ("gone", "altered")
+
 
 @dataclass(frozen=True)
 class VerifyRun:

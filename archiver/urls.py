@@ -1,0 +1,153 @@
+"""URL identity: when two spellings name the same web page. The one rule.
+
+Every stage that asks "is this the same URL?" asks here: the manifest (duplicate
+sources), check (is a redirect material?), the WARC store (ledger and capture
+keys), the WARC reader (which records belong to a source) and archive playback
+(did the archive jump to another URL?).
+
+:func:`url_key` — identity. Two URLs with the same key are one page:
+
+* the **scheme** is ignored (``http`` and ``https`` are one page, as web
+  archives treat them: the Wayback Machine's SURT canonicalisation drops it);
+* the **host** is compared case-insensitively (RFC 3986 §3.2.2), internationalised
+  names in their ASCII form (IDNA, RFC 5891), without a trailing dot and
+  without a leading ``www.`` (SURT drops it too);
+* **default ports** (80, 443) are dropped (RFC 3986 §6.2.3), other ports kept;
+* **userinfo** and the **fragment** are dropped: neither is sent to the server
+  (RFC 3986 §3.5, RFC 9110 §4.2.4);
+* the **path** keeps its letter case (RFC 3986 §6.2.2.1: only scheme and host
+  are case-insensitive); percent-encoding is normalised (RFC 3986 §6.2.2.2:
+  unreserved characters decoded, other escapes in upper case, non-ASCII and
+  unsafe characters encoded), dot segments removed (RFC 3986 §5.2.4), an empty
+  path is ``/`` and a trailing slash is dropped (most servers answer both);
+* the **query** is kept as written, in order: servers may treat parameter order
+  and spelling as meaningful.
+
+:func:`same_page` — also treats as one page what only differs in tracking
+parameters (``utm_*``, ``fbclid``, ``gclid``, ``xtor``, ``at_*``) or in the
+order of query parameters. It judges whether a redirect is *material* (an
+``http`` → ``https`` or ``www`` move is not); it is not an identity for storage.
+
+The key has the form ``host[:port]/path[?query]``; it is not a URL to request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+__all__ = ["host_of", "is_http_url", "same_page", "url_key"]
+
+#: Query parameters that only track where a click came from (Google Analytics'
+#: ``utm_*``, Facebook's ``fbclid``, Google Ads' ``gclid``, AT Internet's ``xtor``
+#: and ``at_*``, common on French news sites).
+TRACKING_PARAM_RE = re.compile(r"^(?:utm_\w+|fbclid|gclid|xtor|at_\w+)$", re.IGNORECASE)
+
+#: RFC 3986 §2.3 unreserved characters: an escape of one of these is decoded.
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+#: Characters a path may hold unescaped (RFC 3986 §3.3 pchar and "/").
+_PATH_SAFE = _UNRESERVED | frozenset("!$&'()*+,;=:@/")
+_ESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def host_of(url: str) -> str:
+    """The lower-cased host name of ``url`` (``""`` if it has none or cannot be parsed)."""
+    try:
+        return (urlsplit(url.strip()).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def is_http_url(url: str) -> bool:
+    """Whether ``url`` is an absolute ``http`` or ``https`` URL with a host."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def url_key(url: str) -> str:
+    """The identity key of ``url``: equal keys, same page (rule in the module docstring).
+
+    A string that cannot be parsed as a URL is its own key (stripped).
+    """
+    return _key(url, lenient=False)
+
+
+def same_page(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are one page, tracking parameters and query order aside."""
+    return _key(a, lenient=True) == _key(b, lenient=True)
+
+
+def _key(url: str, *, lenient: bool) -> str:
+    text = url.strip().strip("<>").strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return text
+    host = _host(parts.hostname or "")
+    if port is not None and port not in (80, 443):
+        host = f"{host}:{port}"
+    path = _path(parts.path)
+    query = parts.query
+    if lenient and query:
+        query = urlencode(sorted((k, v) for k, v in parse_qsl(query, keep_blank_values=True)
+                                 if not TRACKING_PARAM_RE.match(k)))
+    return f"{host}{path}" + (f"?{query}" if query else "")
+
+
+def _host(host: str) -> str:
+    host = host.lower().rstrip(".")
+    if not host.isascii():
+        # Not a valid IDN: compare the Unicode form as written.
+        with contextlib.suppress(UnicodeError):
+            host = host.encode("idna").decode("ascii")
+    return host.removeprefix("www.")
+
+
+def _path(path: str) -> str:
+    path = _normalise_escapes(path)
+    path = _remove_dot_segments(path) or "/"
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    return path
+
+
+def _normalise_escapes(path: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(path):
+        ch = path[i]
+        match = _ESCAPE_RE.match(path, i) if ch == "%" else None
+        if match:
+            decoded = chr(int(match.group(1), 16))
+            out.append(decoded if decoded in _UNRESERVED else "%" + match.group(1).upper())
+            i += 3
+            continue
+        if ch in _PATH_SAFE:
+            out.append(ch)
+        else:
+            out.extend(f"%{byte:02X}" for byte in ch.encode("utf-8", "surrogatepass"))
+        i += 1
+    return "".join(out)
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 §5.2.4, for an absolute path."""
+    if "." not in path:
+        return path
+    segments = path.split("/")
+    out: list[str] = []
+    for seg in segments[1:] if path.startswith("/") else segments:
+        if seg == ".":
+            continue
+        if seg == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(seg)
+    trailing = segments[-1] in (".", "..")
+    return "/" + "/".join(out) + ("/" if trailing and out else "")
