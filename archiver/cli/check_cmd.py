@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -10,7 +9,6 @@ import click
 from archiver.check import (
     DEFAULT_FAIL_ON,
     FAIL_ON_CHOICES,
-    CheckOptions,
     FailPolicy,
 )
 from archiver.cli.common import ExitCode, emit, finish, progress_callback, warn
@@ -22,25 +20,13 @@ from archiver.cli.options import (
     output_option,
     proxy_option,
 )
+from archiver.cli.tuning import CheckTuning, check_tuning_options
 from archiver.errors import ConfigError
 from archiver.history import (
-    DEAD_AFTER_FAILURES,
-    MIN_FAILURE_INTERVAL,
     History,
-    HistoryPolicy,
     default_db_path,
 )
 from archiver.manifest import load_manifest
-from archiver.net import (
-    DEFAULT_BACKOFF,
-    DEFAULT_CONCURRENCY,
-    DEFAULT_DEADLINE,
-    DEFAULT_MAX_BYTES,
-    DEFAULT_PER_HOST_CONCURRENCY,
-    DEFAULT_PER_HOST_INTERVAL,
-    DEFAULT_RETRIES,
-    DEFAULT_USER_AGENT,
-)
 from archiver.pipeline import check_manifest
 from archiver.report.links import CHECK_FORMATS, format_check_run, summary_line
 
@@ -65,46 +51,13 @@ def _fail_on(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 @db_option
 @click.option("--no-history", is_flag=True, default=False,
               help="Neither read nor write the history database (every state is 'unknown').")
-@click.option("--dead-after", type=click.IntRange(min=1), default=DEAD_AFTER_FAILURES,
-              show_default=True, help="Failing checks before a link is dead.")
-@click.option("--dead-interval", type=click.FloatRange(min=0), metavar="DAYS",
-              default=MIN_FAILURE_INTERVAL.total_seconds() / 86400, show_default=True,
-              help="Minimum days between two failing checks that count.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=DEFAULT_CONCURRENCY,
-              show_default=True, help="Requests in flight over all hosts.")
-@click.option("--per-host-concurrency", type=click.IntRange(min=1),
-              default=DEFAULT_PER_HOST_CONCURRENCY, show_default=True,
-              help="Requests in flight per host.")
-@click.option("--per-host-interval", type=click.FloatRange(min=0), metavar="SECONDS",
-              default=DEFAULT_PER_HOST_INTERVAL, show_default=True,
-              help="Minimum seconds between two request starts on one host.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-              default=DEFAULT_DEADLINE, show_default=True,
-              help="Total deadline per request: connect, headers and body.")
-@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
-              show_default=True, help="Body size cap per response (the rest is not read).")
-@click.option("--retries", type=click.IntRange(min=0), default=DEFAULT_RETRIES,
-              show_default=True, help="Retries of transient failures.")
-@click.option("--backoff", type=click.FloatRange(min=0), metavar="SECONDS",
-              default=DEFAULT_BACKOFF, show_default=True,
-              help="First retry delay; doubles each retry, with jitter.")
-@click.option("--user-agent", default=DEFAULT_USER_AGENT, show_default=True,
-              help="User-Agent header. Keep a way to contact you in it.")
-@click.option("--canary", metavar="URL", default=None,
-              help="A URL that is always up: if it fails, the run is inconclusive "
-              "(exit 4). Off by default.")
-@click.option("--no-probe", is_flag=True, default=False,
-              help="Do not ask sites for a random sibling URL (soft-404 detection by "
-              "comparison; one extra request per host and folder).")
+@check_tuning_options
 @allow_private_option
 @proxy_option
 @no_progress_option
 def command(manifest: Path, fmt: str, output: Path | None, fail_on: FailPolicy,
-            db: Path | None, no_history: bool, dead_after: int, dead_interval: float,
-            concurrency: int, per_host_concurrency: int, per_host_interval: float,
-            timeout: float, max_bytes: int, retries: int, backoff: float, user_agent: str,
-            canary: str | None, no_probe: bool, allow_private: bool, proxy: str | None,
-            no_progress: bool) -> None:
+            db: Path | None, no_history: bool, check_tuning: CheckTuning,
+            allow_private: bool, proxy: str | None, no_progress: bool) -> None:
     """Check that every source URL of MANIFEST still answers, and keep a history.
 
     One GET per URL (body capped, redirects followed by hand and recorded,
@@ -129,13 +82,9 @@ def command(manifest: Path, fmt: str, output: Path | None, fail_on: FailPolicy,
       archiver check manifests/calais-2014.toml --format markdown -o summary.md
     """
     loaded = load_manifest(manifest)
-    options = CheckOptions(
-        user_agent=user_agent, deadline=timeout, max_bytes=max_bytes,
-        concurrency=concurrency, per_host_concurrency=per_host_concurrency,
-        per_host_interval=per_host_interval, retries=retries, backoff=backoff,
-        allow_private=allow_private, soft404_probe=not no_probe, canary=canary, proxy=proxy)
-    policy = HistoryPolicy(dead_after=dead_after, min_interval=timedelta(days=dead_interval))
-    history = None if no_history else History(db or default_db_path(loaded), policy=policy)
+    options = check_tuning.check_options(allow_private=allow_private, proxy=proxy)
+    history = None if no_history else History(db or default_db_path(loaded),
+                                               policy=check_tuning.history_policy())
     bar = progress_callback(no_progress)
     try:
         run = check_manifest(loaded, options, bar, history=history)

@@ -16,12 +16,9 @@ from archiver.cli.options import (
     proxy_option,
     warcs_option,
 )
+from archiver.cli.tuning import FetchTuning, fetch_tuning_options
 from archiver.errors import ConfigError
 from archiver.fetch import (
-    DEFAULT_DOWNLOADS_PER_SECOND,
-    DEFAULT_LISTINGS_PER_MINUTE,
-    INTERNET_ARCHIVE,
-    Archive,
     fetch_sources,
 )
 from archiver.fetch.policy import DEFAULT_FAIL_ON, FAIL_ON_CHOICES, FailOn
@@ -37,30 +34,11 @@ def _fail_on(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
                                  ctx=ctx, param=param) from None
 
 
-def _archives(archives: tuple[str, ...], cdx_apis: tuple[str, ...]) -> list[Archive]:
-    bases = list(archives) or [INTERNET_ARCHIVE.base]
-    if len(cdx_apis) > len(bases):
-        raise click.UsageError(
-            f"{len(cdx_apis)} --cdx-api given for {len(bases)} archive(s); the n-th "
-            "--cdx-api belongs to the n-th --archive")
-    out = []
-    for index, base in enumerate(bases):
-        try:
-            out.append(Archive.from_url(base, cdx_apis[index] if index < len(cdx_apis)
-                                        else None))
-        except ValueError as err:
-            raise click.BadParameter(str(err), param_hint="'--archive'") from None
-    return out
-
-
 @click.command("fetch")
 @click.argument("manifest", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--source", "source_ids", multiple=True, metavar="ID",
               help="Fetch only this source (repeatable). Default: every source.")
 @archive_option
-@click.option("--cdx-api", "cdx_apis", multiple=True, metavar="URL",
-              help="An IA-format CDX endpoint to list captures with instead of the "
-              "archive's TimeMap (repeatable: the n-th belongs to the n-th --archive).")
 @warcs_option
 @format_option(FORMATS)
 @output_option
@@ -68,23 +46,14 @@ def _archives(archives: tuple[str, ...], cdx_apis: tuple[str, ...]) -> list[Arch
               help="Comma-separated outcomes that make the command exit 1 (repeatable). "
               f"Default: {','.join(DEFAULT_FAIL_ON)}. Choices: {', '.join(FAIL_ON_CHOICES)}. "
               "'missing' is every outcome that leaves a source without a capture.")
-@click.option("--list-rate", type=click.FloatRange(min=0, min_open=True),
-              metavar="PER_MINUTE", default=DEFAULT_LISTINGS_PER_MINUTE, show_default=True,
-              help="CDX/TimeMap calls per minute per archive (never above 24 for the "
-              "Internet Archive).")
-@click.option("--download-rate", type=click.FloatRange(min=0, min_open=True),
-              metavar="PER_SECOND", default=DEFAULT_DOWNLOADS_PER_SECOND, show_default=True,
-              help="Memento downloads per second per archive (never above 2 for the "
-              "Internet Archive).")
-@click.option("--operator", metavar="TEXT", default=None,
-              help="Who runs the fetch (person or organisation), recorded in each WARC.")
+@fetch_tuning_options
 @allow_private_option
 @proxy_option
 @no_progress_option
 def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ...],
-            cdx_apis: tuple[str, ...], warcs: Path | None, fmt: str, output: Path | None,
-            fail_on: FailOn, list_rate: float, download_rate: float, operator: str | None,
-            allow_private: bool, proxy: str | None, no_progress: bool) -> None:
+            warcs: Path | None, fmt: str, output: Path | None, fail_on: FailOn,
+            fetch_tuning: FetchTuning, allow_private: bool, proxy: str | None,
+            no_progress: bool) -> None:
     """Store the web-archive capture nearest each source's publication in WARC files.
 
     For each source, the archives (default: the Internet Archive's Wayback
@@ -109,7 +78,7 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     Example:
       archiver fetch manifests/calais-2014.toml --format json -o captures.json
     """
-    archive_list = _archives(archives, cdx_apis)
+    archive_list = fetch_tuning.archive_list(archives)
     loaded = load_manifest(manifest)
     known = {s.id for s in loaded.sources}
     unknown = [sid for sid in source_ids if sid not in known]
@@ -121,8 +90,9 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
         run = fetch_sources(
             loaded, warcs_dir=warcs, archives=archive_list,
             source_ids=set(source_ids) if source_ids else None,
-            listings_per_minute=list_rate, downloads_per_second=download_rate,
-            allow_private=allow_private, operator=operator, progress=bar, proxy=proxy)
+            listings_per_minute=fetch_tuning.list_rate,
+            downloads_per_second=fetch_tuning.download_rate, allow_private=allow_private,
+            operator=fetch_tuning.operator, progress=bar, proxy=proxy)
     finally:
         bar.close()
     for note in run.notes:

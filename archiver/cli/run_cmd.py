@@ -6,15 +6,12 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
 
 import click
 
-from archiver.check import CheckOptions
-from archiver.cli import check_cmd, fetch_cmd
 from archiver.cli.common import ExitCode, emit, finish, progress_callback, warn
 from archiver.cli.options import (
     allow_private_option,
@@ -26,8 +23,14 @@ from archiver.cli.options import (
     proxy_option,
     warcs_option,
 )
+from archiver.cli.tuning import (
+    CheckTuning,
+    FetchTuning,
+    check_tuning_options,
+    fetch_tuning_options,
+)
 from archiver.errors import ConfigError
-from archiver.history import History, HistoryPolicy, default_db_path
+from archiver.history import History, default_db_path
 from archiver.manifest import load_manifest
 from archiver.pipeline import (
     RUN_DEFAULT_FAIL_ON,
@@ -46,26 +49,8 @@ from archiver.report.run import (
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Options of ``archiver check`` and ``archiver fetch`` that ``run`` takes as they
-#: are: the same click parameters, so names, defaults and help cannot drift apart.
-CHECK_TUNING = ("dead_after", "dead_interval", "concurrency", "per_host_concurrency",
-                "per_host_interval", "timeout", "max_bytes", "retries", "backoff",
-                "user_agent", "canary", "no_probe")
-FETCH_TUNING = ("cdx_apis", "list_rate", "download_rate", "operator")
 #: How many findings are listed on stderr (all are in the report).
 MAX_FINDINGS_SHOWN = 20
-
-
-def _borrow(command: click.Command, names: tuple[str, ...]) -> Callable[[F], F]:
-    """Attach ``command``'s parameters called ``names`` to the decorated command."""
-    params = {p.name: p for p in command.params}
-
-    def decorate(fn: F) -> F:
-        stack = fn.__dict__.setdefault("__click_params__", [])
-        stack.extend(params[name] for name in reversed(names))
-        return fn
-
-    return decorate
 
 
 def _fail_on(ctx: click.Context, param: click.Parameter,
@@ -119,20 +104,16 @@ def sigterm_as_interrupt() -> Iterator[None]:
               "(with --live); 'changes': a regression since the previous run.")
 @format_option(RUN_FORMATS)
 @output_option
-@_borrow(check_cmd.command, CHECK_TUNING)
-@_borrow(fetch_cmd.command, FETCH_TUNING)
+@check_tuning_options
+@fetch_tuning_options
 @allow_private_option
 @proxy_option
 @no_progress_option
 def command(manifest: Path, archives: tuple[str, ...], warcs: Path | None, db: Path | None,
             report_dir: Path | None, robust_links: Path | None, live: bool,
-            fail_on: RunFailPolicy, fmt: str, output: Path | None, dead_after: int,
-            dead_interval: float, concurrency: int, per_host_concurrency: int,
-            per_host_interval: float, timeout: float, max_bytes: int, retries: int,
-            backoff: float, user_agent: str, canary: str | None, no_probe: bool,
-            cdx_apis: tuple[str, ...], list_rate: float, download_rate: float,
-            operator: str | None, allow_private: bool, proxy: str | None,
-            no_progress: bool) -> None:
+            fail_on: RunFailPolicy, fmt: str, output: Path | None,
+            check_tuning: CheckTuning, fetch_tuning: FetchTuning, allow_private: bool,
+            proxy: str | None, no_progress: bool) -> None:
     """Check every link, store a capture for every source, verify every quote.
 
     The stages run in order over the whole manifest: check (live link
@@ -164,15 +145,11 @@ def command(manifest: Path, archives: tuple[str, ...], warcs: Path | None, db: P
     """
     loaded = load_manifest(manifest)
     options = RunOptions(
-        check=CheckOptions(
-            user_agent=user_agent, deadline=timeout, max_bytes=max_bytes,
-            concurrency=concurrency, per_host_concurrency=per_host_concurrency,
-            per_host_interval=per_host_interval, retries=retries, backoff=backoff,
-            allow_private=allow_private, soft404_probe=not no_probe, canary=canary,
-            proxy=proxy),
-        archives=tuple(fetch_cmd._archives(archives, cdx_apis)), warcs_dir=warcs, live=live,
-        listings_per_minute=list_rate, downloads_per_second=download_rate, operator=operator)
-    policy = HistoryPolicy(dead_after=dead_after, min_interval=timedelta(days=dead_interval))
+        check=check_tuning.check_options(allow_private=allow_private, proxy=proxy),
+        archives=tuple(fetch_tuning.archive_list(archives)), warcs_dir=warcs, live=live,
+        listings_per_minute=fetch_tuning.list_rate,
+        downloads_per_second=fetch_tuning.download_rate, operator=fetch_tuning.operator)
+    policy = check_tuning.history_policy()
     bar = progress_callback(no_progress)
     try:
         with sigterm_as_interrupt(), History(db or default_db_path(loaded),

@@ -1,0 +1,176 @@
+"""Option bundles: the tuning options of a stage, shared by every command that runs it.
+
+As sqlite-utils bundles its output options in one decorator (``output_options``
+in sqlite_utils/cli.py), each bundle here adds a stage's options to a command and
+hands the command one value (:class:`CheckTuning`, :class:`FetchTuning`) instead
+of a dozen keyword arguments, so ``check``, ``fetch`` and ``run`` cannot drift
+apart in names, defaults or help. Defaults are the library's ``DEFAULT_*``
+constants (as lychee's CLI takes its defaults from lychee-lib).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import click
+
+from archiver.check import CheckOptions
+from archiver.fetch import (
+    DEFAULT_DOWNLOADS_PER_SECOND,
+    DEFAULT_LISTINGS_PER_MINUTE,
+    INTERNET_ARCHIVE,
+    Archive,
+)
+from archiver.history import DEAD_AFTER_FAILURES, MIN_FAILURE_INTERVAL, HistoryPolicy
+from archiver.net import (
+    DEFAULT_BACKOFF,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_PER_HOST_CONCURRENCY,
+    DEFAULT_PER_HOST_INTERVAL,
+    DEFAULT_RETRIES,
+    DEFAULT_USER_AGENT,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _bundle(name: str, cls: type[Any], options: list[Callable[[F], F]]) -> Callable[[F], F]:
+    """A decorator adding ``options`` and passing their values as one ``cls`` called ``name``."""
+    keys = [f.name for f in fields(cls)]
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs[name] = cls(**{key: kwargs.pop(key) for key in keys})
+            return fn(*args, **kwargs)
+
+        out: Any = wrapper
+        for option in reversed(options):
+            out = option(out)
+        return out  # type: ignore[no-any-return]
+
+    return decorate
+
+
+# --------------------------------------------------------------------------
+# check
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckTuning:
+    """How links are checked and how their history is judged (``check`` and ``run``)."""
+
+    dead_after: int = DEAD_AFTER_FAILURES
+    dead_interval: float = MIN_FAILURE_INTERVAL.total_seconds() / 86400
+    concurrency: int = DEFAULT_CONCURRENCY
+    per_host_concurrency: int = DEFAULT_PER_HOST_CONCURRENCY
+    per_host_interval: float = DEFAULT_PER_HOST_INTERVAL
+    timeout: float = DEFAULT_DEADLINE
+    max_bytes: int = DEFAULT_MAX_BYTES
+    retries: int = DEFAULT_RETRIES
+    backoff: float = DEFAULT_BACKOFF
+    user_agent: str = DEFAULT_USER_AGENT
+    canary: str | None = None
+    no_probe: bool = False
+
+    def check_options(self, *, allow_private: bool, proxy: str | None) -> CheckOptions:
+        return CheckOptions(
+            user_agent=self.user_agent, deadline=self.timeout, max_bytes=self.max_bytes,
+            concurrency=self.concurrency, per_host_concurrency=self.per_host_concurrency,
+            per_host_interval=self.per_host_interval, retries=self.retries,
+            backoff=self.backoff, allow_private=allow_private,
+            soft404_probe=not self.no_probe, canary=self.canary, proxy=proxy)
+
+    def history_policy(self) -> HistoryPolicy:
+        return HistoryPolicy(dead_after=self.dead_after,
+                             min_interval=timedelta(days=self.dead_interval))
+
+
+check_tuning_options = _bundle("check_tuning", CheckTuning, [
+    click.option("--dead-after", type=click.IntRange(min=1), default=DEAD_AFTER_FAILURES,
+                 show_default=True, help="Failing checks before a link is dead."),
+    click.option("--dead-interval", type=click.FloatRange(min=0), metavar="DAYS",
+                 default=MIN_FAILURE_INTERVAL.total_seconds() / 86400, show_default=True,
+                 help="Minimum days between two failing checks that count."),
+    click.option("--concurrency", type=click.IntRange(min=1), default=DEFAULT_CONCURRENCY,
+                 show_default=True, help="Requests in flight over all hosts."),
+    click.option("--per-host-concurrency", type=click.IntRange(min=1),
+                 default=DEFAULT_PER_HOST_CONCURRENCY, show_default=True,
+                 help="Requests in flight per host."),
+    click.option("--per-host-interval", type=click.FloatRange(min=0), metavar="SECONDS",
+                 default=DEFAULT_PER_HOST_INTERVAL, show_default=True,
+                 help="Minimum seconds between two request starts on one host."),
+    click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+                 default=DEFAULT_DEADLINE, show_default=True,
+                 help="Total deadline per request: connect, headers and body."),
+    click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+                 show_default=True, help="Body size cap per response (the rest is not read)."),
+    click.option("--retries", type=click.IntRange(min=0), default=DEFAULT_RETRIES,
+                 show_default=True, help="Retries of transient failures."),
+    click.option("--backoff", type=click.FloatRange(min=0), metavar="SECONDS",
+                 default=DEFAULT_BACKOFF, show_default=True,
+                 help="First retry delay; doubles each retry, with jitter."),
+    click.option("--user-agent", default=DEFAULT_USER_AGENT, show_default=True,
+                 help="User-Agent header. Keep a way to contact you in it."),
+    click.option("--canary", metavar="URL", default=None,
+                 help="A URL that is always up: if it fails, the run is inconclusive "
+                 "(exit 4). Off by default."),
+    click.option("--no-probe", is_flag=True, default=False,
+                 help="Do not ask sites for a random sibling URL (soft-404 detection by "
+                 "comparison; one extra request per host and folder)."),
+])
+
+
+# --------------------------------------------------------------------------
+# fetch
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FetchTuning:
+    """Which archives are asked and how politely (``fetch`` and ``run``)."""
+
+    cdx_apis: tuple[str, ...] = ()
+    list_rate: float = DEFAULT_LISTINGS_PER_MINUTE
+    download_rate: float = DEFAULT_DOWNLOADS_PER_SECOND
+    operator: str | None = None
+
+    def archive_list(self, archives: tuple[str, ...]) -> list[Archive]:
+        """The ``--archive`` base URLs with their ``--cdx-api`` endpoints, in order."""
+        bases = list(archives) or [INTERNET_ARCHIVE.base]
+        if len(self.cdx_apis) > len(bases):
+            raise click.UsageError(
+                f"{len(self.cdx_apis)} --cdx-api given for {len(bases)} archive(s); the n-th "
+                "--cdx-api belongs to the n-th --archive")
+        out = []
+        for index, base in enumerate(bases):
+            try:
+                out.append(Archive.from_url(
+                    base, self.cdx_apis[index] if index < len(self.cdx_apis) else None))
+            except ValueError as err:
+                raise click.BadParameter(str(err), param_hint="'--archive'") from None
+        return out
+
+
+fetch_tuning_options = _bundle("fetch_tuning", FetchTuning, [
+    click.option("--cdx-api", "cdx_apis", multiple=True, metavar="URL",
+                 help="An IA-format CDX endpoint to list captures with instead of the "
+                 "archive's TimeMap (repeatable: the n-th belongs to the n-th --archive)."),
+    click.option("--list-rate", type=click.FloatRange(min=0, min_open=True),
+                 metavar="PER_MINUTE", default=DEFAULT_LISTINGS_PER_MINUTE, show_default=True,
+                 help="CDX/TimeMap calls per minute per archive (never above 24 for the "
+                 "Internet Archive)."),
+    click.option("--download-rate", type=click.FloatRange(min=0, min_open=True),
+                 metavar="PER_SECOND", default=DEFAULT_DOWNLOADS_PER_SECOND, show_default=True,
+                 help="Memento downloads per second per archive (never above 2 for the "
+                 "Internet Archive)."),
+    click.option("--operator", metavar="TEXT", default=None,
+                 help="Who runs the fetch (person or organisation), recorded in each WARC."),
+])
