@@ -10,6 +10,7 @@ import it. Library errors are wrapped with ``raise ... from err``.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,13 @@ class InputError(ArchiverError):
     """Input the user gave us cannot be used: a manifest, a config, a WARC, a path."""
 
 
+class Severity(enum.StrEnum):
+    """How bad a :class:`Problem` is: an error makes the input unusable."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input file, located as precisely as we can."""
@@ -49,7 +57,7 @@ class Problem:
     hint: str | None = None
     source_id: str | None = None
     line: int | None = None
-    severity: str = "error"  # "error" or "warning"
+    severity: Severity = Severity.ERROR
 
     def __str__(self) -> str:
         where = self.file
@@ -69,7 +77,7 @@ class ManifestError(InputError):
     def __init__(self, path: Path | str, problems: list[Problem]) -> None:
         self.path = str(path)
         self.problems = problems
-        errors = [p for p in problems if p.severity == "error"]
+        errors = [p for p in problems if p.severity is Severity.ERROR]
         noun = "error" if len(errors) == 1 else "errors"
         super().__init__(
             f"{self.path}: {len(errors)} {noun} in manifest",
@@ -102,6 +110,18 @@ class WarcError(InputError):
 
 class StoreError(InputError):
     """Stored data (WARCs, history database) cannot be written or read."""
+
+
+class ParseError(ArchiverError, ValueError):
+    """Data from outside (an archive's answer, a stored record) does not parse.
+
+    Always caught inside a stage and turned into a result (an unusable listing,
+    a playback error); it never aborts a run.
+    """
+
+
+class LinkFormatError(ParseError):
+    """A link-format document (RFC 6690) or ``Link`` header (RFC 8288) is malformed."""
 
 
 # --------------------------------------------------------------------------

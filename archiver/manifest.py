@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver.errors import ManifestError, Problem
+from archiver.errors import ManifestError, Problem, Severity
 from archiver.models import DatePrecision, Manifest, Quote, QuoteKind, Relation, Source
 
 #: A manifest larger than this is refused before parsing. The Calais manifest
@@ -59,7 +59,7 @@ class _Ctx:
 
     def warning(self, message: str, *, hint: str | None = None,
                 source_id: str | None = None, line: int | None = None) -> None:
-        self.problems.append(Problem(self.file, message, hint, source_id, line, "warning"))
+        self.problems.append(Problem(self.file, message, hint, source_id, line, Severity.WARNING))
 
 
 # --------------------------------------------------------------------------
@@ -299,7 +299,7 @@ def _build(data: dict[str, Any], text: str, path: Path, ctx: _Ctx) -> Manifest |
             seen_urls[key] = source.id
         sources.append(source)
 
-    if any(p.severity == "error" for p in ctx.problems):
+    if any(p.severity is Severity.ERROR for p in ctx.problems):
         return None
     assert manifest_id is not None and title is not None
     return Manifest(id=manifest_id, title=title, description=description, dossier=dossier,
@@ -382,7 +382,7 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
 
     quotes = _build_quotes(raw.get("quote", []), sid, line, ctx)
 
-    if len(ctx.problems) > start and any(p.severity == "error" for p in ctx.problems[start:]):
+    if any(p.severity is Severity.ERROR for p in ctx.problems[start:]):
         return None
     assert published is not None and quotes is not None
     return Source(

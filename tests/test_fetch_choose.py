@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from archiver.clock import ManualClock
-from archiver.errors import ArchiveRateLimited, ConfigError
+from archiver.errors import ArchiveRateLimited, ConfigError, LinkFormatError
 from archiver.fetch.choose import Rule, describe, distance_days, is_pre_publication, rank
 from archiver.fetch.limits import (
     RATE_LIMIT_PAUSE,
@@ -17,7 +17,7 @@ from archiver.fetch.limits import (
     RequestKind,
 )
 from archiver.fetch.listing import Archive, Candidate, parse_http_date, parse_timestamp
-from archiver.fetch.memento import LinkFormatError, parse_links
+from archiver.fetch.memento import parse_links
 from archiver.fetch.policy import FailOn
 from archiver.models import Capture, CaptureOutcome, CaptureResult
 

@@ -9,7 +9,7 @@ import click
 
 from archiver.cli.common import ExitCode, emit, finish, warn
 from archiver.cli.options import format_option, output_option
-from archiver.errors import Problem
+from archiver.errors import Problem, Severity
 from archiver.manifest import validate_file
 from archiver.models import Manifest, Relation
 
@@ -47,8 +47,8 @@ def command(manifests: tuple[Path, ...], strict: bool, fmt: str, output: Path | 
     lines: list[str] = []
     for path in manifests:
         manifest, problems = validate_file(path)
-        errors = [p for p in problems if p.severity == "error"
-                  or (strict and p.severity == "warning")]
+        errors = [p for p in problems if p.severity is Severity.ERROR
+                  or (strict and p.severity is Severity.WARNING)]
         valid = manifest is not None and not errors
         failed = failed or not valid
         if fmt == "json":

@@ -12,16 +12,13 @@ import json
 import logging
 from dataclasses import dataclass, field
 
+from archiver.errors import LinkFormatError
 from archiver.fetch.limits import LISTING_MAX_BYTES, RequestKind
 from archiver.fetch.listing import Archive, Candidate, Listing, parse_http_date, to_timestamp
 from archiver.fetch.session import ArchiveSession
 from archiver.fetch.wayback import unusable_listing
 
 logger = logging.getLogger(__name__)
-
-
-class LinkFormatError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
 
-from archiver.errors import PrivateAddressError
+from archiver.errors import LinkFormatError, PrivateAddressError
 from archiver.fetch.choose import JUMP_WINDOW, is_html
 from archiver.fetch.limits import DOWNLOAD_MAX_BYTES, RequestKind
 from archiver.fetch.listing import Archive, Candidate, parse_http_date, parse_timestamp
-from archiver.fetch.memento import LinkFormatError, original_of, parse_links
+from archiver.fetch.memento import original_of, parse_links
 from archiver.fetch.session import ArchiveSession
 from archiver.fetch.wayback import detect_exclusion
 from archiver.models import CaptureOutcome
