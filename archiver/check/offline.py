@@ -1,0 +1,51 @@
+"""Offline detection: tell "this machine is offline" from "these links are dead".
+
+A run is offline when most of its distinct hosts could not be reached at all
+(DNS or connect failures, :data:`.rules.NETWORK_LEVEL_ERRORS`); its failures are
+then voided (:func:`void_results`) rather than counted against the links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from archiver.check.classify import host_of
+from archiver.check.rules import NETWORK_LEVEL_ERRORS, OFFLINE_HOST_SHARE, OFFLINE_MIN_HOSTS
+from archiver.models import LinkClass, LinkResult
+
+
+def judge_offline(results: Iterable[LinkResult], *, share: float = OFFLINE_HOST_SHARE,
+                  min_hosts: int = OFFLINE_MIN_HOSTS) -> str | None:
+    """Why the run looks offline, or None.
+
+    Offline when at least ``min_hosts`` distinct hosts were checked and more
+    than ``share`` of them failed *every* check at the network level (DNS or
+    connect: :data:`NETWORK_LEVEL_ERRORS`).
+    """
+    per_host: dict[str, bool] = {}
+    for result in results:
+        if result.link_class is LinkClass.INVALID and result.error in ("private", "invalid"):
+            continue  # refused before any network use
+        host = host_of(result.url)
+        network_failed = result.error in NETWORK_LEVEL_ERRORS
+        per_host[host] = per_host.get(host, True) and network_failed
+    total = len(per_host)
+    failed = sum(per_host.values())
+    if total >= min_hosts and failed > share * total:
+        return (f"{failed} of {total} hosts could not be reached at all (DNS or connection "
+                "failures): this machine looks offline")
+    return None
+
+
+def void_results(results: Iterable[LinkResult], reason: str) -> tuple[LinkResult, ...]:
+    """Mark an inconclusive run's results: every non-success becomes ``inconclusive``."""
+    out = []
+    for r in results:
+        if r.link_class.is_success or r.link_class is LinkClass.INCONCLUSIVE:
+            out.append(r)
+            continue
+        out.append(replace(r, link_class=LinkClass.INCONCLUSIVE, observed_class=r.link_class,
+                           detail=f"run inconclusive ({reason}); observed {r.link_class}: "
+                           f"{r.detail or r.error or ''}".rstrip(": ")))
+    return tuple(out)

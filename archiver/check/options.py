@@ -1,0 +1,93 @@
+"""How to check links: :class:`CheckOptions`, every limit and switch in one value.
+
+The defaults are the library's and the CLI's alike; the network ones come from
+:mod:`archiver.net`, the check's own from :mod:`.rules`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archiver.check.rules import HOST_SLOWDOWN_FLOOR, OFFLINE_HOST_SHARE, OFFLINE_MIN_HOSTS
+from archiver.errors import ConfigError
+from archiver.net import (
+    DEFAULT_BACKOFF,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_PER_HOST_CONCURRENCY,
+    DEFAULT_PER_HOST_INTERVAL,
+    DEFAULT_RETRIES,
+    DEFAULT_USER_AGENT,
+    MAX_REDIRECTS,
+    MAX_RETRY_AFTER,
+)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """How to check links. Every default is the library's, the CLI uses the same.
+
+    Parameters
+    ----------
+    deadline:
+        Total seconds per request, covering connect, headers and body.
+    per_host_concurrency, per_host_interval:
+        At most this many requests in flight per host, starts this many
+        seconds apart.
+    concurrency:
+        Requests in flight over all hosts.
+    retries, backoff:
+        Retries of ``transient`` results; the first waits about ``backoff`` s,
+        each next one twice as long, with jitter.
+    max_retry_after:
+        ``Retry-After`` is honoured up to this; a longer wait gives up the URL.
+    soft404_probe:
+        Ask each site for a random sibling URL to recognise soft 404s (one
+        extra request per host and folder, cached for the run).
+    canary:
+        A URL that must answer for the run to count (off by default).
+    proxy:
+        Send every request through this HTTP proxy (``--proxy``); by default
+        HTTP_PROXY/HTTPS_PROXY/NO_PROXY apply. A proxy's own gateway errors
+        are network-level failures, not the site's answers
+        (:func:`archiver.net.proxy_failure`).
+    """
+
+    user_agent: str = DEFAULT_USER_AGENT
+    deadline: float = DEFAULT_DEADLINE
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_redirects: int = MAX_REDIRECTS
+    concurrency: int = DEFAULT_CONCURRENCY
+    per_host_concurrency: int = DEFAULT_PER_HOST_CONCURRENCY
+    per_host_interval: float = DEFAULT_PER_HOST_INTERVAL
+    retries: int = DEFAULT_RETRIES
+    backoff: float = DEFAULT_BACKOFF
+    max_retry_after: float = MAX_RETRY_AFTER
+    slowdown_floor: float = HOST_SLOWDOWN_FLOOR
+    allow_private: bool = False
+    verify_tls: bool = True
+    soft404_probe: bool = True
+    canary: str | None = None
+    offline_share: float = OFFLINE_HOST_SHARE
+    offline_min_hosts: int = OFFLINE_MIN_HOSTS
+    proxy: str | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.deadline <= 0:
+            problems.append("the request timeout must be positive")
+        if self.max_bytes < 1:
+            problems.append("the body size cap must be at least 1 byte")
+        if self.max_redirects < 0:
+            problems.append("the redirect limit must not be negative")
+        if self.concurrency < 1 or self.per_host_concurrency < 1:
+            problems.append("concurrency limits must be at least 1")
+        if self.per_host_interval < 0 or self.backoff < 0 or self.retries < 0:
+            problems.append("intervals, backoff and retries must not be negative")
+        if not 0 <= self.offline_share < 1:
+            problems.append("the offline host share must be in [0, 1)")
+        if problems:
+            raise ConfigError("invalid check options: " + "; ".join(problems))
