@@ -61,6 +61,7 @@ from archiver.fetch import (
 from archiver.fetch import Clock as FetchClock
 from archiver.fetch.policy import MISSING as MISSING_CAPTURE
 from archiver.history import History
+from archiver.live import LiveFetcher
 from archiver.models import (
     CaptureOutcome,
     Change,
@@ -74,8 +75,8 @@ from archiver.models import (
     RunResult,
 )
 from archiver.net import HostLimiter, HttpClient
+from archiver.store import WarcIndex
 from archiver.verify import is_drift, verify_manifest
-from archiver.warcread import LiveFetcher, WarcIndex
 
 logger = logging.getLogger(__name__)
 

@@ -34,8 +34,8 @@ from warcio.warcwriter import WARCWriter
 
 from archiver.extract import extract_html
 from archiver.models import Manifest, Quote, QuoteStatus, Source
+from archiver.store import WarcIndex
 from archiver.verify import index_page, match_quote, verify_manifest
-from archiver.warcread import WarcIndex
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_8fecf36aac7f0217.txt"
 FALLBACK = ("le la les des un une migrants Calais port ville maire police frontière nuit "

@@ -22,10 +22,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from archiver import provenance
 from archiver.cli import cli
 from archiver.history import DEFAULT_DB_NAME, History
-from archiver.store import LEDGER_NAME, check_folder, read_warc
+from archiver.store import LEDGER_NAME, check_folder, provenance, read_warc
 from tests.support.browser import CHROMIUM_ARGS, chromium_path
 from tests.support.localweb import LocalSite, Reply
 from tests.support.pywb_archive import Page, PywbArchive

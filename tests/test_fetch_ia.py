@@ -20,12 +20,11 @@ import pytest
 import requests
 import responses
 
-from archiver import provenance
 from archiver.fetch import Archive, ManualClock, fetch_sources
 from archiver.fetch.limits import RATE_LIMIT_PAUSE, RETRY_DELAYS, Politeness
 from archiver.models import CaptureOutcome, FetchRun, Manifest, Source
 from archiver.net import HttpClient
-from archiver.store import check_folder, read_warc
+from archiver.store import check_folder, provenance, read_warc
 from tests.support.localweb import LocalSite, Reply, SeenRequest
 from tests.support.pywb_archive import source
 

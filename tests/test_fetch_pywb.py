@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from archiver import provenance
 from archiver.fetch import Archive, fetch_sources
 from archiver.models import CaptureOutcome, FetchRun, Manifest, Source
 from archiver.net import HttpClient
-from archiver.store import LEDGER_NAME, check_folder, read_warc
+from archiver.store import LEDGER_NAME, check_folder, provenance, read_warc
 from tests.support.clients import CountingClient
 from tests.support.pywb_archive import Page, PywbArchive, source, write_manifest
 

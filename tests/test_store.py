@@ -26,7 +26,9 @@ from archiver.store import (
     check_folder,
     check_records,
     read_warc,
-    url_key,
+)
+from archiver.store import (
+    ledger_url_key as url_key,
 )
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from archiver.models import Manifest, Quote, QuoteResult, QuoteStatus, Source
+from archiver.store import WarcIndex
 from archiver.verify import verify_manifest
-from archiver.warcread import WarcIndex
 from tests.test_warcread import WarcFile
 
 NBSP, NNBSP, SHY = "\u00a0", "\u202f", "&shy;"

@@ -17,12 +17,13 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archiver import provenance
 from archiver.errors import WarcError
+from archiver.live import LiveFetcher
 from archiver.models import Quote, QuoteStatus, Source
 from archiver.net import HttpClient
+from archiver.store import WarcIndex, provenance, read_payload, wayback_original
+from archiver.store import index_url_key as url_key
 from archiver.verify import Located, NotLocated, verify_source
-from archiver.warcread import LiveFetcher, WarcIndex, read_payload, url_key, wayback_original
 from tests.support.localweb import LocalSite, Reply
 
 DATE = "2014-08-29T10:00:00Z"

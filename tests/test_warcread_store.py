@@ -7,9 +7,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from archiver.models import Quote, QuoteStatus, Source
-from archiver.store import Memento, Selection, WarcInfo, WarcStore
+from archiver.store import Memento, Selection, WarcIndex, WarcInfo, WarcStore
 from archiver.verify import Located, verify_source
-from archiver.warcread import WarcIndex
 
 WHEN = datetime(2014, 8, 29, 10, 0, tzinfo=UTC)
 RAW = "Fri, 29 Aug 2014 10:00:00 GMT"

@@ -16,11 +16,12 @@ from archiver.cli.options import (
     proxy_option,
     warcs_option,
 )
+from archiver.live import LiveFetcher
 from archiver.manifest import load_manifest
 from archiver.net import HostLimiter, HttpClient
 from archiver.report.quotes import FORMATS, render
+from archiver.store import WarcIndex
 from archiver.verify import DEFAULT_FAIL_ON, FAIL_ON_CHOICES, parse_fail_on, verify_manifest
-from archiver.warcread import LiveFetcher, WarcIndex
 
 
 @click.command("verify")

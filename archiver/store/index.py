@@ -1,4 +1,4 @@
-"""Where pages come from: captures in a folder of WARC files, and (``--live``) the live web.
+"""Read a folder of WARC files back for ``verify``: index it, find each source's capture.
 
 :class:`WarcIndex` indexes a folder once (record headers only, no payloads):
 ``*.warc``, ``*.warc.gz``, ``*.arc``, ``*.arc.gz`` in any subfolder, gzip per
@@ -7,10 +7,10 @@ or warcprox. It then finds the capture of each manifest source:
 
 1. the capture ``fetch`` chose: a ``metadata`` record with ``archiver-chosen:
    true`` and this source's ``source-id`` (or ``requested-url``), whose
-   ``WARC-Refers-To`` names the response record (:mod:`archiver.provenance`);
+   ``WARC-Refers-To`` names the response record (:mod:`archiver.store.provenance`);
 2. otherwise a ``response``, ``resource`` or ``revisit`` record whose
    ``WARC-Target-URI`` is the source URL up to the usual equivalences
-   (:func:`url_key`: scheme, ``www.``, default port, trailing slash, fragment,
+   (:func:`index_url_key`: scheme, ``www.``, default port, trailing slash, fragment,
    percent-escape case), also when the target is a Wayback memento URL of it.
    Redirect captures are followed inside the folder (at most
    :data:`MAX_REDIRECTS` hops). Among several, the one nearest the
@@ -33,7 +33,7 @@ import io
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -42,12 +42,11 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver import provenance
-from archiver.check import classify_answer
-from archiver.errors import NetError, WarcError
+from archiver.errors import WarcError
 from archiver.extract import FLAG_NOT_HTML, PageText, extract_page, is_extractable, mime_of
-from archiver.models import Capture, Hop, LinkClass, Progress, ProgressCallback, Source
-from archiver.verify import LivePage, Located, NotLocated
+from archiver.models import Capture, Hop, Progress, ProgressCallback, Source
+from archiver.store import provenance
+from archiver.verify import Located, NotLocated
 
 logger = logging.getLogger(__name__)
 
@@ -76,12 +75,13 @@ _WAYBACK_RES = (
 _SAFE_PATH = "/:@!$&'()*+,;=-._~"
 
 
-def url_key(url: str) -> str:
+def index_url_key(url: str) -> str:
     """A key under which equivalent spellings of a URL collide.
 
     Ignored: scheme, a leading ``www.``, the default port, a trailing slash, the
     fragment, host case and percent-escape spelling. Kept: the path case and the
-    query string (in order).
+    query string (in order). This is the index's rule; the ledger keys captures
+    by :func:`archiver.store.ledger.ledger_url_key`, which differs.
     """
     url = url.strip().strip("<>")
     try:
@@ -309,12 +309,12 @@ class WarcIndex:
             self.by_id[entry.record_id] = entry
         if entry.payload_digest and rtype != "revisit":
             self.by_digest.setdefault(entry.payload_digest, entry)
-        keys = {url_key(url)}
+        keys = {index_url_key(url)}
         wb = wayback_original(url)
         if wb is not None:
-            keys.add(url_key(wb[1]))
+            keys.add(index_url_key(wb[1]))
         if entry.source_uri:
-            keys.add(url_key(entry.source_uri))
+            keys.add(index_url_key(entry.source_uri))
         for key in keys:
             self.by_key.setdefault(key, []).append(entry)
 
@@ -322,15 +322,15 @@ class WarcIndex:
 
     def candidates(self, url: str) -> list[WarcRecord]:
         """Every indexed capture of ``url`` (up to equivalence)."""
-        out = list(self.by_key.get(url_key(url), []))
+        out = list(self.by_key.get(index_url_key(url), []))
         wb = wayback_original(url)
         if wb is not None:
-            out.extend(self.by_key.get(url_key(wb[1]), []))
+            out.extend(self.by_key.get(index_url_key(wb[1]), []))
         return list(dict.fromkeys(out))
 
     def _chosen(self, source: Source) -> tuple[WarcRecord, dict[str, str],
                                                list[tuple[str, str]]] | None:
-        key = url_key(source.url)
+        key = index_url_key(source.url)
         by_id: tuple[WarcRecord, dict[str, str], list[tuple[str, str]]] | None = None
         by_url: tuple[WarcRecord, dict[str, str], list[tuple[str, str]]] | None = None
         for meta in self.metadata:
@@ -344,7 +344,7 @@ class WarcIndex:
             pairs = list(meta.fields)
             if lowered.get(provenance.F_SOURCE_ID) == source.id:
                 by_id = (record, lowered, pairs)  # the last one written wins
-            elif url_key(lowered.get(provenance.F_REQUESTED_URL, "")) == key:
+            elif index_url_key(lowered.get(provenance.F_REQUESTED_URL, "")) == key:
                 by_url = (record, lowered, pairs)
         return by_id or by_url
 
@@ -533,61 +533,3 @@ def iter_warc_files(folder: Path) -> Iterator[Path]:
     """WARC files under ``folder``, sorted."""
     yield from sorted(p for p in folder.rglob("*")
                       if p.is_file() and p.name.lower().endswith(WARC_SUFFIXES))
-
-
-# --------------------------------------------------------------------------
-# Live pages (--live)
-# --------------------------------------------------------------------------
-
-
-@dataclass
-class LiveFetcher:
-    """Fetch the live page of a URL through :class:`archiver.net.HttpClient`,
-    following redirects by hand (at most :data:`MAX_REDIRECTS` hops).
-
-    Implements :class:`archiver.verify.LiveProvider`. ``client`` is any object
-    with the ``HttpClient.get`` signature.
-    """
-
-    client: Any
-    cache: dict[str, LivePage] = field(default_factory=dict)
-
-    def fetch(self, url: str) -> LivePage:
-        if url in self.cache:
-            return self.cache[url]
-        page = self._fetch(url)
-        self.cache[url] = page
-        return page
-
-    def _fetch(self, url: str) -> LivePage:
-        current = url
-        hops: list[Hop] = []
-        for _ in range(MAX_REDIRECTS + 1):
-            try:
-                response = self.client.get(current)
-            except NetError as err:
-                return LivePage(url, None, None, current, f"{err.kind}: {err.message}")
-            if response.is_redirect:
-                hops.append(Hop(current, response.status, response.location))
-                current = urljoin(current, response.location)
-                continue
-            if response.status != 200:
-                return LivePage(url, None, response.status, current)
-            ctype = response.headers.get("Content-Type")
-            if not is_extractable(ctype, response.body):
-                return LivePage(url, None, response.status, current,
-                                f"the live page is {mime_of(ctype) or 'of unknown type'}")
-            # The same judgement as `archiver check`: a login wall, a paywall or a
-            # bot challenge hides the article; what it does not show is not gone.
-            verdict = classify_answer(url, current, response.status, response.headers,
-                                      response.body, hops)
-            restricted = (f"it is {verdict.link_class.value} ({verdict.detail})"
-                          if verdict.link_class in (LinkClass.PAYWALLED, LinkClass.BLOCKED)
-                          else None)
-            return LivePage(url, extract_page(response.body, ctype), response.status, current,
-                            restricted=restricted)
-        return LivePage(url, None, None, current, f"more than {MAX_REDIRECTS} redirects")
-
-
-__all__ = ["MAX_REDIRECTS", "LiveFetcher", "WarcIndex", "WarcRecord", "iter_warc_files",
-           "read_payload", "url_key", "wayback_original"]

@@ -1,7 +1,7 @@
-"""The provenance contract between ``store`` (writes) and ``verify`` (reads).
+"""The provenance contract between the store's writer and its index (read by verify).
 
-For every capture it chooses, ``fetch``/``store`` write a WARC ``metadata``
-record right after the capture's ``response`` record, with
+For every capture it chooses, ``fetch`` (through :mod:`archiver.store.writer`)
+writes a WARC ``metadata`` record right after the capture's ``response`` record, with
 ``WARC-Refers-To: <response record id>``, the same ``WARC-Target-URI`` and
 ``WARC-Date``, and ``Content-Type: application/warc-fields``. Its fields
 (names below) say which source the capture is for and how it was chosen, so

@@ -1,0 +1,38 @@
+"""Web-archive captures in WARC files: writing them safely once, and reading them back.
+
+:mod:`.fields` (what fetch hands the store, field names and value formats),
+:mod:`.provenance` (the metadata-record contract between writer and reader),
+:mod:`.ledger` (``archiver-index.jsonl`` and capture keys), :mod:`.writer`
+(records and the atomic file), :mod:`.structure` (the strict parser and
+structural checks), :mod:`.folder` (:class:`WarcStore`: naming, locking,
+recovery) and :mod:`.index` (:class:`WarcIndex`, reading a folder for verify).
+"""
+
+from archiver.store.fields import Memento, Selection, WarcInfo, warc_date
+from archiver.store.folder import WarcStore
+from archiver.store.index import (
+    MAX_REDIRECTS,
+    WarcIndex,
+    WarcRecord,
+    index_url_key,
+    iter_warc_files,
+    read_payload,
+    wayback_original,
+)
+from archiver.store.ledger import LEDGER_NAME, LedgerEntry, capture_key, ledger_url_key
+from archiver.store.structure import (
+    WarcRecordInfo,
+    WarcStructureError,
+    check_folder,
+    check_records,
+    read_warc,
+)
+from archiver.store.writer import ArchiverWarcWriter, historical_headers
+
+__all__ = [
+    "LEDGER_NAME", "MAX_REDIRECTS", "ArchiverWarcWriter", "LedgerEntry", "Memento",
+    "Selection", "WarcIndex", "WarcInfo", "WarcRecord", "WarcRecordInfo", "WarcStore",
+    "WarcStructureError", "capture_key", "check_folder", "check_records", "historical_headers",
+    "index_url_key", "iter_warc_files", "ledger_url_key", "read_payload", "read_warc",
+    "warc_date", "wayback_original",
+]

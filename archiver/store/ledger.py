@@ -1,0 +1,146 @@
+"""The ledger: ``archiver-index.jsonl``, one JSON line per stored capture, and its keys.
+
+A capture is identified by its URL key and 14-digit timestamp
+(:func:`capture_key`), the way a CDX index keys captures by (SURT, timestamp),
+so a rerun skips what is stored already. Lines are only ever appended, each
+write fsynced, after the WARC file they name has been renamed into place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from archiver.errors import StoreError
+from archiver.models import Capture, Hop, Source
+
+LEDGER_NAME = "archiver-index.jsonl"
+LEDGER_VERSION = 1
+
+
+def ledger_url_key(url: str) -> str:
+    """A key under which spellings of one URL the archives treat alike collide.
+
+    Scheme, ``www.``, default ports, letter case of the host and a trailing
+    slash are ignored, as Wayback's canonical matching does. This is the
+    ledger's rule; the index of a WARC folder matches URLs by
+    :func:`archiver.store.index.index_url_key`, which differs.
+    """
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    port = parts.port
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
+    path = parts.path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/")
+    return f"{host}{path}" + (f"?{parts.query}" if parts.query else "")
+
+
+def capture_key(uri_r: str, timestamp: str) -> str:
+    """The identity of a capture: its URL key and 14-digit timestamp."""
+    return f"{ledger_url_key(uri_r)} {timestamp}"
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One stored capture chosen for one source; a line of ``archiver-index.jsonl``."""
+
+    manifest_id: str
+    source_id: str
+    requested_url: str
+    published: str
+    uri_r: str
+    timestamp: str
+    memento_url: str
+    memento_datetime: str  # ISO 8601, UTC
+    archive: str
+    warc_file: str
+    warc_offset: int
+    record_id: str
+    payload_sha256: str | None = None
+    warc_length: int | None = None
+    http_status: int = 200
+    mime: str | None = None
+    distance_days: float | None = None
+    pre_publication: bool = False
+    rule: str | None = None
+    keys: tuple[str, ...] = ()
+    redirects: tuple[tuple[int, str, str | None], ...] = ()
+    stored_at: str | None = None
+    #: The file holding the chosen metadata record, when not ``warc_file`` (a
+    #: capture shared with another source, or reached by new redirects).
+    metadata_file: str | None = None
+    v: int = LEDGER_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, line: str) -> LedgerEntry:
+        data = json.loads(line)
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        known = {f for f in cls.__dataclass_fields__}
+        data = {k: v for k, v in data.items() if k in known}
+        data["keys"] = tuple(data.get("keys", ()))
+        data["redirects"] = tuple(
+            (int(s), str(u), loc) for s, u, loc in data.get("redirects", ()))
+        return cls(**data)
+
+    def matches_source(self, manifest_id: str, source: Source) -> bool:
+        return (self.manifest_id == manifest_id and self.source_id == source.id
+                and self.requested_url == source.url
+                and self.published == source.published.isoformat())
+
+    def capture(self) -> Capture:
+        return Capture(
+            source_id=self.source_id, url=self.uri_r, archive=self.archive,
+            memento_url=self.memento_url,
+            memento_datetime=datetime.fromisoformat(self.memento_datetime.replace("Z",
+                                                                                  "+00:00")),
+            http_status=self.http_status, mime=self.mime, warc_file=self.warc_file,
+            warc_offset=self.warc_offset, record_id=self.record_id,
+            payload_sha256=self.payload_sha256, distance_days=self.distance_days,
+            pre_publication=self.pre_publication,
+            redirects=tuple(Hop(url=u, status=s, location=loc) for s, u, loc in self.redirects),
+        )
+
+
+def read_ledger(path: Path) -> tuple[list[LedgerEntry], int]:
+    """The entries of the ledger at ``path`` (none if it does not exist), and how
+    many non-blank lines could not be read (an interrupted write)."""
+    entries: list[LedgerEntry] = []
+    if not path.exists():
+        return entries, 0
+    bad = 0
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            try:
+                entries.append(LedgerEntry.from_json(line))
+            except (ValueError, TypeError, KeyError):
+                bad += 1
+    return entries, bad
+
+
+def append_ledger(path: Path, entries: Sequence[LedgerEntry]) -> None:
+    """Append ``entries`` to the ledger at ``path`` in one fsynced write."""
+    if not entries:
+        return
+    text = "".join(e.to_json() + "\n" for e in entries)
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as err:
+        raise StoreError(f"cannot write {path}: {err.strerror}") from err
