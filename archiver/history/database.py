@@ -1,0 +1,384 @@
+"""The history database: one SQLite file, every check stored, a state per URL.
+
+:class:`History` owns the connection. It records ``archiver check`` runs
+(:meth:`History.record_run`) and whole ``archiver run`` runs
+(:meth:`History.record_pipeline_run`: checks, link results, captures and
+quotes in one transaction, so a run is recorded whole or not at all),
+advancing each URL's state by :func:`archiver.history.state.advance`, and
+reads back links, checks, state changes and runs. In an inconclusive run
+(offline) checks are stored and no state changes. The tables are in
+:mod:`archiver.history.schema`, the row conversions in
+:mod:`archiver.history.rows`.
+
+Concurrent runs on one database are safe: WAL journal, a busy timeout, and one
+``BEGIN IMMEDIATE`` transaction per run, so each run's read-modify-write of the
+link states is atomic and runs are serialised, never interleaved. Opening
+retries while another process holds the new file's lock (see
+:meth:`History._open_with_retry`).
+
+The clock is injectable (``History(path, clock=...)``, and each result's
+``checked_at``), so tests can simulate checks days apart without sleeping.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from archiver import __version__
+from archiver.clock import NowFn, utc_now
+from archiver.errors import StoreError
+from archiver.history.diff import diff_runs
+from archiver.history.kinds import KIND_PIPELINE
+from archiver.history.records import CheckRecord, RecordedRun, RunRecord, Transition
+from archiver.history.rows import (
+    capture_result,
+    check_record,
+    insert_capture,
+    insert_check,
+    insert_link,
+    insert_quote,
+    insert_transition,
+    link_record,
+    link_result,
+    link_result_from_check,
+    quote_result,
+    req_dt,
+    transition,
+    ts,
+    upsert_link,
+)
+from archiver.history.schema import ADDED_COLUMNS, INDEXES, SCHEMA, SCHEMA_VERSION
+from archiver.history.state import Advance, HistoryPolicy, LinkRecord, advance
+from archiver.models import CaptureResult, Change, LinkClass, LinkResult, QuoteResult
+
+#: How long a run waits for another run's transaction on the same database.
+BUSY_TIMEOUT = 60.0
+
+
+class History:
+    """The history database. Open with ``with History(path) as h:``.
+
+    Parameters
+    ----------
+    path:
+        The SQLite file; its folder is created if needed (unless ``create`` is
+        False, then a missing file is an error).
+    policy:
+        When a failing link becomes dead.
+    clock:
+        Timestamps for runs and for results without ``checked_at``.
+    """
+
+    def __init__(self, path: Path | str, *, policy: HistoryPolicy | None = None,
+                 clock: NowFn = utc_now, create: bool = True,
+                 timeout: float = BUSY_TIMEOUT) -> None:
+        self.path = Path(path)
+        self.policy = policy or HistoryPolicy()
+        self.clock = clock
+        if not create and not self.path.is_file():
+            raise StoreError(f"no history database at {self.path}",
+                             hint="run `archiver check MANIFEST` first, or pass --db with "
+                             "the path of an existing database")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        except (OSError, sqlite3.Error) as err:
+            raise StoreError(f"cannot open the history database {self.path}: {err}",
+                             hint="check that the folder is writable, or pass --db") from err
+        self._db.row_factory = sqlite3.Row
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._open_with_retry(timeout)
+        except sqlite3.DatabaseError as err:
+            self._db.close()
+            raise StoreError(f"{self.path} is not a usable history database: {err}",
+                             hint="pass --db with another path, or move this file away") from err
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _open_with_retry(self, timeout: float) -> None:
+        """Switch to WAL and create or upgrade the schema, retrying while locked.
+
+        SQLite can answer SQLITE_BUSY at once, without calling the busy handler,
+        when two connections open a new database together (one switching the
+        journal mode to WAL while the other holds a read lock: a deadlock SQLite
+        breaks by failing one side). Retrying the opening steps resolves it.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._open_once()
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) and "busy" not in str(err):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02 + random.random() * 0.05)
+
+    def _open_once(self) -> None:
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.execute("PRAGMA foreign_keys = ON")
+        with self._transaction():
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} was written by a newer archiver (schema {version}, "
+                    f"this one knows {SCHEMA_VERSION})", hint="upgrade archiver")
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._migrate()
+            for statement in INDEXES.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _migrate(self) -> None:
+        """Add the columns a schema-1 database lacks (inside the opening transaction)."""
+        for table, column, decl in ADDED_COLUMNS:
+            have = {r["name"] for r in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken up front so concurrent runs serialise."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- writing ---------------------------------------------------------------
+
+    def record_run(self, *, manifest_id: str, started_at: datetime, finished_at: datetime,
+                   results: Sequence[LinkResult], inconclusive: bool = False,
+                   reason: str | None = None) -> RecordedRun:
+        """Store a run's checks (one per URL) and advance each URL's state.
+
+        In an inconclusive run the checks are stored and no state changes.
+        Returns the results with ``state``, ``failing_count`` and
+        ``previous_state`` filled in.
+        """
+        out: list[LinkResult] = []
+        try:
+            with self._transaction() as db:
+                cur = db.execute(
+                    "INSERT INTO runs (manifest_id, started_at, finished_at, inconclusive, "
+                    "reason, tool_version) VALUES (?, ?, ?, ?, ?, ?)",
+                    (manifest_id, ts(started_at), ts(finished_at), int(inconclusive), reason,
+                     __version__))
+                run_id = int(cur.lastrowid or 0)
+                for result in results:
+                    out.append(self._record_one(db, run_id, result, inconclusive))
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot write to the history database {self.path}: {err}",
+                             hint="check the disk and the file's permissions") from err
+        return RecordedRun(run_id, tuple(out))
+
+    def _record_one(self, db: sqlite3.Connection, run_id: int, result: LinkResult,
+                    inconclusive: bool) -> LinkResult:
+        at = result.checked_at or self.clock()
+        row = db.execute("SELECT * FROM links WHERE url = ?", (result.url,)).fetchone()
+        old = link_record(row) if row is not None else LinkRecord(result.url)
+        if inconclusive or result.link_class is LinkClass.INCONCLUSIVE:
+            step = Advance(replace(old, last_checked_at=at, checks=old.checks + 1), False,
+                           "inconclusive run: history not advanced")
+        else:
+            step = advance(old, result.link_class, at, self.policy)
+        new = replace(step.record, source_id=old.source_id or result.source_id)
+        check_id = insert_check(db, run_id, result, at, step.counted, new)
+        upsert_link(db, new)
+        if new.state is not old.state:
+            insert_transition(db, result.url, at, old.state, new, check_id, step.reason)
+        return replace(result, state=new.state, failing_count=new.failing_count,
+                       previous_state=old.state, checked_at=at)
+
+    def record_pipeline_run(self, *, manifest_id: str, started_at: datetime,
+                            finished_at: datetime, links: Sequence[LinkResult],
+                            captures: Sequence[CaptureResult] = (),
+                            quotes: Sequence[QuoteResult] = (),
+                            check_inconclusive: bool = False, inconclusive: bool = False,
+                            reason: str | None = None) -> RecordedRun:
+        """Store a whole ``archiver run`` in one transaction: recorded whole or not at all.
+
+        ``links`` has one result per source (several sources may share a URL:
+        the URL is checked and its state advanced once). When
+        ``check_inconclusive`` the checks are stored and no link state changes.
+        A run that is ``inconclusive`` in any stage is stored but never becomes
+        the baseline later runs compare with.
+
+        Returns the run id and ``links`` with ``state``, ``failing_count`` and
+        ``previous_state`` filled in.
+        """
+        voided = check_inconclusive
+        baseline = not (voided or inconclusive)
+        out: list[LinkResult] = []
+        try:
+            with self._transaction() as db:
+                cur = db.execute(
+                    "INSERT INTO runs (manifest_id, started_at, finished_at, inconclusive, "
+                    "reason, tool_version, kind, baseline) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (manifest_id, ts(started_at), ts(finished_at), int(voided), reason,
+                     __version__, KIND_PIPELINE, int(baseline)))
+                run_id = int(cur.lastrowid or 0)
+                by_url: dict[str, LinkResult] = {}
+                for result in links:
+                    if result.url not in by_url:
+                        by_url[result.url] = self._record_one(db, run_id, result, voided)
+                for position, result in enumerate(links):
+                    stored = by_url[result.url]
+                    result = replace(result, state=stored.state,
+                                     failing_count=stored.failing_count,
+                                     previous_state=stored.previous_state,
+                                     checked_at=stored.checked_at)
+                    insert_link(db, run_id, position, result)
+                    out.append(result)
+                for position, capture in enumerate(captures):
+                    insert_capture(db, run_id, position, capture)
+                for position, quote in enumerate(quotes):
+                    insert_quote(db, run_id, position, quote)
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot write to the history database {self.path}: {err}",
+                             hint="check the disk and the file's permissions") from err
+        return RecordedRun(run_id, tuple(out))
+
+    # -- reading ---------------------------------------------------------------
+
+    def link(self, url: str) -> LinkRecord | None:
+        """What is known about ``url``, or None if it was never checked."""
+        row = self._db.execute("SELECT * FROM links WHERE url = ?", (url,)).fetchone()
+        return link_record(row) if row is not None else None
+
+    def links(self, urls: Iterable[str] | None = None) -> list[LinkRecord]:
+        """Every URL's record (or those of ``urls`` that have one), by URL."""
+        rows = self._db.execute("SELECT * FROM links ORDER BY url").fetchall()
+        records = [link_record(r) for r in rows]
+        if urls is None:
+            return records
+        wanted = set(urls)
+        return [r for r in records if r.url in wanted]
+
+    def states(self, urls: Iterable[str]) -> dict[str, LinkRecord]:
+        """The records of ``urls`` that have one, keyed by URL."""
+        return {r.url: r for r in self.links(urls)}
+
+    def checks(self, url: str, limit: int | None = None) -> list[CheckRecord]:
+        """The checks of ``url``, oldest first (the last ``limit`` if given)."""
+        sql = ("SELECT checks.*, runs.inconclusive AS run_inconclusive FROM checks "
+               "JOIN runs ON runs.id = checks.run_id WHERE url = ? "
+               "ORDER BY checked_at DESC, checks.id DESC")
+        params: tuple[object, ...] = (url,)
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (url, limit)
+        rows = self._db.execute(sql, params).fetchall()
+        return [check_record(r) for r in reversed(rows)]
+
+    def transitions(self, url: str) -> list[Transition]:
+        """The state changes of ``url``, oldest first."""
+        rows = self._db.execute("SELECT * FROM transitions WHERE url = ? ORDER BY at, id",
+                                (url,)).fetchall()
+        return [transition(r) for r in rows]
+
+    def run_count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM runs").fetchone()[0])
+
+    # -- whole runs ------------------------------------------------------------
+
+    def runs(self, manifest_id: str | None = None, *, kind: str | None = None,
+             limit: int | None = None) -> list[RunRecord]:
+        """Stored runs with their results, oldest first (the last ``limit`` if given)."""
+        where, params = [], []
+        if manifest_id is not None:
+            where.append("manifest_id = ?")
+            params.append(manifest_id)
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(kind)
+        sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = self._db.execute(sql, params).fetchall()
+        return [self._run_record(r) for r in reversed(rows)]
+
+    def run(self, run_id: int) -> RunRecord | None:
+        """One stored run with its results, or None."""
+        row = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return self._run_record(row) if row is not None else None
+
+    def baseline_before(self, manifest_id: str, run_id: int | None = None) -> RunRecord | None:
+        """The run a new run of ``manifest_id`` is compared with.
+
+        The latest ``archiver run`` of that manifest before ``run_id`` (or the
+        latest of all) in which every stage reached a verdict. ``archiver
+        check`` runs and inconclusive runs are never baselines.
+        """
+        sql = "SELECT * FROM runs WHERE manifest_id = ? AND kind = ? AND baseline = 1"
+        params: list[object] = [manifest_id, KIND_PIPELINE]
+        if run_id is not None:
+            sql += " AND id < ?"
+            params.append(run_id)
+        row = self._db.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
+        return self._run_record(row) if row is not None else None
+
+    def changes(self, run_id: int) -> tuple[RunRecord | None, tuple[Change, ...]]:
+        """What changed in run ``run_id`` since its baseline: (baseline, changes).
+
+        No baseline (a first run), or a run that is not an ``archiver run``:
+        ``(None, ())``.
+        """
+        record = self.run(run_id)
+        if record is None or record.kind != KIND_PIPELINE:
+            return None, ()
+        before = self.baseline_before(record.manifest_id, run_id)
+        if before is None:
+            return None, ()
+        return before, diff_runs(before, record)
+
+    def _run_record(self, row: sqlite3.Row) -> RunRecord:
+        run_id = int(row["id"])
+        kind = str(row["kind"])
+        if kind == KIND_PIPELINE:
+            links = tuple(link_result(r) for r in self._db.execute(
+                "SELECT * FROM run_links WHERE run_id = ? ORDER BY position", (run_id,)))
+        else:  # an ``archiver check`` run: one check per URL
+            links = tuple(link_result_from_check(r) for r in self._db.execute(
+                "SELECT * FROM checks WHERE run_id = ? ORDER BY id", (run_id,)))
+        captures = tuple(capture_result(r) for r in self._db.execute(
+            "SELECT * FROM run_captures WHERE run_id = ? ORDER BY position", (run_id,)))
+        quotes = tuple(quote_result(r) for r in self._db.execute(
+            "SELECT * FROM run_quotes WHERE run_id = ? ORDER BY position", (run_id,)))
+        return RunRecord(
+            id=run_id, manifest_id=row["manifest_id"], kind=kind,
+            started_at=req_dt(row["started_at"]), finished_at=req_dt(row["finished_at"]),
+            inconclusive=bool(row["inconclusive"]), baseline=bool(row["baseline"]),
+            reason=row["reason"], tool_version=row["tool_version"], links=links,
+            captures=captures, quotes=quotes)
+
+    def integrity_ok(self) -> bool:
+        """SQLite's own integrity check of the file."""
+        return bool(self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
