@@ -1,6 +1,8 @@
 """The verify stage: every quote of a manifest against its archived (and live) page.
 
-:func:`verify_manifest` takes its pages
+:func:`verify_sources` is the whole stage as ``archiver verify`` and
+``archiver run`` perform it: index the WARC folder, optionally set up the
+live-page fetcher, and call :func:`verify_manifest`, which takes its pages
 from the providers of :mod:`archiver.verify.pages`, indexes each page once
 (sources sharing a capture share its index) and matches each quote
 (:func:`~archiver.verify.match.match_quote`). With live pages, each result
@@ -10,9 +12,10 @@ archived copy but gone from or altered on the live page is *drift*.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from archiver.extract import PageText
 from archiver.models import (
@@ -26,6 +29,7 @@ from archiver.models import (
     Source,
     VerifyRun,
 )
+from archiver.net import HostLimiter, HttpClient
 from archiver.verify.index import PageIndex, index_page
 from archiver.verify.match import match_quote
 from archiver.verify.pages import LivePage, LiveProvider, Located, NotLocated, PageProvider
@@ -134,6 +138,65 @@ def verify_manifest(manifest: Manifest, pages: PageProvider, *,
     return VerifyRun(manifest_id=manifest.id, started_at=started,
                      finished_at=datetime.now(UTC), warcs=warcs, results=tuple(results),
                      warc_files=warc_files, live=live is not None, notes=tuple(notes))
+
+
+def verify_sources(manifest: Manifest, warcs_dir: Path, *, live: bool = False,
+                   client: HttpClient | None = None, allow_private: bool = False,
+                   proxy: str | None = None, progress: ProgressCallback | None = None,
+                   notes: Sequence[str] = (),
+                   on_note: Callable[[str], None] | None = None) -> VerifyRun:
+    """The whole verify stage: index ``warcs_dir``, then verify every quote of the
+    manifest against its capture there and, with ``live``, against its live page.
+
+    Parameters
+    ----------
+    manifest:
+        The sources; those without quotes are skipped.
+    warcs_dir:
+        The WARC folder, indexed once (progress stage ``index``).
+    live:
+        Also fetch each source's live page and report drift.
+    client:
+        The HTTP client for the live pages; it is not closed. Without one, a
+        client of its own is made for ``live`` (``allow_private`` and ``proxy``
+        as given, its own per-host limiter) and closed at the end.
+    progress:
+        Called with the ``index`` and ``verify`` stages' progress events.
+    notes:
+        Notes of the caller, recorded in the run after the stage's own (an
+        unreadable WARC file, an empty folder).
+    on_note:
+        Called with each note as soon as it is known, before any quote is
+        matched (the command line prints them as warnings).
+
+    Never raises for a missing quote or a missing capture: those are results.
+    """
+    # Imported here: archiver.warcread imports archiver.verify for the page types
+    # of archiver.verify.pages, so a module-level import would be circular.
+    from archiver.warcread import LiveFetcher, WarcIndex
+
+    index = WarcIndex.build(warcs_dir, progress=progress)
+    all_notes = list(index.warnings)
+    if not index.files:
+        all_notes.append(f"no WARC files in {warcs_dir}; every quote is unverifiable")
+    all_notes.extend(notes)
+    if on_note is not None:
+        for note in all_notes:
+            on_note(note)
+    own_client: HttpClient | None = None
+    fetcher: LiveFetcher | None = None
+    if live:
+        if client is None:
+            client = own_client = HttpClient(allow_private=allow_private,
+                                             limiter=HostLimiter(), proxy=proxy)
+        fetcher = LiveFetcher(client)
+    try:
+        return verify_manifest(manifest, index, live=fetcher, progress=progress,
+                               warcs=str(warcs_dir), warc_files=len(index.files),
+                               notes=all_notes)
+    finally:
+        if own_client is not None:
+            own_client.close()
 
 
 def counts(results: Iterable[QuoteResult]) -> dict[str, int]:
