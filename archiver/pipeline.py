@@ -61,7 +61,6 @@ from archiver.fetch import (
 from archiver.fetch import Clock as FetchClock
 from archiver.fetch.policy import MISSING as MISSING_CAPTURE
 from archiver.history import History
-from archiver.live import LiveFetcher
 from archiver.models import (
     CaptureOutcome,
     Change,
@@ -75,8 +74,7 @@ from archiver.models import (
     RunResult,
 )
 from archiver.net import HostLimiter, HttpClient
-from archiver.store import WarcIndex
-from archiver.verify import is_drift, verify_manifest
+from archiver.verify import is_drift, verify_sources
 
 logger = logging.getLogger(__name__)
 
@@ -453,18 +451,12 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
             clock=fetch_clock, listings_per_minute=opts.listings_per_minute,
             downloads_per_second=opts.downloads_per_second,
             allow_private=opts.check.allow_private, operator=opts.operator, progress=progress)
-        index = WarcIndex.build(folder, progress=progress)
-        verify_notes = list(index.warnings)
-        if not index.files:
-            verify_notes.append(f"no WARC files in {folder}; every quote is unverifiable")
         live = opts.live and not check_run.inconclusive
-        if opts.live and not live:
-            verify_notes.append("quotes were not looked for on the live pages: the check "
-                                "stage found this machine offline")
-        verify_run = verify_manifest(
-            manifest, index, live=LiveFetcher(client) if live else None,
-            progress=progress, warcs=str(folder), warc_files=len(index.files),
-            notes=verify_notes)
+        offline = ("quotes were not looked for on the live pages: the check stage found "
+                   "this machine offline")
+        verify_run = verify_sources(manifest, folder, live=live, client=client,
+                                    progress=progress,
+                                    notes=(offline,) if opts.live and not live else ())
     finally:
         if own_client:
             client.close()

@@ -18,12 +18,12 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archiver.errors import WarcError
-from archiver.live import LiveFetcher
 from archiver.models import Quote, QuoteStatus, Source
 from archiver.net import HttpClient
 from archiver.store import WarcIndex, provenance, read_payload, wayback_original
 from archiver.store import index_url_key as url_key
 from archiver.verify import Located, NotLocated, verify_source
+from archiver.verify.live import LiveFetcher
 from tests.support.localweb import LocalSite, Reply
 
 DATE = "2014-08-29T10:00:00Z"

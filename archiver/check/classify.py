@@ -2,7 +2,7 @@
 
 No network here: :func:`classify_answer` judges the last answer of a redirect
 walk by its status, headers, body and redirects, the same way for a live answer
-(:mod:`.checker`) and an archived one (:mod:`archiver.warcread`). The status
+(:mod:`.checker`) and an archived one (:mod:`archiver.verify.live`). The status
 sets and markers are in :mod:`.rules`, with their sources. The soft-404 rules
 take after InternetArchiveBot's checker (DeadlinkChecker src/CheckIfDead.php:724-746:
 a redirect to a 404-looking URL or to the site's root); a bot challenge is

@@ -16,12 +16,9 @@ from archiver.cli.options import (
     proxy_option,
     warcs_option,
 )
-from archiver.live import LiveFetcher
 from archiver.manifest import load_manifest
-from archiver.net import HostLimiter, HttpClient
 from archiver.report.quotes import FORMATS, render
-from archiver.store import WarcIndex
-from archiver.verify import DEFAULT_FAIL_ON, FAIL_ON_CHOICES, parse_fail_on, verify_manifest
+from archiver.verify import DEFAULT_FAIL_ON, FAIL_ON_CHOICES, parse_fail_on, verify_sources
 
 
 @click.command("verify")
@@ -57,26 +54,14 @@ def command(manifest: Path, warcs: Path | None, live: bool, fmt: str, output: Pa
     loaded = load_manifest(manifest)
     folder = warcs if warcs is not None else loaded.project_dir / "warcs"
     bar = progress_callback(no_progress)
+
+    def note(text: str) -> None:
+        bar.close()
+        warn(f"warning: {text}")
+
     try:
-        index = WarcIndex.build(folder, progress=bar)
-        notes = list(index.warnings)
-        if not index.files:
-            notes.append(f"no WARC files in {folder}; every quote is unverifiable")
-        for note in notes:
-            bar.close()
-            warn(f"warning: {note}")
-        fetcher: LiveFetcher | None = None
-        client: HttpClient | None = None
-        if live:
-            client = HttpClient(allow_private=allow_private, limiter=HostLimiter(),
-                                proxy=proxy)
-            fetcher = LiveFetcher(client)
-        try:
-            run = verify_manifest(loaded, index, live=fetcher, progress=bar,
-                                  warcs=str(folder), warc_files=len(index.files), notes=notes)
-        finally:
-            if client is not None:
-                client.close()
+        run = verify_sources(loaded, folder, live=live, allow_private=allow_private,
+                             proxy=proxy, progress=bar, on_note=note)
     finally:
         bar.close()
     rule = parse_fail_on(fail_on)

@@ -45,8 +45,8 @@ from warcio.archiveiterator import ArchiveIterator
 from archiver.errors import WarcError
 from archiver.extract import FLAG_NOT_HTML, PageText, extract_page, is_extractable, mime_of
 from archiver.models import Capture, Hop, Progress, ProgressCallback, Source
+from archiver.pages import Located, NotLocated
 from archiver.store import provenance
-from archiver.verify import Located, NotLocated
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from archiver.check import classify_answer
 from archiver.errors import NetError
 from archiver.extract import extract_page, is_extractable, mime_of
 from archiver.models import Hop, LinkClass
+from archiver.pages import LivePage
 from archiver.store.index import MAX_REDIRECTS
-from archiver.verify import LivePage
 
 
 @dataclass

@@ -1,0 +1,40 @@
+"""Does each quoted passage still stand in the archived text? The verify stage.
+
+- :mod:`~archiver.verify.thresholds`: every number that decides a result, and its basis;
+- :mod:`~archiver.verify.normalize`: L1 and skeleton forms with offset maps; numbers;
+- :mod:`~archiver.verify.language`: stop-word language guess;
+- :mod:`~archiver.verify.index`: a page's layers indexed once (:func:`index_page`);
+- :mod:`~archiver.verify.query`: a quote prepared for searching;
+- :mod:`~archiver.verify.search`: hits at one tier, word boundaries, :class:`Match`;
+- :mod:`~archiver.verify.edits`: edit distances and word-level differences;
+- :mod:`~archiver.verify.fuzzy`, :mod:`~archiver.verify.ellipsis`: those two tiers;
+- :mod:`~archiver.verify.match`: one quote against one page (:func:`match_quote`);
+- :mod:`~archiver.verify.pages`: the page providers and their answers;
+- :mod:`~archiver.verify.run`: the stage over a manifest (:func:`verify_sources`);
+- :mod:`~archiver.verify.policy`: ``--fail-on``.
+"""
+
+from archiver.pages import LivePage, LiveProvider, Located, NotLocated, PageProvider
+from archiver.verify.index import PageIndex, index_page
+from archiver.verify.language import detect_language
+from archiver.verify.match import match_quote
+from archiver.verify.normalize import normalize, numbers, skeleton
+from archiver.verify.policy import DEFAULT_FAIL_ON, FAIL_ON_CHOICES, FailOn, parse_fail_on
+from archiver.verify.run import (
+    counts,
+    is_drift,
+    result_from_match,
+    verify_manifest,
+    verify_source,
+    verify_sources,
+)
+from archiver.verify.search import Match, MatchMethod
+from archiver.verify.thresholds import MAX_EDIT_RATIO, MIN_FUZZY_CHARS, MIN_TYPO_SCORE
+
+__all__ = [
+    "DEFAULT_FAIL_ON", "FAIL_ON_CHOICES", "MAX_EDIT_RATIO", "MIN_FUZZY_CHARS",
+    "MIN_TYPO_SCORE", "FailOn", "LivePage", "LiveProvider", "Located", "Match",
+    "MatchMethod", "NotLocated", "PageIndex", "PageProvider", "counts", "detect_language",
+    "index_page", "is_drift", "match_quote", "normalize", "numbers", "parse_fail_on",
+    "result_from_match", "skeleton", "verify_manifest", "verify_source", "verify_sources",
+]

@@ -1,0 +1,84 @@
+"""A page's text layers, each normalized once and ready to search.
+
+Every layer of a :class:`~archiver.extract.PageText` (visible text, then
+strings from scripts, then meta tags) is kept in its original, L1 and
+skeleton forms with offset maps (:mod:`archiver.verify.normalize`), so a page
+is indexed once however many quotes are looked for in it.
+
+For the fuzzy tier the skeleton is also encoded as bytes, once per layer:
+edlib's Python binding re-maps a ``str`` through a dict on every call and
+refuses more than 255 distinct symbols (Martinsos/edlib
+bindings/python/edlib.pyx, ``align``), so the 254 most frequent symbols get
+codes 1-254, every rarer one 255, and 0 means a symbol absent from the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archiver.extract import LAYER_META, LAYER_SCRIPT, LAYER_TEXT, PageText
+from archiver.verify.language import base_lang, detect_language
+from archiver.verify.normalize import Forms, forms
+
+#: Layers in the order they are searched at each tier; ties go to the first.
+LAYER_ORDER = (LAYER_TEXT, LAYER_SCRIPT, LAYER_META)
+
+
+@dataclass
+class LayerIndex:
+    """One text layer of a page in its three forms."""
+
+    name: str
+    forms: Forms
+    article_spans: tuple[tuple[int, int], ...]
+    _encoded: bytes | None = None
+    _table: dict[str, int] | None = None
+    collisions: bool = False  # more than 254 symbols: code 255 stands for several
+
+    def encoded(self) -> tuple[bytes, dict[str, int]]:
+        """The skeleton as bytes for edlib: the 254 most frequent symbols get
+        1-254, every rarer one 255; 0 means absent."""
+        if self._encoded is None or self._table is None:
+            freq: dict[str, int] = {}
+            for ch in self.forms.skel:
+                freq[ch] = freq.get(ch, 0) + 1
+            ranked = sorted(freq, key=lambda c: -freq[c])
+            table = {c: i + 1 for i, c in enumerate(ranked[:254])}
+            for c in ranked[254:]:
+                table[c] = 255
+            self.collisions = len(ranked) > 254
+            self._table = table
+            trans = {ord(c): chr(v) for c, v in table.items()}
+            self._encoded = self.forms.skel.translate(trans).encode("latin-1")
+        return self._encoded, self._table
+
+    def in_article(self, start: int, end: int) -> bool | None:
+        if not self.article_spans:
+            return None
+        return any(a <= start and end <= b for a, b in self.article_spans)
+
+
+@dataclass
+class PageIndex:
+    """A page's layers, normalized and ready to search. Build with :func:`index_page`."""
+
+    layers: tuple[LayerIndex, ...]
+    lang: str | None
+    flags: tuple[str, ...] = ()
+
+
+def index_page(page: PageText, *, fallback_lang: str | None = None) -> PageIndex:
+    """Index a page once; search it with :func:`~archiver.verify.match_quote` as often
+    as needed.
+
+    The page language is the stop-word guess on its text, else its declared
+    ``<html lang>``, else ``fallback_lang`` (e.g. the manifest's language).
+    """
+    layers: list[LayerIndex] = []
+    for name in LAYER_ORDER:
+        layer = page.layer(name)
+        if layer is not None and layer.text:
+            layers.append(LayerIndex(name, forms(layer.text), layer.article_spans))
+    lang = (detect_language(page.text) or base_lang(page.declared_lang)
+            or base_lang(fallback_lang))
+    return PageIndex(tuple(layers), lang, page.flags)

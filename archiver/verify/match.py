@@ -1,0 +1,119 @@
+"""One quote against one indexed page: the tiers in order, the best result wins.
+
+``exact``
+    ``str.find`` of the quote in a layer's text.
+``normalized``
+    Both sides in L1 form (:func:`~archiver.verify.normalize.normalize`).
+``skeleton``
+    Letters and digits only, accents stripped: absorbs lost spaces
+    (``lafibrehumanitaire estdanslafamille``), line-break hyphenation
+    (``docteurenphiloso-phie``) and punctuation. Followed by a **number
+    check** on the matched span, because the skeleton makes "£1.2m" and
+    "£12m" collide: different numbers make the result ``altered``.
+``ellipsis``
+    A quote with ``[...]``, ``(...)`` or ``…`` is cut there
+    (:mod:`archiver.verify.ellipsis`).
+``fuzzy``
+    Approximate alignment of the skeleton (:mod:`archiver.verify.fuzzy`).
+
+Exact search first and approximate search only when it fails is the order of
+the Hypothesis annotation client (hypothesis/client
+src/annotator/anchoring/match-quote.ts, ``search``), which however accepts
+any match within len/2 errors; here a verifier needs a score floor. A quote
+that is not found is a ``missing`` result, never an exception;
+``probable_translation`` is set when its language differs from the page's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from archiver.models import QuoteStatus
+from archiver.verify.edits import differences, format_diff, number_diff, similarity
+from archiver.verify.ellipsis import ellipsis
+from archiver.verify.fuzzy import fuzzy
+from archiver.verify.index import PageIndex
+from archiver.verify.language import base_lang, detect_language
+from archiver.verify.normalize import normalize, numbers
+from archiver.verify.query import Query, make_query
+from archiver.verify.search import (
+    FLAG_NUMBER,
+    FLAG_SHORT,
+    Match,
+    MatchMethod,
+    count_distinct,
+    match_from_hits,
+    pick,
+    search_tier,
+)
+from archiver.verify.thresholds import MAX_EDIT_RATIO, MIN_FUZZY_CHARS
+
+
+def _direct(q: Query, page: PageIndex) -> Match | None:
+    """Tiers exact, normalized and skeleton (with the number check)."""
+    for tier in (MatchMethod.EXACT, MatchMethod.NORMALIZED):
+        for layer in page.layers:
+            hits = search_tier(q, layer, tier)
+            if hits:
+                found = match_from_hits(q, layer, tier, hits)
+                if tier == MatchMethod.EXACT:
+                    # Places that differ only in case or typography count as equally good.
+                    same = count_distinct(search_tier(q, layer, MatchMethod.NORMALIZED))
+                    found = replace(found, match_count=max(found.match_count, same))
+                return found
+    altered: Match | None = None
+    for layer in page.layers:
+        hits = search_tier(q, layer, MatchMethod.SKELETON, accept_numbers=False)
+        if not hits:
+            continue
+        good = [h for h in hits if numbers(layer.forms.text[h[0]:h[1]]) == q.numbers]
+        if good:
+            return match_from_hits(q, layer, MatchMethod.SKELETON, good)
+        if altered is None:
+            start, end = pick(hits, layer)
+            span = layer.forms.text[start:end]
+            diff = differences(q.core, span)
+            altered = match_from_hits(
+                q, layer, MatchMethod.SKELETON, hits, status=QuoteStatus.ALTERED,
+                score=similarity(q.l1, normalize(span)),
+                difference=format_diff(diff) or number_diff(q.core, span),
+                flags=(FLAG_NUMBER,))
+    return altered
+
+
+def match_quote(text: str, page: PageIndex, *, quote_lang: str | None = None) -> Match:
+    """Find one quote in an indexed page: the best tier that matches, or missing."""
+    q = make_query(text)
+    if not q.skel:
+        return Match(QuoteStatus.MISSING, detail="the quote has no letters or digits")
+    direct = _direct(q, page)
+    if direct is not None and direct.status is QuoteStatus.VERIFIED:
+        return direct
+    candidates = [m for m in (direct, ellipsis(q, page)) if m is not None]
+    if not candidates or all(m.status is not QuoteStatus.VERIFIED for m in candidates):
+        approximate = fuzzy(q, page)
+        if approximate is not None:
+            candidates.append(approximate)
+    best: Match | None = None
+    for m in candidates:
+        if best is None or m.better_than(best):
+            best = m
+    if best is not None:
+        return best
+    return _missing(q, page, quote_lang)
+
+
+def _missing(q: Query, page: PageIndex, quote_lang: str | None) -> Match:
+    flags: tuple[str, ...] = ()
+    if len(q.skel) < MIN_FUZZY_CHARS:
+        detail = (f"not found; too short to fuzzy-verify ({len(q.skel)} letters and "
+                  f"digits < {MIN_FUZZY_CHARS})")
+        flags = (FLAG_SHORT,)
+    else:
+        detail = f"no passage within {int(MAX_EDIT_RATIO * 100)} % edits"
+    lang = detect_language(q.core) or base_lang(quote_lang)
+    translated = bool(lang and page.lang and lang != page.lang)
+    if translated:
+        detail += f"; the quote reads as {lang}, the page as {page.lang}"
+    return Match(QuoteStatus.MISSING, detail=detail, probable_translation=translated,
+                 flags=flags)

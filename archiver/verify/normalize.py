@@ -1,0 +1,185 @@
+"""The two normalized forms quotes and pages are compared in, with offset maps; numbers.
+
+``normalize`` (L1) is NFKC and casefold per character (UAX #15), with
+quote, apostrophe and dash variants unified, every space (Unicode categories
+Zs, Zl, Zp), line break and control collapsed to one space, and format
+characters (Cf: soft hyphen, zero-width space and joiners, BOM, direction
+marks) dropped. ``skeleton`` (L2) keeps letters and digits only, accents
+stripped: it absorbs the spaces PDF text extraction adds or drops, the way the
+Hypothesis client strips spaces before anchoring a quote in a PDF
+(hypothesis/client src/annotator/anchoring/pdf.ts ``stripSpaces``).
+
+Both are built one character at a time with a map from every output character
+back to its offset in the original text, like ``normalizeWithOffsets`` in
+hypothesis/client src/annotator/util/normalize.ts, so a match found in either
+form is reported at its place in the page text.
+
+Because the skeleton drops punctuation, "£1.2m" and "£12m" collide there:
+:func:`numbers` lists a text's numbers so a skeleton match can be checked.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u00b4`\u02bc\u2039\u203a\uff07"
+_DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\uff02\u301d\u301e"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_SPACES = "\t\n\r\x0b\x0c\x85\u2028\u2029"
+_SKELETON_FOLD = {"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th",
+                  "ı": "i", "ß": "ss"}
+_l1_cache: dict[str, str] = {}
+_skel_cache: dict[str, str] = {}
+
+
+def _l1_simple(ch: str) -> str:
+    if ch in _SINGLE_QUOTES:
+        return "'"
+    if ch in _DOUBLE_QUOTES:
+        return '"'
+    if ch in _DASHES:
+        return "-"
+    return ch
+
+
+def _l1_char(ch: str) -> str:
+    """L1 of one character: " " for any space, "" for format characters."""
+    cached = _l1_cache.get(ch)
+    if cached is not None:
+        return cached
+    cat = unicodedata.category(ch)
+    if ch in _SPACES or cat in ("Zs", "Zl", "Zp"):
+        out = " "
+    elif cat == "Cf":  # soft hyphen, ZWSP, ZWJ/ZWNJ, word joiner, BOM, LRM/RLM
+        out = ""
+    elif cat == "Cc":
+        out = " "
+    else:
+        simple = _l1_simple(ch)
+        if simple != ch:
+            out = simple
+        else:
+            out = "".join(_l1_simple(c) for c in unicodedata.normalize("NFKC", ch).casefold())
+            if out.isspace():
+                out = " "
+    _l1_cache[ch] = out
+    return out
+
+
+def _skel_char(ch: str) -> str:
+    """Skeleton of one L1 character: its letters and digits without accents."""
+    cached = _skel_cache.get(ch)
+    if cached is not None:
+        return cached
+    if not ch.isalnum():
+        out = ""
+    elif ch.isascii():
+        out = ch
+    else:
+        folded = _SKELETON_FOLD.get(ch)
+        if folded is None:
+            folded = "".join(c for c in unicodedata.normalize("NFKD", ch)
+                             if not unicodedata.combining(c))
+            folded = "".join(_SKELETON_FOLD.get(c, c) for c in folded)
+        out = "".join(c for c in folded if c.isalnum()).lower()
+    _skel_cache[ch] = out
+    return out
+
+
+def normalize(text: str) -> str:
+    """The L1 ("normalized") form of a text, without offsets."""
+    out: list[str] = []
+    space = True
+    for ch in text:
+        r = _l1_char(ch)
+        if r == " ":
+            if not space:
+                out.append(" ")
+                space = True
+        elif r:
+            out.append(r)
+            space = False
+    return "".join(out).rstrip(" ")
+
+
+def skeleton(text: str) -> str:
+    """Letters and digits only, casefolded, accents stripped."""
+    return "".join(_skel_char(c) for c in normalize(text))
+
+
+@dataclass(frozen=True)
+class Forms:
+    """One text in three forms, with maps from L1 and skeleton back to the text."""
+
+    text: str
+    l1: str
+    l1_map: tuple[int, ...]
+    skel: str
+    skel_map: tuple[int, ...]
+
+
+def forms(text: str) -> Forms:
+    """A text's L1 and skeleton forms with their offset maps, in one pass."""
+    l1: list[str] = []
+    l1_map: list[int] = []
+    skel: list[str] = []
+    skel_map: list[int] = []
+    space = True
+    l1_char = _l1_char
+    skel_char = _skel_char
+    for i, ch in enumerate(text):
+        r = _l1_cache.get(ch)
+        if r is None:
+            r = l1_char(ch)
+        if r == " ":
+            if not space:
+                l1.append(" ")
+                l1_map.append(i)
+                space = True
+            continue
+        if not r:
+            continue
+        space = False
+        for c in r:
+            l1.append(c)
+            l1_map.append(i)
+            s = _skel_cache.get(c)
+            if s is None:
+                s = skel_char(c)
+            for sc in s:
+                skel.append(sc)
+                skel_map.append(i)
+    return Forms(text, "".join(l1), tuple(l1_map), "".join(skel), tuple(skel_map))
+
+
+# --------------------------------------------------------------------------
+# Numbers: compared on the L1 form with spaces removed, since the skeleton
+# drops the decimal mark ("1.2m" and "12m" collide there) and lost spaces make
+# "26, 2022" look like "26,2022".
+# --------------------------------------------------------------------------
+
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+_SEP_RE = re.compile(r"([.,])")
+#: OCR look-alikes inside a word ("he1p", "p0lice") are letters, not numbers.
+_OCR_RE = re.compile(r"(?<=[^\W\d_])[01](?=[^\W\d_])")
+
+
+def numbers(text: str) -> tuple[str, ...]:
+    """Numeric tokens, canonical: spaces removed, thousands separators dropped.
+
+    "1 300" = "1,300" = "1.300" -> "1300"; "1,6" = "1.6" -> "1.6"; but
+    "1.2m" -> "1.2" while "12m" -> "12".
+    """
+    l1 = _OCR_RE.sub(lambda m: "l" if m.group(0) == "1" else "o", normalize(text))
+    flat = "".join(l1.split())
+    out: list[str] = []
+    for token in _NUMBER_RE.findall(flat):
+        pieces = _SEP_RE.split(token)
+        canon = pieces[0]
+        for sep_index in range(1, len(pieces), 2):
+            group = pieces[sep_index + 1]
+            canon += group if len(group) == 3 else "." + group
+        out.append(canon)
+    return tuple(out)
