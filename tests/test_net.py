@@ -104,7 +104,7 @@ def test_dns_rebinding_is_caught_at_connect(site: LocalSite,
     """The name passes the address check (a public answer), then resolves to
     loopback when the connection is made: the connection is refused before any
     byte of the request is sent."""
-    import archiver.net as net
+    import archiver.net.client as net
 
     site.route("/a", Reply(200, "internal"))
     monkeypatch.setattr(net, "resolve_host", lambda host, port, url: ["93.184.216.34"])
@@ -116,7 +116,7 @@ def test_dns_rebinding_is_caught_at_connect(site: LocalSite,
 
 def test_peer_check_spares_allowed_and_trusted(site: LocalSite,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import archiver.net as net
+    import archiver.net.client as net
 
     site.route("/a", Reply(200, "ok"))
     monkeypatch.setattr(net, "resolve_host", lambda host, port, url: ["93.184.216.34"])
