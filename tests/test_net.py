@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from archiver.clock import ManualClock
 from archiver.errors import DeadlineExceeded, NetError, PrivateAddressError
 from archiver.net import HostLimiter, HttpClient, parse_retry_after
 from tests.support.localweb import LocalSite, Reply
@@ -90,6 +91,29 @@ def test_host_limiter_spaces_requests() -> None:
     assert starts[2] - starts[0] >= 0.38
     with limiter.acquire("other.example"):
         assert time.monotonic() - starts[2] < 0.15
+
+
+def test_host_limiter_waits_on_its_clock() -> None:
+    """The limiter reads time from and sleeps on the clock it is given: with a
+    ManualClock no real time passes, and the recorded sleeps are the gaps left
+    between request starts."""
+    clock = ManualClock()
+    limiter = HostLimiter(concurrency=1, interval=0.5, clock=clock)
+    starts = []
+    for _ in range(3):
+        with limiter.acquire("example.org"):
+            starts.append(clock.monotonic())
+            clock.advance(0.125)  # the request itself takes a little time
+    assert starts == [0.0, 0.5, 1.0]
+    assert clock.sleeps == [0.375, 0.375]
+    with limiter.acquire("other.example"):  # another host: no wait
+        assert clock.sleeps == [0.375, 0.375]
+    limiter.pause("example.org", 4.0)  # a Retry-After: nothing starts for 4 s
+    paused_at = clock.monotonic()
+    with limiter.acquire("example.org"):
+        assert clock.monotonic() == paused_at + 4.0
+    assert clock.sleeps == [0.375, 0.375, 4.0]
+    assert limiter.next_start("example.org") == paused_at + 4.0 + 0.5
 
 
 def test_retry_after_parsing() -> None:

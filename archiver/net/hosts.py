@@ -2,7 +2,9 @@
 
 The defaults are in :mod:`archiver.net.limits` (IABot's 1 s gap per site;
 lychee's retry rule). Retry-After is read as RFC 9110 §10.2.3 gives it: a
-number of seconds or an HTTP date.
+number of seconds or an HTTP date. :class:`HostLimiter` reads time and waits
+through a :class:`~archiver.clock.Clock`, so tests drive it with a
+:class:`~archiver.clock.ManualClock`.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ from __future__ import annotations
 import email.utils
 import random
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.net.limits import (
     DEFAULT_BACKOFF,
     DEFAULT_PER_HOST_CONCURRENCY,
@@ -37,17 +39,20 @@ class HostLimiter:
 
     Thread-safe; one instance is shared by all workers of a run. ``slow_down``
     widens a host's gap (used on 429) and ``pause`` holds every request to the
-    host until a moment has passed (Retry-After).
+    host until a moment has passed (Retry-After). Time is read from and waited
+    on ``clock`` (the system clock by default).
     """
 
     def __init__(self, concurrency: int = DEFAULT_PER_HOST_CONCURRENCY,
-                 interval: float = DEFAULT_PER_HOST_INTERVAL) -> None:
+                 interval: float = DEFAULT_PER_HOST_INTERVAL,
+                 clock: Clock | None = None) -> None:
         if concurrency < 1:
             raise ValueError("per-host concurrency must be at least 1")
         if interval < 0:
             raise ValueError("per-host interval must not be negative")
         self.concurrency = concurrency
         self.interval = interval
+        self.clock: Clock = clock if clock is not None else SYSTEM_CLOCK
         self._slots: dict[str, _HostSlot] = {}
         self._lock = threading.Lock()
 
@@ -65,11 +70,11 @@ class HostLimiter:
         slot = self._slot(host.lower())
         with slot.semaphore:
             with slot.lock:
-                now = time.monotonic()
+                now = self.clock.monotonic()
                 start = max(now, slot.next_start)
                 slot.next_start = start + slot.interval
             if start > now:
-                time.sleep(start - now)
+                self.clock.sleep(start - now)
             yield
 
     def slow_down(self, host: str, factor: float = 2.0, ceiling: float = 30.0,
@@ -82,13 +87,13 @@ class HostLimiter:
     def pause(self, host: str, seconds: float) -> None:
         slot = self._slot(host.lower())
         with slot.lock:
-            slot.next_start = max(slot.next_start, time.monotonic() + seconds)
+            slot.next_start = max(slot.next_start, self.clock.monotonic() + seconds)
 
     def interval_for(self, host: str) -> float:
         return self._slot(host.lower()).interval
 
     def next_start(self, host: str) -> float:
-        """The ``time.monotonic()`` moment from which a new request to ``host`` may start.
+        """The ``clock.monotonic()`` moment from which a new request to ``host`` may start.
 
         A peek for schedulers: it reserves nothing (``acquire`` does). In-flight
         limits are not reflected; the caller counts its own requests.
