@@ -9,7 +9,7 @@ import pytest
 
 from archiver.clock import ManualClock
 from archiver.errors import DeadlineExceeded, NetError, PrivateAddressError
-from archiver.net import HostLimiter, HttpClient, parse_retry_after
+from archiver.net import HostLimiter, HttpClient, NetErrorKind, parse_retry_after
 from tests.support.localweb import LocalSite, Reply
 
 
@@ -74,6 +74,18 @@ def test_refused_connection_is_classified() -> None:
     with HttpClient(allow_private=True) as client, pytest.raises(NetError) as info:
         client.get(url)
     assert info.value.kind == "refused"
+
+
+def test_error_kinds_are_enum_members_equal_to_their_strings() -> None:
+    """NetError.kind is a NetErrorKind; as a StrEnum it still equals (and prints as)
+    the plain string other stages compare and store."""
+    with LocalSite() as s:
+        url = s.url("/")
+    with HttpClient(allow_private=True) as client, pytest.raises(NetError) as info:
+        client.get(url)
+    kind: str = info.value.kind
+    assert kind == "refused" and f"{kind}" == "refused" and kind in {"refused"}
+    assert isinstance(kind, NetErrorKind) and kind is NetErrorKind.REFUSED
 
 
 def test_unknown_host_is_dns() -> None:

@@ -8,8 +8,9 @@ Public API::
         response = client.get(url)        # one request, redirects not followed
         response.status, response.body    # or a NetError whose kind names the failure
 
-Modules: :mod:`.limits` (every politeness and limit number), :mod:`.deadline` (the
-total-deadline watchdog and the watched connections), :mod:`.guard` (the private-address
+Modules: :mod:`.limits` (every politeness and limit number), :mod:`.kinds`
+(:class:`NetErrorKind`, the failure kinds), :mod:`.deadline` (the total-deadline
+watchdog and the watched connections), :mod:`.guard` (the private-address
 guard), :mod:`.proxy` (proxy settings and a proxy's own failures),
 :mod:`.hosts` (per-host politeness, backoff, Retry-After), :mod:`.client`
 (:class:`HttpClient` and :class:`HttpResponse`).
@@ -23,6 +24,7 @@ from archiver.net.guard import (
     resolve_host,
 )
 from archiver.net.hosts import HostLimiter, backoff_delay, parse_retry_after
+from archiver.net.kinds import NetErrorKind
 from archiver.net.limits import (
     CHUNK_SIZE,
     DEFAULT_BACKOFF,
@@ -57,7 +59,7 @@ __all__ = [
     "DEFAULT_PER_HOST_INTERVAL", "DEFAULT_RETRIES", "DEFAULT_USER_AGENT", "GATEWAY_STATUSES",
     "LOCAL_NAMES", "MAX_REDIRECTS", "MAX_RETRY_AFTER", "PROJECT_URL", "PROXY_AUTH_HINT",
     "PROXY_SCHEMES", "PROXY_STATUS_ERRORS", "RETRYABLE_STATUSES", "SQUID_ERRORS",
-    "HostLimiter", "HttpClient", "HttpResponse", "ProxyFailure",
+    "HostLimiter", "HttpClient", "HttpResponse", "NetErrorKind", "ProxyFailure",
     "backoff_delay", "bypasses_proxy", "is_public_address", "literal_host_is_private",
     "parse_proxy_url", "parse_retry_after", "proxy_failure", "resolve_host",
 ]

@@ -3,7 +3,8 @@
 Every request archiver makes goes through :class:`HttpClient`. It makes one
 request at a time per call (redirects are *not* followed: callers walk them by
 hand so every hop is recorded) and returns an :class:`HttpResponse` or raises a
-:class:`~archiver.errors.NetError` whose ``kind`` names the failure. The client puts
+:class:`~archiver.errors.NetError` whose ``kind`` (a
+:class:`~archiver.net.kinds.NetErrorKind`) names the failure. The client puts
 together the rest of the package: the total deadline (:mod:`.deadline`), the
 private-address guard (:mod:`.guard`), proxies (:mod:`.proxy`) and per-host
 politeness (:mod:`.hosts`), with the defaults of :mod:`.limits`.
@@ -37,6 +38,7 @@ from archiver.net.guard import (
     resolve_host,
 )
 from archiver.net.hosts import HostLimiter
+from archiver.net.kinds import NetErrorKind
 from archiver.net.limits import (
     CHUNK_SIZE,
     DEFAULT_CONNECT_TIMEOUT,
@@ -78,7 +80,7 @@ class HttpResponse:
 _TUNNEL_RE = re.compile(r"Tunnel connection failed: (\d{3})\b([^'\"()]*)")
 
 
-def _classify_exception(err: BaseException) -> tuple[str, str]:
+def _classify_exception(err: BaseException) -> tuple[NetErrorKind, str]:
     """Map a transport exception to (kind, human message)."""
     text = str(err)
     chain: list[BaseException] = []
@@ -88,16 +90,16 @@ def _classify_exception(err: BaseException) -> tuple[str, str]:
         cur = cur.__cause__ or cur.__context__
     for exc in chain:
         if isinstance(exc, ssl.SSLError | ssl.CertificateError) or "SSL" in type(exc).__name__:
-            return "tls", f"TLS error: {exc}"
+            return NetErrorKind.TLS, f"TLS error: {exc}"
     if isinstance(err, requests.exceptions.SSLError):
-        return "tls", f"TLS error: {text}"
+        return NetErrorKind.TLS, f"TLS error: {text}"
     if isinstance(err, requests.exceptions.ProxyError):
         # Either the proxy cannot be reached, or it refused to open a tunnel
         # (CONNECT) to the site: in both cases the site was never reached.
         for exc in chain:
             match = _TUNNEL_RE.search(str(exc))
             if match:
-                return "proxy", (
+                return NetErrorKind.PROXY, (
                     "the proxy could not open a tunnel to the site "
                     f"(HTTP {match.group(1)} {match.group(2).strip()})")
         for exc in chain:
@@ -105,34 +107,34 @@ def _classify_exception(err: BaseException) -> tuple[str, str]:
                           | TimeoutError):
                 # The proxy itself is down or misnamed: a configuration problem,
                 # not a site's or an archive's failure (no point retrying for long).
-                return "proxy_unreachable", (
+                return NetErrorKind.PROXY_UNREACHABLE, (
                     f"cannot connect to the proxy: {exc}; check --proxy or "
                     "HTTP_PROXY/HTTPS_PROXY")
-        return "proxy", f"proxy error: {text}"
+        return NetErrorKind.PROXY, f"proxy error: {text}"
     for exc in chain:
         if isinstance(exc, ConnectionRefusedError):
-            return "refused", "connection refused"
+            return NetErrorKind.REFUSED, "connection refused"
         if isinstance(exc, ConnectionResetError):
-            return "reset", "connection reset by peer"
+            return NetErrorKind.RESET, "connection reset by peer"
         if isinstance(exc, socket.gaierror):
             if exc.errno in NXDOMAIN_ERRNOS:
-                return "dns", f"host name does not exist: {exc}"
-            return "dns_failure", f"DNS lookup failed: {exc}"
+                return NetErrorKind.DNS, f"host name does not exist: {exc}"
+            return NetErrorKind.DNS_FAILURE, f"DNS lookup failed: {exc}"
         if isinstance(exc, OSError) and exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-            return "unreachable", "network unreachable"
+            return NetErrorKind.UNREACHABLE, "network unreachable"
     if isinstance(err, requests.exceptions.ConnectTimeout):
-        return "timeout", "connect timed out"
+        return NetErrorKind.TIMEOUT, "connect timed out"
     if isinstance(err, requests.exceptions.ReadTimeout | urllib3.exceptions.ReadTimeoutError):
-        return "timeout", "read timed out"
+        return NetErrorKind.TIMEOUT, "read timed out"
     if isinstance(err, requests.exceptions.ConnectionError):
         if "refused" in text.lower():
-            return "refused", "connection refused"
+            return NetErrorKind.REFUSED, "connection refused"
         if "reset" in text.lower() or "aborted" in text.lower():
-            return "reset", "connection reset"
-        return "connection", f"connection failed: {text}"
+            return NetErrorKind.RESET, "connection reset"
+        return NetErrorKind.CONNECTION, f"connection failed: {text}"
     if isinstance(err, requests.exceptions.ChunkedEncodingError | urllib3.exceptions.ProtocolError):
-        return "reset", f"connection broken: {text}"
-    return "connection", f"{type(err).__name__}: {text}"
+        return NetErrorKind.RESET, f"connection broken: {text}"
+    return NetErrorKind.CONNECTION, f"{type(err).__name__}: {text}"
 
 
 class HttpClient:
@@ -239,7 +241,7 @@ class HttpClient:
         parts = urlsplit(url)
         host = parts.hostname
         if not host:
-            raise NetError(f"URL has no host: {url}", url=url, kind="invalid")
+            raise NetError(f"URL has no host: {url}", url=url, kind=NetErrorKind.INVALID)
         if self.may_reach_private(url):
             return None
         if self.proxy_for(url) is not None:
@@ -247,7 +249,7 @@ class HttpClient:
             if literal_host_is_private(host):
                 raise PrivateAddressError(
                     f"refusing to fetch {url}: {host} is a loopback or private address",
-                    url=url, kind="private", hint="pass --allow-private to permit it")
+                    url=url, kind=NetErrorKind.PRIVATE, hint="pass --allow-private to permit it")
             return None
         port = parts.port or (443 if parts.scheme == "https" else 80)
         addresses = resolve_host(host, port, url)
@@ -255,7 +257,7 @@ class HttpClient:
             if not is_public_address(ip):
                 raise PrivateAddressError(
                     f"refusing to fetch {url}: {host} resolves to {ip}, a loopback or "
-                    "private address", url=url, kind="private",
+                    "private address", url=url, kind=NetErrorKind.PRIVATE,
                     hint="pass --allow-private to permit loopback and private networks")
         return addresses[0] if addresses else None
 
@@ -330,7 +332,7 @@ class HttpClient:
                     if watchdog.fired:
                         raise DeadlineExceeded(
                             f"no complete answer from {url} within {deadline:g} s",
-                            url=url, kind="timeout")
+                            url=url, kind=NetErrorKind.TIMEOUT)
                     body = b"".join(chunks)[:cap] if truncated else b"".join(chunks)
                 except NetError:
                     raise
@@ -339,7 +341,7 @@ class HttpClient:
                     if watchdog.fired:
                         raise DeadlineExceeded(
                             f"no complete answer from {url} within {deadline:g} s",
-                            url=url, kind="timeout", cause=err) from err
+                            url=url, kind=NetErrorKind.TIMEOUT, cause=err) from err
                     kind, message = _classify_exception(err)
                     raise NetError(f"{message} ({url})", url=url, kind=kind,
                                    cause=err) from err

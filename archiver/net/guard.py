@@ -11,7 +11,7 @@ registries), minus multicast.
 
 Import direction: :mod:`archiver.net.deadline` imports this module (its
 watched connections call :func:`check_peer`); this module imports nothing
-from the rest of the package.
+from the rest of the package except the error kinds.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from archiver.errors import NetError, PrivateAddressError
+from archiver.net.kinds import NetErrorKind
 
 
 def is_public_address(ip: str) -> bool:
@@ -80,12 +81,12 @@ def resolve_host(host: str, port: int, url: str) -> list[str]:
     except socket.gaierror as err:
         if err.errno in NXDOMAIN_ERRNOS:
             raise NetError(f"host name {host!r} does not exist", url=url,
-                           kind="dns", cause=err) from err
+                           kind=NetErrorKind.DNS, cause=err) from err
         raise NetError(f"DNS lookup of {host!r} failed: {err.strerror}", url=url,
-                       kind="dns_failure", cause=err) from err
+                       kind=NetErrorKind.DNS_FAILURE, cause=err) from err
     except UnicodeError as err:
         raise NetError(f"host name {host!r} is not valid", url=url,
-                       kind="invalid", cause=err) from err
+                       kind=NetErrorKind.INVALID, cause=err) from err
     return sorted({str(info[4][0]) for info in infos})
 
 
@@ -134,5 +135,5 @@ def check_peer(sock: Any) -> None:
         raise PrivateAddressError(
             f"refusing to fetch {guard}: the connection went to {ip}, a loopback or "
             "private address (the host name resolved differently when connecting)",
-            url=guard, kind="private",
+            url=guard, kind=NetErrorKind.PRIVATE,
             hint="pass --allow-private to permit loopback and private networks")

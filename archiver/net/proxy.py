@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from archiver.errors import ConfigError
+from archiver.net.kinds import NetErrorKind
 
 #: Proxy URL schemes: HTTP forward proxies (https targets through CONNECT), or a
 #: proxy reached over TLS. SOCKS would need PySocks.
@@ -52,31 +53,31 @@ PROXY_SCHEMES = ("http", "https")
 #: The answers a bare proxy gives when it cannot get one from upstream.
 GATEWAY_STATUSES = frozenset({502, 504})
 #: RFC 9209 §2.3 error types, as our :class:`NetError` kinds. Unlisted: ``proxy``.
-PROXY_STATUS_ERRORS: dict[str, str] = {
-    "dns_timeout": "dns_failure",
-    "dns_error": "dns_failure",  # "dns" when rcode="NXDOMAIN"
-    "destination_unavailable": "unreachable",
-    "destination_ip_unroutable": "unreachable",
-    "connection_refused": "refused",
-    "connection_terminated": "reset",
-    "connection_timeout": "timeout",
-    "connection_read_timeout": "timeout",
-    "connection_write_timeout": "timeout",
-    "http_response_timeout": "timeout",
-    "http_response_incomplete": "reset",
-    "tls_protocol_error": "tls",
-    "tls_certificate_error": "tls",
-    "tls_alert_received": "tls",
+PROXY_STATUS_ERRORS: dict[str, NetErrorKind] = {
+    "dns_timeout": NetErrorKind.DNS_FAILURE,
+    "dns_error": NetErrorKind.DNS_FAILURE,  # "dns" when rcode="NXDOMAIN"
+    "destination_unavailable": NetErrorKind.UNREACHABLE,
+    "destination_ip_unroutable": NetErrorKind.UNREACHABLE,
+    "connection_refused": NetErrorKind.REFUSED,
+    "connection_terminated": NetErrorKind.RESET,
+    "connection_timeout": NetErrorKind.TIMEOUT,
+    "connection_read_timeout": NetErrorKind.TIMEOUT,
+    "connection_write_timeout": NetErrorKind.TIMEOUT,
+    "http_response_timeout": NetErrorKind.TIMEOUT,
+    "http_response_incomplete": NetErrorKind.RESET,
+    "tls_protocol_error": NetErrorKind.TLS,
+    "tls_certificate_error": NetErrorKind.TLS,
+    "tls_alert_received": NetErrorKind.TLS,
 }
 #: Squid's error page names (its ``errors/templates``, sent as
 #: ``X-Squid-Error: ERR_DNS_FAIL 0``), as kinds. Unlisted: ``proxy``.
-SQUID_ERRORS: dict[str, str] = {
-    "ERR_DNS_FAIL": "dns_failure",
-    "ERR_CONNECT_FAIL": "connection",
-    "ERR_READ_TIMEOUT": "timeout",
-    "ERR_LIFETIME_EXP": "timeout",
-    "ERR_READ_ERROR": "reset",
-    "ERR_ZERO_SIZE_OBJECT": "reset",
+SQUID_ERRORS: dict[str, NetErrorKind] = {
+    "ERR_DNS_FAIL": NetErrorKind.DNS_FAILURE,
+    "ERR_CONNECT_FAIL": NetErrorKind.CONNECTION,
+    "ERR_READ_TIMEOUT": NetErrorKind.TIMEOUT,
+    "ERR_LIFETIME_EXP": NetErrorKind.TIMEOUT,
+    "ERR_READ_ERROR": NetErrorKind.RESET,
+    "ERR_ZERO_SIZE_OBJECT": NetErrorKind.RESET,
 }
 #: The hint given with a proxy's 407 (Proxy Authentication Required).
 PROXY_AUTH_HINT = ("the proxy wants credentials: give them in the proxy URL, "
@@ -199,7 +200,7 @@ def _split_outside_quotes(text: str, sep: str) -> list[str]:
 class ProxyFailure:
     """A proxy's own answer for a site it could not reach (the rule is in the module docstring)."""
 
-    kind: str  # a NetError kind: dns, dns_failure, refused, timeout, proxy ...
+    kind: NetErrorKind  # dns, dns_failure, refused, timeout, proxy ...
     reason: str  # what the proxy said, for people
 
 
@@ -210,7 +211,7 @@ def proxy_failure(status: int, headers: Mapping[str, str]) -> ProxyFailure | Non
     limits are described in the module docstring.
     """
     if status == 407:
-        return ProxyFailure("proxy", "HTTP 407: the proxy requires authentication")
+        return ProxyFailure(NetErrorKind.PROXY, "HTTP 407: the proxy requires authentication")
     proxy_status = headers.get("Proxy-Status")
     if proxy_status:
         members = _proxy_status_members(proxy_status)
@@ -218,9 +219,9 @@ def proxy_failure(status: int, headers: Mapping[str, str]) -> ProxyFailure | Non
             name, params = members[-1]
             error = params.get("error")
             if error:
-                kind = PROXY_STATUS_ERRORS.get(error.lower(), "proxy")
+                kind = PROXY_STATUS_ERRORS.get(error.lower(), NetErrorKind.PROXY)
                 if error.lower() == "dns_error" and params.get("rcode", "").upper() == "NXDOMAIN":
-                    kind = "dns"
+                    kind = NetErrorKind.DNS
                 details = ", ".join(f"{k}={v}" for k, v in params.items())
                 return ProxyFailure(kind, f"HTTP {status} from proxy {name} ({details})")
             if "received-status" in params:
@@ -228,9 +229,9 @@ def proxy_failure(status: int, headers: Mapping[str, str]) -> ProxyFailure | Non
     squid = headers.get("X-Squid-Error")
     if squid:
         code = squid.split()[0].upper() if squid.split() else ""
-        return ProxyFailure(SQUID_ERRORS.get(code, "proxy"),
+        return ProxyFailure(SQUID_ERRORS.get(code, NetErrorKind.PROXY),
                             f"HTTP {status} from the proxy (X-Squid-Error: {squid.strip()})")
     if status in GATEWAY_STATUSES:
-        return ProxyFailure("proxy", f"HTTP {status} from the proxy: it got no "
+        return ProxyFailure(NetErrorKind.PROXY, f"HTTP {status} from the proxy: it got no "
                             "(timely) answer from the site")
     return None
