@@ -421,7 +421,7 @@ def test_canary(site: LocalSite, checker: Checker) -> None:
 def test_deadlines_fire_and_cancelled_ones_do_not() -> None:
     """net's shared deadline thread: a cancelled deadline must not shut a socket that
     went back to the connection pool; a live one must shut its socket on time."""
-    from archiver.net import _Watchdog
+    from archiver.net.deadline import _Watchdog
 
     kept_a, kept_b = socket.socketpair()
     cut_a, cut_b = socket.socketpair()

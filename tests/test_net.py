@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from archiver.clock import ManualClock
 from archiver.errors import DeadlineExceeded, NetError, PrivateAddressError
-from archiver.net import HostLimiter, HttpClient, parse_retry_after
+from archiver.net import HostLimiter, HttpClient, NetErrorKind, parse_retry_after
 from tests.support.localweb import LocalSite, Reply
 
 
@@ -75,6 +76,18 @@ def test_refused_connection_is_classified() -> None:
     assert info.value.kind == "refused"
 
 
+def test_error_kinds_are_enum_members_equal_to_their_strings() -> None:
+    """NetError.kind is a NetErrorKind; as a StrEnum it still equals (and prints as)
+    the plain string other stages compare and store."""
+    with LocalSite() as s:
+        url = s.url("/")
+    with HttpClient(allow_private=True) as client, pytest.raises(NetError) as info:
+        client.get(url)
+    kind: str = info.value.kind
+    assert kind == "refused" and f"{kind}" == "refused" and kind in {"refused"}
+    assert isinstance(kind, NetErrorKind) and kind is NetErrorKind.REFUSED
+
+
 def test_unknown_host_is_dns() -> None:
     with HttpClient() as client, pytest.raises(NetError) as info:
         client.get("http://no-such-host.invalid/")
@@ -92,6 +105,29 @@ def test_host_limiter_spaces_requests() -> None:
         assert time.monotonic() - starts[2] < 0.15
 
 
+def test_host_limiter_waits_on_its_clock() -> None:
+    """The limiter reads time from and sleeps on the clock it is given: with a
+    ManualClock no real time passes, and the recorded sleeps are the gaps left
+    between request starts."""
+    clock = ManualClock()
+    limiter = HostLimiter(concurrency=1, interval=0.5, clock=clock)
+    starts = []
+    for _ in range(3):
+        with limiter.acquire("example.org"):
+            starts.append(clock.monotonic())
+            clock.advance(0.125)  # the request itself takes a little time
+    assert starts == [0.0, 0.5, 1.0]
+    assert clock.sleeps == [0.375, 0.375]
+    with limiter.acquire("other.example"):  # another host: no wait
+        assert clock.sleeps == [0.375, 0.375]
+    limiter.pause("example.org", 4.0)  # a Retry-After: nothing starts for 4 s
+    paused_at = clock.monotonic()
+    with limiter.acquire("example.org"):
+        assert clock.monotonic() == paused_at + 4.0
+    assert clock.sleeps == [0.375, 0.375, 4.0]
+    assert limiter.next_start("example.org") == paused_at + 4.0 + 0.5
+
+
 def test_retry_after_parsing() -> None:
     assert parse_retry_after("5") == 5
     assert parse_retry_after("100000") == 120
@@ -104,7 +140,7 @@ def test_dns_rebinding_is_caught_at_connect(site: LocalSite,
     """The name passes the address check (a public answer), then resolves to
     loopback when the connection is made: the connection is refused before any
     byte of the request is sent."""
-    import archiver.net as net
+    import archiver.net.client as net
 
     site.route("/a", Reply(200, "internal"))
     monkeypatch.setattr(net, "resolve_host", lambda host, port, url: ["93.184.216.34"])
@@ -116,7 +152,7 @@ def test_dns_rebinding_is_caught_at_connect(site: LocalSite,
 
 def test_peer_check_spares_allowed_and_trusted(site: LocalSite,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import archiver.net as net
+    import archiver.net.client as net
 
     site.route("/a", Reply(200, "ok"))
     monkeypatch.setattr(net, "resolve_host", lambda host, port, url: ["93.184.216.34"])

@@ -1,0 +1,369 @@
+"""The client: one HTTP request at a time, as an :class:`HttpResponse` or a classified failure.
+
+Every request archiver makes goes through :class:`HttpClient`. It makes one
+request at a time per call (redirects are *not* followed: callers walk them by
+hand so every hop is recorded) and returns an :class:`HttpResponse` or raises a
+:class:`~archiver.errors.NetError` whose ``kind`` (a
+:class:`~archiver.net.kinds.NetErrorKind`) names the failure. The client puts
+together the rest of the package: the total deadline (:mod:`.deadline`), the
+private-address guard (:mod:`.guard`), proxies (:mod:`.proxy`) and per-host
+politeness (:mod:`.hosts`), with the defaults of :mod:`.limits`.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import re
+import socket
+import ssl
+import time
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+from requests.structures import CaseInsensitiveDict
+
+from archiver.errors import DeadlineExceeded, NetError, PrivateAddressError
+from archiver.net.deadline import WatchedAdapter, watch_deadline
+from archiver.net.guard import (
+    NXDOMAIN_ERRNOS,
+    guard_peers,
+    is_public_address,
+    literal_host_is_private,
+    resolve_host,
+)
+from archiver.net.hosts import HostLimiter
+from archiver.net.kinds import NetErrorKind
+from archiver.net.limits import (
+    CHUNK_SIZE,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_USER_AGENT,
+)
+from archiver.net.proxy import PROXY_AUTH_HINT, bypasses_proxy, no_proxy_entries, proxy_failure
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """One HTTP response, with its body read (up to the cap)."""
+
+    url: str
+    status: int
+    reason: str
+    headers: CaseInsensitiveDict[str]
+    header_list: tuple[tuple[str, str], ...]  # as sent, in order, duplicates kept
+    body: bytes
+    truncated: bool  # True if the body was cut at the size cap
+    elapsed: float  # seconds
+    http_version: str = "HTTP/1.1"
+    request_headers: tuple[tuple[str, str], ...] = ()
+    peer: str | None = None  # the IP address we talked to, when known
+
+    @property
+    def location(self) -> str | None:
+        return self.headers.get("Location")
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status in (301, 302, 303, 307, 308) and bool(self.location)
+
+
+#: How http.client reports a refused CONNECT: "Tunnel connection failed: 502 Bad Gateway".
+_TUNNEL_RE = re.compile(r"Tunnel connection failed: (\d{3})\b([^'\"()]*)")
+
+
+def _classify_exception(err: BaseException) -> tuple[NetErrorKind, str]:
+    """Map a transport exception to (kind, human message)."""
+    text = str(err)
+    chain: list[BaseException] = []
+    cur: BaseException | None = err
+    while cur is not None and len(chain) < 10:
+        chain.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    for exc in chain:
+        if isinstance(exc, ssl.SSLError | ssl.CertificateError) or "SSL" in type(exc).__name__:
+            return NetErrorKind.TLS, f"TLS error: {exc}"
+    if isinstance(err, requests.exceptions.SSLError):
+        return NetErrorKind.TLS, f"TLS error: {text}"
+    if isinstance(err, requests.exceptions.ProxyError):
+        # Either the proxy cannot be reached, or it refused to open a tunnel
+        # (CONNECT) to the site: in both cases the site was never reached.
+        for exc in chain:
+            match = _TUNNEL_RE.search(str(exc))
+            if match:
+                return NetErrorKind.PROXY, (
+                    "the proxy could not open a tunnel to the site "
+                    f"(HTTP {match.group(1)} {match.group(2).strip()})")
+        for exc in chain:
+            if isinstance(exc, ConnectionRefusedError | ConnectionResetError | socket.gaierror
+                          | TimeoutError):
+                # The proxy itself is down or misnamed: a configuration problem,
+                # not a site's or an archive's failure (no point retrying for long).
+                return NetErrorKind.PROXY_UNREACHABLE, (
+                    f"cannot connect to the proxy: {exc}; check --proxy or "
+                    "HTTP_PROXY/HTTPS_PROXY")
+        return NetErrorKind.PROXY, f"proxy error: {text}"
+    for exc in chain:
+        if isinstance(exc, ConnectionRefusedError):
+            return NetErrorKind.REFUSED, "connection refused"
+        if isinstance(exc, ConnectionResetError):
+            return NetErrorKind.RESET, "connection reset by peer"
+        if isinstance(exc, socket.gaierror):
+            if exc.errno in NXDOMAIN_ERRNOS:
+                return NetErrorKind.DNS, f"host name does not exist: {exc}"
+            return NetErrorKind.DNS_FAILURE, f"DNS lookup failed: {exc}"
+        if isinstance(exc, OSError) and exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return NetErrorKind.UNREACHABLE, "network unreachable"
+    if isinstance(err, requests.exceptions.ConnectTimeout):
+        return NetErrorKind.TIMEOUT, "connect timed out"
+    if isinstance(err, requests.exceptions.ReadTimeout | urllib3.exceptions.ReadTimeoutError):
+        return NetErrorKind.TIMEOUT, "read timed out"
+    if isinstance(err, requests.exceptions.ConnectionError):
+        if "refused" in text.lower():
+            return NetErrorKind.REFUSED, "connection refused"
+        if "reset" in text.lower() or "aborted" in text.lower():
+            return NetErrorKind.RESET, "connection reset"
+        return NetErrorKind.CONNECTION, f"connection failed: {text}"
+    if isinstance(err, requests.exceptions.ChunkedEncodingError | urllib3.exceptions.ProtocolError):
+        return NetErrorKind.RESET, f"connection broken: {text}"
+    return NetErrorKind.CONNECTION, f"{type(err).__name__}: {text}"
+
+
+class HttpClient:
+    """One HTTP session with deadlines, size caps, politeness and an address guard.
+
+    Parameters
+    ----------
+    user_agent:
+        Sent with every request.
+    deadline:
+        Total seconds per request: connect, headers and body.
+    max_bytes:
+        Bodies are cut at this size (``HttpResponse.truncated`` tells).
+    allow_private:
+        Permit loopback and private-network addresses.
+    trusted_prefixes:
+        URL prefixes (e.g. a local archive given with ``--archive``) allowed even
+        on loopback.
+    limiter:
+        Per-host politeness; ``None`` for none (archives have their own limits).
+    proxy:
+        A proxy URL (``--proxy``) for http and https requests alike; it replaces
+        the proxy environment variables (NO_PROXY still applies).
+    proxies:
+        Proxies by URL scheme (``http``, ``https``, ``all``; ``no_proxy`` a
+        NO_PROXY list), as requests takes them. With neither ``proxy`` nor
+        ``proxies``, HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY apply.
+    """
+
+    def __init__(
+        self,
+        *,
+        user_agent: str = DEFAULT_USER_AGENT,
+        deadline: float = DEFAULT_DEADLINE,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        allow_private: bool = False,
+        trusted_prefixes: tuple[str, ...] = (),
+        limiter: HostLimiter | None = None,
+        proxies: Mapping[str, str] | None = None,
+        verify_tls: bool = True,
+        proxy: str | None = None,
+    ) -> None:
+        self.user_agent = user_agent
+        self.deadline = deadline
+        self.connect_timeout = connect_timeout
+        self.max_bytes = max_bytes
+        self.allow_private = allow_private
+        self.trusted_prefixes = trusted_prefixes
+        self.limiter = limiter
+        self.verify_tls = verify_tls
+        self._session = requests.Session()
+        adapter = WatchedAdapter(pool_connections=32, pool_maxsize=32, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        # Proxies and the CA bundle come from the environment once, here, rather
+        # than from requests on every request: with trust_env on, requests
+        # re-reads the whole environment each time (proxy variables twice, the
+        # CA-bundle variables and ~/.netrc), about 15 % of a request's CPU
+        # against a fast server; and credentials from ~/.netrc are never wanted.
+        env = urllib.request.getproxies_environment()
+        explicit = {k.lower(): v for k, v in (proxies or {}).items() if v}
+        if proxy:
+            explicit.setdefault("http", proxy)
+            explicit.setdefault("https", proxy)
+        no_proxy = explicit.pop("no_proxy", None) or explicit.pop("no", None) or env.get("no")
+        chosen = explicit or env
+        self.proxies: dict[str, str] = {k: chosen[k] for k in ("http", "https", "all")
+                                        if chosen.get(k)}
+        self.no_proxy = no_proxy_entries(no_proxy)
+        self._verify: bool | str = verify_tls
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if verify_tls and bundle:
+            self._verify = bundle
+        self._session.trust_env = False
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- guard ----------------------------------------------------------------
+
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy a request for ``url`` goes through, or None to go direct."""
+        if not self.proxies:
+            return None
+        scheme = urlsplit(url).scheme.lower()
+        chosen = self.proxies.get(scheme) or self.proxies.get("all")
+        if chosen is None or bypasses_proxy(url, self.no_proxy):
+            return None
+        return chosen
+
+    def may_reach_private(self, url: str) -> bool:
+        """Whether ``url`` may go to loopback or private addresses (allowed, or trusted)."""
+        return self.allow_private or any(url.startswith(p) for p in self.trusted_prefixes)
+
+    def check_address(self, url: str) -> str | None:
+        """Refuse private addresses unless allowed. Return the resolved IP, if resolved."""
+        parts = urlsplit(url)
+        host = parts.hostname
+        if not host:
+            raise NetError(f"URL has no host: {url}", url=url, kind=NetErrorKind.INVALID)
+        if self.may_reach_private(url):
+            return None
+        if self.proxy_for(url) is not None:
+            # Names are resolved at the proxy: judge the literal host only.
+            if literal_host_is_private(host):
+                raise PrivateAddressError(
+                    f"refusing to fetch {url}: {host} is a loopback or private address",
+                    url=url, kind=NetErrorKind.PRIVATE, hint="pass --allow-private to permit it")
+            return None
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        addresses = resolve_host(host, port, url)
+        for ip in addresses:
+            if not is_public_address(ip):
+                raise PrivateAddressError(
+                    f"refusing to fetch {url}: {host} resolves to {ip}, a loopback or "
+                    "private address", url=url, kind=NetErrorKind.PRIVATE,
+                    hint="pass --allow-private to permit loopback and private networks")
+        return addresses[0] if addresses else None
+
+    # -- requests -------------------------------------------------------------
+
+    def get(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        deadline: float | None = None,
+        max_bytes: int | None = None,
+        polite: bool = True,
+    ) -> HttpResponse:
+        """GET ``url`` once, without following redirects.
+
+        Raises :class:`NetError` (``kind``: dns, dns_failure, refused, reset,
+        timeout, tls, unreachable, connection, proxy, private, invalid);
+        :class:`DeadlineExceeded` when the total deadline passes. A body over
+        the cap is cut and flagged, not an error.
+        """
+        deadline = self.deadline if deadline is None else deadline
+        cap = self.max_bytes if max_bytes is None else max_bytes
+        host = (urlsplit(url).hostname or "").lower()
+        peer = self.check_address(url)
+        if polite and self.limiter is not None:
+            with self.limiter.acquire(host):
+                return self._get(url, headers, deadline, cap, peer)
+        return self._get(url, headers, deadline, cap, peer)
+
+    def _get(self, url: str, headers: Mapping[str, str] | None, deadline: float, cap: int,
+             peer: str | None) -> HttpResponse:
+        req_headers = {"User-Agent": self.user_agent, "Accept": "*/*",
+                       "Accept-Encoding": "gzip, deflate"}
+        if headers:
+            req_headers.update(headers)
+        started = time.monotonic()
+        response: requests.Response | None = None
+        proxy = self.proxy_for(url)
+        # Behind a proxy the peer is the proxy (trusted); otherwise the address
+        # actually connected to is judged again (see guard.check_peer).
+        guarded = proxy is None and not self.may_reach_private(url)
+        try:
+            # Leaving the block cancels the deadline before the response is closed
+            # (its connection may go back to the pool).
+            with watch_deadline(deadline) as watchdog, guard_peers(url if guarded else None):
+                try:
+                    response = self._session.get(
+                        url, headers=req_headers, allow_redirects=False, stream=True,
+                        timeout=(min(self.connect_timeout, deadline), deadline),
+                        verify=self._verify,
+                        proxies={"http": proxy, "https": proxy} if proxy else {},
+                    )
+                    if proxy is not None and urlsplit(url).scheme.lower() == "http":
+                        failure = proxy_failure(response.status_code, response.headers)
+                        if failure is not None:
+                            raise NetError(
+                                f"the proxy could not get {url}: {failure.reason}", url=url,
+                                kind=failure.kind, hint=PROXY_AUTH_HINT
+                                if response.status_code == 407 else None)
+                    chunks: list[bytes] = []
+                    size = 0
+                    truncated = False
+                    for chunk in response.raw.stream(CHUNK_SIZE, decode_content=True):
+                        if watchdog.fired:
+                            break
+                        chunks.append(chunk)
+                        size += len(chunk)
+                        if size > cap:
+                            truncated = True
+                            break
+                    if watchdog.fired:
+                        raise DeadlineExceeded(
+                            f"no complete answer from {url} within {deadline:g} s",
+                            url=url, kind=NetErrorKind.TIMEOUT)
+                    body = b"".join(chunks)[:cap] if truncated else b"".join(chunks)
+                except NetError:
+                    raise
+                except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError,
+                        OSError, ValueError) as err:
+                    if watchdog.fired:
+                        raise DeadlineExceeded(
+                            f"no complete answer from {url} within {deadline:g} s",
+                            url=url, kind=NetErrorKind.TIMEOUT, cause=err) from err
+                    kind, message = _classify_exception(err)
+                    raise NetError(f"{message} ({url})", url=url, kind=kind,
+                                   cause=err) from err
+        finally:
+            if response is not None:
+                response.close()
+        assert response is not None
+        raw_headers = _header_list(response)
+        version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(
+            getattr(response.raw, "version", 11), "HTTP/1.1")
+        logger.debug("GET %s -> %s (%d bytes)", url, response.status_code, len(body))
+        return HttpResponse(
+            url=url, status=response.status_code, reason=response.reason or "",
+            headers=CaseInsensitiveDict(response.headers), header_list=raw_headers,
+            body=body, truncated=truncated, elapsed=time.monotonic() - started,
+            http_version=version, request_headers=tuple(req_headers.items()), peer=peer,
+        )
+
+
+def _header_list(response: requests.Response) -> tuple[tuple[str, str], ...]:
+    original = getattr(response.raw, "_original_response", None)
+    msg = getattr(original, "msg", None)
+    if msg is not None and hasattr(msg, "items"):
+        return tuple((str(k), str(v)) for k, v in msg.items())
+    return tuple(response.headers.items())

@@ -1,0 +1,194 @@
+"""The total deadline of a request: a watchdog thread shuts down a late request's sockets.
+
+requests has only per-socket-operation timeouts (urllib3's connect and read
+timeouts): a server that sends one byte a second never trips them. A shared
+deadline thread shuts the socket down when the total deadline passes, which
+unblocks any read in progress. Our connection classes register their socket
+with the watchdog of the current thread's request (:func:`watch_deadline`),
+and run the connect-time peer check of :mod:`archiver.net.guard`;
+:class:`WatchedAdapter` puts them under a requests session, direct and through
+proxies alike.
+
+Import direction: this module imports :mod:`archiver.net.guard` for
+:func:`~archiver.net.guard.check_peer`; guard imports nothing from here.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from archiver.net.guard import check_peer
+
+#: The watchdog of the request the current thread is making (``watchdog``).
+_local = threading.local()
+
+
+class _Watchdog:
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self.cancelled = False
+        self._seconds = max(seconds, 0.0)
+        self._socks: list[Any] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        _DEADLINES.schedule(self, time.monotonic() + self._seconds)
+
+    def add(self, sock: Any) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            if self.fired:
+                _shutdown(sock)
+            else:
+                self._socks.append(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self.cancelled:
+                return
+            self.fired = True
+            for sock in self._socks:
+                _shutdown(sock)
+
+    def cancel(self) -> None:
+        """After this returns the watchdog never fires (its sockets may be reused)."""
+        with self._lock:
+            self.cancelled = True
+
+
+class _DeadlineThread:
+    """One thread fires every pending request deadline.
+
+    A ``threading.Timer`` per request costs a thread start and two context
+    switches, about a quarter of a request's CPU time on a fast server.
+    Cancelled deadlines stay in the heap until they come due, then are dropped.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Watchdog]] = []
+        self._cond = threading.Condition()
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def schedule(self, watchdog: _Watchdog, at: float) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (at, next(self._seq), watchdog))
+            if self._thread is None or not self._thread.is_alive():  # first use, or forked
+                self._thread = threading.Thread(target=self._run, name="archiver-deadlines",
+                                                daemon=True)
+                self._thread.start()
+            if self._heap[0][2] is watchdog:
+                self._cond.notify()
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                while self._heap and (self._heap[0][0] <= now or self._heap[0][2].cancelled):
+                    _, _, watchdog = heapq.heappop(self._heap)
+                    if not watchdog.cancelled:
+                        watchdog._fire()
+                self._cond.wait(self._heap[0][0] - now if self._heap else None)
+
+
+_DEADLINES = _DeadlineThread()
+
+
+@contextmanager
+def watch_deadline(seconds: float) -> Iterator[_Watchdog]:
+    """Give this thread's request ``seconds`` in all; yield its watchdog.
+
+    Every connection the thread uses inside is shut down when the deadline
+    passes (``fired`` then tells). On leaving, the watchdog is cancelled before
+    anything else can happen to its sockets: a connection that went back to the
+    pool is never shut afterwards.
+    """
+    watchdog = _Watchdog(seconds)
+    _local.watchdog = watchdog
+    watchdog.start()
+    try:
+        yield watchdog
+    finally:
+        watchdog.cancel()
+        _local.watchdog = None
+
+
+def _shutdown(sock: Any) -> None:
+    with suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _register_sock(sock: Any) -> None:
+    watchdog: _Watchdog | None = getattr(_local, "watchdog", None)
+    if watchdog is not None:
+        watchdog.add(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def _new_conn(self) -> Any:
+        sock = super()._new_conn()
+        check_peer(sock)
+        return sock
+
+    def connect(self) -> None:
+        super().connect()
+        _register_sock(self.sock)
+
+    def getresponse(self) -> Any:
+        check_peer(self.sock)
+        _register_sock(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> Any:
+        sock = super()._new_conn()
+        check_peer(sock)
+        return sock
+
+    def connect(self) -> None:
+        super().connect()
+        _register_sock(self.sock)
+
+    def getresponse(self) -> Any:
+        check_peer(self.sock)
+        _register_sock(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class WatchedAdapter(HTTPAdapter):
+    """A requests adapter whose connections obey the deadline and the peer check."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool, "https": _WatchedHTTPSPool,
+        }
+        self.poolmanager.key_fn_by_scheme = dict(self.poolmanager.key_fn_by_scheme)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        # Requests through a proxy use a ProxyManager of their own: without our
+        # pool classes there, the total deadline would not cover them.
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+        return manager

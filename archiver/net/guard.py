@@ -1,0 +1,139 @@
+"""The private-address guard: which hosts and peers a request may not reach.
+
+A URL from a manifest must not make archiver talk to loopback or a private
+network (server-side request forgery) unless the user allows it. Three checks:
+:func:`literal_host_is_private` judges a host without resolving it (used when
+names are resolved at a proxy), :func:`resolve_host` gives the addresses
+``HttpClient.check_address`` judges before a request, and :func:`check_peer`
+judges the address actually connected to (against DNS rebinding).
+"Public" is :mod:`ipaddress`'s ``is_global`` (the IANA special-purpose address
+registries), minus multicast.
+
+Import direction: :mod:`archiver.net.deadline` imports this module (its
+watched connections call :func:`check_peer`); this module imports nothing
+from the rest of the package except the error kinds.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from archiver.errors import NetError, PrivateAddressError
+from archiver.net.kinds import NetErrorKind
+
+
+def is_public_address(ip: str) -> bool:
+    """Whether ``ip`` is a global unicast address (an IPv4-mapped IPv6 one judged as IPv4)."""
+    addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return addr.is_global and not addr.is_multicast
+
+
+#: Names that mean this machine whatever DNS says (RFC 6761 reserves
+#: ``localhost`` and its subdomains; the others are common /etc/hosts entries).
+LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "localhost6",
+                         "localhost6.localdomain6", "ip6-localhost", "ip6-loopback"})
+_LEGACY_IPV4_RE = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}")
+
+
+def literal_host_is_private(host: str) -> bool:
+    """Judge a host name without resolving it (IP literals, localhost and the like).
+
+    Used when names are resolved elsewhere (at a proxy), so it also reads the
+    legacy IPv4 spellings that resolvers, curl and browsers still accept and
+    that ``ipaddress`` does not: ``127.1``, ``0x7f000001``, ``2130706433``,
+    ``0177.0.0.1``. A *name* that resolves to a private address (say
+    ``127.0.0.1.nip.io``) cannot be seen without resolving it: a proxy's own
+    policy has to refuse those.
+    """
+    host = host.strip("[]").lower().rstrip(".")
+    if host in LOCAL_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        return not is_public_address(host)
+    except ValueError:
+        pass
+    if _LEGACY_IPV4_RE.fullmatch(host):
+        try:
+            packed = socket.inet_aton(host)
+        except OSError:
+            return False
+        return not is_public_address(socket.inet_ntoa(packed))
+    return False
+
+
+#: getaddrinfo answers meaning "no such name" (an answer), as opposed to a DNS
+#: server failure or no network (EAI_AGAIN, EAI_FAIL: no answer at all).
+NXDOMAIN_ERRNOS = frozenset({socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)})
+
+
+def resolve_host(host: str, port: int, url: str) -> list[str]:
+    """Resolve ``host``; raise NetError kind ``dns`` (no such name) or ``dns_failure``."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as err:
+        if err.errno in NXDOMAIN_ERRNOS:
+            raise NetError(f"host name {host!r} does not exist", url=url,
+                           kind=NetErrorKind.DNS, cause=err) from err
+        raise NetError(f"DNS lookup of {host!r} failed: {err.strerror}", url=url,
+                       kind=NetErrorKind.DNS_FAILURE, cause=err) from err
+    except UnicodeError as err:
+        raise NetError(f"host name {host!r} is not valid", url=url,
+                       kind=NetErrorKind.INVALID, cause=err) from err
+    return sorted({str(info[4][0]) for info in infos})
+
+
+# --------------------------------------------------------------------------
+# The connect-time peer check
+# --------------------------------------------------------------------------
+
+#: The URL whose connections the current thread's request must keep public
+#: (``url``), or None when its peers are not judged.
+_peer_guard = threading.local()
+
+
+@contextmanager
+def guard_peers(url: str | None) -> Iterator[None]:
+    """While inside, connections made by this thread must reach a public peer.
+
+    ``url`` is the request being made (named in the refusal); None judges no peer
+    (private addresses allowed, or the peer is a trusted proxy).
+    """
+    _peer_guard.url = url
+    try:
+        yield
+    finally:
+        _peer_guard.url = None
+
+
+def check_peer(sock: Any) -> None:
+    """Refuse a connection whose peer is private, when this request must not reach one.
+
+    ``HttpClient.check_address`` judges the addresses a name resolves to *before*
+    the request; the name is resolved again when the connection is made, and a
+    hostile DNS server can answer differently the second time (DNS rebinding).
+    Checking the address actually connected to closes that gap. It runs on the
+    bare TCP socket, before any TLS handshake or HTTP byte is sent.
+    """
+    guard: str | None = getattr(_peer_guard, "url", None)
+    if guard is None or sock is None:
+        return
+    try:
+        ip = str(sock.getpeername()[0])
+    except (OSError, IndexError):
+        return
+    if not is_public_address(ip):
+        with suppress(OSError):
+            sock.close()
+        raise PrivateAddressError(
+            f"refusing to fetch {guard}: the connection went to {ip}, a loopback or "
+            "private address (the host name resolved differently when connecting)",
+            url=guard, kind=NetErrorKind.PRIVATE,
+            hint="pass --allow-private to permit loopback and private networks")

@@ -1,0 +1,131 @@
+"""Per-host politeness: request gaps and concurrency per host, backoff, Retry-After.
+
+The defaults are in :mod:`archiver.net.limits` (IABot's 1 s gap per site;
+lychee's retry rule). Retry-After is read as RFC 9110 §10.2.3 gives it: a
+number of seconds or an HTTP date. :class:`HostLimiter` reads time and waits
+through a :class:`~archiver.clock.Clock`, so tests drive it with a
+:class:`~archiver.clock.ManualClock`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from archiver.clock import SYSTEM_CLOCK, Clock
+from archiver.net.limits import (
+    DEFAULT_BACKOFF,
+    DEFAULT_PER_HOST_CONCURRENCY,
+    DEFAULT_PER_HOST_INTERVAL,
+    MAX_RETRY_AFTER,
+)
+
+
+@dataclass
+class _HostSlot:
+    semaphore: threading.BoundedSemaphore
+    next_start: float = 0.0
+    interval: float = DEFAULT_PER_HOST_INTERVAL
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class HostLimiter:
+    """At most ``concurrency`` requests in flight per host, ``interval`` s apart.
+
+    Thread-safe; one instance is shared by all workers of a run. ``slow_down``
+    widens a host's gap (used on 429) and ``pause`` holds every request to the
+    host until a moment has passed (Retry-After). Time is read from and waited
+    on ``clock`` (the system clock by default).
+    """
+
+    def __init__(self, concurrency: int = DEFAULT_PER_HOST_CONCURRENCY,
+                 interval: float = DEFAULT_PER_HOST_INTERVAL,
+                 clock: Clock | None = None) -> None:
+        if concurrency < 1:
+            raise ValueError("per-host concurrency must be at least 1")
+        if interval < 0:
+            raise ValueError("per-host interval must not be negative")
+        self.concurrency = concurrency
+        self.interval = interval
+        self.clock: Clock = clock if clock is not None else SYSTEM_CLOCK
+        self._slots: dict[str, _HostSlot] = {}
+        self._lock = threading.Lock()
+
+    def _slot(self, host: str) -> _HostSlot:
+        with self._lock:
+            slot = self._slots.get(host)
+            if slot is None:
+                slot = _HostSlot(threading.BoundedSemaphore(self.concurrency),
+                                 interval=self.interval)
+                self._slots[host] = slot
+            return slot
+
+    @contextmanager
+    def acquire(self, host: str) -> Iterator[None]:
+        slot = self._slot(host.lower())
+        with slot.semaphore:
+            with slot.lock:
+                now = self.clock.monotonic()
+                start = max(now, slot.next_start)
+                slot.next_start = start + slot.interval
+            if start > now:
+                self.clock.sleep(start - now)
+            yield
+
+    def slow_down(self, host: str, factor: float = 2.0, ceiling: float = 30.0,
+                  floor: float = 1.0) -> None:
+        """Widen the host's gap: ``factor`` times, at least ``floor``, at most ``ceiling`` s."""
+        slot = self._slot(host.lower())
+        with slot.lock:
+            slot.interval = min(max(slot.interval * factor, floor), ceiling)
+
+    def pause(self, host: str, seconds: float) -> None:
+        slot = self._slot(host.lower())
+        with slot.lock:
+            slot.next_start = max(slot.next_start, self.clock.monotonic() + seconds)
+
+    def interval_for(self, host: str) -> float:
+        return self._slot(host.lower()).interval
+
+    def next_start(self, host: str) -> float:
+        """The ``clock.monotonic()`` moment from which a new request to ``host`` may start.
+
+        A peek for schedulers: it reserves nothing (``acquire`` does). In-flight
+        limits are not reflected; the caller counts its own requests.
+        """
+        slot = self._slot(host.lower())
+        with slot.lock:
+            return slot.next_start
+
+
+def backoff_delay(attempt: int, base: float = DEFAULT_BACKOFF,
+                  rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter on the upper half: attempt 1 -> [0.5, 1] x base."""
+    r = (rng or random).random()
+    ceiling = base * (2 ** (attempt - 1))
+    return float(ceiling * (0.5 + 0.5 * r))
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None,
+                      cap: float = MAX_RETRY_AFTER) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date), capped."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), cap)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
+    return min(max((when - now).total_seconds(), 0.0), cap)
