@@ -21,7 +21,7 @@ from tests.support.localweb import LocalSite, Reply
 ARTICLE = "<html><title>Story</title><body>" + "words of a real story " * 50 + "</body></html>"
 FAST = ["--allow-private", "--no-progress", "--per-host-interval", "0", "--backoff", "0.01",
         "--no-probe"]
-RESULT_KEYS = {"source_id", "url", "class", "http_status", "final_url", "redirects", "error",
+RESULT_KEYS = {"source_id", "url", "link_class", "http_status", "final_url", "redirects", "error",
                "elapsed_ms", "state"}
 
 
@@ -74,7 +74,7 @@ def test_json_report_and_exit_1_on_gone(site: LocalSite, tmp_path: Path) -> None
     doc = json.loads(result.stdout)
     assert doc["run"]["inconclusive"] is False and doc["run"]["links"] == 3
     assert doc["run"]["fail_on"] == "gone,dead" and doc["run"]["failed"] == ["b"]
-    assert [r["class"] for r in doc["results"]] == ["ok", "gone", "redirected"]
+    assert [r["link_class"] for r in doc["results"]] == ["ok", "gone", "redirected"]
     for r in doc["results"]:
         assert set(r) >= RESULT_KEYS
     moved = doc["results"][2]
@@ -123,7 +123,7 @@ def test_offline_run_exits_4_and_says_so(tmp_path: Path) -> None:
     assert result.exit_code == 4, result.output
     doc = json.loads(result.stdout)
     assert doc["run"]["inconclusive"] is True
-    assert {r["class"] for r in doc["results"]} == {"inconclusive"}
+    assert {r["link_class"] for r in doc["results"]} == {"inconclusive"}
     assert "inconclusive:" in result.stderr and "offline" in result.stderr
     assert result.stderr.count("inconclusive:") == 1  # the library logs, never prints
     assert "no link's history was advanced" in result.stderr
@@ -142,7 +142,7 @@ def test_private_urls_are_refused_without_allow_private(site: LocalSite, tmp_pat
     result = run("check", manifest, "--format", "json", "--no-progress")
     assert result.exit_code == 0
     r = json.loads(result.stdout)["results"][0]
-    assert r["class"] == "invalid" and r["error"] == "private"
+    assert r["link_class"] == "invalid" and r["error"] == "private"
     assert "--allow-private" in r["detail"]
     assert site.hits("/ok") == 0
 
@@ -159,11 +159,11 @@ def test_user_agent_option(site: LocalSite, tmp_path: Path) -> None:
 def test_other_formats(site: LocalSite, tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, {"a": site.url("/ok"), "b": site.url("/gone")})
     lines = run("check", manifest, "--format", "jsonl", *FAST).stdout.splitlines()
-    assert [json.loads(x)["class"] for x in lines[:2]] == ["ok", "gone"]
+    assert [json.loads(x)["link_class"] for x in lines[:2]] == ["ok", "gone"]
     assert json.loads(lines[2])["run"]["links"] == 2
 
     csv_out = run("check", manifest, "--format", "csv", *FAST).stdout.splitlines()
-    assert csv_out[0].startswith("source_id,url,class,http_status") and len(csv_out) == 3
+    assert csv_out[0].startswith("source_id,url,link_class,http_status") and len(csv_out) == 3
 
     md = run("check", manifest, "--format", "markdown", *FAST).stdout
     assert md.startswith("## Link check: test") and "### Findings" in md and "| b |" in md
@@ -178,7 +178,7 @@ def test_output_file(site: LocalSite, tmp_path: Path) -> None:
     out = tmp_path / "reports" / "links.json"
     result = run("check", manifest, "--format", "json", "--output", out, *FAST)
     assert result.exit_code == 0 and result.stdout == ""
-    assert json.loads(out.read_text())["results"][0]["class"] == "ok"
+    assert json.loads(out.read_text())["results"][0]["link_class"] == "ok"
     assert "1 links checked: 1 ok" in result.stderr
 
 
@@ -202,7 +202,7 @@ def test_history_database_and_command(site: LocalSite, tmp_path: Path) -> None:
 
     doc = json.loads(run("history", "--db", db, site.url("/gone"), "--format", "json").stdout)
     assert doc["link"]["state"] == "failing" and doc["checks"][0]["http_status"] == 404
-    assert doc["transitions"][0]["to"] == "failing"
+    assert doc["transitions"][0]["to_state"] == "failing"
 
 
 def test_history_errors(tmp_path: Path) -> None:

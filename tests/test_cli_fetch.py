@@ -17,8 +17,9 @@ from tests.support.pywb_archive import Page, PywbArchive, source, write_manifest
 STORY = "http://news.example.com/2014/10/15/story.html"
 GONE = "http://news.example.com/never-archived"
 FAST = ["--list-rate", "60000", "--download-rate", "1000"]
-RESULT_KEYS = {"source_id", "url", "outcome", "memento_url", "memento_datetime", "warc_file",
-               "warc_offset", "distance_days"}
+RESULT_KEYS = {"source_id", "url", "status", "capture", "detail", "archives_tried", "outcome",
+               "rule"}
+CAPTURE_KEYS = {"memento_url", "memento_datetime", "warc_file", "warc_offset", "distance_days"}
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +45,12 @@ def test_json_report_and_exit_0_when_every_source_is_stored(tmp_path: Path, base
     assert report["run"]["counts"]["stored"] == 1 and report["run"]["archives"] == [base]
     assert report["run"]["inconclusive"] is False
     row = report["results"][0]
-    assert set(row) >= RESULT_KEYS
-    assert (row["outcome"], row["memento_datetime"]) == ("stored", "2014-10-16T07:15:00Z")
-    assert row["distance_days"] == pytest.approx(1.302, abs=0.001)
+    assert set(row) >= RESULT_KEYS and set(row["capture"]) >= CAPTURE_KEYS
+    assert (row["outcome"], row["capture"]["memento_datetime"]) == ("stored",
+                                                                    "2014-10-16T07:15:00Z")
+    assert row["capture"]["distance_days"] == pytest.approx(1.302, abs=0.001)
     # Default folder: warcs/ in the manifest's project (the parent of manifests/).
-    assert (tmp_path / "warcs" / row["warc_file"]).exists()
+    assert (tmp_path / "warcs" / row["capture"]["warc_file"]).exists()
     assert check_folder(tmp_path / "warcs") == []
     assert "1 source: 1 stored" in result.stderr
 
@@ -76,7 +78,8 @@ def test_table_and_exit_1_when_a_source_has_no_capture(tmp_path: Path, base: str
 @pytest.mark.parametrize(("fmt", "check"), [
     ("jsonl", lambda out: json.loads(out.splitlines()[0])["outcome"] == "stored"
      and "run" in json.loads(out.splitlines()[-1])),
-    ("csv", lambda out: out.startswith("source_id,url,outcome,") and ",stored," in out),
+    ("csv", lambda out: out.startswith("source_id,url,status,capture.source_id,")
+     and ",stored," in out),
     ("markdown", lambda out: out.startswith("# Web-archive captures: press")
      and "| s0 | stored |" in out),
 ])

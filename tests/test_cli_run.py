@@ -137,7 +137,7 @@ def test_two_runs_and_the_second_report_shows_what_changed(world: World, tmp_pat
     assert sorted(p.name for p in (tmp_path / "r1").iterdir()) == [
         "report.html", "report.json", "report.md"]
     report = load_report(tmp_path / "r1")
-    assert report["run"]["id"] == 1 and report["run"]["previous_run_id"] is None
+    assert report["run"]["run_id"] == 1 and report["run"]["previous_run_id"] is None
     assert change_kinds(report) == []
     links = (tmp_path / "links.html").read_text(encoding="utf-8")
     original = world.site.url(STORIES[0].path)
@@ -160,7 +160,7 @@ def test_two_runs_and_the_second_report_shows_what_changed(world: World, tmp_pat
         in second.stdout
     report = load_report(tmp_path / "r2")
     run = report["run"]
-    assert (run["id"], run["previous_run_id"], run["inconclusive"], run["live"]) == (
+    assert (run["run_id"], run["previous_run_id"], run["inconclusive"], run["live"]) == (
         2, 1, False, True)
     assert change_kinds(report) == [("harbour", "quote_live_gone"), ("fence", "link_died"),
                                     ("fence", "quote_live_gone")]
@@ -266,8 +266,8 @@ def test_json_to_a_file_and_markdown_to_stdout(world: World, tmp_path: Path) -> 
         "2 verified; first run")
     data = json.loads(out.read_text(encoding="utf-8"))
     assert [s["source"]["id"] for s in data["sources"]] == ["harbour", "fence", "market"]
-    assert data["run"]["db"] == str(world.manifest.parent / DEFAULT_DB_NAME)
-    assert data["run"]["warcs"] == str(world.manifest.parent.parent / "warcs")
+    assert data["run"]["db_path"] == str(world.manifest.parent / DEFAULT_DB_NAME)
+    assert data["run"]["warcs_dir"] == str(world.manifest.parent.parent / "warcs")
 
     again = world.run("--format", "markdown", "--fail-on", "no-capture")
     assert again.exit_code == 1, again.stderr  # the market story has no capture
@@ -331,7 +331,7 @@ def test_offline_run_exits_4_writes_a_report_and_advances_no_link(world: World,
     assert "inconclusive: check: " in result.stderr
     assert "no link's history was advanced" in result.stderr
     report = load_report(tmp_path / "r")
-    assert (report["run"]["inconclusive"], report["run"]["links_voided"]) == (True, True)
+    assert (report["run"]["inconclusive"], report["run"]["check_inconclusive"]) == (True, True)
     page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
     assert 'id="inconclusive"' in page and "No link's history advanced." in page
     with History(world.manifest.parent / DEFAULT_DB_NAME) as history:

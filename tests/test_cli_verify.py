@@ -106,17 +106,17 @@ def test_json_output(project: Path) -> None:
     assert data["run"]["counts"]["verified"] == 1 and data["run"]["failures"] == 2
     assert data["run"]["warc_files"] == 1 and data["run"]["warcs"].endswith("warcs")
     first = data["results"][0]
-    for key in ("source_id", "url", "quote", "status", "method", "score", "excerpt",
-                "memento_datetime", "warc_file", "warc_offset"):
+    for key in ("source_id", "url", "text", "status", "method", "score", "excerpt", "capture"):
         assert key in first, key
     assert first["status"] == "verified" and first["method"] == "skeleton"
-    assert first["memento_datetime"] == "2014-08-29T10:00:00Z"
-    assert first["warc_file"].startswith("ARCHIVER-") and first["warc_offset"] == 0
+    assert first["capture"]["memento_datetime"] == "2014-08-29T10:00:00Z"
+    assert first["capture"]["warc_file"].startswith("ARCHIVER-")
+    assert first["capture"]["warc_offset"] == 0
     assert "⟦la fibre humanitaire est dans la famille⟧" in first["excerpt"]
     translation = data["results"][2]
     assert translation["status"] == "missing" and translation["probable_translation"] is True
     lost = data["results"][3]
-    assert lost["status"] == "unverifiable" and lost["warc_file"] is None
+    assert lost["status"] == "unverifiable" and lost["capture"] is None
 
 
 def test_jsonl_csv_markdown_junit(project: Path) -> None:

@@ -74,7 +74,7 @@ def invoke(*args: str | Path, env: dict[str, str] | None = None) -> Result:
 
 def classes(result: Result) -> dict[str, tuple[str, str | None]]:
     data = json.loads(result.stdout)
-    return {r["source_id"]: (r["class"], r["error"]) for r in data["results"]}
+    return {r["source_id"]: (r["link_class"], r["error"]) for r in data["results"]}
 
 
 @pytest.mark.parametrize("command", ["check", "fetch", "verify"])

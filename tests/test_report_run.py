@@ -177,7 +177,7 @@ def test_table_and_summary_line() -> None:
 def test_render_picks_the_format_and_report_files_are_the_three_formats() -> None:
     result, manifest = sample()
     assert set(RUN_FORMATS) == {"table", "json", "markdown"}
-    assert json.loads(render(result, manifest, "json"))["run"]["id"] == 2
+    assert json.loads(render(result, manifest, "json"))["run"]["run_id"] == 2
     assert render(result, manifest, "markdown") == format_markdown(result, manifest)
     assert render(result, manifest, "table") == format_table(result, manifest)
     with pytest.raises(ValueError):

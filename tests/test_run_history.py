@@ -380,9 +380,10 @@ def test_history_command_lists_runs_and_shows_a_runs_changes(tmp_path: Path) -> 
     assert rows[4].split()[:2] == ["3", "run"] and rows[4].endswith("2 (2 bad) vs run 1")
     data = json.loads(history("--runs", "--format", "json", "--limit", "1").stdout)
     [last] = data["runs"]
-    assert (last["id"], last["compared_with"], last["quotes"]) == (3, 1, "0/1")
+    assert (last["id"], last["compared_with"]) == (3, 1)
+    assert last["summary"]["quotes"] == {"missing": 1}
     assert [c["kind"] for c in last["changes"]] == ["link_failing", "quote_lost"]
-    assert history("--runs", "--format", "csv").stdout.startswith("run,kind,started,")
+    assert history("--runs", "--format", "csv").stdout.startswith("id,manifest_id,kind,")
 
     changes = history("--run", "3")
     assert changes.exit_code == 0, changes.stderr

@@ -144,8 +144,9 @@ def from_stages(check: dict[str, Any], fetch: dict[str, Any],
     out = {}
     for sid, link in links.items():
         capture = captures[sid]
-        out[sid] = Seen(link["class"], link["final_url"], link["error"],
-                        stamp(capture.get("memento_datetime")), capture.get("original_url"),
+        held = capture.get("capture") or {}
+        out[sid] = Seen(link["link_class"], link["final_url"], link["error"],
+                        stamp(held.get("memento_datetime")), held.get("url"),
                         capture.get("rule"),
                         quotes_of([q for q in verify["results"] if q["source_id"] == sid]))
     return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -10,7 +9,7 @@ import click
 from archiver.cli.common import ExitCode, emit, finish, warn
 from archiver.cli.options import format_option, output_option
 from archiver.dossier import extract_dossier, read_dossier, render_toml
-from archiver.report.common import to_jsonable
+from archiver.report import serialize
 
 
 @click.command("extract")
@@ -35,7 +34,7 @@ def command(dossier: Path, fmt: str, output: Path | None) -> None:
     if fmt == "urls":
         emit("\n".join(f.url for f in draft.urls), output)
     elif fmt == "json":
-        emit(json.dumps(to_jsonable(draft), indent=2, ensure_ascii=False), output)
+        emit(serialize.to_json(serialize.draft_document(draft)), output)
     else:
         emit(render_toml(draft), output)
     rejoined = sum(1 for f in draft.urls if f.rejoined)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from archiver.cli.common import ExitCode, emit, finish, warn
 from archiver.cli.options import format_option, output_option
-from archiver.errors import Problem, Severity
+from archiver.errors import Severity
 from archiver.manifest import validate_file
 from archiver.models import Manifest, Relation
+from archiver.report import serialize
 
 
 def _summary(path: Path, manifest: Manifest) -> str:
@@ -19,11 +19,6 @@ def _summary(path: Path, manifest: Manifest) -> str:
     quotes = sum(len(s.quotes) for s in manifest.sources)
     return (f"{path}: ok: {len(manifest.sources)} sources "
             f"({cited} cited, {len(manifest.sources) - cited} related), {quotes} quotes")
-
-
-def _problem_json(p: Problem) -> dict[str, object]:
-    return {"severity": p.severity, "file": p.file, "line": p.line, "source_id": p.source_id,
-            "message": p.message, "hint": p.hint}
 
 
 @click.command("validate")
@@ -43,7 +38,7 @@ def command(manifests: tuple[Path, ...], strict: bool, fmt: str, output: Path | 
       archiver validate manifests/calais-2014.toml manifests/example.toml
     """
     failed = False
-    reports: list[dict[str, object]] = []
+    reports: list[serialize.Record] = []
     lines: list[str] = []
     for path in manifests:
         manifest, problems = validate_file(path)
@@ -52,12 +47,7 @@ def command(manifests: tuple[Path, ...], strict: bool, fmt: str, output: Path | 
         valid = manifest is not None and not errors
         failed = failed or not valid
         if fmt == "json":
-            reports.append({
-                "file": str(path), "valid": valid,
-                "sources": len(manifest.sources) if manifest else None,
-                "quotes": sum(len(s.quotes) for s in manifest.sources) if manifest else None,
-                "problems": [_problem_json(p) for p in problems],
-            })
+            reports.append(serialize.manifest_check(path, manifest, valid, problems))
             continue
         for problem in problems:
             warn(str(problem))
@@ -67,7 +57,7 @@ def command(manifests: tuple[Path, ...], strict: bool, fmt: str, output: Path | 
             n = len(errors)
             warn(f"{path}: invalid: {n} {'error' if n == 1 else 'errors'}")
     if fmt == "json":
-        emit(json.dumps({"manifests": reports}, indent=2, ensure_ascii=False), output)
+        emit(serialize.to_json(serialize.validation_document(reports)), output)
     elif lines:
         emit("\n".join(lines), output)
     finish(ExitCode.INVALID_INPUT if failed else ExitCode.OK)

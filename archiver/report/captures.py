@@ -1,8 +1,8 @@
 """Fetch results as text: table, JSON, JSON lines, CSV, Markdown. Pure functions.
 
-JSON is ``{"run": {...}, "results": [...]}``; each result has at least
-``source_id, url, outcome, memento_url, memento_datetime, warc_file,
-warc_offset, distance_days`` (null when there is no capture).
+JSON, JSON Lines and CSV are built by :mod:`archiver.report.serialize`; their
+shape is the JSON Schema ``archiver/schemas/fetch.schema.json`` (records in
+``records.schema.json``).
 """
 
 from __future__ import annotations
@@ -10,73 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from archiver import __version__
 from archiver.fetch.policy import FailOn
-from archiver.models import CaptureOutcome, CaptureResult, FetchRun
-from archiver.report.common import (
-    document_json,
-    document_jsonl,
-    markdown_table,
-    md_escape,
-    records_csv,
-    text_table,
-    to_jsonable,
-)
+from archiver.models import CaptureResult, FetchRun
+from archiver.report import serialize
+from archiver.report.common import markdown_table, md_escape, text_table
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown")
-CSV_COLUMNS = ("source_id", "url", "outcome", "memento_url", "memento_datetime", "warc_file",
-               "warc_offset", "distance_days", "pre_publication", "rule", "archive",
-               "detail")
-
-
-def result_json(r: CaptureResult) -> dict[str, Any]:
-    cap = r.capture
-    return {
-        "source_id": r.source_id,
-        "url": r.url,
-        "outcome": r.outcome.value if r.outcome else r.status.value,
-        "memento_url": cap.memento_url if cap else None,
-        "memento_datetime": to_jsonable(cap.memento_datetime) if cap else None,
-        "warc_file": cap.warc_file if cap else None,
-        "warc_offset": cap.warc_offset if cap else None,
-        "distance_days": cap.distance_days if cap else None,
-        "pre_publication": cap.pre_publication if cap else None,
-        "rule": r.rule,
-        "archive": cap.archive if cap else None,
-        "original_url": cap.url if cap else None,
-        "record_id": cap.record_id if cap else None,
-        "payload_sha256": cap.payload_sha256 if cap else None,
-        "redirects": [{"status": h.status, "url": h.url, "location": h.location}
-                      for h in cap.redirects] if cap else [],
-        "archives_tried": list(r.archives_tried),
-        "detail": r.detail,
-    }
 
 
 def counts(run: FetchRun) -> dict[str, int]:
-    out = {o.value: 0 for o in CaptureOutcome}
-    for r in run.results:
-        out[(r.outcome or CaptureOutcome.NO_CAPTURE).value] += 1
-    return out
-
-
-def run_json(run: FetchRun, fail_on: FailOn) -> dict[str, Any]:
-    return {
-        "command": "fetch",
-        "archiver_version": __version__,
-        "manifest_id": run.manifest_id,
-        "started_at": to_jsonable(run.started_at),
-        "finished_at": to_jsonable(run.finished_at),
-        "archives": list(run.archives),
-        "warcs": to_jsonable(run.warcs_dir),
-        "sources": len(run.results),
-        "counts": counts(run),
-        "fail_on": str(fail_on),
-        "failures": sum(1 for r in run.results if fail_on.fails(r)),
-        "inconclusive": run.inconclusive,
-        "inconclusive_reason": run.inconclusive_reason,
-        "notes": list(run.notes),
-    }
+    """Results per outcome, every outcome listed."""
+    return serialize.outcome_counts(run.results)
 
 
 def summary(run: FetchRun) -> str:
@@ -133,16 +77,17 @@ def format_markdown(run: FetchRun, fail_on: FailOn) -> str:
 
 
 def format_csv(run: FetchRun, fail_on: FailOn) -> str:
-    return records_csv(CSV_COLUMNS, [result_json(r) for r in run.results])
+    return serialize.to_csv(serialize.FETCH_COLUMNS,
+                            [serialize.capture_result(r) for r in run.results])
 
 
 def format_json(run: FetchRun, fail_on: FailOn) -> str:
-    return document_json(run_json(run, fail_on), [result_json(r) for r in run.results])
+    return serialize.to_json(serialize.fetch_document(run, fail_on))
 
 
 def format_jsonl(run: FetchRun, fail_on: FailOn) -> str:
     """One result per line, then the run summary as the last line."""
-    return document_jsonl(run_json(run, fail_on), [result_json(r) for r in run.results])
+    return serialize.to_jsonl(serialize.fetch_document(run, fail_on))
 
 
 _FORMATTERS: dict[str, Callable[[FetchRun, FailOn], str]] = {
@@ -156,4 +101,4 @@ def render(run: FetchRun, fmt: str, fail_on: FailOn | None = None) -> str:
     return _FORMATTERS[fmt](run, fail_on or FailOn())
 
 
-__all__ = ["FORMATS", "render", "result_json", "run_json", "summary"]
+__all__ = ["FORMATS", "counts", "render", "summary"]

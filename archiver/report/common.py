@@ -1,59 +1,15 @@
-"""Building blocks shared by the formatters."""
+"""Building blocks shared by the text formatters: terminal tables, Markdown, JUnit XML.
+
+JSON, JSON Lines and CSV are :mod:`archiver.report.serialize`'s job.
+"""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import enum
-import io
-import json
 from collections.abc import Sequence
-from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
-
-
-def to_jsonable(value: Any) -> Any:
-    """Dataclasses, enums, dates and paths to plain JSON values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    return value
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(to_jsonable(value), indent=2, ensure_ascii=False)
-
-
-def dumps_line(value: Any) -> str:
-    return json.dumps(to_jsonable(value), ensure_ascii=False, separators=(",", ":"))
-
-
-def document_json(run: Any, results: Sequence[Any]) -> str:
-    """The JSON document every command writes: ``{"run": {...}, "results": [...]}``."""
-    return dumps({"run": run, "results": list(results)})
-
-
-def document_jsonl(run: Any, results: Sequence[Any]) -> str:
-    """One result per line, then ``{"run": {...}}`` as the last line."""
-    return "\n".join([*(dumps_line(r) for r in results), dumps_line({"run": run})])
-
-
-def records_csv(columns: Sequence[str], records: Sequence[dict[str, Any]]) -> str:
-    """CSV of the named keys of each record."""
-    return csv_table(columns, [[record.get(col) for col in columns] for record in records])
 
 
 def _cell(value: Any) -> str:
@@ -79,15 +35,6 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],
     out = [line(headers), line(["-" * w for w in widths])]
     out.extend(line(row) for row in cells)
     return "\n".join(out)
-
-
-def csv_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([_cell(c) for c in row])
-    return buf.getvalue()
 
 
 def md_escape(text: str) -> str:

@@ -2,6 +2,10 @@
 
 Pure functions of a :class:`~archiver.models.VerifyRun`; which results count as
 failures is decided by the :class:`~archiver.verify.FailOn` passed in.
+
+JSON, JSON Lines and CSV are built by :mod:`archiver.report.serialize`; their
+shape is the JSON Schema ``archiver/schemas/verify.schema.json`` (records in
+``records.schema.json``).
 """
 
 from __future__ import annotations
@@ -9,78 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from archiver import __version__
 from archiver.models import QuoteResult, QuoteStatus, VerifyRun
-from archiver.report.common import (
-    JUnitCase,
-    document_json,
-    document_jsonl,
-    junit_xml,
-    markdown_table,
-    md_escape,
-    records_csv,
-    text_table,
-    to_jsonable,
-)
+from archiver.report import serialize
+from archiver.report.common import JUnitCase, junit_xml, markdown_table, md_escape, text_table
 from archiver.verify import FailOn, counts, is_drift
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown", "junit")
-
-CSV_COLUMNS = (
-    "source_id", "quote_index", "status", "method", "score", "layer", "start", "end",
-    "match_count", "in_article_body", "probable_translation", "difference",
-    "memento_datetime", "warc_file", "warc_offset", "live_status", "url", "quote",
-    "excerpt", "detail",
-)
-
-
-def result_json(r: QuoteResult) -> dict[str, Any]:
-    """One result as a flat JSON object (the capture's fields inlined)."""
-    cap = r.capture
-    return {
-        "source_id": r.source_id,
-        "quote_index": r.quote_index,
-        "url": r.url,
-        "quote": r.text,
-        "status": r.status.value,
-        "method": r.method,
-        "score": round(r.score, 4),
-        "layer": r.layer,
-        "start": r.start,
-        "end": r.end,
-        "excerpt": r.excerpt,
-        "match_count": r.match_count,
-        "in_article_body": r.in_article_body,
-        "probable_translation": r.probable_translation,
-        "difference": r.difference,
-        "detail": r.detail,
-        "flags": list(r.flags),
-        "memento_datetime": to_jsonable(cap.memento_datetime) if cap else None,
-        "memento_url": cap.memento_url or None if cap else None,
-        "warc_file": cap.warc_file if cap else None,
-        "warc_offset": cap.warc_offset if cap else None,
-        "record_id": cap.record_id if cap else None,
-        "live_status": r.live_status,
-        "live_detail": r.live_detail,
-    }
-
-
-def run_json(run: VerifyRun, fail_on: FailOn) -> dict[str, Any]:
-    return {
-        "command": "verify",
-        "archiver_version": __version__,
-        "manifest_id": run.manifest_id,
-        "started_at": to_jsonable(run.started_at),
-        "finished_at": to_jsonable(run.finished_at),
-        "warcs": run.warcs,
-        "warc_files": run.warc_files,
-        "live": run.live,
-        "quotes": len(run.results),
-        "counts": counts(run.results),
-        "drift": sum(1 for r in run.results if is_drift(r)),
-        "failures": sum(1 for r in run.results if fail_on.fails(r)),
-        "notes": list(run.notes),
-    }
 
 
 def summary(run: VerifyRun) -> str:
@@ -181,16 +119,17 @@ def format_junit(run: VerifyRun, fail_on: FailOn) -> str:
 
 
 def format_csv(run: VerifyRun, fail_on: FailOn) -> str:
-    return records_csv(CSV_COLUMNS, [result_json(r) for r in run.results])
+    return serialize.to_csv(serialize.VERIFY_COLUMNS,
+                            [serialize.quote_result(r) for r in run.results])
 
 
 def format_json(run: VerifyRun, fail_on: FailOn) -> str:
-    return document_json(run_json(run, fail_on), [result_json(r) for r in run.results])
+    return serialize.to_json(serialize.verify_document(run, fail_on))
 
 
 def format_jsonl(run: VerifyRun, fail_on: FailOn) -> str:
     """One result per line, then the run summary as the last line."""
-    return document_jsonl(run_json(run, fail_on), [result_json(r) for r in run.results])
+    return serialize.to_jsonl(serialize.verify_document(run, fail_on))
 
 
 _FORMATTERS: dict[str, Callable[[VerifyRun, FailOn], str]] = {
@@ -204,4 +143,4 @@ def render(run: VerifyRun, fmt: str, fail_on: FailOn | None = None) -> str:
     return _FORMATTERS[fmt](run, fail_on or FailOn())
 
 
-__all__ = ["FORMATS", "render", "result_json", "run_json", "summary"]
+__all__ = ["FORMATS", "render", "summary"]

@@ -6,6 +6,12 @@ fonts, no images): its CSS and its few lines of script are inline.
 
 ``archiver run --report DIR`` writes :data:`REPORT_FILES`; ``--format`` picks
 one of :data:`RUN_FORMATS` for standard output (:func:`render`).
+
+``report.json`` (and ``--format json``) is built by
+:mod:`archiver.report.serialize`; its shape is the JSON Schema
+``archiver/schemas/run.schema.json``. ``archiver history --runs`` and ``--run
+ID`` in JSON follow ``history-runs.schema.json`` and ``history-run.schema.json``.
+The records they share are in ``records.schema.json``.
 """
 
 from __future__ import annotations
@@ -14,7 +20,6 @@ import html
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from archiver import __version__
@@ -33,14 +38,9 @@ from archiver.models import (
     RunResult,
     Source,
 )
-from archiver.report.common import (
-    csv_table,
-    dumps,
-    markdown_table,
-    md_escape,
-    text_table,
-    to_jsonable,
-)
+from archiver.report import serialize
+from archiver.report.common import markdown_table, md_escape, text_table
+from archiver.report.serialize import SourceRow, Summary, capture_word, rows, summarize
 
 #: Excerpts mark the matched passage between these brackets (archiver.verify).
 MARK_OPEN, MARK_CLOSE = "⟦", "⟧"
@@ -49,60 +49,8 @@ MARK_OPEN, MARK_CLOSE = "⟦", "⟧"
 BAD_CHANGES = frozenset(k for k in ChangeKind if k.is_regression)
 
 
-@dataclass(frozen=True)
-class SourceRow:
-    """Everything known about one source in a run."""
-
-    source: Source
-    link: LinkResult | None
-    capture: CaptureResult | None
-    quotes: tuple[QuoteResult, ...]
-    changes: tuple[Change, ...]
-
-
-def rows(result: RunResult, manifest: Manifest) -> list[SourceRow]:
-    links = {r.source_id: r for r in result.links}
-    captures = {c.source_id: c for c in result.captures}
-    out = []
-    for src in manifest.sources:
-        out.append(SourceRow(
-            source=src, link=links.get(src.id), capture=captures.get(src.id),
-            quotes=tuple(q for q in result.quotes if q.source_id == src.id),
-            changes=tuple(c for c in result.changes if c.source_id == src.id),
-        ))
-    return out
-
-
-@dataclass(frozen=True)
-class Summary:
-    sources: int
-    links: dict[str, int]
-    link_states: dict[str, int]
-    captures: dict[str, int]
-    quotes: dict[str, int]
-    changes: int
-
-
-def _capture_word(capture: CaptureResult) -> str:
-    """What fetch did (its outcome, as ``archiver fetch`` says it), else the coarse status."""
-    return (capture.outcome or capture.status).value
-
-
-def _tally(values: Iterable[str]) -> dict[str, int]:
-    return dict(sorted(Counter(values).items()))
-
-
 def summary(result: RunResult) -> Summary:
-    return Summary(
-        sources=len({*(r.source_id for r in result.links),
-                     *(c.source_id for c in result.captures),
-                     *(q.source_id for q in result.quotes)}),
-        links=_tally(r.link_class.value for r in result.links),
-        link_states=_tally(r.state.value for r in result.links),
-        captures=_tally(_capture_word(c) for c in result.captures),
-        quotes=_tally(q.status.value for q in result.quotes),
-        changes=len(result.changes),
-    )
+    return summarize(result.links, result.captures, result.quotes, result.changes)
 
 
 def date_text(src: Source) -> str:
@@ -136,32 +84,7 @@ def _when(dt: datetime | None) -> str:
 
 
 def format_json(result: RunResult, manifest: Manifest) -> str:
-    data = {
-        "archiver": __version__,
-        "run": {
-            "id": result.run_id, "previous_run_id": result.previous_run_id,
-            "manifest": manifest.id, "manifest_title": manifest.title,
-            "started_at": result.started_at, "finished_at": result.finished_at,
-            "inconclusive": result.inconclusive,
-            "inconclusive_reason": result.inconclusive_reason,
-            "links_voided": result.check_inconclusive,
-            "db": result.db_path, "warcs": result.warcs_dir,
-            "archives": list(result.archives), "live": result.live,
-            "summary": to_jsonable(summary(result)), "notes": list(result.notes),
-        },
-        "sources": [
-            {
-                "source": to_jsonable(row.source),
-                "link": to_jsonable(row.link),
-                "capture": to_jsonable(row.capture),
-                "quotes": to_jsonable(list(row.quotes)),
-                "changes": to_jsonable(list(row.changes)),
-            }
-            for row in rows(result, manifest)
-        ],
-        "changes": to_jsonable(list(result.changes)),
-    }
-    return dumps(data)
+    return serialize.to_json(serialize.run_document(result, manifest))
 
 
 # --------------------------------------------------------------------------
@@ -189,7 +112,7 @@ def _capture_cell(capture: CaptureResult | None) -> str:
         return "—"
     if capture.capture is not None:
         return capture.capture.memento_datetime.strftime("%Y-%m-%d")
-    return _capture_word(capture)
+    return capture_word(capture)
 
 
 def format_markdown(result: RunResult, manifest: Manifest) -> str:
@@ -344,7 +267,7 @@ def _capture_html(capture: CaptureResult | None) -> str:
     if cap is None:
         tone = "bad" if capture.status.value in ("not_archived", "failed") else "warn"
         detail = f'<div class="meta">{_e(capture.detail)}</div>' if capture.detail else ""
-        return f'<span class="badge {tone}">{_e(_capture_word(capture))}</span>{detail}'
+        return f'<span class="badge {tone}">{_e(capture_word(capture))}</span>{detail}'
     flag = ' <span class="badge warn">before publication</span>' if cap.pre_publication else ""
     when = cap.memento_datetime.strftime("%Y-%m-%d")
     return (f'<a href="{_e(replay_url(cap.memento_url))}">{_e(when)}'
@@ -524,61 +447,49 @@ def render(result: RunResult, manifest: Manifest, fmt: str) -> str:
 RUN_LIST_FORMATS = ("table", "json", "csv", "markdown")
 
 
-def _run_row(run: RunRecord, baseline: int | None, changes: Sequence[Change]) -> dict[str, object]:
-    found = sum(1 for q in run.quotes if q.status.is_found)
-    stored = sum(1 for c in run.captures if c.capture is not None)
-    return {
-        "id": run.id, "kind": run.kind, "manifest": run.manifest_id,
-        "started_at": run.started_at, "finished_at": run.finished_at,
-        "inconclusive": run.inconclusive or (run.kind == "run" and not run.baseline),
-        "links_voided": run.inconclusive, "reason": run.reason,
-        "links": _tally(r.link_class.value for r in run.links),
-        "dead": sum(1 for r in run.links if r.state is LinkState.DEAD),
-        "captures": f"{stored}/{len(run.captures)}" if run.captures else None,
-        "quotes": f"{found}/{len(run.quotes)}" if run.quotes else None,
-        "compared_with": baseline,
-        "changes": [to_jsonable(c) for c in changes],
-    }
-
-
 def format_run_list(runs: Sequence[tuple[RunRecord, int | None, Sequence[Change]]],
                     fmt: str) -> str:
     """Stored runs, each with the run it is compared with and its changes."""
-    data = [_run_row(run, baseline, changes) for run, baseline, changes in runs]
     if fmt == "json":
-        return dumps({"runs": data})
+        return serialize.to_json(serialize.runs_document(runs))
+    if fmt == "csv":
+        return serialize.to_csv(serialize.STORED_RUN_COLUMNS,
+                                [serialize.stored_run(*run) for run in runs])
     headers = ["run", "kind", "started", "links", "dead", "captures", "quotes", "changes"]
     table = []
-    for row, (run, _, changes) in zip(data, runs, strict=True):
+    for run, baseline, changes in runs:
+        found = sum(1 for q in run.quotes if q.status.is_found)
+        stored = sum(1 for c in run.captures if c.capture is not None)
+        inconclusive = run.inconclusive or (run.kind == "run" and not run.baseline)
         bad = sum(1 for c in changes if c.kind in BAD_CHANGES)
-        change_text = (f"{len(changes)} ({bad} bad) vs run {row['compared_with']}"
-                       if row["compared_with"] is not None else "—")
-        links = _counts(_tally(r.link_class.value for r in run.links)) if run.links else "—"
+        change_text = (f"{len(changes)} ({bad} bad) vs run {baseline}"
+                       if baseline is not None else "—")
+        links = (_counts(dict(sorted(Counter(r.link_class.value for r in run.links).items())))
+                 if run.links else "—")
         table.append([
-            str(run.id) + (" (inconclusive)" if row["inconclusive"] else ""), run.kind,
-            _when(run.started_at), links, row["dead"], row["captures"] or "—",
-            row["quotes"] or "—", change_text])
+            str(run.id) + (" (inconclusive)" if inconclusive else ""), run.kind,
+            _when(run.started_at), links,
+            sum(1 for r in run.links if r.state is LinkState.DEAD),
+            f"{stored}/{len(run.captures)}" if run.captures else "—",
+            f"{found}/{len(run.quotes)}" if run.quotes else "—", change_text])
     if fmt == "markdown":
         return markdown_table(headers, table) + "\n"
-    if fmt == "csv":
-        return csv_table(headers, table)
     return text_table(headers, table, max_width=80) + "\n"
 
 
 def format_run_changes(run: RunRecord, baseline: RunRecord | None,
                        changes: Sequence[Change], fmt: str) -> str:
     """What changed in one stored run since the run it is compared with."""
+    compared_with = baseline.id if baseline is not None else None
     if fmt == "json":
-        return dumps({"run": run.id, "kind": run.kind, "manifest": run.manifest_id,
-                      "started_at": run.started_at,
-                      "compared_with": baseline.id if baseline is not None else None,
-                      "changes": list(changes)})
-    if fmt in ("csv", "markdown"):
+        return serialize.to_json(serialize.run_changes_document(run, compared_with, changes))
+    if fmt == "csv":
+        return serialize.to_csv(serialize.CHANGE_COLUMNS, [serialize.change(c) for c in changes])
+    if fmt == "markdown":
         headers = ["source", "change", "detail", "before", "after"]
         table = [[c.source_id, c.kind.value, c.detail, c.before or "", c.after or ""]
                  for c in changes]
-        return (csv_table(headers, table) if fmt == "csv"
-                else markdown_table(headers, table) + "\n")
+        return markdown_table(headers, table) + "\n"
     head = f"run {run.id} ({run.kind}, {_when(run.started_at)})"
     if baseline is None:
         why = ("not an `archiver run`" if run.kind != "run"

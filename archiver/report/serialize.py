@@ -1,0 +1,545 @@
+"""The one place a result becomes a JSON-able record, and the JSON, JSON Lines and CSV made of them.
+
+Every JSON, JSON Lines and CSV output of every command is built here, so one
+result has one shape wherever it appears (``check --format json`` and
+``report.json`` show a link result the same way). Each document's JSON Schema
+is in ``archiver/schemas/`` (see :mod:`archiver.schemas` for the id scheme).
+
+**Naming rule.** A record's keys are the attribute names of the dataclass it
+comes from (:mod:`archiver.models`, and the history, validation and extraction
+records), in the dataclass's field order, all of them, always present. Values:
+enums as their values, datetimes as ISO 8601 in UTC ending in ``Z``, dates as
+ISO 8601 dates, paths as strings, tuples as lists, nested dataclasses as nested
+records, absent values as ``null``. One value is rounded: a quote result's
+``score``, to 4 decimals.
+
+**Run headers.** ``check``, ``fetch``, ``verify`` and ``run`` documents carry
+a ``run`` header: ``schema`` (the schema's id), ``command``,
+``archiver_version``, the run dataclass's own fields (its result lists aside),
+then computed extras, each named once here: ``duration_ms`` (finished minus
+started), ``links`` / ``sources`` / ``quotes`` (how many results), ``counts``
+(results per class, outcome or status, every value listed), ``states`` (check:
+results per history state), ``drift`` (verify: quotes gone from the live page),
+``fail_on`` (the ``--fail-on`` rule in force), ``failures`` (how many results
+match it), ``failed`` (check: the source ids that match it), ``manifest_title``
+and ``summary`` (run). History, validate and extract documents have no header
+and carry ``schema`` at their top level.
+
+**JSON Lines.** One result record per line, then ``{"run": header}`` as the
+last line.
+
+**CSV rule.** One row per result record. The columns are the record's fields
+in order, with the same names, except that a nested record (a dataclass, such
+as a fetch or verify result's ``capture`` or a stored run's ``summary``) is
+flattened into columns named ``parent.child`` (all empty when it is null);
+lists and maps (``redirects``, ``flags``, ``counts``) are one cell of compact
+JSON. Cells: null is empty, booleans are ``true``/``false``, line breaks in text
+become spaces. Cells are not escaped against spreadsheet formulas (a cell may
+start with ``=``, ``+``, ``-`` or ``@``), as before.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import enum
+import io
+import json
+import types
+import typing
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from archiver import __version__
+from archiver.check import FailPolicy
+from archiver.dossier import Draft, DraftQuote, DraftSource, FoundUrl
+from archiver.errors import Problem
+from archiver.fetch.policy import FailOn as FetchFailOn
+from archiver.history import CheckRecord, LinkRecord, RunRecord, Transition
+from archiver.models import (
+    Capture,
+    CaptureOutcome,
+    CaptureResult,
+    Change,
+    CheckRun,
+    FetchRun,
+    Hop,
+    LinkClass,
+    LinkResult,
+    LinkState,
+    Manifest,
+    Quote,
+    QuoteResult,
+    QuoteStatus,
+    RunResult,
+    Source,
+    VerifyRun,
+)
+from archiver.schemas import schema_id
+from archiver.verify import FailOn as VerifyFailOn
+from archiver.verify import counts as status_counts
+from archiver.verify import is_drift
+
+Record = dict[str, Any]
+T = TypeVar("T")
+
+# --------------------------------------------------------------------------
+# The naming rule
+# --------------------------------------------------------------------------
+
+
+class _Omit:
+    """Marks a field a record leaves out (a run's result list, shown beside the header)."""
+
+
+OMIT = _Omit()
+
+
+def timestamp(value: datetime) -> str:
+    """ISO 8601 in UTC with ``Z``; a naive datetime is taken as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(_value(k)): _value(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value):
+        raise TypeError(f"a nested {type(value).__name__} needs its own record function")
+    return value
+
+
+def _record(obj: Any, **given: Any) -> Record:
+    """``obj``'s fields by name, in order; ``given`` supplies nested records (or OMIT)."""
+    names = [f.name for f in dataclasses.fields(obj)]
+    unknown = set(given) - set(names)
+    if unknown:
+        raise TypeError(f"{type(obj).__name__} has no field {sorted(unknown)[0]!r}")
+    out: Record = {}
+    for name in names:
+        value = given[name] if name in given else _value(getattr(obj, name))
+        if value is not OMIT:
+            out[name] = value
+    return out
+
+
+def _maybe(fn: Callable[[T], Record], value: T | None) -> Record | None:
+    return None if value is None else fn(value)
+
+
+# --------------------------------------------------------------------------
+# One function per result type
+# --------------------------------------------------------------------------
+
+
+def hop(h: Hop) -> Record:
+    return _record(h)
+
+
+def link_result(r: LinkResult) -> Record:
+    return _record(r, redirects=[hop(h) for h in r.redirects])
+
+
+def capture(c: Capture) -> Record:
+    return _record(c, redirects=[hop(h) for h in c.redirects])
+
+
+def capture_result(r: CaptureResult) -> Record:
+    return _record(r, capture=_maybe(capture, r.capture))
+
+
+def quote_result(r: QuoteResult) -> Record:
+    return _record(r, score=round(r.score, 4), capture=_maybe(capture, r.capture))
+
+
+def quote(q: Quote) -> Record:
+    return _record(q)
+
+
+def source(s: Source) -> Record:
+    return _record(s, quotes=[quote(q) for q in s.quotes])
+
+
+def change(c: Change) -> Record:
+    return _record(c)
+
+
+# --------------------------------------------------------------------------
+# Computed extras
+# --------------------------------------------------------------------------
+
+
+def duration_ms(started_at: datetime, finished_at: datetime) -> int:
+    return round((finished_at - started_at).total_seconds() * 1000)
+
+
+def outcome_counts(results: Iterable[CaptureResult]) -> dict[str, int]:
+    """Fetch results per outcome, every outcome listed (a result without one: no_capture)."""
+    out = {o.value: 0 for o in CaptureOutcome}
+    for r in results:
+        out[(r.outcome or CaptureOutcome.NO_CAPTURE).value] += 1
+    return out
+
+
+def verify_fail_on_text(fail_on: VerifyFailOn) -> str:
+    """A verify ``--fail-on`` rule as the option spells it (``missing,altered``)."""
+    order = (QuoteStatus.MISSING, QuoteStatus.ALTERED, QuoteStatus.UNVERIFIABLE,
+             QuoteStatus.VERIFIED_TYPO, QuoteStatus.VERIFIED)
+    names = [s.value for s in order if s in fail_on.statuses]
+    if fail_on.drift:
+        names.append("drift")
+    return ",".join(names) or "none"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """How many results of each kind a run has (the classes, states, outcomes met only)."""
+
+    sources: int
+    links: dict[str, int]
+    link_states: dict[str, int]
+    captures: dict[str, int]
+    quotes: dict[str, int]
+    changes: int
+
+
+def _tally(values: Iterable[str]) -> dict[str, int]:
+    return dict(sorted(Counter(values).items()))
+
+
+def capture_word(c: CaptureResult) -> str:
+    """What fetch did (its outcome, as ``archiver fetch`` says it), else the coarse status."""
+    return (c.outcome or c.status).value
+
+
+def summarize(links: Sequence[LinkResult], captures: Sequence[CaptureResult],
+              quotes: Sequence[QuoteResult], changes: Sequence[Change]) -> Summary:
+    return Summary(
+        sources=len({*(r.source_id for r in links), *(c.source_id for c in captures),
+                     *(q.source_id for q in quotes)}),
+        links=_tally(r.link_class.value for r in links),
+        link_states=_tally(r.state.value for r in links),
+        captures=_tally(capture_word(c) for c in captures),
+        quotes=_tally(q.status.value for q in quotes),
+        changes=len(changes),
+    )
+
+
+def summary(s: Summary) -> Record:
+    return _record(s)
+
+
+# --------------------------------------------------------------------------
+# Run headers and documents of check, fetch, verify
+# --------------------------------------------------------------------------
+
+
+def _head(name: str) -> Record:
+    return {"schema": schema_id(name), "command": name, "archiver_version": __version__}
+
+
+def check_run(run: CheckRun, policy: FailPolicy | None = None) -> Record:
+    classes = Counter(r.link_class for r in run.results)
+    states = Counter(r.state for r in run.results)
+    failed = None if policy is None else [r.source_id for r in run.results
+                                          if policy.matches(r)]
+    return {
+        **_head("check"), **_record(run, results=OMIT),
+        "duration_ms": duration_ms(run.started_at, run.finished_at),
+        "links": len(run.results),
+        "counts": {c.value: classes[c] for c in LinkClass},
+        "states": {s.value: states[s] for s in LinkState},
+        "fail_on": None if policy is None else str(policy),
+        "failures": None if failed is None else len(failed),
+        "failed": failed,
+    }
+
+
+def check_document(run: CheckRun, policy: FailPolicy | None = None) -> Record:
+    return {"run": check_run(run, policy), "results": [link_result(r) for r in run.results]}
+
+
+def fetch_run(run: FetchRun, fail_on: FetchFailOn) -> Record:
+    return {
+        **_head("fetch"), **_record(run, results=OMIT),
+        "duration_ms": duration_ms(run.started_at, run.finished_at),
+        "sources": len(run.results),
+        "counts": outcome_counts(run.results),
+        "fail_on": str(fail_on),
+        "failures": sum(1 for r in run.results if fail_on.fails(r)),
+    }
+
+
+def fetch_document(run: FetchRun, fail_on: FetchFailOn) -> Record:
+    return {"run": fetch_run(run, fail_on), "results": [capture_result(r) for r in run.results]}
+
+
+def verify_run(run: VerifyRun, fail_on: VerifyFailOn) -> Record:
+    return {
+        **_head("verify"), **_record(run, results=OMIT),
+        "duration_ms": duration_ms(run.started_at, run.finished_at),
+        "quotes": len(run.results),
+        "counts": status_counts(run.results),
+        "drift": sum(1 for r in run.results if is_drift(r)),
+        "fail_on": verify_fail_on_text(fail_on),
+        "failures": sum(1 for r in run.results if fail_on.fails(r)),
+    }
+
+
+def verify_document(run: VerifyRun, fail_on: VerifyFailOn) -> Record:
+    return {"run": verify_run(run, fail_on), "results": [quote_result(r) for r in run.results]}
+
+
+# --------------------------------------------------------------------------
+# The run report (report.json, ``archiver run --format json``)
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """Everything known about one source in a run."""
+
+    source: Source
+    link: LinkResult | None
+    capture: CaptureResult | None
+    quotes: tuple[QuoteResult, ...]
+    changes: tuple[Change, ...]
+
+
+def rows(result: RunResult, manifest: Manifest) -> list[SourceRow]:
+    """One row per source of the manifest, in the manifest's order."""
+    links = {r.source_id: r for r in result.links}
+    captures = {c.source_id: c for c in result.captures}
+    return [SourceRow(source=src, link=links.get(src.id), capture=captures.get(src.id),
+                      quotes=tuple(q for q in result.quotes if q.source_id == src.id),
+                      changes=tuple(c for c in result.changes if c.source_id == src.id))
+            for src in manifest.sources]
+
+
+def source_row(row: SourceRow) -> Record:
+    return _record(row, source=source(row.source), link=_maybe(link_result, row.link),
+                   capture=_maybe(capture_result, row.capture),
+                   quotes=[quote_result(q) for q in row.quotes],
+                   changes=[change(c) for c in row.changes])
+
+
+def run_result(result: RunResult, manifest: Manifest) -> Record:
+    """The ``run`` header of a run report."""
+    return {
+        **_head("run"),
+        **_record(result, links=OMIT, captures=OMIT, quotes=OMIT, changes=OMIT),
+        "manifest_title": manifest.title,
+        "duration_ms": duration_ms(result.started_at, result.finished_at),
+        "summary": summary(summarize(result.links, result.captures, result.quotes,
+                                     result.changes)),
+    }
+
+
+def run_document(result: RunResult, manifest: Manifest) -> Record:
+    return {"run": run_result(result, manifest),
+            "sources": [source_row(row) for row in rows(result, manifest)],
+            "changes": [change(c) for c in result.changes]}
+
+
+# --------------------------------------------------------------------------
+# History: links, checks, state changes, stored runs
+# --------------------------------------------------------------------------
+
+
+def link_record(rec: LinkRecord) -> Record:
+    return _record(rec)
+
+
+def check_record(c: CheckRecord) -> Record:
+    return _record(c, redirects=[hop(h) for h in c.redirects])
+
+
+def transition(t: Transition) -> Record:
+    return _record(t)
+
+
+def stored_run(run: RunRecord, compared_with: int | None, changes: Sequence[Change]) -> Record:
+    """A stored run: its own fields, a summary of its results, and what changed since."""
+    return {
+        **_record(run, links=OMIT, captures=OMIT, quotes=OMIT),
+        "summary": summary(summarize(run.links, run.captures, run.quotes, changes)),
+        "compared_with": compared_with,
+        "changes": [change(c) for c in changes],
+    }
+
+
+def links_document(records: Sequence[LinkRecord]) -> Record:
+    return {"schema": schema_id("history-links"), "links": [link_record(r) for r in records]}
+
+
+def link_history_document(record: LinkRecord, checks: Sequence[CheckRecord],
+                          transitions: Sequence[Transition]) -> Record:
+    return {"schema": schema_id("history-link"), "link": link_record(record),
+            "checks": [check_record(c) for c in checks],
+            "transitions": [transition(t) for t in transitions]}
+
+
+def runs_document(runs: Sequence[tuple[RunRecord, int | None, Sequence[Change]]]) -> Record:
+    return {"schema": schema_id("history-runs"),
+            "runs": [stored_run(run, baseline, changes) for run, baseline, changes in runs]}
+
+
+def run_changes_document(run: RunRecord, compared_with: int | None,
+                         changes: Sequence[Change]) -> Record:
+    return {"schema": schema_id("history-run"), **stored_run(run, compared_with, changes)}
+
+
+# --------------------------------------------------------------------------
+# validate and extract
+# --------------------------------------------------------------------------
+
+
+def problem(p: Problem) -> Record:
+    return _record(p)
+
+
+def manifest_check(path: Path, manifest: Manifest | None, valid: bool,
+                   problems: Sequence[Problem]) -> Record:
+    """What ``archiver validate`` found in one file."""
+    return {"file": str(path), "valid": valid,
+            "sources": len(manifest.sources) if manifest else None,
+            "quotes": sum(len(s.quotes) for s in manifest.sources) if manifest else None,
+            "problems": [problem(p) for p in problems]}
+
+
+def validation_document(checks: Sequence[Record]) -> Record:
+    return {"schema": schema_id("validate"), "manifests": list(checks)}
+
+
+def found_url(f: FoundUrl) -> Record:
+    return _record(f)
+
+
+def draft_quote(q: DraftQuote) -> Record:
+    return _record(q)
+
+
+def draft_source(s: DraftSource) -> Record:
+    return _record(s, quotes=[draft_quote(q) for q in s.quotes])
+
+
+def draft_document(draft: Draft) -> Record:
+    return {"schema": schema_id("extract"),
+            **_record(draft, sources=[draft_source(s) for s in draft.sources],
+                      urls=[found_url(u) for u in draft.urls])}
+
+
+# --------------------------------------------------------------------------
+# Writers: JSON, JSON Lines, CSV
+# --------------------------------------------------------------------------
+
+
+def to_json(document: Record) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def to_jsonl(document: Record) -> str:
+    """A ``{"run", "results"}`` document as lines: each result, then ``{"run": ...}``."""
+    return "\n".join([*(_compact(r) for r in document["results"]),
+                      _compact({"run": document["run"]})])
+
+
+def _nested_record_type(hint: Any) -> type | None:
+    """The dataclass a field holds (``X`` or ``X | None``), else None."""
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return hint
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        inner = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(inner) == 1:
+            return _nested_record_type(inner[0])
+    return None
+
+
+def csv_columns(cls: type, prefix: str = "", omit: Iterable[str] = ()) -> list[str]:
+    """The CSV columns of records of dataclass ``cls`` (nested dataclasses flattened)."""
+    hints = typing.get_type_hints(cls)
+    left_out = set(omit)
+    out: list[str] = []
+    for f in dataclasses.fields(cls):
+        if f.name in left_out:
+            continue
+        nested = _nested_record_type(hints[f.name])
+        if nested is None:
+            out.append(prefix + f.name)
+        else:
+            out.extend(csv_columns(nested, f"{prefix}{f.name}."))
+    return out
+
+
+#: The CSV columns of each command's result records.
+CHECK_COLUMNS = tuple(csv_columns(LinkResult))
+FETCH_COLUMNS = tuple(csv_columns(CaptureResult))
+VERIFY_COLUMNS = tuple(csv_columns(QuoteResult))
+LINK_RECORD_COLUMNS = tuple(csv_columns(LinkRecord))
+CHECK_RECORD_COLUMNS = tuple(csv_columns(CheckRecord))
+CHANGE_COLUMNS = tuple(csv_columns(Change))
+STORED_RUN_COLUMNS = (*csv_columns(RunRecord, omit=("links", "captures", "quotes")),
+                      *csv_columns(Summary, "summary."), "compared_with", "changes")
+
+
+def _lookup(record: Record, column: str) -> Any:
+    value: Any = record
+    for part in column.split("."):
+        if value is None:
+            return None
+        value = value[part]
+    return value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return _compact(value)
+    return str(value).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+
+
+def to_csv(columns: Sequence[str], records: Sequence[Record]) -> str:
+    """CSV of ``records`` (see the CSV rule above); the header is ``columns``."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for record in records:
+        writer.writerow([_cell(_lookup(record, col)) for col in columns])
+    return buf.getvalue()
+
+
+__all__ = [
+    "CHANGE_COLUMNS", "CHECK_COLUMNS", "CHECK_RECORD_COLUMNS", "FETCH_COLUMNS",
+    "LINK_RECORD_COLUMNS", "OMIT", "STORED_RUN_COLUMNS", "VERIFY_COLUMNS", "Record",
+    "SourceRow", "Summary", "capture", "capture_result", "capture_word", "change",
+    "check_document", "check_record", "check_run", "csv_columns", "draft_document",
+    "draft_quote", "draft_source", "duration_ms", "fetch_document", "fetch_run", "found_url",
+    "hop", "link_history_document", "link_record", "link_result", "links_document",
+    "manifest_check", "outcome_counts", "problem", "quote", "quote_result", "rows",
+    "run_changes_document", "run_document", "run_result", "runs_document", "source",
+    "source_row", "stored_run", "summarize", "summary", "timestamp", "to_csv", "to_json",
+    "to_jsonl", "transition", "validation_document", "verify_document",
+    "verify_fail_on_text", "verify_run",
+]

@@ -1,0 +1,55 @@
+"""The JSON Schemas (draft 2020-12) of every JSON document archiver writes, and their ids.
+
+Each ``<name>.schema.json`` in this folder describes one document; the shared
+records (a link result, a capture, a quote result, ...) are in
+``records.schema.json`` and the documents refer to them by ``$ref``.
+
+Ids follow one scheme: ``https://archiver.invalid/schemas/<name>/<version>.json``
+(``.invalid`` is reserved by RFC 2606, so the ids name the schemas without
+pretending to be fetchable). ``<version>`` is a whole number, raised whenever
+output changes in a way the previous schema would reject: a field added,
+removed or renamed, a type changed, a value added to an enum. A document that
+uses ``records`` changes version when the records it uses do.
+
+Every document says which schema it follows: in the ``schema`` field of its
+``run`` header (check, fetch, verify, run), else in a top-level ``schema``
+field (history, validate, extract).
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+BASE = "https://archiver.invalid/schemas/"
+
+#: Each schema's name (its file is ``<name>.schema.json``) and current version.
+VERSIONS: dict[str, int] = {
+    "records": 1,
+    "check": 1,
+    "fetch": 1,
+    "verify": 1,
+    "run": 1,
+    "history-links": 1,
+    "history-link": 1,
+    "history-runs": 1,
+    "history-run": 1,
+    "validate": 1,
+    "extract": 1,
+}
+
+
+def schema_id(name: str) -> str:
+    """The ``$id`` of schema ``name``, e.g. ``https://archiver.invalid/schemas/check/1.json``."""
+    return f"{BASE}{name}/{VERSIONS[name]}.json"
+
+
+def load(name: str) -> dict[str, Any]:
+    """The schema ``name`` as shipped in the package."""
+    text = resources.files(__name__).joinpath(f"{name}.schema.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+__all__ = ["BASE", "VERSIONS", "load", "schema_id"]
