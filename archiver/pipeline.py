@@ -28,26 +28,22 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from archiver.check import (
-    FAIL_ON_ANY,
-    FAIL_ON_NEVER,
     Attempt,
     Checker,
     CheckOptions,
     Clock,
-    FailPolicy,
     final_result,
     host_of,
     judge_offline,
     retry_delay,
     void_results,
 )
-from archiver.check import FAIL_ON_CHOICES as LINK_FAIL_ON_CHOICES
 from archiver.clock import utc_now
 from archiver.errors import ConfigError
 from archiver.fetch import (
@@ -59,10 +55,8 @@ from archiver.fetch import (
     fetch_sources,
 )
 from archiver.fetch import Clock as FetchClock
-from archiver.fetch.policy import MISSING as MISSING_CAPTURE
 from archiver.history import History
 from archiver.models import (
-    CaptureOutcome,
     Change,
     CheckRun,
     LinkClass,
@@ -70,11 +64,10 @@ from archiver.models import (
     Manifest,
     Progress,
     ProgressCallback,
-    QuoteStatus,
     RunResult,
 )
 from archiver.net import HostLimiter, HttpClient
-from archiver.verify import is_drift, verify_sources
+from archiver.verify import verify_sources
 
 logger = logging.getLogger(__name__)
 
@@ -490,129 +483,3 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
         changes=changes, db_path=history.path if history is not None else None,
         warcs_dir=folder, archives=tuple(a.base for a in opts.archives), live=verify_run.live,
         check_inconclusive=check_run.inconclusive)
-
-
-# --------------------------------------------------------------------------
-# Which results of a run are findings (``archiver run --fail-on``)
-# --------------------------------------------------------------------------
-
-#: ``--fail-on`` words of a whole run, besides the link classes and states of
-#: ``archiver check`` (gone, dead, failing, blocked ...).
-FAIL_ON_NO_CAPTURE = "no-capture"
-FAIL_ON_PRE_PUBLICATION = "pre-publication"
-FAIL_ON_QUOTES = (QuoteStatus.MISSING, QuoteStatus.ALTERED, QuoteStatus.UNVERIFIABLE)
-FAIL_ON_DRIFT = "drift"
-FAIL_ON_CHANGES = "changes"
-RUN_FAIL_ON_CHOICES = (
-    *(w for w in LINK_FAIL_ON_CHOICES if w not in (FAIL_ON_ANY, FAIL_ON_NEVER)),
-    FAIL_ON_NO_CAPTURE, FAIL_ON_PRE_PUBLICATION, *(str(q) for q in FAIL_ON_QUOTES),
-    FAIL_ON_DRIFT, FAIL_ON_CHANGES, FAIL_ON_ANY, FAIL_ON_NEVER)
-#: A link dead by its history (not one 404: a cron job should not fail on a
-#: blip), or a quote that is not in the archived page as quoted.
-RUN_DEFAULT_FAIL_ON = ("dead", "missing", "altered")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One result of a run that matches the ``--fail-on`` policy."""
-
-    stage: str  # check, fetch, verify, or "changes"
-    source_id: str
-    text: str
-
-
-@dataclass(frozen=True)
-class RunFailPolicy:
-    """Which results make ``archiver run`` exit 1.
-
-    Words (comma-separated, repeatable):
-
-    * link classes and states, as for ``archiver check``: ``gone`` (soft 404s
-      included), ``dead``, ``failing``, ``blocked`` ...;
-    * ``no-capture``: a source left without a stored capture (no capture
-      listed, excluded, unplayable; not a source fetch did not reach because
-      it stopped, which makes the run inconclusive instead);
-      ``pre-publication``: the capture stored predates publication;
-    * quote statuses: ``missing``, ``altered``, ``unverifiable``; ``drift``: a
-      quote in the archived page but gone from, or changed on, the live page
-      (with ``--live``);
-    * ``changes``: a regression since the previous run (a link died or started
-      failing, a quote stopped verifying or left the live page);
-    * ``any``: all of the above; ``never``: nothing.
-    """
-
-    links: FailPolicy = field(default_factory=FailPolicy)
-    captures: frozenset[CaptureOutcome] = frozenset()
-    pre_publication: bool = False
-    quotes: frozenset[QuoteStatus] = frozenset()
-    drift: bool = False
-    changes: bool = False
-    words: tuple[str, ...] = ()
-
-    @classmethod
-    def parse(cls, values: Iterable[str]) -> RunFailPolicy:
-        words: list[str] = []
-        for value in values:
-            words.extend(w.strip().lower() for w in value.split(",") if w.strip())
-        words = list(dict.fromkeys(words or RUN_DEFAULT_FAIL_ON))
-        unknown = [w for w in words if w not in RUN_FAIL_ON_CHOICES]
-        if unknown:
-            raise ConfigError(f"--fail-on: unknown value {unknown[0]!r}",
-                              hint="use a comma-separated list of: "
-                              + ", ".join(RUN_FAIL_ON_CHOICES))
-        if FAIL_ON_NEVER in words:
-            if len(words) > 1:
-                raise ConfigError("--fail-on: 'never' cannot be combined with other values")
-            return cls(words=(FAIL_ON_NEVER,))
-        if FAIL_ON_ANY in words:
-            return cls(links=FailPolicy.parse([FAIL_ON_ANY, "failing", "dead"]),
-                       captures=MISSING_CAPTURE, pre_publication=True,
-                       quotes=frozenset(FAIL_ON_QUOTES), drift=True, changes=True,
-                       words=tuple(words))
-        link_words = [w for w in words if w in LINK_FAIL_ON_CHOICES]
-        return cls(
-            links=FailPolicy.parse(link_words) if link_words else FailPolicy(),
-            captures=MISSING_CAPTURE if FAIL_ON_NO_CAPTURE in words else frozenset(),
-            pre_publication=FAIL_ON_PRE_PUBLICATION in words,
-            quotes=frozenset(q for q in FAIL_ON_QUOTES if str(q) in words),
-            drift=FAIL_ON_DRIFT in words, changes=FAIL_ON_CHANGES in words,
-            words=tuple(words))
-
-    def findings(self, result: RunResult) -> list[Finding]:
-        """The results of ``result`` that match, in stage order."""
-        out: list[Finding] = []
-        for link in result.links:
-            if self.links.matches(link):
-                what = str(link.link_class)
-                if link.state.value in ("failing", "dead"):
-                    what += f", {link.state}"
-                out.append(Finding("check", link.source_id, f"link {what}: {link.url}"))
-        for capture in result.captures:
-            if capture.outcome in self.captures:
-                out.append(Finding("fetch", capture.source_id,
-                                   f"no capture ({capture.outcome}): {capture.url}"))
-            elif (self.pre_publication and capture.capture is not None
-                  and capture.capture.pre_publication):
-                out.append(Finding("fetch", capture.source_id,
-                                   "the capture predates publication: "
-                                   f"{capture.capture.memento_url}"))
-        for quote in result.quotes:
-            if quote.status in self.quotes:
-                out.append(Finding("verify", quote.source_id,
-                                   f"quote {quote.quote_index} {quote.status}: "
-                                   f"“{_short(quote.text)}”"))
-            elif self.drift and is_drift(quote):
-                out.append(Finding("verify", quote.source_id,
-                                   f"quote {quote.quote_index} {quote.live_status} on the live "
-                                   f"page: “{_short(quote.text)}”"))
-        if self.changes:
-            out.extend(Finding("changes", c.source_id, c.detail) for c in result.changes
-                       if c.kind.is_regression)
-        return out
-
-    def __str__(self) -> str:
-        return ",".join(self.words) or FAIL_ON_NEVER
-
-
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -13,7 +13,6 @@ import pytest
 from archiver.check import (
     Attempt,
     CheckOptions,
-    FailPolicy,
     ProbeAnswer,
     classify_answer,
     classify_error,
@@ -30,6 +29,7 @@ from archiver.check import (
     void_results,
 )
 from archiver.errors import ConfigError
+from archiver.failon import Command, parse_fail_on
 from archiver.models import Hop, LinkClass, LinkResult, LinkState
 from archiver.net import parse_retry_after
 
@@ -343,32 +343,33 @@ def result(cls: LinkClass, state: LinkState = LinkState.UNKNOWN) -> LinkResult:
 
 
 def test_default_fail_on_is_gone_soft404_and_dead() -> None:
-    policy = FailPolicy.parse([])
+    policy = parse_fail_on([], Command.CHECK)
     assert str(policy) == "gone,dead"
-    assert policy.matches(result(LinkClass.GONE))
-    assert policy.matches(result(LinkClass.SOFT404))
-    assert policy.matches(result(LinkClass.BLOCKED, LinkState.DEAD))
-    assert not policy.matches(result(LinkClass.TRANSIENT, LinkState.FAILING))
-    assert not policy.matches(result(LinkClass.BLOCKED))
+    assert policy.matches_link(result(LinkClass.GONE))
+    assert policy.matches_link(result(LinkClass.SOFT404))
+    assert policy.matches_link(result(LinkClass.BLOCKED, LinkState.DEAD))
+    assert not policy.matches_link(result(LinkClass.TRANSIENT, LinkState.FAILING))
+    assert not policy.matches_link(result(LinkClass.BLOCKED))
 
 
 def test_fail_on_lists_any_and_never() -> None:
-    assert FailPolicy.parse(["dead"]).matches(result(LinkClass.GONE)) is False
-    both = FailPolicy.parse(["transient,blocked", "failing"])
-    assert both.matches(result(LinkClass.BLOCKED))
-    assert both.matches(result(LinkClass.OK, LinkState.FAILING))
-    every = FailPolicy.parse(["any"])
-    assert every.matches(result(LinkClass.PAYWALLED))
-    assert not every.matches(result(LinkClass.REDIRECTED))
-    assert not FailPolicy.parse(["never"]).matches(result(LinkClass.GONE, LinkState.DEAD))
+    assert parse_fail_on(["dead"], Command.CHECK).matches_link(result(LinkClass.GONE)) is False
+    both = parse_fail_on(["transient,blocked", "failing"], Command.CHECK)
+    assert both.matches_link(result(LinkClass.BLOCKED))
+    assert both.matches_link(result(LinkClass.OK, LinkState.FAILING))
+    every = parse_fail_on(["any"], Command.CHECK)
+    assert every.matches_link(result(LinkClass.PAYWALLED))
+    assert not every.matches_link(result(LinkClass.REDIRECTED))
+    never = parse_fail_on(["never"], Command.CHECK)
+    assert not never.matches_link(result(LinkClass.GONE, LinkState.DEAD))
 
 
 def test_fail_on_rejects_unknown_words_with_the_choices() -> None:
     with pytest.raises(ConfigError) as info:
-        FailPolicy.parse(["gnoe"])
+        parse_fail_on(["gnoe"], Command.CHECK)
     assert "gnoe" in str(info.value) and "soft404" in str(info.value)
     with pytest.raises(ConfigError):
-        FailPolicy.parse(["never,gone"])
+        parse_fail_on(["never,gone"], Command.CHECK)
 
 
 def test_check_options_are_validated() -> None:

@@ -103,3 +103,30 @@ def test_internal_error_is_5_without_traceback(monkeypatch: pytest.MonkeyPatch,
     saved = list(tmp_path.glob("archiver-crash-*.txt"))
     assert len(saved) == 1 and str(saved[0]) in err
     assert "Traceback" in saved[0].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["check", "fetch", "verify", "run"])
+@pytest.mark.parametrize("policy", ["never", "none", "any"])
+def test_every_command_accepts_never_and_any(tmp_path: Path, command: str, policy: str) -> None:
+    """The one --fail-on grammar: parsing succeeds, so the error is about the manifest."""
+    result = CliRunner().invoke(cli, [command, str(tmp_path / "absent.toml"), "--fail-on", policy])
+    assert result.exit_code == 3, result.stderr
+    assert "--fail-on" not in result.stderr
+
+
+@pytest.mark.parametrize(("command", "combination"), [
+    ("check", "soft404,transient,failing"), ("fetch", "not-archived,pre-publication"),
+    ("verify", "missing,unverifiable"), ("run", "dead,no-capture,altered,drift,changes"),
+])
+def test_any_combination_of_a_commands_words(tmp_path: Path, command: str,
+                                             combination: str) -> None:
+    result = CliRunner().invoke(cli, [command, str(tmp_path / "absent.toml"),
+                                      "--fail-on", combination])
+    assert result.exit_code == 3, result.stderr
+
+
+def test_a_word_of_another_command_is_a_usage_error_listing_the_choices(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", str(tmp_path / "absent.toml"),
+                                      "--fail-on", "missing"])
+    assert result.exit_code == 2
+    assert "check does not know 'missing'" in result.stderr and "soft404" in result.stderr

@@ -67,7 +67,7 @@ def test_table_and_exit_1_when_a_source_has_no_capture(tmp_path: Path, base: str
                      re.M)
     assert re.search(r"^s1 +no_capture +no capture listed$", result.stdout, re.M)
     assert lines[-1].startswith("2 sources: 1 stored, 1 no_capture")
-    assert "1 of 2 sources match --fail-on missing" in result.stderr
+    assert "1 of 2 sources match --fail-on no-capture" in result.stderr
 
     again = invoke(path, "--archive", base, "--warcs", tmp_path / "w", "--fail-on", "none",
                    *FAST)

@@ -33,6 +33,7 @@ from tests.world.proxy import ForwardProxy, ProxiedRequest, TableRouter
 
 FAST = ["--allow-private", "--no-progress", "--per-host-interval", "0", "--backoff", "0.01",
         "--retries", "1", "--no-probe", "--list-rate", "60000", "--download-rate", "1000"]
+FAST_CHECK = [*FAST[:-4], "--no-history"]
 
 
 def article(title: str, text: str) -> str:
@@ -155,7 +156,7 @@ def test_two_runs_and_the_second_report_shows_what_changed(world: World, tmp_pat
 
     assert second.exit_code == 1, second.stderr  # a dead link: the default --fail-on
     assert f"finding: fence: link gone, dead: {world.site.url(STORIES[1].path)}" in second.stderr
-    assert "1 finding(s) match --fail-on dead,missing,altered" in second.stderr
+    assert "1 finding(s) match --fail-on gone,dead,missing,altered" in second.stderr
     assert "Changes since run 1:\n  ! harbour: quote 1 was changed on the live page" \
         in second.stdout
     report = load_report(tmp_path / "r2")
@@ -289,9 +290,22 @@ def test_fail_on_changes_only_fails_on_a_regression(world: World) -> None:
     assert third.exit_code == 0, third.stderr  # still failing: no news, no failure
 
 
+def test_a_404_at_the_first_check_fails_run_by_default_as_it_fails_check(world: World) -> None:
+    world.site.route(STORIES[1].path, Reply(404, "<html><title>Not found</title></html>"))
+    result = world.run()
+    assert result.exit_code == 1, result.stderr
+    assert f"finding: fence: link gone, failing: {world.site.url(STORIES[1].path)}" \
+        in result.stderr
+    check = CliRunner().invoke(cli, ["check", str(world.manifest), *FAST_CHECK])
+    assert check.exit_code == 1, check.stderr
+    assert "match --fail-on gone,dead" in check.stderr
+    never = world.run("--fail-on", "never")
+    assert never.exit_code == 0, never.stderr
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--bogus"], "No such option '--bogus'"),
-    (["--fail-on", "gone,lost"], "unknown value 'lost'"),
+    (["--fail-on", "gone,lost"], "run does not know 'lost'"),
     (["--format", "csv"], "'csv' is not one of"),
     (["--cdx-api", "http://a/cdx", "--cdx-api", "http://b/cdx"], "2 --cdx-api given"),
     (["--proxy", "socks5://127.0.0.1:1080"], "not an http:// or https:// URL"),

@@ -8,6 +8,7 @@ import pytest
 
 from archiver.clock import ManualClock
 from archiver.errors import ArchiveRateLimited, ConfigError, LinkFormatError
+from archiver.failon import Command, parse_fail_on
 from archiver.fetch.choose import Rule, describe, distance_days, is_pre_publication, rank
 from archiver.fetch.limits import (
     RATE_LIMIT_PAUSE,
@@ -18,7 +19,6 @@ from archiver.fetch.limits import (
 )
 from archiver.fetch.listing import Archive, Candidate, parse_http_date, parse_timestamp
 from archiver.fetch.memento import parse_links
-from archiver.fetch.policy import FailOn
 from archiver.models import Capture, CaptureOutcome, CaptureResult
 
 PUB = date(2014, 10, 15)
@@ -175,9 +175,11 @@ def test_fail_on_policy() -> None:
                   "f", 0, pre_publication=True)
     early = CaptureResult("s", URL, CaptureOutcome.STORED.status, capture=cap,
                           outcome=CaptureOutcome.STORED)
-    assert FailOn.parse([]).fails(missing) and not FailOn.parse([]).fails(early)
-    assert FailOn.parse(["none"]).fails(missing) is False
-    assert FailOn.parse(["pre-publication"]).fails(early)
-    assert str(FailOn.parse(["missing,pre_publication"])) == "missing,pre_publication"
+    default = parse_fail_on([], Command.FETCH)
+    assert default.matches_capture(missing) and not default.matches_capture(early)
+    assert parse_fail_on(["none"], Command.FETCH).matches_capture(missing) is False
+    assert parse_fail_on(["pre-publication"], Command.FETCH).matches_capture(early)
+    assert str(parse_fail_on(["no-capture,pre_publication"], Command.FETCH)) == (
+        "no-capture,pre-publication")
     with pytest.raises(ConfigError):
-        FailOn.parse(["dead"])
+        parse_fail_on(["dead"], Command.FETCH)

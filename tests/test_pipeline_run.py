@@ -21,6 +21,7 @@ import pytest
 
 from archiver.check import CheckOptions
 from archiver.errors import ConfigError
+from archiver.failon import DEFAULTS, Command, parse_fail_on
 from archiver.fetch import Archive, ManualClock
 from archiver.history import History
 from archiver.models import (
@@ -38,7 +39,7 @@ from archiver.models import (
     RunResult,
     Source,
 )
-from archiver.pipeline import RUN_DEFAULT_FAIL_ON, RunFailPolicy, RunOptions, run_pipeline
+from archiver.pipeline import RunOptions, run_pipeline
 from archiver.store import LEDGER_NAME, check_folder
 from tests.support.clients import CountingClient
 from tests.support.localweb import LocalSite, Reply
@@ -346,15 +347,16 @@ def sample_run(**extra: Any) -> RunResult:
 
 
 def words(policy: str, result: RunResult | None = None) -> list[tuple[str, str]]:
-    found = RunFailPolicy.parse([policy] if policy else []).findings(result or sample_run())
+    found = parse_fail_on([policy] if policy else [], Command.RUN).findings(result or sample_run())
     return [(f.stage, f.source_id) for f in found]
 
 
-def test_fail_on_default_is_dead_links_and_quotes_missing_or_altered() -> None:
-    assert RUN_DEFAULT_FAIL_ON == ("dead", "missing", "altered")
-    assert str(RunFailPolicy.parse([])) == "dead,missing,altered"
-    assert words("") == [("verify", "b")]  # a failing link is not dead yet
-    [finding] = RunFailPolicy.parse([]).findings(sample_run())
+def test_fail_on_default_is_checks_links_and_quotes_missing_or_altered() -> None:
+    assert DEFAULTS[Command.RUN] == ("gone", "dead", "missing", "altered")
+    assert str(parse_fail_on([], Command.RUN)) == "gone,dead,missing,altered"
+    # a link answering 404 at its first check fails the run, as it fails `check`
+    assert words("") == [("check", "a"), ("verify", "b")]
+    [_, finding] = parse_fail_on([], Command.RUN).findings(sample_run())
     assert finding.text == "quote 1 altered: “second”"
 
 
@@ -372,10 +374,10 @@ def test_fail_on_words_of_every_stage() -> None:
 
 
 def test_fail_on_rejects_unknown_and_contradictory_words() -> None:
-    with pytest.raises(ConfigError, match="unknown value 'lost'"):
-        RunFailPolicy.parse(["dead,lost"])
+    with pytest.raises(ConfigError, match="does not know 'lost'"):
+        parse_fail_on(["dead,lost"], Command.RUN)
     with pytest.raises(ConfigError, match="'never' cannot be combined"):
-        RunFailPolicy.parse(["never", "dead"])
+        parse_fail_on(["never", "dead"], Command.RUN)
 
 
 def test_ctrl_c_during_the_check_stops_its_workers(press: Press) -> None:

@@ -11,6 +11,7 @@ import random
 import pytest
 
 from archiver.extract import extract_html
+from archiver.failon import Command, parse_fail_on
 from archiver.models import QuoteStatus
 from archiver.verify import (
     MIN_FUZZY_CHARS,
@@ -21,7 +22,6 @@ from archiver.verify import (
     match_quote,
     normalize,
     numbers,
-    parse_fail_on,
     skeleton,
 )
 
@@ -340,12 +340,12 @@ def test_page_language_falls_back_to_html_lang() -> None:
 
 
 def test_parse_fail_on() -> None:
-    default = parse_fail_on("missing,altered")
-    assert default.statuses == {QuoteStatus.MISSING, QuoteStatus.ALTERED}
+    default = parse_fail_on("missing,altered", Command.VERIFY)
+    assert default.quote_statuses == {QuoteStatus.MISSING, QuoteStatus.ALTERED}
     assert not default.drift
-    assert parse_fail_on("none").statuses == frozenset()
-    anything = parse_fail_on("any")
-    assert QuoteStatus.UNVERIFIABLE in anything.statuses and anything.drift
+    assert parse_fail_on("none", Command.VERIFY).quote_statuses == frozenset()
+    anything = parse_fail_on("any", Command.VERIFY)
+    assert QuoteStatus.UNVERIFIABLE in anything.quote_statuses and anything.drift
 
 
 @pytest.mark.parametrize(("quote", "status"), [

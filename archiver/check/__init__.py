@@ -46,13 +46,6 @@ from archiver.check.classify import (
 )
 from archiver.check.offline import judge_offline, void_results
 from archiver.check.options import CheckOptions
-from archiver.check.policy import (
-    DEFAULT_FAIL_ON,
-    FAIL_ON_ANY,
-    FAIL_ON_CHOICES,
-    FAIL_ON_NEVER,
-    FailPolicy,
-)
 from archiver.check.retry import Attempt, final_result, retry_delay
 from archiver.check.rules import PROBE_PREFIX
 from archiver.check.soft404 import (
@@ -65,8 +58,8 @@ from archiver.check.soft404 import (
 from archiver.clock import NowFn as Clock
 
 __all__ = [
-    "DEFAULT_FAIL_ON", "FAIL_ON_ANY", "FAIL_ON_CHOICES", "FAIL_ON_NEVER", "PROBE_PREFIX",
-    "Attempt", "CheckOptions", "Checker", "Clock", "FailPolicy", "ProbeAnswer", "Verdict",
+    "PROBE_PREFIX",
+    "Attempt", "CheckOptions", "Checker", "Clock", "ProbeAnswer", "Verdict",
     "classify_answer", "classify_error", "compare_with_probe", "final_result", "host_of",
     "is_home_page", "is_material_redirect", "judge_offline", "page_text", "page_title",
     "retry_delay", "sibling_url", "text_similarity", "void_results",

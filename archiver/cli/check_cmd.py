@@ -6,22 +6,18 @@ from pathlib import Path
 
 import click
 
-from archiver.check import (
-    DEFAULT_FAIL_ON,
-    FAIL_ON_CHOICES,
-    FailPolicy,
-)
 from archiver.cli.common import ExitCode, emit, finish, progress_callback, warn
 from archiver.cli.options import (
     allow_private_option,
     db_option,
+    fail_on_option,
     format_option,
     no_progress_option,
     output_option,
     proxy_option,
 )
 from archiver.cli.tuning import CheckTuning, check_tuning_options
-from archiver.errors import ConfigError
+from archiver.failon import Command, FailOn
 from archiver.history import (
     History,
     default_db_path,
@@ -31,23 +27,11 @@ from archiver.pipeline import check_manifest
 from archiver.report.links import CHECK_FORMATS, format_check_run, summary_line
 
 
-def _fail_on(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> FailPolicy:
-    try:
-        return FailPolicy.parse(values)
-    except ConfigError as err:
-        raise click.BadParameter(f"{err.message}; {err.hint or ''}".rstrip("; "),
-                                 ctx=ctx, param=param) from None
-
-
 @click.command("check")
 @click.argument("manifest", type=click.Path(path_type=Path, dir_okay=False))
 @format_option(CHECK_FORMATS)
 @output_option
-@click.option("--fail-on", "fail_on", multiple=True, callback=_fail_on, metavar="LIST",
-              help="Comma-separated classes and states that make the command exit 1 "
-              f"(repeatable). Default: {','.join(DEFAULT_FAIL_ON)}. Choices: "
-              f"{', '.join(FAIL_ON_CHOICES)}. 'gone' includes soft404; 'failing' and "
-              "'dead' are history states; 'any' is every class but ok and redirected.")
+@fail_on_option(Command.CHECK)
 @db_option
 @click.option("--no-history", is_flag=True, default=False,
               help="Neither read nor write the history database (every state is 'unknown').")
@@ -55,7 +39,7 @@ def _fail_on(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 @allow_private_option
 @proxy_option
 @no_progress_option
-def command(manifest: Path, fmt: str, output: Path | None, fail_on: FailPolicy,
+def command(manifest: Path, fmt: str, output: Path | None, fail_on: FailOn,
             db: Path | None, no_history: bool, check_tuning: CheckTuning,
             allow_private: bool, proxy: str | None, no_progress: bool) -> None:
     """Check that every source URL of MANIFEST still answers, and keep a history.
@@ -100,7 +84,7 @@ def command(manifest: Path, fmt: str, output: Path | None, fail_on: FailPolicy,
              "  hint: check this machine's network (or the --canary URL) and run again; "
              "no link's history was advanced")
         finish(ExitCode.INCONCLUSIVE)
-    failed = [r for r in run.results if fail_on.matches(r)]
+    failed = [r for r in run.results if fail_on.matches_link(r)]
     if failed:
         warn(f"{len(failed)} of {len(run.results)} links match --fail-on {fail_on}")
     finish(ExitCode.FINDINGS if failed else ExitCode.OK)

@@ -10,6 +10,7 @@ from archiver.cli.common import ExitCode, emit, finish, progress_callback, warn
 from archiver.cli.options import (
     allow_private_option,
     archive_option,
+    fail_on_option,
     format_option,
     no_progress_option,
     output_option,
@@ -18,20 +19,12 @@ from archiver.cli.options import (
 )
 from archiver.cli.tuning import FetchTuning, fetch_tuning_options
 from archiver.errors import ConfigError
+from archiver.failon import Command, FailOn
 from archiver.fetch import (
     fetch_sources,
 )
-from archiver.fetch.policy import DEFAULT_FAIL_ON, FAIL_ON_CHOICES, FailOn
 from archiver.manifest import load_manifest
 from archiver.report.captures import FORMATS, render, summary
-
-
-def _fail_on(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> FailOn:
-    try:
-        return FailOn.parse(values)
-    except ConfigError as err:
-        raise click.BadParameter(f"{err.message}; {err.hint or ''}".rstrip("; "),
-                                 ctx=ctx, param=param) from None
 
 
 @click.command("fetch")
@@ -42,10 +35,7 @@ def _fail_on(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 @warcs_option
 @format_option(FORMATS)
 @output_option
-@click.option("--fail-on", "fail_on", multiple=True, callback=_fail_on, metavar="LIST",
-              help="Comma-separated outcomes that make the command exit 1 (repeatable). "
-              f"Default: {','.join(DEFAULT_FAIL_ON)}. Choices: {', '.join(FAIL_ON_CHOICES)}. "
-              "'missing' is every outcome that leaves a source without a capture.")
+@fail_on_option(Command.FETCH)
 @fetch_tuning_options
 @allow_private_option
 @proxy_option
@@ -104,7 +94,7 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
         warn(f"inconclusive: {run.inconclusive_reason}\n  hint: run the same command again "
              "later; stored captures are kept and the run resumes where it stopped")
         finish(ExitCode.INCONCLUSIVE)
-    failed = [r for r in run.results if fail_on.fails(r)]
+    failed = [r for r in run.results if fail_on.matches_capture(r)]
     if failed:
         warn(f"{len(failed)} of {len(run.results)} sources match --fail-on {fail_on}")
         finish(ExitCode.FINDINGS)

@@ -8,6 +8,9 @@ from typing import Any, TypeVar
 
 import click
 
+from archiver.errors import ConfigError
+from archiver.failon import DEFAULTS, Command, FailOn, choices, parse_fail_on
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -65,15 +68,41 @@ def allow_private_option(fn: F) -> F:
     )(fn)
 
 
-def fail_on_option(choices: Sequence[str], default: str) -> Callable[[F], F]:
+def _fail_on(command: Command) -> Callable[[click.Context, click.Parameter, tuple[str, ...]],
+                                          FailOn]:
+    def parse(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> FailOn:
+        try:
+            return parse_fail_on(values, command)
+        except ConfigError as err:
+            message = err.message.removeprefix("--fail-on: ")
+            raise click.BadParameter(f"{message}; {err.hint or ''}".rstrip("; "),
+                                     ctx=ctx, param=param) from None
+    return parse
+
+
+#: What each command's ``--fail-on`` help adds after the word list.
+_FAIL_ON_NOTES = {
+    Command.CHECK: "'gone' includes soft404; 'failing' and 'dead' are history states.",
+    Command.FETCH: "'no-capture': a source left without a stored capture (any of the "
+    "finer outcomes); 'pre-publication': the stored capture predates publication.",
+    Command.VERIFY: "'drift': a quote gone from or changed on the live page (with --live).",
+    Command.RUN: "Link classes and states as for `check`, capture outcomes as for `fetch`, "
+    "quote statuses as for `verify`; 'changes': a regression since the previous run.",
+}
+
+
+def fail_on_option(command: Command) -> Callable[[F], F]:
+    """``--fail-on LIST``: the one grammar (:mod:`archiver.failon`), the command's words."""
     return click.option(
-        "--fail-on", type=click.Choice(list(choices)), default=default, show_default=True,
-        help="Which findings make the command exit with code 1.",
+        "--fail-on", "fail_on", multiple=True, callback=_fail_on(command), metavar="LIST",
+        help="Which findings make the command exit 1: any comma-separated combination "
+        f"(repeatable). Default: {','.join(DEFAULTS[command])}. Words: "
+        f"{', '.join(choices(command))}. 'any' is all of them, 'never' none. "
+        + _FAIL_ON_NOTES[command],
     )
 
 
 def _proxy(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from archiver.errors import ConfigError
     from archiver.net import parse_proxy_url
 
     if value is None:

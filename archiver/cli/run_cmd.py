@@ -17,6 +17,7 @@ from archiver.cli.options import (
     allow_private_option,
     archive_option,
     db_option,
+    fail_on_option,
     format_option,
     no_progress_option,
     output_option,
@@ -29,13 +30,10 @@ from archiver.cli.tuning import (
     check_tuning_options,
     fetch_tuning_options,
 )
-from archiver.errors import ConfigError
+from archiver.failon import Command, FailOn
 from archiver.history import History, default_db_path
 from archiver.manifest import load_manifest
 from archiver.pipeline import (
-    RUN_DEFAULT_FAIL_ON,
-    RUN_FAIL_ON_CHOICES,
-    RunFailPolicy,
     RunOptions,
     run_pipeline,
 )
@@ -51,15 +49,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: How many findings are listed on stderr (all are in the report).
 MAX_FINDINGS_SHOWN = 20
-
-
-def _fail_on(ctx: click.Context, param: click.Parameter,
-             values: tuple[str, ...]) -> RunFailPolicy:
-    try:
-        return RunFailPolicy.parse(values)
-    except ConfigError as err:
-        raise click.BadParameter(f"{err.message}; {err.hint or ''}".rstrip("; "),
-                                 ctx=ctx, param=param) from None
 
 
 @contextmanager
@@ -95,13 +84,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
 @click.option("--live", is_flag=True, default=False,
               help="Also look for each quote on the live page and report quotes that are "
               "gone from it or changed there (content drift).")
-@click.option("--fail-on", "fail_on", multiple=True, callback=_fail_on, metavar="LIST",
-              help="Comma-separated findings that make the command exit 1 (repeatable). "
-              f"Default: {','.join(RUN_DEFAULT_FAIL_ON)}. Choices: "
-              f"{', '.join(RUN_FAIL_ON_CHOICES)}. Link classes and states as for `check`; "
-              "'no-capture': a source without a stored capture; 'missing', 'altered', "
-              "'unverifiable': quote statuses; 'drift': a quote gone from the live page "
-              "(with --live); 'changes': a regression since the previous run.")
+@fail_on_option(Command.RUN)
 @format_option(RUN_FORMATS)
 @output_option
 @check_tuning_options
@@ -111,7 +94,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
 @no_progress_option
 def command(manifest: Path, archives: tuple[str, ...], warcs: Path | None, db: Path | None,
             report_dir: Path | None, robust_links: Path | None, live: bool,
-            fail_on: RunFailPolicy, fmt: str, output: Path | None,
+            fail_on: FailOn, fmt: str, output: Path | None,
             check_tuning: CheckTuning, fetch_tuning: FetchTuning, allow_private: bool,
             proxy: str | None, no_progress: bool) -> None:
     """Check every link, store a capture for every source, verify every quote.

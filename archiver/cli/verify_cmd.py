@@ -16,9 +16,10 @@ from archiver.cli.options import (
     proxy_option,
     warcs_option,
 )
+from archiver.failon import Command, FailOn
 from archiver.manifest import load_manifest
 from archiver.report.quotes import FORMATS, render
-from archiver.verify import DEFAULT_FAIL_ON, FAIL_ON_CHOICES, parse_fail_on, verify_sources
+from archiver.verify import verify_sources
 
 
 @click.command("verify")
@@ -29,12 +30,12 @@ from archiver.verify import DEFAULT_FAIL_ON, FAIL_ON_CHOICES, parse_fail_on, ver
               "copy but gone from the live one (content drift).")
 @format_option(FORMATS)
 @output_option
-@fail_on_option(FAIL_ON_CHOICES, DEFAULT_FAIL_ON)
+@fail_on_option(Command.VERIFY)
 @allow_private_option
 @proxy_option
 @no_progress_option
 def command(manifest: Path, warcs: Path | None, live: bool, fmt: str, output: Path | None,
-            fail_on: str, allow_private: bool, proxy: str | None, no_progress: bool) -> None:
+            fail_on: FailOn, allow_private: bool, proxy: str | None, no_progress: bool) -> None:
     """Check that every quoted passage is in the archived text of its source.
 
     Each source's capture is looked up in the WARC folder (the one `fetch`
@@ -64,7 +65,6 @@ def command(manifest: Path, warcs: Path | None, live: bool, fmt: str, output: Pa
                              proxy=proxy, progress=bar, on_note=note)
     finally:
         bar.close()
-    rule = parse_fail_on(fail_on)
-    emit(render(run, fmt, rule), output)
-    failed = sum(1 for r in run.results if rule.fails(r))
+    emit(render(run, fmt, fail_on), output)
+    failed = sum(1 for r in run.results if fail_on.matches_quote(r))
     finish(ExitCode.FINDINGS if failed else ExitCode.OK)

@@ -18,5 +18,5 @@ LIVE_PRESENT = "present"
 LIVE_ALTERED = "altered"
 LIVE_GONE = "gone"
 #: Live statuses that mean the quote is not (as such) on the live page
-#: (the same pair as ``archiver.verify.is_drift``).
+#: (the same pair as ``QuoteResult.drifted``).
 DRIFT = frozenset({LIVE_GONE, LIVE_ALTERED})

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from archiver.fetch.policy import FailOn
+from archiver.failon import Command, FailOn, parse_fail_on
 from archiver.models import CaptureResult, FetchRun
 from archiver.report import serialize
 from archiver.report.common import markdown_table, md_escape, text_table
@@ -98,7 +98,7 @@ _FORMATTERS: dict[str, Callable[[FetchRun, FailOn], str]] = {
 
 def render(run: FetchRun, fmt: str, fail_on: FailOn | None = None) -> str:
     """``run`` in format ``fmt`` (one of :data:`FORMATS`)."""
-    return _FORMATTERS[fmt](run, fail_on or FailOn())
+    return _FORMATTERS[fmt](run, fail_on or parse_fail_on(None, Command.FETCH))
 
 
 __all__ = ["FORMATS", "counts", "render", "summary"]

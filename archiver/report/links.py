@@ -1,7 +1,7 @@
 """Link-check and history results as text: table, JSON, JSONL, CSV, Markdown, JUnit.
 
 Pure functions: they neither print, nor write files, nor judge. Which results
-fail a run is the :class:`~archiver.check.FailPolicy`'s call; the JUnit report
+fail a run is the :class:`~archiver.failon.FailOn`'s call; the JUnit report
 only shows it.
 
 JSON, JSON Lines and CSV are built by :mod:`archiver.report.serialize`; their
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from archiver.check import FailPolicy
+from archiver.failon import Command, FailOn, parse_fail_on
 from archiver.history import CheckRecord, LinkRecord, Transition
 from archiver.models import CheckRun, LinkClass, LinkResult, LinkState
 from archiver.report import serialize
@@ -88,11 +88,11 @@ def format_table(run: CheckRun) -> str:
     return f"{table}\n\n{summary_line(run)}"
 
 
-def format_json(run: CheckRun, policy: FailPolicy | None = None) -> str:
+def format_json(run: CheckRun, policy: FailOn | None = None) -> str:
     return serialize.to_json(serialize.check_document(run, policy))
 
 
-def format_jsonl(run: CheckRun, policy: FailPolicy | None = None) -> str:
+def format_jsonl(run: CheckRun, policy: FailOn | None = None) -> str:
     return serialize.to_jsonl(serialize.check_document(run, policy))
 
 
@@ -101,7 +101,7 @@ def format_csv(run: CheckRun) -> str:
                             [serialize.link_result(r) for r in run.results])
 
 
-def format_markdown(run: CheckRun, policy: FailPolicy | None = None) -> str:
+def format_markdown(run: CheckRun, policy: FailOn | None = None) -> str:
     """A report for a GitHub job summary: findings first, everything in a fold."""
     out = [f"## Link check: {md_escape(run.manifest_id)}", "", summary_line(run), ""]
     if run.inconclusive:
@@ -110,7 +110,7 @@ def format_markdown(run: CheckRun, policy: FailPolicy | None = None) -> str:
     findings = [r for r in _sorted(run.results) if not r.link_class.is_success
                 or r.state in (LinkState.FAILING, LinkState.DEAD)]
     if policy is not None:
-        failed = [r for r in run.results if policy.matches(r)]
+        failed = [r for r in run.results if policy.matches_link(r)]
         out += [f"**Fails the run** (`--fail-on {policy}`): {len(failed)}", ""]
     if findings:
         out += ["### Findings", "", markdown_table(ROW_HEADERS, [_row(r) for r in findings]),
@@ -123,12 +123,12 @@ def format_markdown(run: CheckRun, policy: FailPolicy | None = None) -> str:
     return "\n".join(out)
 
 
-def format_junit(run: CheckRun, policy: FailPolicy) -> str:
+def format_junit(run: CheckRun, policy: FailOn) -> str:
     """One test case per source: failed when the policy says so, skipped when inconclusive."""
     cases = []
     for r in run.results:
         message = f"{r.link_class}: {_explain(r)}".rstrip(": ")
-        failed = policy.matches(r) and not run.inconclusive
+        failed = policy.matches_link(r) and not run.inconclusive
         skipped = (r.link_class in INCONCLUSIVE_CLASSES and not failed)
         details = "\n".join(
             [f"url: {r.url}", f"class: {r.link_class}", f"state: {_state(r)}",
@@ -143,7 +143,7 @@ def format_junit(run: CheckRun, policy: FailPolicy) -> str:
     return junit_xml(f"archiver check {run.manifest_id}", cases)
 
 
-def format_check_run(run: CheckRun, fmt: str, policy: FailPolicy | None = None) -> str:
+def format_check_run(run: CheckRun, fmt: str, policy: FailOn | None = None) -> str:
     """The report of a check run in ``fmt`` (one of :data:`CHECK_FORMATS`)."""
     formatters: dict[str, Callable[[], str]] = {
         "table": lambda: format_table(run),
@@ -151,7 +151,7 @@ def format_check_run(run: CheckRun, fmt: str, policy: FailPolicy | None = None) 
         "jsonl": lambda: format_jsonl(run, policy),
         "csv": lambda: format_csv(run),
         "markdown": lambda: format_markdown(run, policy),
-        "junit": lambda: format_junit(run, policy or FailPolicy.parse([])),
+        "junit": lambda: format_junit(run, policy or parse_fail_on(None, Command.CHECK)),
     }
     if fmt not in formatters:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(CHECK_FORMATS)}")

@@ -1,7 +1,7 @@
 """Quote-verification results as text: table, JSON, JSON Lines, CSV, Markdown, JUnit.
 
 Pure functions of a :class:`~archiver.models.VerifyRun`; which results count as
-failures is decided by the :class:`~archiver.verify.FailOn` passed in.
+failures is decided by the :class:`~archiver.failon.FailOn` passed in.
 
 JSON, JSON Lines and CSV are built by :mod:`archiver.report.serialize`; their
 shape is the JSON Schema ``archiver/schemas/verify.schema.json`` (records in
@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from archiver.failon import Command, FailOn, parse_fail_on
 from archiver.models import QuoteResult, QuoteStatus, VerifyRun
 from archiver.report import serialize
 from archiver.report.common import JUnitCase, junit_xml, markdown_table, md_escape, text_table
-from archiver.verify import FailOn, counts, is_drift
+from archiver.verify import counts
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown", "junit")
 
@@ -28,7 +29,7 @@ def summary(run: VerifyRun) -> str:
     noun = "quote" if len(run.results) == 1 else "quotes"
     text = f"{len(run.results)} {noun}: " + (", ".join(parts) if parts else "none")
     if run.live:
-        text += f"; {sum(1 for r in run.results if is_drift(r))} gone from the live pages"
+        text += f"; {sum(1 for r in run.results if r.drifted)} gone from the live pages"
     files = "file" if run.warc_files == 1 else "files"
     return text + f" (WARC folder {run.warcs}, {run.warc_files} {files})"
 
@@ -68,7 +69,7 @@ def format_table(run: VerifyRun, fail_on: FailOn) -> str:
                            f"{r.difference or ''}\n    {r.excerpt}")
         elif r.status is QuoteStatus.MISSING:
             details.append(f"missing {r.source_id} #{r.quote_index}: {r.detail or ''}")
-        if run.live and is_drift(r):
+        if run.live and r.drifted:
             details.append(f"drift {r.source_id} #{r.quote_index}: {r.live_detail or ''}")
     if details:
         out.append("")
@@ -105,9 +106,9 @@ def format_junit(run: VerifyRun, fail_on: FailOn) -> str:
     for r in run.results:
         name = f"{r.source_id} #{r.quote_index}: {r.text[:60]}"
         message = f"{r.status.value}: {r.difference or r.detail or ''}".rstrip(": ")
-        if is_drift(r):
+        if r.drifted:
             message += f"; live: {r.live_status} ({r.live_detail or ''})"
-        if fail_on.fails(r):
+        if fail_on.matches_quote(r):
             cases.append(JUnitCase(name, r.source_id, failure=message,
                                    failure_type=r.status.value,
                                    details=f"{message}\n{r.excerpt or ''}".strip()))
@@ -140,7 +141,7 @@ _FORMATTERS: dict[str, Callable[[VerifyRun, FailOn], str]] = {
 
 def render(run: VerifyRun, fmt: str, fail_on: FailOn | None = None) -> str:
     """``run`` in format ``fmt`` (one of :data:`FORMATS`)."""
-    return _FORMATTERS[fmt](run, fail_on or FailOn())
+    return _FORMATTERS[fmt](run, fail_on or parse_fail_on(None, Command.VERIFY))
 
 
 __all__ = ["FORMATS", "render", "summary"]

@@ -55,10 +55,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from archiver import __version__
-from archiver.check import FailPolicy
 from archiver.dossier import Draft, DraftQuote, DraftSource, FoundUrl
 from archiver.errors import Problem
-from archiver.fetch.policy import FailOn as FetchFailOn
+from archiver.failon import FailOn
 from archiver.history import CheckRecord, LinkRecord, RunRecord, Transition
 from archiver.models import (
     Capture,
@@ -74,15 +73,12 @@ from archiver.models import (
     Manifest,
     Quote,
     QuoteResult,
-    QuoteStatus,
     RunResult,
     Source,
     VerifyRun,
 )
 from archiver.schemas import schema_id
-from archiver.verify import FailOn as VerifyFailOn
 from archiver.verify import counts as status_counts
-from archiver.verify import is_drift
 
 Record = dict[str, Any]
 T = TypeVar("T")
@@ -196,16 +192,6 @@ def outcome_counts(results: Iterable[CaptureResult]) -> dict[str, int]:
     return out
 
 
-def verify_fail_on_text(fail_on: VerifyFailOn) -> str:
-    """A verify ``--fail-on`` rule as the option spells it (``missing,altered``)."""
-    order = (QuoteStatus.MISSING, QuoteStatus.ALTERED, QuoteStatus.UNVERIFIABLE,
-             QuoteStatus.VERIFIED_TYPO, QuoteStatus.VERIFIED)
-    names = [s.value for s in order if s in fail_on.statuses]
-    if fail_on.drift:
-        names.append("drift")
-    return ",".join(names) or "none"
-
-
 @dataclass(frozen=True)
 class Summary:
     """How many results of each kind a run has (the classes, states, outcomes met only)."""
@@ -253,11 +239,11 @@ def _head(name: str) -> Record:
     return {"schema": schema_id(name), "command": name, "archiver_version": __version__}
 
 
-def check_run(run: CheckRun, policy: FailPolicy | None = None) -> Record:
+def check_run(run: CheckRun, policy: FailOn | None = None) -> Record:
     classes = Counter(r.link_class for r in run.results)
     states = Counter(r.state for r in run.results)
     failed = None if policy is None else [r.source_id for r in run.results
-                                          if policy.matches(r)]
+                                          if policy.matches_link(r)]
     return {
         **_head("check"), **_record(run, results=OMIT),
         "duration_ms": duration_ms(run.started_at, run.finished_at),
@@ -270,38 +256,38 @@ def check_run(run: CheckRun, policy: FailPolicy | None = None) -> Record:
     }
 
 
-def check_document(run: CheckRun, policy: FailPolicy | None = None) -> Record:
+def check_document(run: CheckRun, policy: FailOn | None = None) -> Record:
     return {"run": check_run(run, policy), "results": [link_result(r) for r in run.results]}
 
 
-def fetch_run(run: FetchRun, fail_on: FetchFailOn) -> Record:
+def fetch_run(run: FetchRun, fail_on: FailOn) -> Record:
     return {
         **_head("fetch"), **_record(run, results=OMIT),
         "duration_ms": duration_ms(run.started_at, run.finished_at),
         "sources": len(run.results),
         "counts": outcome_counts(run.results),
         "fail_on": str(fail_on),
-        "failures": sum(1 for r in run.results if fail_on.fails(r)),
+        "failures": sum(1 for r in run.results if fail_on.matches_capture(r)),
     }
 
 
-def fetch_document(run: FetchRun, fail_on: FetchFailOn) -> Record:
+def fetch_document(run: FetchRun, fail_on: FailOn) -> Record:
     return {"run": fetch_run(run, fail_on), "results": [capture_result(r) for r in run.results]}
 
 
-def verify_run(run: VerifyRun, fail_on: VerifyFailOn) -> Record:
+def verify_run(run: VerifyRun, fail_on: FailOn) -> Record:
     return {
         **_head("verify"), **_record(run, results=OMIT),
         "duration_ms": duration_ms(run.started_at, run.finished_at),
         "quotes": len(run.results),
         "counts": status_counts(run.results),
-        "drift": sum(1 for r in run.results if is_drift(r)),
-        "fail_on": verify_fail_on_text(fail_on),
-        "failures": sum(1 for r in run.results if fail_on.fails(r)),
+        "drift": sum(1 for r in run.results if r.drifted),
+        "fail_on": str(fail_on),
+        "failures": sum(1 for r in run.results if fail_on.matches_quote(r)),
     }
 
 
-def verify_document(run: VerifyRun, fail_on: VerifyFailOn) -> Record:
+def verify_document(run: VerifyRun, fail_on: FailOn) -> Record:
     return {"run": verify_run(run, fail_on), "results": [quote_result(r) for r in run.results]}
 
 
@@ -541,5 +527,5 @@ __all__ = [
     "run_changes_document", "run_document", "run_result", "runs_document", "source",
     "source_row", "stored_run", "summarize", "summary", "timestamp", "to_csv", "to_json",
     "to_jsonl", "transition", "validation_document", "verify_document",
-    "verify_fail_on_text", "verify_run",
+    "verify_run",
 ]

@@ -19,10 +19,8 @@ from archiver.verify.index import PageIndex, index_page
 from archiver.verify.language import detect_language
 from archiver.verify.match import match_quote
 from archiver.verify.normalize import normalize, numbers, skeleton
-from archiver.verify.policy import DEFAULT_FAIL_ON, FAIL_ON_CHOICES, FailOn, parse_fail_on
 from archiver.verify.run import (
     counts,
-    is_drift,
     result_from_match,
     verify_manifest,
     verify_source,
@@ -32,9 +30,9 @@ from archiver.verify.search import Match, MatchMethod
 from archiver.verify.thresholds import MAX_EDIT_RATIO, MIN_FUZZY_CHARS, MIN_TYPO_SCORE
 
 __all__ = [
-    "DEFAULT_FAIL_ON", "FAIL_ON_CHOICES", "MAX_EDIT_RATIO", "MIN_FUZZY_CHARS",
-    "MIN_TYPO_SCORE", "FailOn", "LivePage", "LiveProvider", "Located", "Match",
+    "MAX_EDIT_RATIO", "MIN_FUZZY_CHARS",
+    "MIN_TYPO_SCORE", "LivePage", "LiveProvider", "Located", "Match",
     "MatchMethod", "NotLocated", "PageIndex", "PageProvider", "counts", "detect_language",
-    "index_page", "is_drift", "match_quote", "normalize", "numbers", "parse_fail_on",
+    "index_page", "match_quote", "normalize", "numbers", "parse_fail_on",
     "result_from_match", "skeleton", "verify_manifest", "verify_source", "verify_sources",
 ]

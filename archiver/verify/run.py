@@ -38,11 +38,6 @@ from archiver.verify.match import match_quote
 from archiver.verify.search import Match
 
 
-def is_drift(result: QuoteResult) -> bool:
-    """Found in the archived copy but not (as such) on the live page."""
-    return result.status.is_found and result.live_status in ("gone", "altered")
-
-
 def result_from_match(source: Source, index: int, quote: Quote, match: Match,
                       capture: Capture | None, page_flags: tuple[str, ...] = ()) -> QuoteResult:
     """The reported result of one quote's :class:`~archiver.verify.search.Match`."""
