@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+from archiver.models import PageLayer
+
 # --------------------------------------------------------------------------
 # Limits
 # --------------------------------------------------------------------------
@@ -56,9 +58,10 @@ MAX_SCRIPT_LAYER = 2_000_000
 #: real 2014 pages put long comments first, so we look further).
 META_PRESCAN_BYTES = 4096
 
-LAYER_TEXT = "text"
-LAYER_SCRIPT = "script"
-LAYER_META = "meta"
+#: The layers, by their names in this module (see :class:`archiver.models.PageLayer`).
+LAYER_TEXT = PageLayer.TEXT
+LAYER_SCRIPT = PageLayer.SCRIPT
+LAYER_META = PageLayer.META
 
 #: Flags a page can carry (also copied into every result checked against it).
 FLAG_MOJIBAKE = "mojibake_repaired"
@@ -79,7 +82,7 @@ TEXT_MIMES = ("text/plain",)
 class TextLayer:
     """One named text of a page, and the ranges of it inside the article body."""
 
-    name: str
+    name: PageLayer
     text: str
     article_spans: tuple[tuple[int, int], ...] = ()
 
@@ -101,7 +104,7 @@ class PageText:
     title: str | None = None
     flags: tuple[str, ...] = ()
 
-    def layer(self, name: str) -> TextLayer | None:
+    def layer(self, name: PageLayer) -> TextLayer | None:
         for layer in self.layers:
             if layer.name == name:
                 return layer

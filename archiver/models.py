@@ -205,16 +205,8 @@ class Capture:
     redirects: tuple[Hop, ...] = ()
 
 
-class CaptureStatus(enum.StrEnum):
-    STORED = "stored"  # fetched and written now
-    ALREADY_STORED = "already_stored"  # a chosen capture was already in the WARC folder
-    NOT_ARCHIVED = "not_archived"  # no archive holds a usable capture
-    EXCLUDED = "excluded"  # the archive refuses to serve it (robots, blocked site)
-    FAILED = "failed"  # listed captures could not be downloaded
-
-
 class CaptureOutcome(enum.StrEnum):
-    """What ``fetch`` did for one source: a finer grain than :class:`CaptureStatus`."""
+    """What ``fetch`` did for one source: the one verdict of the fetch stage."""
 
     STORED = "stored"  # chosen, downloaded and written now
     ALREADY_STORED = "already_stored"  # held in the WARC folder already: nothing downloaded
@@ -227,37 +219,33 @@ class CaptureOutcome(enum.StrEnum):
     ARCHIVE_UNREACHABLE = "archive_unreachable"  # not attempted: no archive could be reached
 
     @property
-    def status(self) -> CaptureStatus:
-        """The coarse :class:`CaptureStatus` this outcome belongs to."""
-        return _OUTCOME_STATUS[self]
-
-    @property
     def has_capture(self) -> bool:
+        """A capture is in the WARC folder (stored now or before)."""
         return self in (CaptureOutcome.STORED, CaptureOutcome.ALREADY_STORED)
 
+    @property
+    def is_excluded(self) -> bool:
+        """The archive refuses to serve the URL (an administrative or robots.txt block)."""
+        return self in (CaptureOutcome.BLOCKED_SITE, CaptureOutcome.BLOCKED_ROBOTS)
 
-_OUTCOME_STATUS = {
-    CaptureOutcome.STORED: CaptureStatus.STORED,
-    CaptureOutcome.ALREADY_STORED: CaptureStatus.ALREADY_STORED,
-    CaptureOutcome.NO_CAPTURE: CaptureStatus.NOT_ARCHIVED,
-    CaptureOutcome.BLOCKED_SITE: CaptureStatus.EXCLUDED,
-    CaptureOutcome.BLOCKED_ROBOTS: CaptureStatus.EXCLUDED,
-    CaptureOutcome.NO_MEMENTO: CaptureStatus.FAILED,
-    CaptureOutcome.PLAYBACK_ERROR: CaptureStatus.FAILED,
-    CaptureOutcome.RATE_LIMITED: CaptureStatus.FAILED,
-    CaptureOutcome.ARCHIVE_UNREACHABLE: CaptureStatus.FAILED,
-}
+    @property
+    def stopped(self) -> bool:
+        """Not attempted: the run stopped first (it is inconclusive, and resumes here)."""
+        return self in (CaptureOutcome.RATE_LIMITED, CaptureOutcome.ARCHIVE_UNREACHABLE)
+
+
 
 
 @dataclass(frozen=True)
 class CaptureResult:
+    """What ``fetch`` did for one source, and the capture stored if there is one."""
+
     source_id: str
     url: str
-    status: CaptureStatus
+    outcome: CaptureOutcome
     capture: Capture | None = None
     detail: str | None = None
     archives_tried: tuple[str, ...] = ()
-    outcome: CaptureOutcome | None = None  # set by fetch; ``status`` is its coarse class
     rule: str | None = None  # how the capture was chosen: after_publication, redirect, ...
 
 
@@ -286,6 +274,32 @@ class FetchRun:
 # --------------------------------------------------------------------------
 
 
+class MatchMethod(enum.StrEnum):
+    """The tier of verify's search that found a quote, strictest first."""
+
+    EXACT = "exact"  # the quote's characters, as they are
+    NORMALIZED = "normalized"  # after folding quotes, dashes, spaces, case (offsets kept)
+    SKELETON = "skeleton"  # letters and digits only, accents folded (PDF-to-text damage)
+    ELLIPSIS = "ellipsis"  # each part of a quote cut with "…", in order, close together
+    FUZZY = "fuzzy"  # an edit-distance alignment (typos; changed words make it "altered")
+
+
+class PageLayer(enum.StrEnum):
+    """A text layer of a page, searched in this order."""
+
+    TEXT = "text"  # the visible text
+    SCRIPT = "script"  # text inside script data (JSON-LD, Next.js state ...)
+    META = "meta"  # <title> and <meta> descriptions
+
+
+class LiveStatus(enum.StrEnum):
+    """Where a quote found in the archived page stands on the live page (``--live``)."""
+
+    PRESENT = "present"
+    ALTERED = "altered"  # only a changed version is on the live page
+    GONE = "gone"
+
+
 class QuoteStatus(enum.StrEnum):
     VERIFIED = "verified"
     VERIFIED_TYPO = "verified_typo"
@@ -300,33 +314,36 @@ class QuoteStatus(enum.StrEnum):
 
 @dataclass(frozen=True)
 class QuoteResult:
+    """One quote looked for in the archived page of its source (and the live page)."""
+
     source_id: str
     quote_index: int
     text: str
     status: QuoteStatus
+    url: str | None = None  # the source's URL, as in the manifest
+    # -- the match --
     score: float = 0.0
-    method: str | None = None  # exact, normalized, skeleton, ellipsis, fuzzy
-    layer: str | None = None  # the text layer the match is in
-    start: int | None = None
+    method: MatchMethod | None = None
+    layer: PageLayer | None = None
+    start: int | None = None  # offsets in the layer's text
     end: int | None = None
     excerpt: str | None = None
     match_count: int = 0
     in_article_body: bool | None = None
     probable_translation: bool = False
-    difference: str | None = None
-    capture: Capture | None = None
-    detail: str | None = None
-    live_status: str | None = None  # with --live: "present", "gone" or None
-    # (verify, #5) additions:
-    url: str | None = None  # the source's URL, as in the manifest
+    difference: str | None = None  # what differs, word by word, when not verbatim
     flags: tuple[str, ...] = ()  # e.g. "mojibake_repaired", "number_changed"
+    detail: str | None = None
+    # -- where it was looked for --
+    capture: Capture | None = None
+    live_status: LiveStatus | None = None  # with --live
     live_detail: str | None = None  # with --live: why, e.g. "the live page answered 404"
-    # live_status may also be "altered": only a changed version is on the live page.
 
     @property
     def drifted(self) -> bool:
         """Found in the archived copy but not (as such) on the live page (``--live``)."""
-        return self.status.is_found and self.live_status in ("gone", "altered")
+        return self.status.is_found and self.live_status in (LiveStatus.GONE,
+                                                             LiveStatus.ALTERED)
 
 
 @dataclass(frozen=True)
@@ -379,24 +396,28 @@ class Change:
 
 @dataclass(frozen=True)
 class RunResult:
+    """One ``archiver run``: every stage's results, where they went, what changed."""
+
     manifest_id: str
     started_at: datetime
     finished_at: datetime
     links: tuple[LinkResult, ...] = ()
     captures: tuple[CaptureResult, ...] = ()
     quotes: tuple[QuoteResult, ...] = ()
+    # -- verdict --
     inconclusive: bool = False
     inconclusive_reason: str | None = None
-    run_id: int | None = None
+    check_inconclusive: bool = False  # the link checks were voided: no link state advanced
     notes: tuple[str, ...] = field(default=())
+    # -- history --
+    run_id: int | None = None
     previous_run_id: int | None = None
     changes: tuple[Change, ...] = ()
-    # (run, #6) additions:
+    # -- where --
     db_path: Path | None = None  # the history database the run was recorded in
     warcs_dir: Path | None = None  # the WARC folder fetch wrote and verify read
     archives: tuple[str, ...] = ()  # archive base URLs, in the order tried
     live: bool = False  # quotes were also looked for on the live pages
-    check_inconclusive: bool = False  # the link checks were voided: no link state advanced
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from tests.support.pywb_archive import Page, PywbArchive, source, write_manifest
 STORY = "http://news.example.com/2014/10/15/story.html"
 GONE = "http://news.example.com/never-archived"
 FAST = ["--list-rate", "60000", "--download-rate", "1000"]
-RESULT_KEYS = {"source_id", "url", "status", "capture", "detail", "archives_tried", "outcome",
+RESULT_KEYS = {"source_id", "url", "outcome", "capture", "detail", "archives_tried",
                "rule"}
 CAPTURE_KEYS = {"memento_url", "memento_datetime", "warc_file", "warc_offset", "distance_days"}
 
@@ -78,7 +78,7 @@ def test_table_and_exit_1_when_a_source_has_no_capture(tmp_path: Path, base: str
 @pytest.mark.parametrize(("fmt", "check"), [
     ("jsonl", lambda out: json.loads(out.splitlines()[0])["outcome"] == "stored"
      and "run" in json.loads(out.splitlines()[-1])),
-    ("csv", lambda out: out.startswith("source_id,url,status,capture.source_id,")
+    ("csv", lambda out: out.startswith("source_id,url,outcome,capture.source_id,")
      and ",stored," in out),
     ("markdown", lambda out: out.startswith("# Web-archive captures: press")
      and "| s0 | stored |" in out),

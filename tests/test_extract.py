@@ -12,6 +12,7 @@ from archiver.extract import (
     is_extractable,
     repair_mojibake,
 )
+from archiver.models import PageLayer
 
 # --------------------------------------------------------------------------
 # Visible text
@@ -50,7 +51,7 @@ def test_head_text_goes_to_the_meta_layer_not_the_text() -> None:
         "content='Mouvance anar née en Allemagne'><meta property='og:title' "
         "content='Chez les radicaux'></head><body><p>Corps.</p></body></html>")
     assert page.text == "Corps."
-    meta = page.layer("meta")
+    meta = page.layer(PageLayer.META)
     assert meta is not None
     assert meta.text.split("\n") == ["A Calais", "Mouvance anar née en Allemagne",
                                      "Chez les radicaux"]
@@ -61,7 +62,7 @@ def test_article_body_ranges_prefer_specific_containers() -> None:
     page = extract_html(
         "<nav>Menu</nav><article><h1>Titre</h1><div class='story-body'><p>Le corps.</p>"
         "</div><p>Partager</p></article><footer>Pied</footer>")
-    layer = page.layer("text")
+    layer = page.layer(PageLayer.TEXT)
     assert layer is not None
     (start, end), = layer.article_spans
     assert layer.text[start:end].strip() == "Le corps."
@@ -70,9 +71,9 @@ def test_article_body_ranges_prefer_specific_containers() -> None:
 
 
 def test_article_element_is_the_fallback_and_none_means_unknown() -> None:
-    with_article = extract_html("<p>Menu</p><article><p>Texte</p></article>").layer("text")
+    with_article = extract_html("<p>Menu</p><article><p>Texte</p></article>").layer(PageLayer.TEXT)
     assert with_article is not None and with_article.article_spans
-    without = extract_html("<p>Texte</p>").layer("text")
+    without = extract_html("<p>Texte</p>").layer(PageLayer.TEXT)
     assert without is not None and without.in_article(0, 1) is None
 
 
@@ -87,7 +88,7 @@ def test_ld_json_article_body() -> None:
         '"@type": "NewsArticle", "headline": "Court", "articleBody": "Le dispositif '
         'policier a été renforcé, avec 200 policiers &lt;b&gt;autour&lt;/b&gt; du port."}'
         "</script><div id=app></div>")
-    layer = page.layer("script")
+    layer = page.layer(PageLayer.SCRIPT)
     assert layer is not None
     assert "Le dispositif policier a été renforcé, avec 200 policiers autour du port." \
         in layer.text
@@ -102,7 +103,7 @@ def test_framework_state_and_next_data() -> None:
         '{"text": "Nous sommes devenus un réseau géant, raconte Martin."}}}</script>'
         "<script>var x = JSON.parse(\"{\\\"lede\\\": \\\"Une tendance à la hausse sur "
         "les sept premiers mois.\\\"}\");</script>")
-    layer = page.layer("script")
+    layer = page.layer(PageLayer.SCRIPT)
     assert layer is not None
     assert "Les No Borders disent que ça va être chaud." in layer.text
     assert "Nous sommes devenus un réseau géant, raconte Martin." in layer.text
@@ -112,7 +113,7 @@ def test_framework_state_and_next_data() -> None:
 def test_short_strings_and_broken_json_are_ignored() -> None:
     page = extract_html('<script type="application/ld+json">{"@type": "Article", '
                         '"name": "court"</script><script>var a = {"id": "abc"};</script>')
-    assert page.layer("script") is None
+    assert page.layer(PageLayer.SCRIPT) is None
 
 
 # --------------------------------------------------------------------------

@@ -169,12 +169,10 @@ def test_internet_archive_rates_are_capped() -> None:
 
 
 def test_fail_on_policy() -> None:
-    missing = CaptureResult("s", URL, CaptureOutcome.NO_CAPTURE.status,
-                            outcome=CaptureOutcome.NO_CAPTURE)
+    missing = CaptureResult("s", URL, CaptureOutcome.NO_CAPTURE)
     cap = Capture("s", URL, "a", "m", datetime(2014, 1, 1, tzinfo=UTC), 200, "text/html",
                   "f", 0, pre_publication=True)
-    early = CaptureResult("s", URL, CaptureOutcome.STORED.status, capture=cap,
-                          outcome=CaptureOutcome.STORED)
+    early = CaptureResult("s", URL, CaptureOutcome.STORED, capture=cap)
     default = parse_fail_on([], Command.FETCH)
     assert default.matches_capture(missing) and not default.matches_capture(early)
     assert parse_fail_on(["none"], Command.FETCH).matches_capture(missing) is False

@@ -31,6 +31,7 @@ from archiver.models import (
     LinkClass,
     LinkResult,
     LinkState,
+    LiveStatus,
     Manifest,
     Progress,
     Quote,
@@ -339,7 +340,7 @@ def sample_run(**extra: Any) -> RunResult:
     links = (LinkResult("a", "http://a.example/", LinkClass.GONE, state=LinkState.FAILING,
                         failing_count=1),
              LinkResult("b", "http://b.example/", LinkClass.OK, state=LinkState.ALIVE))
-    quotes = (QuoteResult("a", 1, "first", QuoteStatus.VERIFIED, live_status="gone"),
+    quotes = (QuoteResult("a", 1, "first", QuoteStatus.VERIFIED, live_status=LiveStatus.GONE),
               QuoteResult("b", 1, "second", QuoteStatus.ALTERED),
               QuoteResult("b", 2, "third", QuoteStatus.UNVERIFIABLE))
     return RunResult(manifest_id="m", started_at=T0, finished_at=T0, links=links,

@@ -12,14 +12,16 @@ import pytest
 
 from archiver.models import (
     Capture,
+    CaptureOutcome,
     CaptureResult,
-    CaptureStatus,
     Change,
     ChangeKind,
     LinkClass,
     LinkResult,
     LinkState,
+    LiveStatus,
     Manifest,
+    MatchMethod,
     Quote,
     QuoteResult,
     QuoteStatus,
@@ -65,15 +67,15 @@ def sample() -> tuple[RunResult, Manifest]:
                           state=LinkState.FAILING, failing_count=1),
                LinkResult("reuters", c.url, LinkClass.OK, http_status=200,
                           state=LinkState.ALIVE)),
-        captures=(CaptureResult("guardian", a.url, CaptureStatus.STORED, capture=cap),
-                  CaptureResult("lvdn", b.url, CaptureStatus.NOT_ARCHIVED,
+        captures=(CaptureResult("guardian", a.url, CaptureOutcome.STORED, capture=cap),
+                  CaptureResult("lvdn", b.url, CaptureOutcome.NO_CAPTURE,
                                 detail="no archive holds it")),
         quotes=(QuoteResult("guardian", 1, "pledged £12m", QuoteStatus.VERIFIED, score=1.0,
-                            method="exact", excerpt="has ⟦pledged £12m⟧ to <help>"),
+                            method=MatchMethod.EXACT, excerpt="has ⟦pledged £12m⟧ to <help>"),
                 QuoteResult("guardian", 2, "a missing one", QuoteStatus.MISSING),
                 QuoteResult("lvdn", 1, "même si", QuoteStatus.UNVERIFIABLE),
                 QuoteResult("reuters", 1, "England is my goal", QuoteStatus.VERIFIED,
-                            live_status="altered", live_detail="word: «my» ≠ «our»")),
+                            live_status=LiveStatus.ALTERED, live_detail="word: «my» ≠ «our»")),
         changes=(Change(ChangeKind.LINK_FAILING, "lvdn", "the link started failing (404)"),),
     )
     return result, manifest
@@ -159,14 +161,14 @@ def test_html_in_headless_chromium(tmp_path: Path) -> None:
 def test_table_and_summary_line() -> None:
     result, manifest = sample()
     line = summary_line(result)
-    assert line == ("3 sources: links 1 gone, 2 ok; captures 1 not_archived, 1 stored; "
+    assert line == ("3 sources: links 1 gone, 2 ok; captures 1 no_capture, 1 stored; "
                     "quotes 1 missing, 1 unverifiable, 2 verified; 1 change(s) since run 1 "
                     "(1 bad)")
     table = format_table(result, manifest)
     assert table.startswith("archiver run: Test <manifest> (run 2)\n" + line + "\n")
     assert "  ! lvdn: the link started failing (404)" in table
     lvdn = next(r for r in table.splitlines() if r.startswith("lvdn "))
-    assert lvdn.split() == ["lvdn", "gone", "(failing", "×1)", "not_archived", "1",
+    assert lvdn.split() == ["lvdn", "gone", "(failing", "×1)", "no_capture", "1",
                             "unverifiable", "*"]
     inconclusive = replace(result, inconclusive=True, inconclusive_reason="fetch: HTTP 429",
                            previous_run_id=None, changes=())

@@ -26,11 +26,12 @@ from archiver.models import (
     Capture,
     CaptureOutcome,
     CaptureResult,
-    CaptureStatus,
     ChangeKind,
     LinkClass,
     LinkResult,
     LinkState,
+    LiveStatus,
+    MatchMethod,
     QuoteResult,
     QuoteStatus,
 )
@@ -88,14 +89,13 @@ def capture(sid: str, url: str, when: str = "2014-10-16T07:15:00+00:00") -> Capt
                   memento_url=memento, memento_datetime=stamp, http_status=200,
                   mime="text/html", warc_file="press-1.warc.gz", warc_offset=512,
                   record_id="<urn:uuid:1>", distance_days=1.3)
-    return CaptureResult(sid, url, CaptureStatus.STORED, capture=cap,
-                         outcome=CaptureOutcome.STORED, rule="after_publication")
+    return CaptureResult(sid, url, CaptureOutcome.STORED, capture=cap, rule="after_publication")
 
 
 def quote(sid: str, n: int, text: str, status: QuoteStatus = QuoteStatus.VERIFIED,
-          live: str | None = None) -> QuoteResult:
+          live: LiveStatus | None = None) -> QuoteResult:
     return QuoteResult(sid, n, text, status, score=1.0 if status.is_found else 0.0,
-                       method="exact" if status.is_found else None, live_status=live,
+                       method=MatchMethod.EXACT if status.is_found else None, live_status=live,
                        live_detail="word: «monday» ≠ «tuesday»" if live == "altered" else None)
 
 
@@ -161,8 +161,7 @@ def test_a_run_is_stored_whole_with_every_result(tmp_path: Path) -> None:
              link("harbour-print", A, LinkClass.OK, status=200),  # same URL, other source
              link("fence", B, LinkClass.GONE, status=404)]
     captures = [capture("harbour", A), capture("harbour-print", A),
-                CaptureResult("fence", B, CaptureStatus.NOT_ARCHIVED,
-                              outcome=CaptureOutcome.NO_CAPTURE, detail="no capture listed")]
+                CaptureResult("fence", B, CaptureOutcome.NO_CAPTURE, detail="no capture listed")]
     quotes = [quote("harbour", 1, "will reopen"), quote("harbour", 2, "said the mayor",
                                                         QuoteStatus.ALTERED),
               quote("fence", 1, "no soft touch", QuoteStatus.UNVERIFIABLE)]
@@ -292,10 +291,8 @@ def test_diff_links() -> None:
 def test_diff_captures() -> None:
     first = capture("harbour", A)
     later = capture("harbour", A, "2014-12-01T00:00:00+00:00")
-    missing = CaptureResult("harbour", A, CaptureStatus.NOT_ARCHIVED,
-                            outcome=CaptureOutcome.NO_CAPTURE)
-    held = replace(first, status=CaptureStatus.ALREADY_STORED,
-                   outcome=CaptureOutcome.ALREADY_STORED)
+    missing = CaptureResult("harbour", A, CaptureOutcome.NO_CAPTURE)
+    held = replace(first, outcome=CaptureOutcome.ALREADY_STORED)
 
     def kinds(before: list[CaptureResult], after: CaptureResult) -> list[ChangeKind]:
         return [c.kind for c in diff_runs(run_of([], before), run_of([], [after]))]
@@ -320,18 +317,18 @@ def test_diff_quotes() -> None:
         return [(c.kind, c.detail) for c in diff_runs(run_of([], [], [before]),
                                                       run_of([], [], [after]))]
 
-    verified = quote("harbour", 1, text, live="present")
+    verified = quote("harbour", 1, text, live=LiveStatus.PRESENT)
     assert changes(verified, quote("harbour", 1, text, QuoteStatus.MISSING)) == [
         (ChangeKind.QUOTE_LOST, "quote 1 no longer verifies (verified -> missing)")]
     assert changes(quote("harbour", 1, text, QuoteStatus.UNVERIFIABLE), verified) == [
         (ChangeKind.QUOTE_REGAINED, "quote 1 verifies again (unverifiable -> verified)")]
-    assert changes(verified, quote("harbour", 1, text, live="altered")) == [
+    assert changes(verified, quote("harbour", 1, text, live=LiveStatus.ALTERED)) == [
         (ChangeKind.QUOTE_LIVE_GONE,
          "quote 1 was changed on the live page (word: «monday» ≠ «tuesday»)")]
-    assert changes(verified, quote("harbour", 1, text, live="gone")) == [
+    assert changes(verified, quote("harbour", 1, text, live=LiveStatus.GONE)) == [
         (ChangeKind.QUOTE_LIVE_GONE, "quote 1 is gone from the live page")]
     # Not seen on the live page last time (no --live, or unreachable): no change to report.
-    assert changes(quote("harbour", 1, text), quote("harbour", 1, text, live="gone")) == []
+    assert changes(quote("harbour", 1, text), quote("harbour", 1, text, live=LiveStatus.GONE)) == []
     assert changes(verified, verified) == []
     assert changes(quote("harbour", 1, text, QuoteStatus.VERIFIED_TYPO), verified) == []
     # Quotes are matched by their text: an edited or new quote has no history.
@@ -341,12 +338,12 @@ def test_diff_quotes() -> None:
 def test_diff_lists_changes_source_by_source_in_manifest_order() -> None:
     before = run_of([with_state(link("fence", B, LinkClass.OK), LinkState.ALIVE),
                      with_state(link("harbour", A, LinkClass.OK), LinkState.ALIVE)],
-                    [], [quote("fence", 1, "no soft touch", live="present"),
+                    [], [quote("fence", 1, "no soft touch", live=LiveStatus.PRESENT),
                          quote("harbour", 1, "will reopen")])
     after = run_of([with_state(link("fence", B, LinkClass.GONE, status=404), LinkState.DEAD),
                     with_state(link("harbour", A, LinkClass.OK), LinkState.ALIVE)],
                    [capture("harbour", A), capture("fence", B)],
-                   [quote("fence", 1, "no soft touch", live="gone"),
+                   [quote("fence", 1, "no soft touch", live=LiveStatus.GONE),
                     quote("harbour", 1, "will reopen", QuoteStatus.MISSING)], run_id=2)
     assert [(c.source_id, c.kind) for c in diff_runs(before, after)] == [
         ("fence", ChangeKind.LINK_DIED), ("fence", ChangeKind.NEW_CAPTURE),
@@ -403,3 +400,24 @@ def test_history_command_lists_runs_and_shows_a_runs_changes(tmp_path: Path) -> 
     assert missing.exit_code == 3 and "no run 9 in the history database" in missing.stderr
     both = history("--runs", A)
     assert both.exit_code == 2 and "give a URL, --runs or --run, not several" in both.stderr
+
+
+def test_capture_rows_written_before_outcomes_read_back_as_the_outcome_their_status_meant() -> None:
+    """Rows of earlier versions carry only the coarse status: each maps to one outcome."""
+    import sqlite3
+
+    from archiver.history.rows import capture_result
+
+    db = sqlite3.connect(":memory:")
+    db.row_factory = sqlite3.Row
+    columns = ("source_id", "url", "status", "outcome", "detail", "rule", "archive",
+               "memento_url", "memento_datetime", "http_status", "mime", "warc_file",
+               "warc_offset", "record_id", "payload_sha256", "distance_days", "pre_publication")
+    db.execute(f"CREATE TABLE t ({', '.join(columns)})")
+    expected = {"not_archived": CaptureOutcome.NO_CAPTURE, "excluded": CaptureOutcome.BLOCKED_SITE,
+                "failed": CaptureOutcome.PLAYBACK_ERROR}
+    for status in expected:
+        db.execute("INSERT INTO t (source_id, url, status, pre_publication) VALUES (?, ?, ?, 0)",
+                   ("s", A, status))
+    rows = db.execute("SELECT * FROM t").fetchall()
+    assert [capture_result(row).outcome for row in rows] == list(expected.values())

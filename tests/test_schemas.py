@@ -30,11 +30,13 @@ from archiver.cli import cli
 from archiver.history import KIND_CHECK, KIND_PIPELINE
 from archiver.models import (
     CaptureOutcome,
-    CaptureStatus,
     ChangeKind,
     DatePrecision,
     LinkClass,
     LinkState,
+    LiveStatus,
+    MatchMethod,
+    PageLayer,
     QuoteKind,
     QuoteStatus,
     Relation,
@@ -215,7 +217,9 @@ def test_every_record_is_closed_and_requires_every_field() -> None:
 ENUMS: dict[str, list[str]] = {
     "link_class": [c.value for c in LinkClass],
     "link_state": [s.value for s in LinkState],
-    "capture_status": [s.value for s in CaptureStatus],
+    "match_method": [m.value for m in MatchMethod],
+    "page_layer": [p.value for p in PageLayer],
+    "live_status": [s.value for s in LiveStatus],
     "capture_outcome": [o.value for o in CaptureOutcome],
     "quote_status": [s.value for s in QuoteStatus],
     "change_kind": [k.value for k in ChangeKind],

@@ -115,8 +115,8 @@ class _Fetcher:
         detail = "; ".join(f"{a.archive.base}: {a.outcome.value}"
                            + (f" ({a.detail})" if a.detail else "") for a in attempts) \
             if len(attempts) > 1 else worst.detail
-        return CaptureResult(source_id=source.id, url=source.url, status=worst.outcome.status,
-                             outcome=worst.outcome, detail=detail, archives_tried=tried)
+        return CaptureResult(source_id=source.id, url=source.url, outcome=worst.outcome,
+                             detail=detail, archives_tried=tried)
 
     def _list(self, archive: Archive, source: Source) -> Listing:
         if archive.cdx_api:
@@ -228,9 +228,9 @@ class _Fetcher:
 
     def _result(self, source: Source, outcome: CaptureOutcome, entry: LedgerEntry,
                 tried: tuple[str, ...], detail: str | None = None) -> CaptureResult:
-        return CaptureResult(source_id=source.id, url=source.url, status=outcome.status,
+        return CaptureResult(source_id=source.id, url=source.url, outcome=outcome,
                              capture=entry.capture(), detail=detail, archives_tried=tried,
-                             outcome=outcome, rule=entry.rule)
+                             rule=entry.rule)
 
 
 def fetch_sources(
@@ -324,7 +324,7 @@ def fetch_sources(
             outcome = (CaptureOutcome.RATE_LIMITED if isinstance(stopped, ArchiveRateLimited)
                        else CaptureOutcome.ARCHIVE_UNREACHABLE)
             results.append(CaptureResult(
-                source_id=source.id, url=source.url, status=outcome.status, outcome=outcome,
+                source_id=source.id, url=source.url, outcome=outcome,
                 detail="not attempted: the run stopped (" + stopped.message + ")"))
         if progress is not None:
             progress(Progress("fetch", len(sources), len(sources), None))

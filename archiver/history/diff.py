@@ -8,7 +8,6 @@ here: both runs are :class:`~archiver.history.records.RunRecord` values.
 
 from __future__ import annotations
 
-from archiver.history.kinds import DRIFT, LIVE_ALTERED, LIVE_PRESENT
 from archiver.history.records import RunRecord
 from archiver.models import (
     CaptureResult,
@@ -17,6 +16,7 @@ from archiver.models import (
     LinkClass,
     LinkResult,
     LinkState,
+    LiveStatus,
     QuoteResult,
 )
 
@@ -125,8 +125,8 @@ def _quote_changes(before: QuoteResult, after: QuoteResult) -> list[Change]:
         out.append(Change(ChangeKind.QUOTE_REGAINED, sid,
                           f"quote {n} verifies again ({before.status} -> {after.status})",
                           quote_index=n, before=str(before.status), after=str(after.status)))
-    if before.live_status == LIVE_PRESENT and after.live_status in DRIFT:
-        if after.live_status == LIVE_ALTERED:
+    if before.live_status is LiveStatus.PRESENT and after.drifted:
+        if after.live_status is LiveStatus.ALTERED:
             detail = f"quote {n} was changed on the live page"
         else:
             detail = f"quote {n} is gone from the live page"

@@ -20,11 +20,12 @@ from archiver.models import (
     Capture,
     CaptureOutcome,
     CaptureResult,
-    CaptureStatus,
     Hop,
     LinkClass,
     LinkResult,
     LinkState,
+    LiveStatus,
+    MatchMethod,
     QuoteResult,
     QuoteStatus,
 )
@@ -159,8 +160,8 @@ def insert_capture(db: sqlite3.Connection, run_id: int, position: int,
         "rule, archive, memento_url, memento_datetime, http_status, mime, warc_file, "
         "warc_offset, record_id, payload_sha256, distance_days, pre_publication) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (run_id, position, r.source_id, r.url, str(r.status),
-         str(r.outcome) if r.outcome else None, r.detail, r.rule,
+        (run_id, position, r.source_id, r.url, _coarse_status(r.outcome), str(r.outcome),
+         r.detail, r.rule,
          c.archive if c else None, c.memento_url if c else None,
          ts(c.memento_datetime) if c else None, c.http_status if c else None,
          c.mime if c else None, c.warc_file if c else None, c.warc_offset if c else None,
@@ -212,16 +213,38 @@ def capture_result(row: sqlite3.Row) -> CaptureResult:
             record_id=row["record_id"], payload_sha256=row["payload_sha256"],
             distance_days=row["distance_days"], pre_publication=bool(row["pre_publication"]))
     return CaptureResult(
-        source_id=row["source_id"], url=row["url"], status=CaptureStatus(row["status"]),
-        capture=capture, detail=row["detail"],
-        outcome=CaptureOutcome(row["outcome"]) if row["outcome"] else None, rule=row["rule"])
+        source_id=row["source_id"], url=row["url"],
+        outcome=CaptureOutcome(row["outcome"]) if row["outcome"]
+        else _OUTCOME_OF_STATUS[row["status"]],
+        capture=capture, detail=row["detail"], rule=row["rule"])
+
+
+#: The ``run_captures.status`` column (NOT NULL since schema 2) keeps the coarse
+#: grouping earlier versions wrote; rows it wrote without an ``outcome`` are read
+#: back as the outcome their status stood for.
+_COARSE_STATUS = {
+    CaptureOutcome.STORED: "stored", CaptureOutcome.ALREADY_STORED: "already_stored",
+    CaptureOutcome.NO_CAPTURE: "not_archived", CaptureOutcome.BLOCKED_SITE: "excluded",
+    CaptureOutcome.BLOCKED_ROBOTS: "excluded",
+}
+_OUTCOME_OF_STATUS = {
+    "stored": CaptureOutcome.STORED, "already_stored": CaptureOutcome.ALREADY_STORED,
+    "not_archived": CaptureOutcome.NO_CAPTURE, "excluded": CaptureOutcome.BLOCKED_SITE,
+    "failed": CaptureOutcome.PLAYBACK_ERROR,
+}
+
+
+def _coarse_status(outcome: CaptureOutcome) -> str:
+    return _COARSE_STATUS.get(outcome, "failed")
 
 
 def quote_result(row: sqlite3.Row) -> QuoteResult:
     return QuoteResult(
         source_id=row["source_id"], quote_index=row["quote_index"], text=row["text"],
-        status=QuoteStatus(row["status"]), score=row["score"] or 0.0, method=row["method"],
+        status=QuoteStatus(row["status"]), score=row["score"] or 0.0,
+        method=MatchMethod(row["method"]) if row["method"] else None,
         excerpt=row["excerpt"], difference=row["difference"], detail=row["detail"],
         probable_translation=bool(row["probable_translation"]),
-        live_status=row["live_status"], live_detail=row["live_detail"])
+        live_status=LiveStatus(row["live_status"]) if row["live_status"] else None,
+        live_detail=row["live_detail"])
 

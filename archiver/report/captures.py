@@ -54,7 +54,7 @@ def _where(r: CaptureResult) -> str:
 
 
 def _rows(run: FetchRun) -> list[list[Any]]:
-    return [[r.source_id, (r.outcome or r.status).value, _captured(r), _days(r),
+    return [[r.source_id, r.outcome.value, _captured(r), _days(r),
              r.rule or "", _where(r)] for r in run.results]
 
 

@@ -32,6 +32,7 @@ from archiver.models import (
     LinkClass,
     LinkResult,
     LinkState,
+    LiveStatus,
     Manifest,
     QuoteResult,
     QuoteStatus,
@@ -153,7 +154,7 @@ def format_markdown(result: RunResult, manifest: Manifest) -> str:
             extra = " (probable translation)" if q.probable_translation else ""
             out.append(f"- `{q.status.value}`{extra} **{md_escape(q.source_id)}** "
                        f"#{q.quote_index}: “{md_escape(q.text[:160])}”")
-    drifted = [q for q in result.quotes if q.live_status in ("gone", "altered")]
+    drifted = [q for q in result.quotes if q.live_status in (LiveStatus.GONE, LiveStatus.ALTERED)]
     if drifted:
         out += ["", "### Quotes gone from or changed on the live page", ""]
         for q in drifted:
@@ -265,7 +266,7 @@ def _capture_html(capture: CaptureResult | None) -> str:
         return '<span class="neutral">—</span>'
     cap = capture.capture
     if cap is None:
-        tone = "bad" if capture.status.value in ("not_archived", "failed") else "warn"
+        tone = "warn" if capture.outcome.is_excluded else "bad"
         detail = f'<div class="meta">{_e(capture.detail)}</div>' if capture.detail else ""
         return f'<span class="badge {tone}">{_e(capture_word(capture))}</span>{detail}'
     flag = ' <span class="badge warn">before publication</span>' if cap.pre_publication else ""
@@ -285,13 +286,13 @@ def _quotes_html(quotes: tuple[QuoteResult, ...]) -> str:
             extra += f' <span class="meta">{_e(q.method)}, score {q.score:.2f}</span>'
         if q.probable_translation:
             extra += ' <span class="badge warn">probable translation</span>'
-        if q.live_status == "gone":
+        if q.live_status is LiveStatus.GONE:
             extra += ' <span class="badge bad">gone from the live page</span>'
-        elif q.live_status == "altered":
+        elif q.live_status is LiveStatus.ALTERED:
             extra += ' <span class="badge warn">changed on the live page</span>'
-        elif q.live_status == "present":
+        elif q.live_status is LiveStatus.PRESENT:
             extra += ' <span class="badge good">on the live page</span>'
-        if q.live_detail and q.live_status in ("gone", "altered"):
+        if q.live_detail and q.live_status in (LiveStatus.GONE, LiveStatus.ALTERED):
             extra += f'<div class="meta">live: {_e(q.live_detail)}</div>'
         body = f"“{_e(q.text)}”"
         if q.excerpt:

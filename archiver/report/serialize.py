@@ -185,10 +185,10 @@ def duration_ms(started_at: datetime, finished_at: datetime) -> int:
 
 
 def outcome_counts(results: Iterable[CaptureResult]) -> dict[str, int]:
-    """Fetch results per outcome, every outcome listed (a result without one: no_capture)."""
+    """Fetch results per outcome, every outcome listed."""
     out = {o.value: 0 for o in CaptureOutcome}
     for r in results:
-        out[(r.outcome or CaptureOutcome.NO_CAPTURE).value] += 1
+        out[r.outcome.value] += 1
     return out
 
 
@@ -209,8 +209,8 @@ def _tally(values: Iterable[str]) -> dict[str, int]:
 
 
 def capture_word(c: CaptureResult) -> str:
-    """What fetch did (its outcome, as ``archiver fetch`` says it), else the coarse status."""
-    return (c.outcome or c.status).value
+    """What fetch did (its outcome, as ``archiver fetch`` says it)."""
+    return c.outcome.value
 
 
 def summarize(links: Sequence[LinkResult], captures: Sequence[CaptureResult],

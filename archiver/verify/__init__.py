@@ -14,6 +14,7 @@
 - :mod:`~archiver.verify.policy`: ``--fail-on``.
 """
 
+from archiver.models import MatchMethod
 from archiver.pages import LivePage, LiveProvider, Located, NotLocated, PageProvider
 from archiver.verify.index import PageIndex, index_page
 from archiver.verify.language import detect_language
@@ -26,7 +27,7 @@ from archiver.verify.run import (
     verify_source,
     verify_sources,
 )
-from archiver.verify.search import Match, MatchMethod
+from archiver.verify.search import Match
 from archiver.verify.thresholds import MAX_EDIT_RATIO, MIN_FUZZY_CHARS, MIN_TYPO_SCORE
 
 __all__ = [

@@ -10,11 +10,11 @@ neighbour. Segments too short to mean anything on their own
 
 from __future__ import annotations
 
-from archiver.models import QuoteStatus
+from archiver.models import MatchMethod, QuoteStatus
 from archiver.verify.fuzzy import fuzzy
 from archiver.verify.index import LayerIndex, PageIndex
 from archiver.verify.query import EDGE_CHARS, ELLIPSIS_RE, Query, make_query
-from archiver.verify.search import STATUS_RANK, Match, MatchMethod, excerpt, search_tier
+from archiver.verify.search import STATUS_RANK, Match, excerpt, search_tier
 from archiver.verify.thresholds import MAX_ELLIPSIS_GAP, MIN_SEGMENT_CHARS
 
 _DIRECT_TIERS = (MatchMethod.EXACT, MatchMethod.NORMALIZED, MatchMethod.SKELETON)

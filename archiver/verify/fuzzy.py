@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import edlib
 
-from archiver.models import QuoteStatus
+from archiver.models import MatchMethod, QuoteStatus
 from archiver.verify.edits import differences, distance, format_diff
 from archiver.verify.index import LayerIndex, PageIndex
 from archiver.verify.query import Query
 from archiver.verify.search import (
     FLAG_NUMBER,
     Match,
-    MatchMethod,
     extend_cluster,
     is_word,
     match_from_hits,

@@ -16,19 +16,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archiver.extract import LAYER_META, LAYER_SCRIPT, LAYER_TEXT, PageText
+from archiver.extract import PageText
+from archiver.models import PageLayer
 from archiver.verify.language import base_lang, detect_language
 from archiver.verify.normalize import Forms, forms
 
 #: Layers in the order they are searched at each tier; ties go to the first.
-LAYER_ORDER = (LAYER_TEXT, LAYER_SCRIPT, LAYER_META)
+LAYER_ORDER = tuple(PageLayer)  # text, script, meta: the order the enum lists them
 
 
 @dataclass
 class LayerIndex:
     """One text layer of a page in its three forms."""
 
-    name: str
+    name: PageLayer
     forms: Forms
     article_spans: tuple[tuple[int, int], ...]
     _encoded: bytes | None = None

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from archiver.models import QuoteStatus
+from archiver.models import MatchMethod, QuoteStatus
 from archiver.verify.edits import differences, format_diff, number_diff, similarity
 from archiver.verify.ellipsis import ellipsis
 from archiver.verify.fuzzy import fuzzy
@@ -40,7 +40,6 @@ from archiver.verify.search import (
     FLAG_NUMBER,
     FLAG_SHORT,
     Match,
-    MatchMethod,
     count_distinct,
     match_from_hits,
     pick,

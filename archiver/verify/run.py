@@ -20,6 +20,7 @@ from pathlib import Path
 from archiver.extract import PageText
 from archiver.models import (
     Capture,
+    LiveStatus,
     Manifest,
     Progress,
     ProgressCallback,
@@ -81,7 +82,7 @@ def _live_status(result: QuoteResult, live: LivePage, index: PageIndex | None,
                  quote: Quote) -> QuoteResult:
     if index is None:
         if live.status in (404, 410):
-            return replace(result, live_status="gone",
+            return replace(result, live_status=LiveStatus.GONE,
                            live_detail=f"the live page answered {live.status}")
         why = live.error or (f"the live page answered {live.status}" if live.status
                              else "the live page could not be read")
@@ -89,14 +90,14 @@ def _live_status(result: QuoteResult, live: LivePage, index: PageIndex | None,
     m = match_quote(quote.text, index, quote_lang=quote.lang)
     where = f" at {live.final_url}" if live.final_url and live.final_url != live.url else ""
     if m.status.is_found:
-        return replace(result, live_status="present", live_detail=f"{m.method}{where}")
+        return replace(result, live_status=LiveStatus.PRESENT, live_detail=f"{m.method}{where}")
     if m.status is QuoteStatus.ALTERED:
-        return replace(result, live_status="altered",
+        return replace(result, live_status=LiveStatus.ALTERED,
                        live_detail=(m.difference or "changed") + where)
     if live.restricted:
         return replace(result, live_detail=f"not visible on the live page{where}: "
                        f"{live.restricted}; cannot tell whether it is still there")
-    return replace(result, live_status="gone", live_detail=f"not on the live page{where}")
+    return replace(result, live_status=LiveStatus.GONE, live_detail=f"not on the live page{where}")
 
 
 def verify_manifest(manifest: Manifest, pages: PageProvider, *,

@@ -10,27 +10,15 @@ is reported, with an excerpt of its context.
 from __future__ import annotations
 
 import bisect
-import enum
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from archiver.models import QuoteStatus
+from archiver.models import MatchMethod, PageLayer, QuoteStatus
 from archiver.verify.index import LayerIndex
 from archiver.verify.normalize import numbers
 from archiver.verify.query import Query
 from archiver.verify.thresholds import EXCERPT_CONTEXT, MAX_EXCERPT_INSIDE
-
-
-class MatchMethod(enum.StrEnum):
-    """The tier that found a quote (``QuoteResult.method``)."""
-
-    EXACT = "exact"
-    NORMALIZED = "normalized"
-    SKELETON = "skeleton"
-    ELLIPSIS = "ellipsis"
-    FUZZY = "fuzzy"
-
 
 FLAG_SHORT = "too_short_for_fuzzy"
 FLAG_NUMBER = "number_changed"
@@ -46,7 +34,7 @@ class Match:
     status: QuoteStatus
     method: MatchMethod | None = None
     score: float = 0.0
-    layer: str | None = None
+    layer: PageLayer | None = None
     start: int | None = None
     end: int | None = None
     excerpt: str | None = None
