@@ -51,7 +51,6 @@ from archiver.fetch import (
     DEFAULT_LISTINGS_PER_MINUTE,
     INTERNET_ARCHIVE,
     Archive,
-    default_warcs_dir,
     fetch_sources,
 )
 from archiver.fetch import Clock as FetchClock
@@ -67,7 +66,8 @@ from archiver.models import (
     RunResult,
 )
 from archiver.net import HostLimiter, HttpClient
-from archiver.verify import verify_sources
+from archiver.store import default_warcs_dir
+from archiver.verify import verify_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -447,7 +447,7 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
         live = opts.live and not check_run.inconclusive
         offline = ("quotes were not looked for on the live pages: the check stage found "
                    "this machine offline")
-        verify_run = verify_sources(manifest, folder, live=live, client=client,
+        verify_run = verify_manifest(manifest, folder, live=live, client=client,
                                     progress=progress,
                                     notes=(offline,) if opts.live and not live else ())
     finally:

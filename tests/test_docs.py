@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from archiver import __version__
+from archiver._version import __version__
 from archiver.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]

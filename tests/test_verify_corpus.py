@@ -16,7 +16,7 @@ import pytest
 
 from archiver.models import Manifest, Quote, QuoteResult, QuoteStatus, Source
 from archiver.store import WarcIndex
-from archiver.verify import verify_manifest
+from archiver.verify import verify_pages
 from tests.test_warcread import WarcFile
 
 NBSP, NNBSP, SHY = "\u00a0", "\u202f", "&shy;"
@@ -180,7 +180,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> list[QuoteResult]:
                               title=sid, published=date(2014, 8, 28), language=lang,
                               quotes=quotes))
     manifest = Manifest(id="corpus", title="Corpus", sources=tuple(sources))
-    run = verify_manifest(manifest, WarcIndex.build(folder))
+    run = verify_pages(manifest, WarcIndex.build(folder))
     by_text = {(r.source_id, r.text): r for r in run.results}
     return [by_text[(s, q)] for s, q, _, _ in CASES]
 

@@ -1,4 +1,4 @@
-"""``verify_sources``: the whole verify stage, as ``archiver verify`` and ``run`` call it."""
+"""``verify_manifest``: the whole verify stage, as ``archiver verify`` and ``run`` call it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from archiver.errors import NetError
 from archiver.models import Manifest, Progress, Quote, QuoteStatus, Source
-from archiver.verify import verify_sources
+from archiver.verify import verify_manifest
 
 MANIFEST = Manifest(id="m", title="M", sources=(
     Source(id="a", url="https://example.org/a", publisher="P", title="A",
@@ -42,7 +42,7 @@ def test_empty_folder_notes_come_first_then_the_callers(tmp_path: Path) -> None:
     def note(text: str) -> None:
         events.append(f"note {text}")
 
-    run = verify_sources(MANIFEST, tmp_path, progress=progress, notes=("mine",), on_note=note)
+    run = verify_manifest(MANIFEST, tmp_path, progress=progress, notes=("mine",), on_note=note)
     assert [r.status for r in run.results] == [QuoteStatus.UNVERIFIABLE] * 2
     assert run.notes == (f"no WARC files in {tmp_path}; every quote is unverifiable", "mine")
     assert run.warcs == str(tmp_path) and run.warc_files == 0 and not run.live
@@ -53,7 +53,7 @@ def test_empty_folder_notes_come_first_then_the_callers(tmp_path: Path) -> None:
 
 def test_live_pages_go_through_the_given_client_which_stays_open(tmp_path: Path) -> None:
     client = RefusingClient()
-    run = verify_sources(MANIFEST, tmp_path, live=True, client=client)  # type: ignore[arg-type]
+    run = verify_manifest(MANIFEST, tmp_path, live=True, client=client)  # type: ignore[arg-type]
     assert run.live and client.urls == ["https://example.org/a"] and not client.closed
     assert all(r.live_status is None and "refused" in (r.live_detail or "")
                for r in run.results)

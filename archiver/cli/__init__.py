@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from archiver import __version__
+from archiver._version import __version__
 from archiver.cli.common import ExitCode
 from archiver.errors import ArchiverError, InconclusiveError, InputError
 

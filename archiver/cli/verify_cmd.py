@@ -19,7 +19,8 @@ from archiver.cli.options import (
 from archiver.failon import Command, FailOn
 from archiver.manifest import load_manifest
 from archiver.report.quotes import FORMATS, render
-from archiver.verify import verify_sources
+from archiver.store import default_warcs_dir
+from archiver.verify import verify_manifest
 
 
 @click.command("verify")
@@ -53,7 +54,7 @@ def command(manifest: Path, warcs: Path | None, live: bool, fmt: str, output: Pa
       archiver verify manifests/calais-2014.toml --warcs warcs/ --format markdown
     """
     loaded = load_manifest(manifest)
-    folder = warcs if warcs is not None else loaded.project_dir / "warcs"
+    folder = warcs if warcs is not None else default_warcs_dir(loaded)
     bar = progress_callback(no_progress)
 
     def note(text: str) -> None:
@@ -61,7 +62,7 @@ def command(manifest: Path, warcs: Path | None, live: bool, fmt: str, output: Pa
         warn(f"warning: {text}")
 
     try:
-        run = verify_sources(loaded, folder, live=live, allow_private=allow_private,
+        run = verify_manifest(loaded, folder, live=live, allow_private=allow_private,
                              proxy=proxy, progress=bar, on_note=note)
     finally:
         bar.close()

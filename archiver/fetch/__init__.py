@@ -25,7 +25,6 @@ from archiver.fetch.limits import (
 from archiver.fetch.listing import IA_BASE, IA_CDX_API, INTERNET_ARCHIVE, Archive
 from archiver.fetch.run import (
     FetchStopped,
-    default_warcs_dir,
     fetch_sources,
     raise_if_inconclusive,
 )
@@ -34,5 +33,5 @@ __all__ = [
     "DEFAULT_DOWNLOADS_PER_SECOND", "DEFAULT_LISTINGS_PER_MINUTE", "IA_BASE", "IA_CDX_API",
     "INTERNET_ARCHIVE", "Archive", "Clock", "FetchStopped", "ManualClock", "Politeness",
     "SystemClock",
-    "default_warcs_dir", "fetch_sources", "raise_if_inconclusive",
+    "fetch_sources", "raise_if_inconclusive",
 ]

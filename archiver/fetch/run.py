@@ -39,7 +39,14 @@ from archiver.models import (
     Source,
 )
 from archiver.net import DEFAULT_USER_AGENT, HttpClient
-from archiver.store import LedgerEntry, Selection, WarcInfo, WarcStore, capture_key
+from archiver.store import (
+    LedgerEntry,
+    Selection,
+    WarcInfo,
+    WarcStore,
+    capture_key,
+    default_warcs_dir,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +56,6 @@ _FAILURE_ORDER = (
     CaptureOutcome.BLOCKED_ROBOTS, CaptureOutcome.PLAYBACK_ERROR, CaptureOutcome.NO_MEMENTO,
     CaptureOutcome.NO_CAPTURE,
 )
-
-
-def default_warcs_dir(manifest: Manifest) -> Path:
-    """``warcs/`` in the manifest's project folder."""
-    return manifest.project_dir / "warcs"
 
 
 def manifest_sha256(manifest: Manifest) -> str | None:

@@ -31,7 +31,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from archiver import __version__
+from archiver._version import __version__
 from archiver.clock import NowFn, utc_now
 from archiver.errors import StoreError
 from archiver.history.diff import diff_runs

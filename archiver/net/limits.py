@@ -9,7 +9,7 @@ InternetArchiveBot (its Meta-Wiki "FAQ for sysadmins").
 
 from __future__ import annotations
 
-from archiver import __version__
+from archiver._version import __version__
 
 #: Honest, stable User-Agent with a contact URL, like LinkChecker's
 #: ``Mozilla/5.0 (compatible; LinkChecker/X; +url)`` form. A frozen browser UA

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from archiver import __version__
+from archiver._version import __version__
 from archiver.history import RunRecord
 from archiver.models import (
     CaptureResult,

@@ -54,7 +54,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from archiver import __version__
+from archiver._version import __version__
 from archiver.dossier import Draft, DraftQuote, DraftSource, FoundUrl
 from archiver.errors import Problem
 from archiver.failon import FailOn

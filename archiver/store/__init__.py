@@ -9,7 +9,7 @@ recovery) and :mod:`.index` (:class:`WarcIndex`, reading a folder for verify).
 """
 
 from archiver.store.fields import Memento, Selection, WarcInfo, warc_date
-from archiver.store.folder import WarcStore
+from archiver.store.folder import WarcStore, default_warcs_dir
 from archiver.store.index import (
     MAX_REDIRECTS,
     WarcIndex,
@@ -32,7 +32,8 @@ from archiver.store.writer import ArchiverWarcWriter, historical_headers
 __all__ = [
     "LEDGER_NAME", "MAX_REDIRECTS", "ArchiverWarcWriter", "LedgerEntry", "Memento",
     "Selection", "WarcIndex", "WarcInfo", "WarcRecord", "WarcRecordInfo", "WarcStore",
-    "WarcStructureError", "capture_key", "check_folder", "check_records", "historical_headers",
+    "WarcStructureError", "capture_key", "check_folder", "check_records", "default_warcs_dir",
+    "historical_headers",
     "index_url_key", "iter_warc_files", "ledger_url_key", "read_payload", "read_warc",
     "warc_date", "wayback_original",
 ]

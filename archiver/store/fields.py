@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from archiver import __version__
+from archiver._version import __version__
 from archiver.models import Source
 
 SOFTWARE = f"archiver/{__version__}"

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import IO
 
 from archiver.errors import StoreError
-from archiver.models import Source
+from archiver.models import Manifest, Source
 from archiver.store import provenance
 from archiver.store.fields import (
     F_LISTING_KEY,
@@ -76,6 +76,11 @@ LOCK_NAME = ".archiver-fetch.lock"
 INVALID_SUFFIX = ".invalid"
 
 _TOKEN_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def default_warcs_dir(manifest: Manifest) -> Path:
+    """Where a manifest's WARC files go by default: ``warcs/`` in its project folder."""
+    return manifest.project_dir / "warcs"
 
 
 class WarcStore:

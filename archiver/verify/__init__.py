@@ -10,7 +10,7 @@
 - :mod:`~archiver.verify.fuzzy`, :mod:`~archiver.verify.ellipsis`: those two tiers;
 - :mod:`~archiver.verify.match`: one quote against one page (:func:`match_quote`);
 - :mod:`~archiver.verify.pages`: the page providers and their answers;
-- :mod:`~archiver.verify.run`: the stage over a manifest (:func:`verify_sources`);
+- :mod:`~archiver.verify.run`: the stage over a manifest (:func:`verify_manifest`);
 - :mod:`~archiver.verify.policy`: ``--fail-on``.
 """
 
@@ -24,16 +24,34 @@ from archiver.verify.run import (
     counts,
     result_from_match,
     verify_manifest,
+    verify_pages,
     verify_source,
-    verify_sources,
 )
 from archiver.verify.search import Match
 from archiver.verify.thresholds import MAX_EDIT_RATIO, MIN_FUZZY_CHARS, MIN_TYPO_SCORE
 
 __all__ = [
-    "MAX_EDIT_RATIO", "MIN_FUZZY_CHARS",
-    "MIN_TYPO_SCORE", "LivePage", "LiveProvider", "Located", "Match",
-    "MatchMethod", "NotLocated", "PageIndex", "PageProvider", "counts", "detect_language",
-    "index_page", "match_quote", "normalize", "numbers", "parse_fail_on",
-    "result_from_match", "skeleton", "verify_manifest", "verify_source", "verify_sources",
+    "MAX_EDIT_RATIO",
+    "MIN_FUZZY_CHARS",
+    "MIN_TYPO_SCORE",
+    "LivePage",
+    "LiveProvider",
+    "Located",
+    "Match",
+    "MatchMethod",
+    "NotLocated",
+    "PageIndex",
+    "PageProvider",
+    "counts",
+    "detect_language",
+    "index_page",
+    "match_quote",
+    "normalize",
+    "numbers",
+    "parse_fail_on",
+    "result_from_match",
+    "skeleton",
+    "verify_manifest",
+    "verify_pages",
+    "verify_source",
 ]

@@ -1,8 +1,8 @@
 """The verify stage: every quote of a manifest against its archived (and live) page.
 
-:func:`verify_sources` is the whole stage as ``archiver verify`` and
+:func:`verify_manifest` is the whole stage as ``archiver verify`` and
 ``archiver run`` perform it: index the WARC folder, optionally set up the
-live-page fetcher, and call :func:`verify_manifest`, which takes its pages
+live-page fetcher, and call :func:`verify_pages`, which takes its pages
 from the providers of :mod:`archiver.verify.pages`, indexes each page once
 (sources sharing a capture share its index) and matches each quote
 (:func:`~archiver.verify.match.match_quote`). With live pages, each result
@@ -32,7 +32,7 @@ from archiver.models import (
 )
 from archiver.net import HostLimiter, HttpClient
 from archiver.pages import LivePage, LiveProvider, Located, NotLocated, PageProvider
-from archiver.store import WarcIndex
+from archiver.store import WarcIndex, default_warcs_dir
 from archiver.verify.index import PageIndex, index_page
 from archiver.verify.live import LiveFetcher
 from archiver.verify.match import match_quote
@@ -100,7 +100,7 @@ def _live_status(result: QuoteResult, live: LivePage, index: PageIndex | None,
     return replace(result, live_status=LiveStatus.GONE, live_detail=f"not on the live page{where}")
 
 
-def verify_manifest(manifest: Manifest, pages: PageProvider, *,
+def verify_pages(manifest: Manifest, pages: PageProvider, *,
                     live: LiveProvider | None = None,
                     progress: ProgressCallback | None = None,
                     warcs: str = "", warc_files: int = 0,
@@ -138,7 +138,7 @@ def verify_manifest(manifest: Manifest, pages: PageProvider, *,
                      warc_files=warc_files, live=live is not None, notes=tuple(notes))
 
 
-def verify_sources(manifest: Manifest, warcs_dir: Path, *, live: bool = False,
+def verify_manifest(manifest: Manifest, warcs_dir: Path | None = None, *, live: bool = False,
                    client: HttpClient | None = None, allow_private: bool = False,
                    proxy: str | None = None, progress: ProgressCallback | None = None,
                    notes: Sequence[str] = (),
@@ -151,7 +151,8 @@ def verify_sources(manifest: Manifest, warcs_dir: Path, *, live: bool = False,
     manifest:
         The sources; those without quotes are skipped.
     warcs_dir:
-        The WARC folder, indexed once (progress stage ``index``).
+        The WARC folder, indexed once (progress stage ``index``); default
+        ``warcs/`` in the manifest's project folder, where ``fetch`` writes.
     live:
         Also fetch each source's live page and report drift.
     client:
@@ -170,6 +171,8 @@ def verify_sources(manifest: Manifest, warcs_dir: Path, *, live: bool = False,
     Never raises for a missing quote or a missing capture: those are results.
     """
 
+    if warcs_dir is None:
+        warcs_dir = default_warcs_dir(manifest)
     index = WarcIndex.build(warcs_dir, progress=progress)
     all_notes = list(index.warnings)
     if not index.files:
@@ -186,7 +189,7 @@ def verify_sources(manifest: Manifest, warcs_dir: Path, *, live: bool = False,
                                              limiter=HostLimiter(), proxy=proxy)
         fetcher = LiveFetcher(client)
     try:
-        return verify_manifest(manifest, index, live=fetcher, progress=progress,
+        return verify_pages(manifest, index, live=fetcher, progress=progress,
                                warcs=str(warcs_dir), warc_files=len(index.files),
                                notes=all_notes)
     finally:
