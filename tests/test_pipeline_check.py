@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from archiver.check import Attempt, Checker, CheckOptions
+from archiver.clock import ManualClock
 from archiver.history import History
 from archiver.models import LinkClass, LinkState, Manifest, Progress, Source
 from archiver.pipeline import check_manifest, check_urls
@@ -235,24 +236,16 @@ def test_one_dead_host_among_live_ones_is_not_offline(hosts: list[LocalSite]) ->
     assert [r.link_class for r in run.results][-1] is LinkClass.TRANSIENT
 
 
-class DayClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def test_runs_days_apart_walk_a_404_to_dead(hosts: list[LocalSite], tmp_path: Path) -> None:
     hosts[0].route("/gone", Reply(404, "no"))
     hosts[0].route("/live", Reply(200, ARTICLE))
     manifest = manifest_of(hosts[0].url("/gone"), hosts[0].url("/live"))
-    clock = DayClock()
+    clock = ManualClock(start=datetime(2026, 3, 1, tzinfo=UTC))
     states = []
     with History(tmp_path / "h.sqlite3", clock=clock) as history:
         for _ in range(3):
             run = check_manifest(manifest, quick(), history=history, clock=clock)
             states.append((run.results[0].state, run.results[0].failing_count))
-            clock.now += timedelta(days=3)
+            clock.advance(timedelta(days=3).total_seconds())
         assert run.run_id == 3 and run.results[1].state is LinkState.ALIVE
     assert states == [(LinkState.FAILING, 1), (LinkState.FAILING, 2), (LinkState.DEAD, 3)]

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 
 from archiver.check import CheckOptions
+from archiver.clock import ManualClock
 from archiver.errors import ConfigError
-from archiver.fetch import Archive, ManualClock
+from archiver.fetch import Archive
 from archiver.history import History
 from archiver.models import (
     CaptureOutcome,
@@ -124,17 +125,8 @@ def refused_url(path: str = "/") -> str:
     return f"http://127.0.0.1:{port}{path}"
 
 
-@dataclass
-class Days:
-    """The check and history clock: a fixed moment, moved by hand."""
-
-    now: datetime = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, days: float) -> None:
-        self.now += timedelta(days=days)
+#: One day on a :class:`ManualClock` (which advances by seconds).
+DAY = timedelta(days=1).total_seconds()
 
 
 def kinds(result: RunResult) -> list[tuple[str, ChangeKind]]:
@@ -152,7 +144,7 @@ def by_source(result: RunResult) -> dict[str, tuple[LinkResult, CaptureOutcome |
 
 
 def test_runs_record_what_changed_between_them(press: Press, tmp_path: Path) -> None:
-    clock = Days()
+    clock = ManualClock(start=T0)
     manifest = press.manifest()
     with History(tmp_path / "history.sqlite3", clock=clock) as history:
         def run(live: bool = True) -> RunResult:
@@ -176,7 +168,7 @@ def test_runs_record_what_changed_between_them(press: Press, tmp_path: Path) -> 
         press.site.route("/2014/fence", Reply(404, "<html><title>Not found</title></html>"))
         press.site.route("/2014/harbour", Reply(200, HARBOUR.replace("Monday", "Tuesday")))
         press.archive_market()
-        clock.advance(1)
+        clock.advance(DAY)
         second = run()
         assert (second.run_id, second.previous_run_id) == (2, 1)
         assert kinds(second) == [
@@ -196,14 +188,14 @@ def test_runs_record_what_changed_between_them(press: Press, tmp_path: Path) -> 
         assert [q.status for _, _, q in rows.values()] == [QuoteStatus.VERIFIED] * 3
 
         # IABot's rule: dead after 3 failing checks at least 3 days apart.
-        clock.advance(3)
+        clock.advance(3 * DAY)
         assert kinds(run(live=False)) == []  # failing check 2 of 3: no change of state
-        clock.advance(3)
+        clock.advance(3 * DAY)
         third_failure = run(live=False)
         assert kinds(third_failure) == [("fence", ChangeKind.LINK_DIED)]
         assert third_failure.changes[0].detail == "the link is dead (gone, HTTP 404)"
         press.site.route("/2014/fence", Reply(200, FENCE))
-        clock.advance(1)
+        clock.advance(DAY)
         back = run(live=False)
         assert kinds(back) == [("fence", ChangeKind.LINK_RECOVERED)]
         assert back.previous_run_id == third_failure.run_id
@@ -245,13 +237,13 @@ def test_stored_captures_are_not_fetched_again_and_one_client_serves_every_stage
 
 def test_an_offline_check_stage_is_recorded_but_advances_no_link(
         press: Press, tmp_path: Path) -> None:
-    clock = Days()
+    clock = ManualClock(start=T0)
     manifest = press.manifest()
     canary = refused_url()
     with History(tmp_path / "history.sqlite3", clock=clock) as history:
         first = run_pipeline(manifest, press.options(), history=history, clock=clock)
         press.site.route("/2014/fence", Reply(404, "gone"))
-        clock.advance(4)
+        clock.advance(4 * DAY)
         offline = run_pipeline(manifest, press.options(check={"canary": canary}, live=True),
                                history=history, clock=clock)
         assert offline.inconclusive and offline.check_inconclusive
@@ -268,7 +260,7 @@ def test_an_offline_check_stage_is_recorded_but_advances_no_link(
         stored = history.run(offline.run_id or 0)
         assert stored is not None and stored.inconclusive and not stored.baseline
 
-        clock.advance(1)
+        clock.advance(DAY)
         online = run_pipeline(manifest, press.options(), history=history, clock=clock)
     assert online.previous_run_id == first.run_id  # never the offline run
     assert kinds(online) == [("fence", ChangeKind.LINK_FAILING)]
@@ -277,15 +269,14 @@ def test_an_offline_check_stage_is_recorded_but_advances_no_link(
 def test_an_unreachable_archive_makes_the_run_inconclusive_but_links_advance(
         press: Press, tmp_path: Path) -> None:
     nowhere = refused_url("/coll/")
-    clock = Days()
+    clock = ManualClock(start=T0)
     options = press.options()
     options = RunOptions(check=options.check, archives=(Archive.from_url(nowhere),),
                          warcs_dir=options.warcs_dir)
     press.site.route("/2014/fence", Reply(404, "gone"))
-    fetch_clock = ManualClock()  # the archive's retries wait 2, 4, 8 ... s: not really
+    # The archive's retries wait 2, 4, 8 ... s on the clock: not really.
     with History(tmp_path / "history.sqlite3", clock=clock) as history:
-        result = run_pipeline(press.manifest(), options, history=history, clock=clock,
-                              fetch_clock=fetch_clock)
+        result = run_pipeline(press.manifest(), options, history=history, clock=clock)
         stored = history.run(result.run_id or 0)
         assert stored is not None and not stored.baseline and not stored.inconclusive
         assert history.baseline_before("press") is None
@@ -295,13 +286,13 @@ def test_an_unreachable_archive_makes_the_run_inconclusive_but_links_advance(
     assert [r.state for r in result.links] == [LinkState.ALIVE, LinkState.FAILING,
                                                LinkState.ALIVE]
     assert {q.status for q in result.quotes} == {QuoteStatus.UNVERIFIABLE}
-    assert fetch_clock.sleeps  # retried politely before giving up
+    assert clock.sleeps  # retried politely before giving up
 
 
 def test_an_interrupted_run_records_nothing_and_its_rerun_resumes(
         press: Press, tmp_path: Path) -> None:
     """Ctrl-C during fetch: the capture stored is kept; the history holds no half run."""
-    clock = Days()
+    clock = ManualClock(start=T0)
     manifest = press.manifest()
     warcs = press.folder / "warcs"
 

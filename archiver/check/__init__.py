@@ -62,11 +62,10 @@ from archiver.check.soft404 import (
     sibling_url,
     text_similarity,
 )
-from archiver.clock import NowFn as Clock
 
 __all__ = [
     "DEFAULT_FAIL_ON", "FAIL_ON_ANY", "FAIL_ON_CHOICES", "FAIL_ON_NEVER", "PROBE_PREFIX",
-    "Attempt", "CheckOptions", "Checker", "Clock", "FailPolicy", "ProbeAnswer", "Verdict",
+    "Attempt", "CheckOptions", "Checker", "FailPolicy", "ProbeAnswer", "Verdict",
     "classify_answer", "classify_error", "compare_with_probe", "final_result", "host_of",
     "is_home_page", "is_material_redirect", "judge_offline", "page_text", "page_title",
     "retry_delay", "sibling_url", "text_similarity", "void_results",
