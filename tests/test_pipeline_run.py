@@ -40,7 +40,7 @@ from archiver.models import (
     Source,
 )
 from archiver.pipeline import RUN_DEFAULT_FAIL_ON, RunFailPolicy, RunOptions, run_pipeline
-from archiver.store import LEDGER_NAME, check_folder
+from archiver.store import LEDGER_NAME, LedgerEntry, check_folder
 from tests.support.clients import CountingClient
 from tests.support.localweb import LocalSite, Reply
 from tests.support.pywb_archive import Page, PywbArchive, write_pages_warc
@@ -206,6 +206,34 @@ def test_runs_record_what_changed_between_them(press: Press, tmp_path: Path) -> 
         assert baseline is not None and baseline.id == 1
         assert [(c.source_id, c.kind) for c in changes] == kinds(second)
         assert history.integrity_ok()
+
+
+def test_one_clock_times_every_stage_and_the_history(press: Press, tmp_path: Path) -> None:
+    """The clock given to run_pipeline is the only one: it gives the checks' times,
+    the captures' storage times and the history's times (the history keeps none
+    of its own here), and moving it 4 days moves them all."""
+    clock = ManualClock(start=T0)
+    manifest = press.manifest()
+    harbour = press.site.url("/2014/harbour")
+    with History(tmp_path / "history.sqlite3") as history:
+        first = run_pipeline(manifest, press.options(), history=history, clock=clock)
+        clock.advance(4 * DAY)
+        second = run_pipeline(manifest, press.options(), history=history, clock=clock)
+        runs = history.runs("press")
+        checks = history.checks(harbour)
+        link = history.link(harbour)
+    assert first.started_at == T0
+    assert second.started_at - first.finished_at == timedelta(days=4)
+    for run in (first, second):  # the check stage runs first and waits for nothing
+        assert {r.checked_at for r in run.links} == {run.started_at}
+    assert [(r.started_at, r.finished_at) for r in runs] == [
+        (first.started_at, first.finished_at), (second.started_at, second.finished_at)]
+    assert [c.checked_at for c in checks] == [first.started_at, second.started_at]
+    assert link is not None and link.last_checked_at == second.started_at
+    ledger = (press.folder / "warcs" / LEDGER_NAME).read_text().splitlines()
+    stored = [LedgerEntry.from_json(line).stored_at or "" for line in ledger]
+    assert len(stored) == 2 and all(
+        first.started_at <= datetime.fromisoformat(t) <= first.finished_at for t in stored)
 
 
 def test_stored_captures_are_not_fetched_again_and_one_client_serves_every_stage(
