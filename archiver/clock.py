@@ -4,12 +4,19 @@ Nondeterminism sits behind a hook that tests replace (as warcio's
 ``_make_warc_date`` does, warcio/recordbuilder.py): stages take a :class:`Clock`
 and never call :func:`time.time`, :func:`time.sleep` or :func:`datetime.now`
 themselves. :class:`ManualClock` drives time by hand so tests never really sleep.
+
+Three waits stay on the real clock on purpose, because what they wait for is
+outside the program and does not move with a fake clock: a request's total
+deadline (:mod:`archiver.net.deadline`: the socket is shut down after real
+seconds), the measured duration of a request (``elapsed``: a fake clock would
+record 0 ms), and the history database's retries while another process holds
+its lock (:mod:`archiver.history.database`).
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -49,33 +56,39 @@ class SystemClock:
 SYSTEM_CLOCK = SystemClock()
 
 
-#: A bare "what time is it" callable, as the check stage and history take it.
-NowFn = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    """Now, in UTC, from the system clock."""
-    return SYSTEM_CLOCK.now()
-
-
 @dataclass
 class ManualClock:
-    """A clock for tests: ``sleep`` advances time at once and is recorded."""
+    """A clock for tests: ``sleep`` advances time at once and is recorded.
+
+    Time moves only when someone sleeps on the clock or calls :meth:`advance`,
+    for every thread at once (the check stage's workers share one clock). A
+    loop that waits for time to pass must therefore wait on the clock, never
+    poll it: polling a ManualClock would spin forever.
+    """
 
     start: datetime = datetime(2026, 1, 1, tzinfo=UTC)
     elapsed: float = 0.0
     sleeps: list[float] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
+                                  compare=False)
 
     def monotonic(self) -> float:
-        return self.elapsed
+        with self._lock:
+            return self.elapsed
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
-            self.sleeps.append(seconds)
-            self.elapsed += seconds
+            with self._lock:
+                self.sleeps.append(seconds)
+                self.elapsed += seconds
 
     def now(self) -> datetime:
-        return self.start + timedelta(seconds=self.elapsed)
+        with self._lock:
+            return self.start + timedelta(seconds=self.elapsed)
 
     def advance(self, seconds: float) -> None:
-        self.elapsed += seconds
+        """Move time forward by ``seconds`` without recording a sleep."""
+        if seconds < 0:
+            raise ValueError("a clock never goes back")
+        with self._lock:
+            self.elapsed += seconds

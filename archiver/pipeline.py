@@ -20,13 +20,20 @@ sits waiting on a busy host while another host has work. Retries go back into
 their host's queue with a not-before time instead of sleeping in a worker, and
 a 429 or ``Retry-After`` pauses the whole host through the shared
 :class:`~archiver.net.HostLimiter`.
+
+Time: one :class:`~archiver.clock.Clock` drives every stage of a run (the
+checks' ``checked_at``, the run's times, the host limiter, fetch's politeness
+and WARC dates). The scheduler reads and waits on the host limiter's clock,
+the one its ``next_start`` moments are on. A worker waits on the clock only
+when no request is in flight (then only time can make a job ready, and a
+:class:`~archiver.clock.ManualClock` moves at once); while one is, it waits for
+that request to finish, so nothing polls a clock that does not move.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -37,14 +44,13 @@ from archiver.check import (
     Attempt,
     Checker,
     CheckOptions,
-    Clock,
     final_result,
     host_of,
     judge_offline,
     retry_delay,
     void_results,
 )
-from archiver.clock import utc_now
+from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.errors import ConfigError
 from archiver.fetch import (
     DEFAULT_DOWNLOADS_PER_SECOND,
@@ -53,7 +59,6 @@ from archiver.fetch import (
     Archive,
     fetch_sources,
 )
-from archiver.fetch import Clock as FetchClock
 from archiver.history import History
 from archiver.models import (
     Change,
@@ -98,6 +103,7 @@ class _HostScheduler:
     def __init__(self, jobs: Sequence[_Job], checker: Checker, options: CheckOptions,
                  progress: ProgressCallback | None) -> None:
         self.checker = checker
+        self.clock = checker.limiter.clock  # next_start() moments are on this clock
         self.options = options
         self.progress = progress
         self.results: list[LinkResult | None] = [None] * len(jobs)
@@ -110,6 +116,8 @@ class _HostScheduler:
             self._hosts.setdefault(job.host, _Host(deque())).jobs.append(job)
         self._order = list(self._hosts)
         self._turn = 0
+        self._running = 0  # jobs handed out and not finished, all hosts
+        self._clock_sleeper = False  # a worker is waiting on the clock
 
     def run(self) -> list[LinkResult]:
         workers = [threading.Thread(target=self._work, name=f"check-{i}", daemon=True)
@@ -150,8 +158,8 @@ class _HostScheduler:
         while True:
             if self.error is not None or self.done >= self.total:
                 return None
-            now = time.monotonic()
-            wake = now + 1.0
+            now = self.clock.monotonic()
+            wake = now + 1.0  # at most a second between looks at self.error
             count = len(self._order)
             for step in range(count):
                 name = self._order[(self._turn + step) % count]
@@ -168,10 +176,31 @@ class _HostScheduler:
                     continue
                 host.jobs.remove(job)
                 host.running += 1
+                self._running += 1
                 host.next_dispatch = now + self.checker.limiter.interval_for(name)
                 self._turn = (self._turn + step + 1) % count
                 return job
-            self._cond.wait(timeout=max(wake - now, 0.001))
+            self._wait(wake - now)
+
+    def _wait(self, seconds: float) -> None:
+        """Wait (lock held) until a job may be ready: ``seconds`` on the clock, or a notify.
+
+        With a request in flight, its end (a free slot, a retry queued) is
+        waited for on the condition, at most ``seconds``. With none, only time
+        can make a job ready: one worker sleeps on the clock, lock released,
+        and wakes the others; the rest wait for it.
+        """
+        if self._running or self._clock_sleeper:
+            self._cond.wait(timeout=max(seconds, 0.001))
+            return
+        self._clock_sleeper = True
+        self._cond.release()
+        try:
+            self.clock.sleep(seconds)
+        finally:
+            self._cond.acquire()
+            self._clock_sleeper = False
+            self._cond.notify_all()
 
     @staticmethod
     def _first_ready(host: _Host, now: float) -> _Job | None:
@@ -185,11 +214,12 @@ class _HostScheduler:
         with self._cond:
             host = self._hosts[job.host]
             host.running -= 1
+            self._running -= 1
             if delay is not None:
                 logger.info("retrying %s in %.1f s (attempt %d: %s)", job.url, delay,
                             job.attempt, outcome.result.detail)
                 host.jobs.append(replace(job, attempt=job.attempt + 1,
-                                         not_before=time.monotonic() + delay))
+                                         not_before=self.clock.monotonic() + delay))
             else:
                 self.results[job.index] = final_result(outcome, self.options)
                 self.done += 1
@@ -230,7 +260,7 @@ def check_urls(sources: Sequence[tuple[str, str]], options: CheckOptions | None 
 
 def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
                    progress: ProgressCallback | None = None, *,
-                   history: History | None = None, clock: Clock = utc_now,
+                   history: History | None = None, clock: Clock = SYSTEM_CLOCK,
                    checker: Checker | None = None) -> CheckRun:
     """Check every source URL of ``manifest``; judge the run; record it in ``history``.
 
@@ -246,10 +276,11 @@ def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
         Where checks are stored and states advanced. Without it every result's
         state is ``unknown``.
     clock:
-        The time of each check and of the run (tests pass a fake clock).
+        The time of each check and of the run, and the waits between requests
+        (tests pass a :class:`~archiver.clock.ManualClock`).
     checker:
-        A ready :class:`~archiver.check.Checker` (tests may pass one); the
-        default is built from ``options``.
+        A ready :class:`~archiver.check.Checker` (tests may pass one), running
+        on ``clock``; the default is built from ``options`` and ``clock``.
 
     Returns
     -------
@@ -259,9 +290,11 @@ def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
         and no history state advanced.
     """
     options = options or (checker.options if checker is not None else CheckOptions())
+    if checker is not None and checker.clock is not clock:
+        raise ValueError("check_manifest: the checker must run on the clock given")
     own = checker is None
     checker = checker or Checker(options, clock=clock)
-    started = clock()
+    started = clock.now()
     pairs = [(s.id, s.url) for s in manifest.sources]
     reason: str | None = None
     try:
@@ -283,7 +316,7 @@ def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
         assert reason is not None
         logger.info("run inconclusive: %s", reason)  # the caller reports it
         results = list(void_results(results, reason))
-    finished = clock()
+    finished = clock.now()
     run_id = None
     if history is not None:
         results, run_id = _record(history, manifest.id, started, finished, results,
@@ -378,8 +411,7 @@ def shared_client(options: RunOptions, limiter: HostLimiter | None = None) -> Ht
 
 def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
                  progress: ProgressCallback | None = None, *,
-                 history: History | None = None, clock: Clock = utc_now,
-                 fetch_clock: FetchClock | None = None,
+                 history: History | None = None, clock: Clock = SYSTEM_CLOCK,
                  client: HttpClient | None = None) -> RunResult:
     """Check every link, store a capture for every source, verify every quote; record it.
 
@@ -411,13 +443,12 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
         Where the run is recorded. Without it there is no link state, no run
         id and no comparison.
     clock:
-        Times of the checks, of the run and of the history (tests pass a fake).
-    fetch_clock:
-        The fetch stage's time and waits (:class:`archiver.fetch.ManualClock` in
-        tests); default the real clock.
+        The one clock of every stage: the checks' and the run's times, the
+        per-host and the archives' politeness waits, retries, WARC dates
+        (tests pass a :class:`~archiver.clock.ManualClock`).
     client:
         The shared HTTP client (default :func:`shared_client`); a client passed
-        in is not closed.
+        in is not closed, and its host limiter, if any, must run on ``clock``.
 
     Returns
     -------
@@ -429,19 +460,20 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
     """
     opts = options or RunOptions()
     folder = opts.warcs_dir if opts.warcs_dir is not None else default_warcs_dir(manifest)
-    limiter = HostLimiter(opts.check.per_host_concurrency, opts.check.per_host_interval)
+    limiter = HostLimiter(opts.check.per_host_concurrency, opts.check.per_host_interval,
+                          clock=clock)
     own_client = client is None
     if client is None:
         client = shared_client(opts, limiter)
     elif client.limiter is not None:
         limiter = client.limiter
-    started = clock()
+    started = clock.now()
     try:
         checker = Checker(opts.check, limiter=limiter, client=client, clock=clock)
         check_run = check_manifest(manifest, opts.check, progress, clock=clock, checker=checker)
         fetch_run = fetch_sources(
             manifest, warcs_dir=folder, archives=opts.archives, client=client,
-            clock=fetch_clock, listings_per_minute=opts.listings_per_minute,
+            clock=clock, listings_per_minute=opts.listings_per_minute,
             downloads_per_second=opts.downloads_per_second,
             allow_private=opts.check.allow_private, operator=opts.operator, progress=progress)
         live = opts.live and not check_run.inconclusive
@@ -453,7 +485,7 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
     finally:
         if own_client:
             client.close()
-    finished = clock()
+    finished = clock.now()
     reasons = []
     if check_run.inconclusive:
         reasons.append(f"check: {check_run.inconclusive_reason}")

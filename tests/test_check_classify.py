@@ -28,6 +28,7 @@ from archiver.check import (
     text_similarity,
     void_results,
 )
+from archiver.clock import ManualClock
 from archiver.errors import ConfigError
 from archiver.failon import Command, parse_fail_on
 from archiver.models import Hop, LinkClass, LinkResult, LinkState
@@ -284,10 +285,10 @@ def test_retry_after_is_honoured_and_a_too_long_one_gives_up() -> None:
 
 
 def test_retry_after_http_date() -> None:
-    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
-    assert parse_retry_after("Thu, 01 Jan 2026 12:00:30 GMT", now=now) == 30
-    assert parse_retry_after("Thu, 01 Jan 2026 13:00:00 GMT", now=now) == 120
-    assert parse_retry_after("Thu, 01 Jan 2026 13:00:00 GMT", now=now,
+    clock = ManualClock(start=datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC))
+    assert parse_retry_after("Thu, 01 Jan 2026 12:00:30 GMT", clock) == 30
+    assert parse_retry_after("Thu, 01 Jan 2026 13:00:00 GMT", clock) == 120
+    assert parse_retry_after("Thu, 01 Jan 2026 13:00:00 GMT", clock,
                              cap=float("inf")) == 3600
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from archiver.clock import ManualClock
 from archiver.errors import ConfigError, StoreError
 from archiver.history import (
     DEFAULT_DB_NAME,
@@ -96,14 +97,6 @@ def test_thresholds_are_configurable() -> None:
 # -- the database ----------------------------------------------------------------
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def record(history: History, cls: LinkClass, at: datetime, url: str = URL,
            inconclusive: bool = False) -> LinkResult:
     result = LinkResult("story", url, cls, http_status=404 if cls is LinkClass.GONE else 200,
@@ -144,11 +137,11 @@ def test_inconclusive_runs_are_stored_but_do_not_advance(tmp_path: Path) -> None
 
 
 def test_clock_fills_missing_check_times(tmp_path: Path) -> None:
-    clock = FakeClock()
+    clock = ManualClock(start=T0)
     with History(tmp_path / "h.sqlite3", clock=clock) as h:
         for day in (0, 3, 6):
-            clock.now = days(day)
-            h.record_run(manifest_id="m", started_at=clock.now, finished_at=clock.now,
+            clock.advance((days(day) - clock.now()).total_seconds())
+            h.record_run(manifest_id="m", started_at=clock.now(), finished_at=clock.now(),
                          results=[LinkResult("s", URL, LinkClass.GONE)])
         link = h.link(URL)
     assert link is not None and link.state is LinkState.DEAD and link.last_checked_at == days(6)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from archiver.check import Attempt, Checker, CheckOptions
+from archiver.clock import ManualClock
 from archiver.history import History
 from archiver.models import LinkClass, LinkState, Manifest, Progress, Source
 from archiver.pipeline import check_manifest, check_urls
@@ -167,6 +168,31 @@ def test_429_pauses_the_whole_host_but_not_the_others(hosts: list[LocalSite]) ->
     assert next(r for r in results if r.source_id == "a").attempts == 2
 
 
+def test_a_manual_clock_drives_every_wait_of_a_concurrent_run(hosts: list[LocalSite]) -> None:
+    """Per-host gaps, a Retry-After pause and the retry are waited on the clock given:
+    with a ManualClock a run that would wait over a minute ends at once (nothing
+    spins on a clock that does not move), and the waits show in the check times."""
+    limited, other = hosts[0], hosts[1]
+    answers = iter([Reply(429, "slow down", headers={"Retry-After": "60"})])
+    limited.route("/a", lambda req: next(answers, Reply(200, ARTICLE)))
+    limited.default = Reply(200, ARTICLE)
+    other.default = Reply(200, ARTICLE)
+    urls = [limited.url("/a"), limited.url("/b"), limited.url("/c"), other.url("/d")]
+    clock = ManualClock(start=datetime(2026, 3, 1, tzinfo=UTC))
+    started = time.monotonic()
+    run = check_manifest(manifest_of(*urls), quick(per_host_concurrency=1, concurrency=4,
+                                                   per_host_interval=10.0), clock=clock)
+    assert time.monotonic() - started < 5
+    assert [r.link_class for r in run.results] == [LinkClass.OK] * 4
+    assert run.results[0].attempts == 2
+    at = {r.url: (r.checked_at - clock.start).total_seconds()
+          for r in run.results if r.checked_at is not None}
+    assert at[urls[0]] >= 60 and at[urls[3]] < 10  # the pause held one host only
+    limited_times = sorted(at[u] for u in urls[:3])
+    assert all(b - a >= 10 for a, b in itertools.pairwise(limited_times))
+    assert clock.sleeps and run.finished_at == clock.now()
+
+
 def test_progress_is_reported_for_every_url(hosts: list[LocalSite]) -> None:
     hosts[0].default = Reply(200, ARTICLE)
     events: list[Progress] = []
@@ -235,24 +261,16 @@ def test_one_dead_host_among_live_ones_is_not_offline(hosts: list[LocalSite]) ->
     assert [r.link_class for r in run.results][-1] is LinkClass.TRANSIENT
 
 
-class DayClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def test_runs_days_apart_walk_a_404_to_dead(hosts: list[LocalSite], tmp_path: Path) -> None:
     hosts[0].route("/gone", Reply(404, "no"))
     hosts[0].route("/live", Reply(200, ARTICLE))
     manifest = manifest_of(hosts[0].url("/gone"), hosts[0].url("/live"))
-    clock = DayClock()
+    clock = ManualClock(start=datetime(2026, 3, 1, tzinfo=UTC))
     states = []
     with History(tmp_path / "h.sqlite3", clock=clock) as history:
         for _ in range(3):
             run = check_manifest(manifest, quick(), history=history, clock=clock)
             states.append((run.results[0].state, run.results[0].failing_count))
-            clock.now += timedelta(days=3)
+            clock.advance(timedelta(days=3).total_seconds())
         assert run.run_id == 3 and run.results[1].state is LinkState.ALIVE
     assert states == [(LinkState.FAILING, 1), (LinkState.FAILING, 2), (LinkState.DEAD, 3)]

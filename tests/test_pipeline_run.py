@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 
 from archiver.check import CheckOptions
+from archiver.clock import ManualClock
 from archiver.errors import ConfigError
 from archiver.failon import DEFAULTS, Command, parse_fail_on
-from archiver.fetch import Archive, ManualClock
+from archiver.fetch import Archive
 from archiver.history import History
 from archiver.models import (
     CaptureOutcome,
@@ -41,7 +42,7 @@ from archiver.models import (
     Source,
 )
 from archiver.pipeline import RunOptions, run_pipeline
-from archiver.store import LEDGER_NAME, check_folder
+from archiver.store import LEDGER_NAME, LedgerEntry, check_folder
 from tests.support.clients import CountingClient
 from tests.support.localweb import LocalSite, Reply
 from tests.support.pywb_archive import Page, PywbArchive, write_pages_warc
@@ -126,17 +127,8 @@ def refused_url(path: str = "/") -> str:
     return f"http://127.0.0.1:{port}{path}"
 
 
-@dataclass
-class Days:
-    """The check and history clock: a fixed moment, moved by hand."""
-
-    now: datetime = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, days: float) -> None:
-        self.now += timedelta(days=days)
+#: One day on a :class:`ManualClock` (which advances by seconds).
+DAY = timedelta(days=1).total_seconds()
 
 
 def kinds(result: RunResult) -> list[tuple[str, ChangeKind]]:
@@ -154,7 +146,7 @@ def by_source(result: RunResult) -> dict[str, tuple[LinkResult, CaptureOutcome |
 
 
 def test_runs_record_what_changed_between_them(press: Press, tmp_path: Path) -> None:
-    clock = Days()
+    clock = ManualClock(start=T0)
     manifest = press.manifest()
     with History(tmp_path / "history.sqlite3", clock=clock) as history:
         def run(live: bool = True) -> RunResult:
@@ -178,7 +170,7 @@ def test_runs_record_what_changed_between_them(press: Press, tmp_path: Path) -> 
         press.site.route("/2014/fence", Reply(404, "<html><title>Not found</title></html>"))
         press.site.route("/2014/harbour", Reply(200, HARBOUR.replace("Monday", "Tuesday")))
         press.archive_market()
-        clock.advance(1)
+        clock.advance(DAY)
         second = run()
         assert (second.run_id, second.previous_run_id) == (2, 1)
         assert kinds(second) == [
@@ -198,14 +190,14 @@ def test_runs_record_what_changed_between_them(press: Press, tmp_path: Path) -> 
         assert [q.status for _, _, q in rows.values()] == [QuoteStatus.VERIFIED] * 3
 
         # IABot's rule: dead after 3 failing checks at least 3 days apart.
-        clock.advance(3)
+        clock.advance(3 * DAY)
         assert kinds(run(live=False)) == []  # failing check 2 of 3: no change of state
-        clock.advance(3)
+        clock.advance(3 * DAY)
         third_failure = run(live=False)
         assert kinds(third_failure) == [("fence", ChangeKind.LINK_DIED)]
         assert third_failure.changes[0].detail == "the link is dead (gone, HTTP 404)"
         press.site.route("/2014/fence", Reply(200, FENCE))
-        clock.advance(1)
+        clock.advance(DAY)
         back = run(live=False)
         assert kinds(back) == [("fence", ChangeKind.LINK_RECOVERED)]
         assert back.previous_run_id == third_failure.run_id
@@ -216,6 +208,34 @@ def test_runs_record_what_changed_between_them(press: Press, tmp_path: Path) -> 
         assert baseline is not None and baseline.id == 1
         assert [(c.source_id, c.kind) for c in changes] == kinds(second)
         assert history.integrity_ok()
+
+
+def test_one_clock_times_every_stage_and_the_history(press: Press, tmp_path: Path) -> None:
+    """The clock given to run_pipeline is the only one: it gives the checks' times,
+    the captures' storage times and the history's times (the history keeps none
+    of its own here), and moving it 4 days moves them all."""
+    clock = ManualClock(start=T0)
+    manifest = press.manifest()
+    harbour = press.site.url("/2014/harbour")
+    with History(tmp_path / "history.sqlite3") as history:
+        first = run_pipeline(manifest, press.options(), history=history, clock=clock)
+        clock.advance(4 * DAY)
+        second = run_pipeline(manifest, press.options(), history=history, clock=clock)
+        runs = history.runs("press")
+        checks = history.checks(harbour)
+        link = history.link(harbour)
+    assert first.started_at == T0
+    assert second.started_at - first.finished_at == timedelta(days=4)
+    for run in (first, second):  # the check stage runs first and waits for nothing
+        assert {r.checked_at for r in run.links} == {run.started_at}
+    assert [(r.started_at, r.finished_at) for r in runs] == [
+        (first.started_at, first.finished_at), (second.started_at, second.finished_at)]
+    assert [c.checked_at for c in checks] == [first.started_at, second.started_at]
+    assert link is not None and link.last_checked_at == second.started_at
+    ledger = (press.folder / "warcs" / LEDGER_NAME).read_text().splitlines()
+    stored = [LedgerEntry.from_json(line).stored_at or "" for line in ledger]
+    assert len(stored) == 2 and all(
+        first.started_at <= datetime.fromisoformat(t) <= first.finished_at for t in stored)
 
 
 def test_stored_captures_are_not_fetched_again_and_one_client_serves_every_stage(
@@ -247,13 +267,13 @@ def test_stored_captures_are_not_fetched_again_and_one_client_serves_every_stage
 
 def test_an_offline_check_stage_is_recorded_but_advances_no_link(
         press: Press, tmp_path: Path) -> None:
-    clock = Days()
+    clock = ManualClock(start=T0)
     manifest = press.manifest()
     canary = refused_url()
     with History(tmp_path / "history.sqlite3", clock=clock) as history:
         first = run_pipeline(manifest, press.options(), history=history, clock=clock)
         press.site.route("/2014/fence", Reply(404, "gone"))
-        clock.advance(4)
+        clock.advance(4 * DAY)
         offline = run_pipeline(manifest, press.options(check={"canary": canary}, live=True),
                                history=history, clock=clock)
         assert offline.inconclusive and offline.check_inconclusive
@@ -270,7 +290,7 @@ def test_an_offline_check_stage_is_recorded_but_advances_no_link(
         stored = history.run(offline.run_id or 0)
         assert stored is not None and stored.inconclusive and not stored.baseline
 
-        clock.advance(1)
+        clock.advance(DAY)
         online = run_pipeline(manifest, press.options(), history=history, clock=clock)
     assert online.previous_run_id == first.run_id  # never the offline run
     assert kinds(online) == [("fence", ChangeKind.LINK_FAILING)]
@@ -279,15 +299,14 @@ def test_an_offline_check_stage_is_recorded_but_advances_no_link(
 def test_an_unreachable_archive_makes_the_run_inconclusive_but_links_advance(
         press: Press, tmp_path: Path) -> None:
     nowhere = refused_url("/coll/")
-    clock = Days()
+    clock = ManualClock(start=T0)
     options = press.options()
     options = RunOptions(check=options.check, archives=(Archive.from_url(nowhere),),
                          warcs_dir=options.warcs_dir)
     press.site.route("/2014/fence", Reply(404, "gone"))
-    fetch_clock = ManualClock()  # the archive's retries wait 2, 4, 8 ... s: not really
+    # The archive's retries wait 2, 4, 8 ... s on the clock: not really.
     with History(tmp_path / "history.sqlite3", clock=clock) as history:
-        result = run_pipeline(press.manifest(), options, history=history, clock=clock,
-                              fetch_clock=fetch_clock)
+        result = run_pipeline(press.manifest(), options, history=history, clock=clock)
         stored = history.run(result.run_id or 0)
         assert stored is not None and not stored.baseline and not stored.inconclusive
         assert history.baseline_before("press") is None
@@ -297,13 +316,13 @@ def test_an_unreachable_archive_makes_the_run_inconclusive_but_links_advance(
     assert [r.state for r in result.links] == [LinkState.ALIVE, LinkState.FAILING,
                                                LinkState.ALIVE]
     assert {q.status for q in result.quotes} == {QuoteStatus.UNVERIFIABLE}
-    assert fetch_clock.sleeps  # retried politely before giving up
+    assert clock.sleeps  # retried politely before giving up
 
 
 def test_an_interrupted_run_records_nothing_and_its_rerun_resumes(
         press: Press, tmp_path: Path) -> None:
     """Ctrl-C during fetch: the capture stored is kept; the history holds no half run."""
-    clock = Days()
+    clock = ManualClock(start=T0)
     manifest = press.manifest()
     warcs = press.folder / "warcs"
 

@@ -55,11 +55,10 @@ from archiver.check.soft404 import (
     sibling_url,
     text_similarity,
 )
-from archiver.clock import NowFn as Clock
 
 __all__ = [
     "PROBE_PREFIX",
-    "Attempt", "CheckOptions", "Checker", "Clock", "ProbeAnswer", "Verdict",
+    "Attempt", "CheckOptions", "Checker", "ProbeAnswer", "Verdict",
     "classify_answer", "classify_error", "compare_with_probe", "final_result", "host_of",
     "is_home_page", "is_material_redirect", "judge_offline", "page_text", "page_title",
     "retry_delay", "sibling_url", "text_similarity", "void_results",

@@ -9,6 +9,12 @@ cannot exist (:mod:`.soft404`). A 429 slows the whole host down and a
 A failing link is a result, never an exception. This module checks one URL at a
 time and is safe to call from several threads at once; concurrency lives in
 :mod:`archiver.pipeline`.
+
+Time comes from one :class:`~archiver.clock.Clock` (``checked_at``, the waits
+between retries, and the host limiter's gaps and pauses). A request's duration
+(``elapsed_ms``) is measured on the real clock, :func:`time.monotonic`: it is
+how long the network took, and a fake clock does not move during I/O, so it
+would report every request as taking 0 ms.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from archiver.check.soft404 import (
     sibling_url,
     url_words,
 )
-from archiver.clock import NowFn, utc_now
+from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.errors import NetError
 from archiver.models import Hop, LinkClass, LinkResult
 from archiver.net import HostLimiter, HttpClient, HttpResponse, parse_retry_after
@@ -60,20 +66,25 @@ class Checker:
     options:
         Limits and switches.
     limiter:
-        Per-host politeness shared with the scheduler (created if not given).
+        Per-host politeness shared with the scheduler (created on ``clock`` if
+        not given; one given must run on ``clock``).
     client:
         The HTTP client (created from ``options`` if not given). Its own limiter
         is bypassed: the checker takes the host slot itself.
     clock:
-        Gives ``checked_at`` (UTC). Tests pass a fake one.
+        Gives ``checked_at`` (UTC) and waits between retries. Tests pass a
+        :class:`~archiver.clock.ManualClock`.
     """
 
     def __init__(self, options: CheckOptions | None = None, *,
                  limiter: HostLimiter | None = None, client: HttpClient | None = None,
-                 clock: NowFn = utc_now) -> None:
+                 clock: Clock = SYSTEM_CLOCK) -> None:
         self.options = options or CheckOptions()
         opts = self.options
-        self.limiter = limiter or HostLimiter(opts.per_host_concurrency, opts.per_host_interval)
+        if limiter is not None and limiter.clock is not clock:
+            raise ValueError("the checker and its host limiter must share one clock")
+        self.limiter = limiter or HostLimiter(opts.per_host_concurrency, opts.per_host_interval,
+                                              clock=clock)
         self._own_client = client is None
         self.client = client or HttpClient(
             user_agent=opts.user_agent, deadline=opts.deadline,
@@ -188,7 +199,7 @@ class Checker:
         Rate limits are applied to the host as a side effect: a 429 slows the
         whole host down, a ``Retry-After`` pauses it.
         """
-        checked_at = self.clock()
+        checked_at = self.clock.now()
         try:
             parts = urlsplit(url)
             valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
@@ -235,7 +246,8 @@ class Checker:
         if final.status not in TRANSIENT_STATUSES and final.status < 500:
             return None
         host = host_of(final.url)
-        retry_after = parse_retry_after(final.headers.get("Retry-After"), cap=math.inf)
+        retry_after = parse_retry_after(final.headers.get("Retry-After"), self.clock,
+                                        cap=math.inf)
         if final.status == 429:
             self.limiter.slow_down(host, floor=self.options.slowdown_floor,
                                    ceiling=HOST_SLOWDOWN_CEILING)
@@ -259,7 +271,7 @@ class Checker:
                 return final_result(outcome, self.options)
             logger.info("retrying %s in %.1f s (attempt %d failed: %s)", url, delay, attempt,
                         outcome.result.detail)
-            time.sleep(delay)
+            self.clock.sleep(delay)
             attempt += 1
 
     def canary(self, url: str) -> str | None:

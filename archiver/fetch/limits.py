@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from archiver.clock import Clock, SystemClock
+from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.errors import ArchiveRateLimited
 
 logger = logging.getLogger(__name__)
@@ -162,12 +162,12 @@ class ArchiveGate:
 class Politeness:
     """One :class:`ArchiveGate` per archive host, shared by everything in a run."""
 
-    def __init__(self, clock: Clock | None = None, *,
+    def __init__(self, clock: Clock = SYSTEM_CLOCK, *,
                  listings_per_minute: float = DEFAULT_LISTINGS_PER_MINUTE,
                  downloads_per_second: float = DEFAULT_DOWNLOADS_PER_SECOND) -> None:
         if listings_per_minute <= 0 or downloads_per_second <= 0:
             raise ValueError("rates must be positive")
-        self.clock: Clock = clock or SystemClock()
+        self.clock = clock
         self.listings_per_minute = listings_per_minute
         self.downloads_per_second = downloads_per_second
         self._gates: dict[str, ArchiveGate] = {}

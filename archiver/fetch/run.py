@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archiver.clock import Clock, SystemClock
+from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.errors import ArchiveRateLimited, ArchiveUnreachable, InconclusiveError
 from archiver.fetch.choose import (
     MAX_CANDIDATES_TRIED,
@@ -242,7 +242,7 @@ def fetch_sources(
     archives: Sequence[Archive] = (INTERNET_ARCHIVE,),
     source_ids: Collection[str] | None = None,
     client: HttpClient | None = None,
-    clock: Clock | None = None,
+    clock: Clock = SYSTEM_CLOCK,
     listings_per_minute: float = DEFAULT_LISTINGS_PER_MINUTE,
     downloads_per_second: float = DEFAULT_DOWNLOADS_PER_SECOND,
     allow_private: bool = False,
@@ -268,7 +268,7 @@ def fetch_sources(
         archives' URLs. Pass your own to share a session or in tests.
     clock:
         Time and sleeping (politeness waits, retries, WARC-Creation-Date). Tests
-        pass :class:`~archiver.fetch.limits.ManualClock` so nothing really sleeps.
+        pass :class:`~archiver.clock.ManualClock` so nothing really sleeps.
     listings_per_minute, downloads_per_second:
         Politeness per archive host (capped at the defaults for the Internet Archive).
     store:
@@ -289,7 +289,6 @@ def fetch_sources(
     :func:`raise_if_inconclusive` turns that into the exception. Stored captures
     are kept, so running again resumes.
     """
-    clock = clock or SystemClock()
     started = clock.now()
     sources = [s for s in manifest.sources if source_ids is None or s.id in source_ids]
     folder = Path(warcs_dir) if warcs_dir is not None else default_warcs_dir(manifest)

@@ -80,7 +80,7 @@ class ArchiveSession:
                 continue
             if response.status == 429:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"),
-                                                now=self.clock.now(), cap=float("inf"))
+                                                self.clock, cap=float("inf"))
                 gate.on_429(retry_after)  # raises on the second 429
                 continue
             if response.status in RETRYABLE_STATUSES and attempt < len(RETRY_DELAYS):

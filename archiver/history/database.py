@@ -16,8 +16,9 @@ link states is atomic and runs are serialised, never interleaved. Opening
 retries while another process holds the new file's lock (see
 :meth:`History._open_with_retry`).
 
-The clock is injectable (``History(path, clock=...)``, and each result's
-``checked_at``), so tests can simulate checks days apart without sleeping.
+The clock is injectable (``History(path, clock=...)``, a
+:class:`~archiver.clock.Clock`, and each result's ``checked_at``), so tests can
+simulate checks days apart without sleeping.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from datetime import datetime
 from pathlib import Path
 
 from archiver._version import __version__
-from archiver.clock import NowFn, utc_now
+from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.errors import StoreError
 from archiver.history.diff import diff_runs
 from archiver.history.kinds import KIND_PIPELINE
@@ -73,11 +74,11 @@ class History:
     policy:
         When a failing link becomes dead.
     clock:
-        Timestamps for runs and for results without ``checked_at``.
+        The time of results without ``checked_at`` (``clock.now()``).
     """
 
     def __init__(self, path: Path | str, *, policy: HistoryPolicy | None = None,
-                 clock: NowFn = utc_now, create: bool = True,
+                 clock: Clock = SYSTEM_CLOCK, create: bool = True,
                  timeout: float = BUSY_TIMEOUT) -> None:
         self.path = Path(path)
         self.policy = policy or HistoryPolicy()
@@ -111,6 +112,9 @@ class History:
         when two connections open a new database together (one switching the
         journal mode to WAL while the other holds a read lock: a deadlock SQLite
         breaks by failing one side). Retrying the opening steps resolves it.
+
+        The waits are real (:func:`time.sleep`), not on ``self.clock``: they wait
+        for another process to release the file, which a fake clock cannot hasten.
         """
         deadline = time.monotonic() + timeout
         while True:
@@ -199,7 +203,7 @@ class History:
 
     def _record_one(self, db: sqlite3.Connection, run_id: int, result: LinkResult,
                     inconclusive: bool) -> LinkResult:
-        at = result.checked_at or self.clock()
+        at = result.checked_at or self.clock.now()
         row = db.execute("SELECT * FROM links WHERE url = ?", (result.url,)).fetchone()
         old = link_record(row) if row is not None else LinkRecord(result.url)
         if inconclusive or result.link_class is LinkClass.INCONCLUSIVE:

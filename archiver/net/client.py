@@ -294,6 +294,9 @@ class HttpClient:
                        "Accept-Encoding": "gzip, deflate"}
         if headers:
             req_headers.update(headers)
+        # Real time, not the injected Clock (archiver.clock): ``elapsed`` is how
+        # long the network took, and a fake clock does not move during I/O, so it
+        # would record 0 s. Deadlines are real too (see deadline.py).
         started = time.monotonic()
         response: requests.Response | None = None
         proxy = self.proxy_for(url)

@@ -9,6 +9,11 @@ and run the connect-time peer check of :mod:`archiver.net.guard`;
 :class:`WatchedAdapter` puts them under a requests session, direct and through
 proxies alike.
 
+Deadlines are measured on the real clock (:func:`time.monotonic`), never on the
+injected :class:`~archiver.clock.Clock`: they bound how long a socket really
+waits for a server, and a fake clock does not move while a socket waits, so a
+deadline on it would never fire.
+
 Import direction: this module imports :mod:`archiver.net.guard` for
 :func:`~archiver.net.guard.check_peer`; guard imports nothing from here.
 """

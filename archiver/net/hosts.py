@@ -2,8 +2,9 @@
 
 The defaults are in :mod:`archiver.net.limits` (IABot's 1 s gap per site;
 lychee's retry rule). Retry-After is read as RFC 9110 §10.2.3 gives it: a
-number of seconds or an HTTP date. :class:`HostLimiter` reads time and waits
-through a :class:`~archiver.clock.Clock`, so tests drive it with a
+number of seconds or an HTTP date. :class:`HostLimiter` reads time and waits,
+and :func:`parse_retry_after` reads "now", through a
+:class:`~archiver.clock.Clock`, so tests drive them with a
 :class:`~archiver.clock.ManualClock`.
 """
 
@@ -15,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 
 from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.net.limits import (
@@ -45,14 +46,14 @@ class HostLimiter:
 
     def __init__(self, concurrency: int = DEFAULT_PER_HOST_CONCURRENCY,
                  interval: float = DEFAULT_PER_HOST_INTERVAL,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock = SYSTEM_CLOCK) -> None:
         if concurrency < 1:
             raise ValueError("per-host concurrency must be at least 1")
         if interval < 0:
             raise ValueError("per-host interval must not be negative")
         self.concurrency = concurrency
         self.interval = interval
-        self.clock: Clock = clock if clock is not None else SYSTEM_CLOCK
+        self.clock = clock
         self._slots: dict[str, _HostSlot] = {}
         self._lock = threading.Lock()
 
@@ -111,9 +112,12 @@ def backoff_delay(attempt: int, base: float = DEFAULT_BACKOFF,
     return float(ceiling * (0.5 + 0.5 * r))
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None,
+def parse_retry_after(value: str | None, clock: Clock = SYSTEM_CLOCK,
                       cap: float = MAX_RETRY_AFTER) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date), capped."""
+    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date), capped.
+
+    An HTTP date is measured from ``clock.now()``.
+    """
     if not value:
         return None
     value = value.strip()
@@ -127,5 +131,4 @@ def parse_retry_after(value: str | None, now: datetime | None = None,
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    now = now or datetime.now(UTC)
-    return min(max((when - now).total_seconds(), 0.0), cap)
+    return min(max((when - clock.now()).total_seconds(), 0.0), cap)
