@@ -480,7 +480,7 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
         offline = ("quotes were not looked for on the live pages: the check stage found "
                    "this machine offline")
         verify_run = verify_manifest(manifest, folder, live=live, client=client,
-                                    progress=progress,
+                                    progress=progress, clock=clock,
                                     notes=(offline,) if opts.live and not live else ())
     finally:
         if own_client:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
+from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.extract import PageText
 from archiver.models import (
     Capture,
@@ -104,7 +104,7 @@ def verify_pages(manifest: Manifest, pages: PageProvider, *,
                     live: LiveProvider | None = None,
                     progress: ProgressCallback | None = None,
                     warcs: str = "", warc_files: int = 0,
-                    notes: Sequence[str] = ()) -> VerifyRun:
+                    notes: Sequence[str] = (), clock: Clock = SYSTEM_CLOCK) -> VerifyRun:
     """Verify every quote of every source of a manifest.
 
     ``pages`` locates each source's capture (one index of the WARC folder, built
@@ -112,7 +112,7 @@ def verify_pages(manifest: Manifest, pages: PageProvider, *,
     Sources without quotes are skipped. Never raises for a missing quote or a
     missing capture: those are results.
     """
-    started = datetime.now(UTC)
+    started = clock.now()
     sources = [s for s in manifest.sources if s.quotes]
     results: list[QuoteResult] = []
     cache: dict[int, PageIndex] = {}
@@ -134,7 +134,7 @@ def verify_pages(manifest: Manifest, pages: PageProvider, *,
     if progress is not None:
         progress(Progress("verify", len(sources), len(sources), None))
     return VerifyRun(manifest_id=manifest.id, started_at=started,
-                     finished_at=datetime.now(UTC), warcs=warcs, results=tuple(results),
+                     finished_at=clock.now(), warcs=warcs, results=tuple(results),
                      warc_files=warc_files, live=live is not None, notes=tuple(notes))
 
 
@@ -142,7 +142,8 @@ def verify_manifest(manifest: Manifest, warcs_dir: Path | None = None, *, live: 
                    client: HttpClient | None = None, allow_private: bool = False,
                    proxy: str | None = None, progress: ProgressCallback | None = None,
                    notes: Sequence[str] = (),
-                   on_note: Callable[[str], None] | None = None) -> VerifyRun:
+                   on_note: Callable[[str], None] | None = None,
+                   clock: Clock = SYSTEM_CLOCK) -> VerifyRun:
     """The whole verify stage: index ``warcs_dir``, then verify every quote of the
     manifest against its capture there and, with ``live``, against its live page.
 
@@ -167,6 +168,8 @@ def verify_manifest(manifest: Manifest, warcs_dir: Path | None = None, *, live: 
     on_note:
         Called with each note as soon as it is known, before any quote is
         matched (the command line prints them as warnings).
+    clock:
+        The run's start and end times (the pipeline passes its one clock).
 
     Never raises for a missing quote or a missing capture: those are results.
     """
@@ -191,7 +194,7 @@ def verify_manifest(manifest: Manifest, warcs_dir: Path | None = None, *, live: 
     try:
         return verify_pages(manifest, index, live=fetcher, progress=progress,
                                warcs=str(warcs_dir), warc_files=len(index.files),
-                               notes=all_notes)
+                               notes=all_notes, clock=clock)
     finally:
         if own_client is not None:
             own_client.close()
