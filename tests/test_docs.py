@@ -66,3 +66,14 @@ def test_manifests_validate_through_the_cli(path: str) -> None:
     result = CliRunner().invoke(cli, ["validate", str(ROOT / path)])
     assert result.exit_code == 0, result.stderr
     assert ": ok:" in result.stdout
+
+
+def test_changelog_keeps_a_changelog_and_has_the_current_version() -> None:
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## (.+)$", text, re.M)
+    assert headings[0] == "[Unreleased]"
+    for heading in headings[1:]:
+        assert re.fullmatch(r"\[\d+\.\d+\.\d+\] - \d{4}-\d{2}-\d{2}", heading), heading
+    assert any(h.startswith(f"[{__version__}] - ") for h in headings), __version__
+    kinds = set(re.findall(r"^### (.+)$", text, re.M))
+    assert kinds <= {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}, kinds
