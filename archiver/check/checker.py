@@ -29,7 +29,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
 
-from archiver.check.classify import Verdict, classify_answer, classify_error, host_of, is_home_page
+from archiver.check.classify import Verdict, classify_answer, classify_error, is_home_page
 from archiver.check.options import CheckOptions
 from archiver.check.retry import Attempt, final_result, retry_delay
 from archiver.check.rules import HOST_SLOWDOWN_CEILING, PROBE_PREFIX, TRANSIENT_STATUSES
@@ -44,6 +44,7 @@ from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.errors import NetError
 from archiver.models import Hop, LinkClass, LinkResult
 from archiver.net import HostLimiter, HttpClient, HttpResponse, parse_retry_after
+from archiver.urls import host_of
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,8 @@ from archiver.fetch.session import ArchiveSession
 from archiver.fetch.wayback import detect_exclusion
 from archiver.models import CaptureOutcome
 from archiver.net import MAX_REDIRECTS, HttpResponse
-from archiver.store import Memento, ledger_url_key
+from archiver.store import Memento
+from archiver.urls import url_key
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def play(session: ArchiveSession, archive: Archive, candidate: Candidate) -> Pla
                                  f"the archive jumped from the capture of {asked_when:%Y-%m-%d}"
                                  f" to one of {when:%Y-%m-%d}, more than "
                                  f"{JUMP_WINDOW.days} days away", hops, jumps)
-                if ledger_url_key(original) != ledger_url_key(asked_uri):
+                if url_key(original) != url_key(asked_uri):
                     return _fail(CaptureOutcome.PLAYBACK_ERROR,
                                  f"the archive jumped to another URL: {original}", hops, jumps)
                 next_url = archive.memento_url(stamp, original)

@@ -1,7 +1,7 @@
 """Live pages for ``verify --live``: fetch a URL's current page and judge whether it shows.
 
 Redirects are followed by hand, at most
-:data:`archiver.store.index.MAX_REDIRECTS` hops (10, as lychee and LinkChecker
+:data:`archiver.net.MAX_REDIRECTS` hops (10, as lychee and LinkChecker
 follow). A login wall, a paywall or a bot challenge is judged the way
 ``archiver check`` judges it (:func:`archiver.check.classify_answer`).
 """
@@ -16,8 +16,8 @@ from archiver.check import classify_answer
 from archiver.errors import NetError
 from archiver.extract import extract_page, is_extractable, mime_of
 from archiver.models import Hop, LinkClass
+from archiver.net import MAX_REDIRECTS
 from archiver.pages import LivePage
-from archiver.store.index import MAX_REDIRECTS
 
 
 @dataclass
