@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from archiver.errors import ManifestError, Problem, Severity
 from archiver.models import DatePrecision, Manifest, Quote, QuoteKind, Relation, Source
+from archiver.urls import url_key
 
 #: A manifest larger than this is refused before parsing. The Calais manifest
 #: is ~30 kB; 5 MB leaves room for thousands of sources with long quotes.
@@ -290,7 +291,7 @@ def _build(data: dict[str, Any], text: str, path: Path, ctx: _Ctx) -> Manifest |
                       hint="give every source a unique id", source_id=source.id, line=line)
         else:
             seen_ids[source.id] = line
-        key = _url_key(source.url)
+        key = url_key(source.url)
         if key in seen_urls:
             ctx.warning(f"URL is also listed as source {seen_urls[key]!r}",
                         hint="merge the two sources, or keep one and remove the other",
@@ -304,16 +305,6 @@ def _build(data: dict[str, Any], text: str, path: Path, ctx: _Ctx) -> Manifest |
     assert manifest_id is not None and title is not None
     return Manifest(id=manifest_id, title=title, description=description, dossier=dossier,
                     sources=tuple(sources), path=path)
-
-
-def _url_key(url: str) -> str:
-    """A key under which equivalent spellings of a URL collide (for duplicates)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if host.startswith("www."):
-        host = host[4:]
-    path = parts.path.rstrip("/") or "/"
-    return f"{host}{path}?{parts.query}"
 
 
 def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source | None:

@@ -277,6 +277,24 @@ def test_archived_redirect_is_stored_and_followed_inside_the_archive(
         "redirect-to"] == new
 
 
+def test_an_archived_redirect_loop_is_a_playback_error_at_its_first_return(
+        tmp_path: Path, ia: FakeWayback, rsps: responses.RequestsMock) -> None:
+    other = "http://news.example.com/2014/10/15/story-b.html"
+    ia.listing(URL, cdx_json(("20141016000000", URL, "text/html", "301")))
+    ia.memento("20141016000000", status=301, body=b"", headers=memento_headers(
+        "20141016000000", Location=f"{WB}20141016000000id_/{other}"))
+    ia.memento("20141016000000", url=other, status=301, body=b"", headers=memento_headers(
+        "20141016000000", other, Location=f"{WB}20141016000000id_/{URL}"))
+
+    result = run(tmp_path, [STORY]).results[0]
+
+    assert result.outcome is CaptureOutcome.PLAYBACK_ERROR
+    assert f"redirect loop at {WB}20141016000000id_/{URL}" in (result.detail or "")
+    # An archive answers alike every time: the first return is the loop.
+    plays = [str(c.request.url) for c in rsps.calls if "id_/" in str(c.request.url)]
+    assert plays == [f"{WB}20141016000000id_/{URL}", f"{WB}20141016000000id_/{other}"]
+
+
 @pytest.mark.parametrize(("error", "outcome"), [
     ("org.archive.wayback.exception.AdministrativeAccessControlException: Blocked Site Error",
      CaptureOutcome.BLOCKED_SITE),

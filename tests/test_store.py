@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import json
 import random
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -27,9 +30,7 @@ from archiver.store import (
     check_records,
     read_warc,
 )
-from archiver.store import (
-    ledger_url_key as url_key,
-)
+from archiver.urls import url_key
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 WB = "https://web.archive.org/web/"
@@ -341,6 +342,46 @@ def test_ledger_finds_by_source_and_by_capture_key(tmp_path: Path) -> None:
                                               "20141015123500")) is held
         assert again.notes == []
     assert url_key("HTTPS://WWW.Example.com:443/a/?q=1") == "example.com/a?q=1"
+
+
+def _previous_ledger_key(url: str) -> str:
+    """The ledger's URL key before archiver.urls was the one rule (its code, verbatim)."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    port = parts.port
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
+    path = parts.path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/")
+    return f"{host}{path}" + (f"?{parts.query}" if parts.query else "")
+
+
+@pytest.mark.parametrize("url", [
+    "http://www.example-news.com/%7Eeditor/story",  # an escaped unreserved character
+    "http://www.example-news.com./story",  # a trailing-dot host
+    "http://www.example-news.com/2014/./story",  # a dot segment
+])
+def test_a_ledger_written_under_the_previous_url_rule_is_still_recognised(
+        tmp_path: Path, url: str) -> None:
+    assert _previous_ledger_key(url) != url_key(url)
+    listed = f"{_previous_ledger_key(url)} 20141015123456"
+    final = replace(FINAL, uri_r=url, memento_url=f"{WB}20141015123500id_/{url}")
+    with fixed_store(tmp_path) as store:
+        store.write_capture(replace(SELECTION, listing_keys=(listed,)), final)
+    # The ledger line as the previous version wrote it: every key under its rule.
+    ledger = tmp_path / LEDGER_NAME
+    line = json.loads(ledger.read_text(encoding="utf-8"))
+    line["keys"] = [listed, f"{_previous_ledger_key(url)} 20141015123500"]
+    ledger.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    with WarcStore(tmp_path, info=INFO) as again:
+        held = again.find_capture(capture_key(url, "20141015123500"))
+        assert held is not None and held.warc_file == line["warc_file"]
+        assert again.find_capture(capture_key(url, "20141015123456")) is held
+        assert again.find_capture(capture_key(url, "20141015123501")) is None
+        assert again.notes == [] and len(again.entries) == 1
 
 
 def test_a_reference_record_shares_a_capture_between_sources(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from archiver.errors import WarcError
 from archiver.models import Quote, QuoteStatus, Source
 from archiver.net import HttpClient
 from archiver.store import WarcIndex, provenance, read_payload, wayback_original
-from archiver.store import index_url_key as url_key
+from archiver.urls import url_key
 from archiver.verify import Located, NotLocated, verify_source
 from archiver.verify.live import LiveFetcher
 from tests.support.localweb import LocalSite, Reply

@@ -39,7 +39,6 @@ from archiver.check.classify import (
     Verdict,
     classify_answer,
     classify_error,
-    host_of,
     is_home_page,
     is_material_redirect,
     page_title,
@@ -55,6 +54,7 @@ from archiver.check.soft404 import (
     sibling_url,
     text_similarity,
 )
+from archiver.urls import host_of
 
 __all__ = [
     "PROBE_PREFIX",

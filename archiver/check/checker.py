@@ -2,7 +2,8 @@
 
 A check is one GET with a streamed, size-capped body and a total deadline
 (:class:`archiver.net.HttpClient` does that), redirects walked by hand so every
-hop is recorded, then a class (:func:`.classify.classify_answer`), then, for a
+hop is recorded (:func:`archiver.net.walk_redirects`; its stops become
+verdicts here), then a class (:func:`.classify.classify_answer`), then, for a
 page that looks fine, a comparison with the site's answer for a sibling URL that
 cannot exist (:mod:`.soft404`). A 429 slows the whole host down and a
 ``Retry-After`` pauses it, as lychee does (lychee-lib/src/ratelimit/host/host.rs).
@@ -27,9 +28,9 @@ import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
-from archiver.check.classify import Verdict, classify_answer, classify_error, host_of, is_home_page
+from archiver.check.classify import Verdict, classify_answer, classify_error, is_home_page
 from archiver.check.options import CheckOptions
 from archiver.check.retry import Attempt, final_result, retry_delay
 from archiver.check.rules import HOST_SLOWDOWN_CEILING, PROBE_PREFIX, TRANSIENT_STATUSES
@@ -43,7 +44,16 @@ from archiver.check.soft404 import (
 from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.errors import NetError
 from archiver.models import Hop, LinkClass, LinkResult
-from archiver.net import HostLimiter, HttpClient, HttpResponse, parse_retry_after
+from archiver.net import (
+    HostLimiter,
+    HttpClient,
+    HttpResponse,
+    RedirectStop,
+    RedirectWalk,
+    parse_retry_after,
+    walk_redirects,
+)
+from archiver.urls import host_of
 
 logger = logging.getLogger(__name__)
 
@@ -124,43 +134,39 @@ class Checker:
                 return None, err, time.monotonic() - started
 
     def _walk(self, url: str) -> _Walk:
-        hops: list[Hop] = []
-        visits: dict[str, int] = {url: 1}
-        current = url
         elapsed = 0.0
-        while True:
-            resp, err, took = self._request(current)
+
+        def fetch(target: str) -> HttpResponse:
+            nonlocal elapsed
+            resp, err, took = self._request(target)
             elapsed += took
-            if err is not None or resp is None:
-                return _Walk(tuple(hops), error=err, elapsed=elapsed)
-            if not resp.is_redirect:
-                return _Walk(tuple(hops), final=resp, elapsed=elapsed)
-            location = resp.location or ""
-            try:
-                target = urljoin(current, location.strip())
-                scheme = urlsplit(target).scheme.lower()
-            except ValueError:
-                target, scheme = location, ""
-            hops.append(Hop(current, resp.status, target))
-            if scheme not in ("http", "https") or not host_of(target):
-                return _Walk(tuple(hops), final=resp, elapsed=elapsed, stop_kind="bad_redirect",
-                             stop=Verdict(LinkClass.INVALID,
-                                          f"HTTP {resp.status} redirects to {location!r}, "
-                                          "which is not an http(s) URL we can follow"))
-            visits[target] = visits.get(target, 0) + 1
-            # A target seen twice already is a loop; a URL may come back once,
-            # after a cookie was set on the way.
-            if visits[target] > 2:
-                return _Walk(tuple(hops), final=resp, elapsed=elapsed, stop_kind="redirect_loop",
-                             stop=Verdict(LinkClass.GONE,
-                                          f"redirect loop: {target} redirects back to itself "
-                                          f"after {len(hops)} hops"))
-            if len(hops) > self.options.max_redirects:
-                return _Walk(tuple(hops), final=resp, elapsed=elapsed,
-                             stop_kind="too_many_redirects",
-                             stop=Verdict(LinkClass.GONE,
-                                          f"more than {self.options.max_redirects} redirects"))
-            current = target
+            if resp is None:
+                assert err is not None
+                raise err
+            return resp
+
+        walk = walk_redirects(url, fetch, max_redirects=self.options.max_redirects)
+        stop_kind, stop = self._stop_verdict(walk)
+        return _Walk(walk.hops, final=walk.answer, error=walk.error, stop=stop,
+                     stop_kind=stop_kind, elapsed=elapsed)
+
+    def _stop_verdict(self, walk: RedirectWalk[HttpResponse, None]
+                      ) -> tuple[str | None, Verdict | None]:
+        """The error kind and verdict of a walk that stopped on a redirect."""
+        answer = walk.answer
+        if answer is None or walk.stop is None:
+            return None, None
+        if walk.stop in (RedirectStop.NOT_HTTP, RedirectStop.NO_HOST):
+            return "bad_redirect", Verdict(
+                LinkClass.INVALID, f"HTTP {answer.status} redirects to {answer.location or ''!r}, "
+                "which is not an http(s) URL we can follow")
+        if walk.stop is RedirectStop.LOOP:
+            return "redirect_loop", Verdict(
+                LinkClass.GONE, f"redirect loop: {walk.target} redirects back to itself "
+                f"after {len(walk.hops)} hops")
+        assert walk.stop is RedirectStop.TOO_MANY  # no veto: the check follows every hop
+        return "too_many_redirects", Verdict(
+            LinkClass.GONE, f"more than {self.options.max_redirects} redirects")
 
     # -- soft-404 probe --------------------------------------------------------
 

@@ -17,7 +17,7 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from archiver.check.rules import (
     BLOCKED_STATUSES,
@@ -31,11 +31,11 @@ from archiver.check.rules import (
     NOT_FOUND_URL_RE,
     PAYWALL_MARKUP_RE,
     PAYWALL_STATUSES,
-    TRACKING_PARAM_RE,
     TRANSIENT_ERRORS,
     TRANSIENT_STATUSES,
 )
 from archiver.models import Hop, LinkClass
+from archiver.urls import same_page
 
 _TITLE_RE = re.compile(rb"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 
@@ -48,39 +48,15 @@ class Verdict:
     detail: str
 
 
-def host_of(url: str) -> str:
-    """The lower-cased host name of ``url`` ("" if it has none)."""
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
-
-
-def _comparable(url: str) -> tuple[str, str, str, str]:
-    """What is left of a URL once immaterial differences are removed."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    port_text = "" if port in (None, 80, 443) else str(port)
-    path = parts.path or "/"
-    if len(path) > 1:
-        path = path.rstrip("/") or "/"
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                             if not TRACKING_PARAM_RE.match(k)))
-    return host, port_text, path, query
-
-
 def is_material_redirect(original: str, final: str) -> bool:
-    """Whether ``final`` is a different page from ``original``.
+    """Whether ``final`` is a different page from ``original``
+    (:func:`archiver.urls.same_page`).
 
     Not material: http to https, adding or dropping ``www.``, a trailing slash,
     the default port, the fragment, tracking parameters (``utm_*``), the order
-    of query parameters.
+    of query parameters, the spelling of percent-escapes.
     """
-    return _comparable(original) != _comparable(final)
+    return not same_page(original, final)
 
 
 def is_home_page(url: str) -> bool:

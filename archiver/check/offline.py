@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from archiver.check.classify import host_of
 from archiver.check.rules import NETWORK_LEVEL_ERRORS, OFFLINE_HOST_SHARE, OFFLINE_MIN_HOSTS
 from archiver.models import LinkClass, LinkResult
+from archiver.urls import host_of
 
 
 def judge_offline(results: Iterable[LinkResult], *, share: float = OFFLINE_HOST_SHARE,

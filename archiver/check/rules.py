@@ -147,7 +147,3 @@ NOT_FOUND_TITLE_RE = re.compile(
     r"does\s+not\s+exist|n['’]existe\s+(?:pas|plus))"
     r"|^\s*(?:not\s+found|introuvable|oops|oups)\b",
     re.IGNORECASE)
-#: Query parameters that never make two URLs different pages: campaign tags
-#: (Google Analytics ``utm_*``, Facebook ``fbclid``, Google Ads ``gclid``, AT
-#: Internet ``xtor`` and ``at_*``).
-TRACKING_PARAM_RE = re.compile(r"^(?:utm_\w+|fbclid|gclid|xtor|at_\w+)$", re.IGNORECASE)

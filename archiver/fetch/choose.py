@@ -4,7 +4,8 @@ The rule (issue #4):
 
 1. among captures with status 200 and an HTML type, the **earliest at or after
    publication − 1 day** (``after_publication``). The day of slack is there
-   because archive timestamps are UTC and publication dates local (wayback.md §d2);
+   because archive timestamps are UTC (CDX timestamps; ``Memento-Datetime`` is
+   an HTTP date in GMT, RFC 7089 §2.1.1) and publication dates local;
 2. else an **archived redirect**, which download then follows (``redirect``);
 3. else the **closest before publication** (``before_publication``), flagged
    ``pre_publication``.
@@ -22,15 +23,17 @@ from datetime import UTC, date, datetime, timedelta
 
 from archiver.fetch.listing import Candidate
 
-#: Slack before the publication date (wayback.md §d2: UTC vs local dates).
+#: Slack before the publication date: UTC capture times against local publication
+#: dates. A day covers any time-zone offset (at most 14 h).
 PUBLICATION_SLACK = timedelta(days=1)
 #: Candidates downloaded at most per source and archive before giving up.
 MAX_CANDIDATES_TRIED = 5
 #: A Wayback jump to "the nearest capture" (a 3xx without Memento-Datetime) is
 #: accepted only if it lands this close to the capture asked for. EDGI's
-#: ``target_window`` is 24 h; wayback.md §d2 asks for a window of days, not
-#: hours, because IA's listed timestamps and playable ones can differ by more
-#: than a day for the same capture (internetarchive/wayback#210).
+#: ``target_window`` is 24 h (edgi-govdata-archiving/wayback
+#: src/wayback/_client.py:829); we allow days, not hours, because IA's listed
+#: timestamps and playable ones can differ by more than a day for the same
+#: capture (internetarchive/wayback#210). Three days is our own choice.
 JUMP_WINDOW = timedelta(days=3)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})

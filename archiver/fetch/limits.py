@@ -1,8 +1,9 @@
 """Politeness towards web archives: every number in one place, and the limiter.
 
-The Internet Archive blocks an IP address for an hour, doubling each time, when
-its 429s are ignored for more than a minute (wayback.md §b, "Penalty for
-ignoring 429"). So politeness is not a nicety here: it is what keeps the user's
+The Internet Archive blocks an IP address at its firewall for an hour, doubling
+each time, when its 429s are ignored for more than a minute (an Internet Archive
+engineer's answer quoted in edgi-govdata-archiving/wayback issue 137,
+2023-11-01). So politeness is not a nicety here: it is what keeps the user's
 machine able to reach the archive at all.
 
 All waiting goes through a :class:`Clock`, so tests drive time by hand
@@ -20,7 +21,8 @@ from archiver.errors import ArchiveRateLimited
 logger = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------
-# The numbers (sources: ../shared/research/wayback.md)
+# The numbers. "EDGI" is edgi-govdata-archiving/wayback, a Python client of the
+# Wayback Machine (file:line in src/wayback/, commit db10610); "edgi #N" its issues.
 # --------------------------------------------------------------------------
 
 #: Listing calls (CDX and TimeMap share one pool at IA) per minute. IA's hard
@@ -32,7 +34,8 @@ DEFAULT_LISTINGS_PER_MINUTE = 24.0
 #: the same 80 % of its hard limit.
 IA_MAX_LISTINGS_PER_MINUTE = 24.0
 #: Memento downloads per second. EDGI allows 8/s (80 % of an unpublished
-#: 600/min); our volume is small, so we stay well below (wayback.md §d4).
+#: 600/min, _client.py:69); our volume is small (one page per source), so we
+#: stay well below: 2/s, a quarter of EDGI's rate, is our own choice.
 DEFAULT_DOWNLOADS_PER_SECOND = 2.0
 #: Highest download rate accepted for the Internet Archive.
 IA_MAX_DOWNLOADS_PER_SECOND = 2.0
@@ -52,14 +55,16 @@ RETRY_DELAYS: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0, 32.0)
 RETRYABLE_STATUSES = frozenset({413, 421, 500, 502, 503, 504, 599})
 #: Transport failures retried the same way (net.HttpClient error kinds).
 #: "refused" is retried a few times only because IA's firewall answers that way
-#: when it blocks an IP: after the delays run out the run stops (wayback.md §d4).
+#: when it blocks an IP ("no connection", edgi #137): after the delays run out
+#: the run stops.
 #: "proxy" is a proxy that could not reach the archive (its 502/504, a refused
 #: CONNECT): the same failure as "connection", seen from behind a proxy.
 #: "proxy_unreachable" (the configured proxy itself cannot be reached) is not
 #: retried: it is a configuration problem, and the run stops at once (exit 4).
 RETRYABLE_NET_KINDS = frozenset({"timeout", "reset", "connection", "refused", "proxy"})
 #: Total deadline for one archive request. EDGI uses timeout=60 s (_client.py:341);
-#: read timeouts are the ones that matter against IA (wayback.md §d4).
+#: the timeouts met against IA are in reading the answer, not in connecting
+#: (edgi-govdata-archiving/web-monitoring-processing pull request 679).
 ARCHIVE_DEADLINE = 60.0
 #: Body cap for memento downloads: far above any article page. A capped body is
 #: never stored (it would not be the archived bytes).

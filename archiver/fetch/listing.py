@@ -12,7 +12,7 @@ from archiver.models import CaptureOutcome
 
 #: The Internet Archive's Wayback Machine: the default archive.
 IA_BASE = "https://web.archive.org/web/"
-#: Its CDX search API (wayback.md, "IA API quick reference").
+#: Its CDX search API (internetarchive/wayback, wayback-cdx-server/README.md).
 IA_CDX_API = "https://web.archive.org/cdx/search/cdx"
 
 

@@ -7,13 +7,14 @@ a Wayback jump to the nearest capture, accepted only within
 :data:`~archiver.fetch.choose.JUMP_WINDOW` of the capture asked for; a 404 means
 no memento; exclusions are outcomes. Every request stays inside the archive:
 an archived redirect to a live URL is looked up in the archive, never fetched.
+The walk itself (hop limit, loops, refused addresses) is
+:func:`archiver.net.walk_redirects`; these archive rules judge each hop.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urljoin
 
 from archiver.errors import LinkFormatError, PrivateAddressError
 from archiver.fetch.choose import JUMP_WINDOW, is_html
@@ -23,8 +24,17 @@ from archiver.fetch.memento import original_of, parse_links
 from archiver.fetch.session import ArchiveSession
 from archiver.fetch.wayback import detect_exclusion
 from archiver.models import CaptureOutcome
-from archiver.net import MAX_REDIRECTS, HttpResponse
-from archiver.store import Memento, ledger_url_key
+from archiver.net import (
+    MAX_REDIRECTS,
+    HttpResponse,
+    RedirectStop,
+    RedirectWalk,
+    Veto,
+    resolve_location,
+    walk_redirects,
+)
+from archiver.store import Memento
+from archiver.urls import url_key
 
 
 @dataclass(frozen=True)
@@ -40,11 +50,6 @@ class Playback:
     @property
     def ok(self) -> bool:
         return self.final is not None
-
-
-def _fail(outcome: CaptureOutcome, detail: str, hops: list[Memento],
-          jumps: list[str]) -> Playback:
-    return Playback(None, tuple(hops), tuple(jumps), outcome, detail)
 
 
 def _memento(response: HttpResponse, when: datetime, uri_r: str, fetched_at: datetime,
@@ -70,99 +75,142 @@ def _original(response: HttpResponse, fallback: str) -> str:
     return fallback
 
 
+#: Why a playback failed: its outcome and the sentence that says why.
+_Failure = tuple[CaptureOutcome, str]
+
+
 def play(session: ArchiveSession, archive: Archive, candidate: Candidate) -> Playback:
     """Download ``candidate`` from ``archive``, following its redirects inside the archive."""
-    url = archive.memento_url(candidate.timestamp, candidate.original)
-    asked_when, asked_uri = candidate.when, candidate.original
-    hops: list[Memento] = []
-    jumps: list[str] = []
-    seen = {url}
-    for _ in range(MAX_REDIRECTS + 1):
-        fetched_at = session.clock.now()
+    judge = _InArchive(session, archive, candidate)
+    # An archive answers a memento URL the same way every time (no cookies):
+    # a memento URL met again is a loop.
+    walk = walk_redirects(archive.memento_url(candidate.timestamp, candidate.original),
+                          judge.fetch, follow=judge.follow, max_visits=1)
+    return judge.result(walk)
+
+
+class _InArchive:
+    """Playback's judgement of each answer: the archive's rules, its own outcomes.
+
+    It records the archived redirects (``hops``) and the archive's jumps
+    (``jumps``) as the walk goes; :func:`archiver.net.walk_redirects` applies
+    the generic rules (hop limit, loops, the address guard's refusals).
+    """
+
+    def __init__(self, session: ArchiveSession, archive: Archive, candidate: Candidate) -> None:
+        self.session = session
+        self.archive = archive
+        self.asked_when = candidate.when
+        self.asked_uri = candidate.original
+        self.hops: list[Memento] = []
+        self.jumps: list[str] = []
+        self.fetched_at = session.clock.now()
+
+    def fetch(self, url: str) -> HttpResponse:
+        self.fetched_at = self.session.clock.now()
+        return self.session.get(url, RequestKind.DOWNLOAD, max_bytes=DOWNLOAD_MAX_BYTES)
+
+    def follow(self, url: str, response: HttpResponse, target: str) -> str | Veto[_Failure]:
+        """Where a redirect leads inside the archive, or why it is not followed."""
+        raw_when = response.headers.get("Memento-Datetime")
+        if raw_when is None:
+            return self._jump(url, response, target)
+        dated = self._dated(url, response, raw_when)
+        if isinstance(dated, Veto):
+            return dated
+        when, uri_r = dated
+        parsed = self.archive.parse_memento_url(target)
+        if parsed is not None:  # IA rewrites Location to /web/<ts>id_/<target>
+            stamp, original = parsed
+        else:  # pywb keeps the archived Location: an original URL, maybe relative
+            stamp, original = (when.strftime("%Y%m%d%H%M%S"),
+                               resolve_location(uri_r, response.location or ""))
+        self.hops.append(_memento(response, when, uri_r, self.fetched_at, location=original))
+        self.asked_when, self.asked_uri = parse_timestamp(stamp), original
+        return self.archive.memento_url(stamp, original)
+
+    def _jump(self, url: str, response: HttpResponse, target: str) -> str | Veto[_Failure]:
+        """A 3xx without Memento-Datetime: the archive moving to another capture."""
+        excluded = detect_exclusion(response)
+        if excluded:
+            return Veto(excluded)
+        parsed = self.archive.parse_memento_url(target)
+        if parsed is None:
+            return Veto((CaptureOutcome.PLAYBACK_ERROR,
+                         f"{url} redirects outside the archive, to {target}"))
+        stamp, original = parsed
+        when = parse_timestamp(stamp)
+        if abs(when - self.asked_when) > JUMP_WINDOW:
+            return Veto((CaptureOutcome.PLAYBACK_ERROR,
+                         f"the archive jumped from the capture of {self.asked_when:%Y-%m-%d} "
+                         f"to one of {when:%Y-%m-%d}, more than {JUMP_WINDOW.days} days away"))
+        if url_key(original) != url_key(self.asked_uri):
+            return Veto((CaptureOutcome.PLAYBACK_ERROR,
+                         f"the archive jumped to another URL: {original}"))
+        self.jumps.append(f"{url} -> {target}")
+        return self.archive.memento_url(stamp, original)
+
+    def _dated(self, url: str, response: HttpResponse,
+               raw_when: str) -> tuple[datetime, str] | Veto[_Failure]:
+        """An archived response's capture date and original URL, within the window."""
         try:
-            response = session.get(url, RequestKind.DOWNLOAD, max_bytes=DOWNLOAD_MAX_BYTES)
-        except PrivateAddressError as err:
-            return _fail(CaptureOutcome.PLAYBACK_ERROR, err.message, hops, jumps)
+            when = parse_http_date(raw_when)
+        except ValueError:
+            return Veto((CaptureOutcome.PLAYBACK_ERROR,
+                         f"{url} sent a bad Memento-Datetime: {raw_when!r}"))
+        if abs(when - self.asked_when) > JUMP_WINDOW:
+            # pywb answers an inexact request with the nearest capture (200 +
+            # Content-Location) rather than a redirect: held to the same window.
+            return Veto((CaptureOutcome.PLAYBACK_ERROR,
+                         f"asked for the capture of {self.asked_when:%Y-%m-%d %H:%M}, the "
+                         f"archive served one of {when:%Y-%m-%d %H:%M}"))
+        return when, _original(response, self.asked_uri)
+
+    def _fail(self, failure: _Failure) -> Playback:
+        return Playback(None, tuple(self.hops), tuple(self.jumps), failure[0], failure[1])
+
+    def result(self, walk: RedirectWalk[HttpResponse, _Failure]) -> Playback:
+        """The playback a finished walk amounts to."""
+        error = CaptureOutcome.PLAYBACK_ERROR
+        if walk.error is not None:
+            if isinstance(walk.error, PrivateAddressError):
+                return self._fail((error, walk.error.message))
+            raise walk.error  # the archive session turns every other failure into its own
+        if walk.stop is RedirectStop.REJECTED:
+            assert walk.veto is not None
+            return self._fail(walk.veto)
+        if walk.stop is RedirectStop.LOOP:
+            return self._fail((error, f"redirect loop at {walk.target}"))
+        if walk.stop is RedirectStop.TOO_MANY:
+            return self._fail((error, f"more than {MAX_REDIRECTS} redirects"))
+        if walk.stop is not None:
+            return self._fail((error, f"{walk.url} redirects to {walk.target}, "
+                                      "which is not an http(s) URL"))
+        response, url = walk.answer, walk.url
+        assert response is not None
         raw_when = response.headers.get("Memento-Datetime")
         if raw_when is None:
             excluded = detect_exclusion(response)
             if excluded:
-                return _fail(excluded[0], excluded[1], hops, jumps)
-            if response.is_redirect:
-                assert response.location is not None
-                target = urljoin(url, response.location)
-                parsed = archive.parse_memento_url(target)
-                if parsed is None:
-                    return _fail(CaptureOutcome.PLAYBACK_ERROR,
-                                 f"{url} redirects outside the archive, to {target}",
-                                 hops, jumps)
-                stamp, original = parsed
-                when = parse_timestamp(stamp)
-                if abs(when - asked_when) > JUMP_WINDOW:
-                    return _fail(CaptureOutcome.PLAYBACK_ERROR,
-                                 f"the archive jumped from the capture of {asked_when:%Y-%m-%d}"
-                                 f" to one of {when:%Y-%m-%d}, more than "
-                                 f"{JUMP_WINDOW.days} days away", hops, jumps)
-                if ledger_url_key(original) != ledger_url_key(asked_uri):
-                    return _fail(CaptureOutcome.PLAYBACK_ERROR,
-                                 f"the archive jumped to another URL: {original}", hops, jumps)
-                next_url = archive.memento_url(stamp, original)
-                jumps.append(f"{url} -> {target}")
-                if next_url in seen:
-                    return _fail(CaptureOutcome.PLAYBACK_ERROR,
-                                 f"redirect loop at {next_url}", hops, jumps)
-                seen.add(next_url)
-                url = next_url
-                continue
+                return self._fail(excluded)
             if response.status == 404:
-                return _fail(CaptureOutcome.NO_MEMENTO,
-                             f"listed, but the archive has no memento ({url}: HTTP 404)",
-                             hops, jumps)
-            return _fail(CaptureOutcome.PLAYBACK_ERROR,
-                         f"{url} answered HTTP {response.status} without Memento-Datetime",
-                         hops, jumps)
-
-        try:
-            when = parse_http_date(raw_when)
-        except ValueError:
-            return _fail(CaptureOutcome.PLAYBACK_ERROR,
-                         f"{url} sent a bad Memento-Datetime: {raw_when!r}", hops, jumps)
-        uri_r = _original(response, asked_uri)
-        if abs(when - asked_when) > JUMP_WINDOW:
-            # pywb answers an inexact request with the nearest capture (200 +
-            # Content-Location) rather than a redirect: held to the same window.
-            return _fail(CaptureOutcome.PLAYBACK_ERROR,
-                         f"asked for the capture of {asked_when:%Y-%m-%d %H:%M}, the archive "
-                         f"served one of {when:%Y-%m-%d %H:%M}", hops, jumps)
-        if response.is_redirect:
-            assert response.location is not None
-            absolute = urljoin(url, response.location)
-            parsed = archive.parse_memento_url(absolute)
-            if parsed is not None:  # IA rewrites Location to /web/<ts>id_/<target>
-                stamp, target = parsed
-            else:  # pywb keeps the archived Location: an original URL, maybe relative
-                stamp, target = (when.strftime("%Y%m%d%H%M%S"),
-                                 urljoin(uri_r, response.location))
-            hops.append(_memento(response, when, uri_r, fetched_at, location=target))
-            next_url = archive.memento_url(stamp, target)
-            if next_url in seen or len(hops) > MAX_REDIRECTS:
-                return _fail(CaptureOutcome.PLAYBACK_ERROR,
-                             f"redirect loop at {next_url}", hops, jumps)
-            seen.add(next_url)
-            url, asked_when, asked_uri = next_url, parse_timestamp(stamp), target
-            continue
+                return self._fail((CaptureOutcome.NO_MEMENTO,
+                                   f"listed, but the archive has no memento ({url}: HTTP 404)"))
+            return self._fail((error, f"{url} answered HTTP {response.status} without "
+                                      "Memento-Datetime"))
+        dated = self._dated(url, response, raw_when)
+        if isinstance(dated, Veto):
+            return self._fail(dated.reason)
+        when, uri_r = dated
         if response.status != 200:
-            return _fail(CaptureOutcome.PLAYBACK_ERROR,
-                         f"the archived response is HTTP {response.status}, not a page",
-                         hops, jumps)
+            return self._fail((error, f"the archived response is HTTP {response.status}, "
+                                      "not a page"))
         if response.truncated:
-            return _fail(CaptureOutcome.PLAYBACK_ERROR,
-                         f"the memento is larger than {DOWNLOAD_MAX_BYTES // 2**20} MB; "
-                         "not stored", hops, jumps)
+            return self._fail((error, f"the memento is larger than "
+                                      f"{DOWNLOAD_MAX_BYTES // 2**20} MB; not stored"))
         content_type = response.headers.get("Content-Type")
         if content_type and not is_html(content_type):
-            return _fail(CaptureOutcome.PLAYBACK_ERROR,
-                         f"the memento is {content_type.split(';')[0]}, not HTML", hops, jumps)
-        return Playback(_memento(response, when, uri_r, fetched_at), tuple(hops), tuple(jumps))
-    return _fail(CaptureOutcome.PLAYBACK_ERROR,
-                 f"more than {MAX_REDIRECTS} redirects", hops, jumps)
+            return self._fail((error, f"the memento is {content_type.split(';')[0]}, "
+                                      "not HTML"))
+        return Playback(_memento(response, when, uri_r, self.fetched_at), tuple(self.hops),
+                        tuple(self.jumps))

@@ -43,7 +43,8 @@ def detect_exclusion(response: HttpResponse) -> tuple[CaptureOutcome, str] | Non
     # Blocked Site Error", edgi wayback #34 / PR #46; "RobotAccessControlException:
     # Blocked By Robots"), and during playback an HTTP *200* HTML page without
     # Memento-Datetime saying "Sorry. This URL has been excluded from the Wayback
-    # Machine." (EDGI's recorded cassettes, wayback.md §a).
+    # Machine." (EDGI wayback looks for that text, src/wayback/_client.py:1067; its
+    # recorded answer: src/wayback/tests/cassettes/test_get_memento_raises_blocked_error.yaml).
     error = response.headers.get(RUNTIME_ERROR_HEADER, "")
     if error:
         lowered = error.lower()

@@ -25,7 +25,9 @@ DEFAULT_DEADLINE = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
 #: Body cap. The body is needed for soft-404 detection; 5 MB holds any article page.
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-#: Redirect hops followed by hand (lychee ``-m 10``, LinkChecker ``maxhttpredirects=10``).
+#: Redirects followed by hand in one walk (:mod:`.redirects`: a check, an archive
+#: playback, a live page; also inside a WARC folder), as lychee (``-m 10``) and
+#: LinkChecker (``maxhttpredirects=10``) follow.
 MAX_REDIRECTS = 10
 #: Per-host politeness: requests in flight and the gap between request starts.
 #: IABot waits 1 s between requests to one site (InternetArchiveBot FAQ for

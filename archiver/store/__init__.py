@@ -11,15 +11,13 @@ recovery) and :mod:`.index` (:class:`WarcIndex`, reading a folder for verify).
 from archiver.store.fields import Memento, Selection, WarcInfo, warc_date
 from archiver.store.folder import WarcStore, default_warcs_dir
 from archiver.store.index import (
-    MAX_REDIRECTS,
     WarcIndex,
     WarcRecord,
-    index_url_key,
     iter_warc_files,
     read_payload,
     wayback_original,
 )
-from archiver.store.ledger import LEDGER_NAME, LedgerEntry, capture_key, ledger_url_key
+from archiver.store.ledger import LEDGER_NAME, LedgerEntry, capture_key
 from archiver.store.structure import (
     WarcRecordInfo,
     WarcStructureError,
@@ -30,10 +28,8 @@ from archiver.store.structure import (
 from archiver.store.writer import ArchiverWarcWriter, historical_headers
 
 __all__ = [
-    "LEDGER_NAME", "MAX_REDIRECTS", "ArchiverWarcWriter", "LedgerEntry", "Memento",
-    "Selection", "WarcIndex", "WarcInfo", "WarcRecord", "WarcRecordInfo", "WarcStore",
-    "WarcStructureError", "capture_key", "check_folder", "check_records", "default_warcs_dir",
-    "historical_headers",
-    "index_url_key", "iter_warc_files", "ledger_url_key", "read_payload", "read_warc",
-    "warc_date", "wayback_original",
+    "LEDGER_NAME", "ArchiverWarcWriter", "LedgerEntry", "Memento", "Selection", "WarcIndex",
+    "WarcInfo", "WarcRecord", "WarcRecordInfo", "WarcStore", "WarcStructureError",
+    "capture_key", "check_folder", "check_records", "default_warcs_dir", "historical_headers",
+    "iter_warc_files", "read_payload", "read_warc", "warc_date", "wayback_original",
 ]

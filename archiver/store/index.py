@@ -10,10 +10,10 @@ or warcprox. It then finds the capture of each manifest source:
    ``WARC-Refers-To`` names the response record (:mod:`archiver.store.provenance`);
 2. otherwise a ``response``, ``resource`` or ``revisit`` record whose
    ``WARC-Target-URI`` is the source URL up to the usual equivalences
-   (:func:`index_url_key`: scheme, ``www.``, default port, trailing slash, fragment,
-   percent-escape case), also when the target is a Wayback memento URL of it.
-   Redirect captures are followed inside the folder (at most
-   :data:`MAX_REDIRECTS` hops). Among several, the one nearest the
+   (:func:`archiver.urls.url_key`: scheme, ``www.``, default port, trailing
+   slash, fragment, percent-encoding), also when the target is a Wayback
+   memento URL of it. Redirect captures are followed inside the folder (at most
+   :data:`archiver.net.MAX_REDIRECTS` hops). Among several, the one nearest the
    manifest's ``archived_at`` wins, else the earliest on or after the
    publication date, else the latest before it.
 
@@ -38,21 +38,20 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.errors import WarcError
 from archiver.extract import FLAG_NOT_HTML, PageText, extract_page, is_extractable, mime_of
 from archiver.models import Capture, Hop, Progress, ProgressCallback, Source
+from archiver.net.limits import MAX_REDIRECTS
 from archiver.pages import Located, NotLocated
 from archiver.store import provenance
+from archiver.urls import url_key
 
 logger = logging.getLogger(__name__)
 
-#: Redirect hops followed inside the WARC folder and on the live web (lychee and
-#: LinkChecker follow 10; net.MAX_REDIRECTS).
-MAX_REDIRECTS = 10
 #: Payloads larger than this are not read for verification (no article page is).
 MAX_PAYLOAD_BYTES = 50 * 1024 * 1024
 #: metadata records larger than this are not parsed (ours are < 4 kB).
@@ -66,38 +65,6 @@ _WAYBACK_RES = (
     re.compile(r"^https?://[^/]+/(?:[^/]+/)*?web/(\d{4,14})(?:[a-z]{2}_)?/(.+)$"),
     re.compile(r"^https?://[^/]+/(?:[^/]+/)*?(\d{14})(?:[a-z]{2}_)?/(https?://.+)$"),
 )
-
-
-# --------------------------------------------------------------------------
-# URL equivalence
-# --------------------------------------------------------------------------
-
-_SAFE_PATH = "/:@!$&'()*+,;=-._~"
-
-
-def index_url_key(url: str) -> str:
-    """A key under which equivalent spellings of a URL collide.
-
-    Ignored: scheme, a leading ``www.``, the default port, a trailing slash, the
-    fragment, host case and percent-escape spelling. Kept: the path case and the
-    query string (in order). This is the index's rule; the ledger keys captures
-    by :func:`archiver.store.ledger.ledger_url_key`, which differs.
-    """
-    url = url.strip().strip("<>")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return url
-    host = (parts.hostname or "").lower().rstrip(".")
-    if host.startswith("www."):
-        host = host[4:]
-    if port is not None and port not in (80, 443):
-        host = f"{host}:{port}"
-    path = quote(unquote(parts.path), safe=_SAFE_PATH + "%") or "/"
-    path = path.rstrip("/") or "/"
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{host}{path}{query}"
 
 
 def wayback_original(url: str) -> tuple[str, str] | None:
@@ -309,12 +276,12 @@ class WarcIndex:
             self.by_id[entry.record_id] = entry
         if entry.payload_digest and rtype != "revisit":
             self.by_digest.setdefault(entry.payload_digest, entry)
-        keys = {index_url_key(url)}
+        keys = {url_key(url)}
         wb = wayback_original(url)
         if wb is not None:
-            keys.add(index_url_key(wb[1]))
+            keys.add(url_key(wb[1]))
         if entry.source_uri:
-            keys.add(index_url_key(entry.source_uri))
+            keys.add(url_key(entry.source_uri))
         for key in keys:
             self.by_key.setdefault(key, []).append(entry)
 
@@ -322,15 +289,15 @@ class WarcIndex:
 
     def candidates(self, url: str) -> list[WarcRecord]:
         """Every indexed capture of ``url`` (up to equivalence)."""
-        out = list(self.by_key.get(index_url_key(url), []))
+        out = list(self.by_key.get(url_key(url), []))
         wb = wayback_original(url)
         if wb is not None:
-            out.extend(self.by_key.get(index_url_key(wb[1]), []))
+            out.extend(self.by_key.get(url_key(wb[1]), []))
         return list(dict.fromkeys(out))
 
     def _chosen(self, source: Source) -> tuple[WarcRecord, dict[str, str],
                                                list[tuple[str, str]]] | None:
-        key = index_url_key(source.url)
+        key = url_key(source.url)
         by_id: tuple[WarcRecord, dict[str, str], list[tuple[str, str]]] | None = None
         by_url: tuple[WarcRecord, dict[str, str], list[tuple[str, str]]] | None = None
         for meta in self.metadata:
@@ -344,7 +311,7 @@ class WarcIndex:
             pairs = list(meta.fields)
             if lowered.get(provenance.F_SOURCE_ID) == source.id:
                 by_id = (record, lowered, pairs)  # the last one written wins
-            elif index_url_key(lowered.get(provenance.F_REQUESTED_URL, "")) == key:
+            elif url_key(lowered.get(provenance.F_REQUESTED_URL, "")) == key:
                 by_url = (record, lowered, pairs)
         return by_id or by_url
 

@@ -14,39 +14,39 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from archiver.errors import StoreError
 from archiver.models import Capture, Hop, Source
+from archiver.urls import url_key
 
 LEDGER_NAME = "archiver-index.jsonl"
 LEDGER_VERSION = 1
 
 
-def ledger_url_key(url: str) -> str:
-    """A key under which spellings of one URL the archives treat alike collide.
-
-    Scheme, ``www.``, default ports, letter case of the host and a trailing
-    slash are ignored, as Wayback's canonical matching does. This is the
-    ledger's rule; the index of a WARC folder matches URLs by
-    :func:`archiver.store.index.index_url_key`, which differs.
-    """
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    if host.startswith("www."):
-        host = host[4:]
-    port = parts.port
-    if port and port not in (80, 443):
-        host = f"{host}:{port}"
-    path = parts.path or "/"
-    if len(path) > 1:
-        path = path.rstrip("/")
-    return f"{host}{path}" + (f"?{parts.query}" if parts.query else "")
-
-
 def capture_key(uri_r: str, timestamp: str) -> str:
-    """The identity of a capture: its URL key and 14-digit timestamp."""
-    return f"{ledger_url_key(uri_r)} {timestamp}"
+    """The identity of a capture: its URL key (:func:`archiver.urls.url_key`) and
+    14-digit timestamp."""
+    return f"{url_key(uri_r)} {timestamp}"
+
+
+def rekey(key: str) -> str:
+    """A stored capture key recomputed under today's URL rule.
+
+    Keys are stored as written (ledger lines, ``listing-key`` fields of metadata
+    records) and compared as strings. Folders written before
+    :func:`archiver.urls.url_key` became the one rule hold keys of an older,
+    simpler rule (host lower-cased without ``www.``, default port and trailing
+    slash dropped, the path otherwise as written), which differs for a path
+    with percent-escapes or dot segments and for a trailing-dot or
+    internationalised host. The URL part of a key is a URL without its scheme,
+    so it is keyed again. A :class:`LedgerEntry` holds both forms of each key it
+    was given, so :meth:`archiver.store.WarcStore.find_capture` finds a capture
+    stored under either rule.
+    """
+    url, sep, timestamp = key.rpartition(" ")
+    if not sep:
+        return key
+    return f"{url_key('http://' + url)} {timestamp}"
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,13 @@ class LedgerEntry:
     #: capture shared with another source, or reached by new redirects).
     metadata_file: str | None = None
     v: int = LEDGER_VERSION
+
+    def __post_init__(self) -> None:
+        # Keys written under an older URL rule are matched under today's too
+        # (see rekey), so a folder written before is never fetched again.
+        keys = tuple(dict.fromkeys([*self.keys, *(rekey(k) for k in self.keys)]))
+        if keys != self.keys:
+            object.__setattr__(self, "keys", keys)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
