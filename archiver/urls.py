@@ -89,6 +89,8 @@ def _key(url: str, *, lenient: bool) -> str:
     except ValueError:
         return text
     host = _host(parts.hostname or "")
+    if ":" in host:  # an IPv6 literal keeps its brackets (RFC 3986 §3.2.2)
+        host = f"[{host}]"
     if port is not None and port not in (80, 443):
         host = f"{host}:{port}"
     path = _path(parts.path)

@@ -60,6 +60,12 @@ def test_query_is_kept_in_order_but_same_page_ignores_order_and_tracking() -> No
     assert not same_page("http://a.fr/x", "http://a.fr/")
 
 
+def test_ipv6_hosts_keep_their_brackets_so_the_port_stays_apart() -> None:
+    assert url_key("http://[2001:DB8::1]:8080/x") == "[2001:db8::1]:8080/x"
+    assert url_key("http://[2001:db8::1]/x") == url_key("https://[2001:db8::1]:443/x/")
+    assert url_key("http://" + url_key("http://[2001:db8::1]:8080/x")) == "[2001:db8::1]:8080/x"
+
+
 def test_unparseable_urls_are_their_own_key() -> None:
     assert url_key("http://[::1/x") == "http://[::1/x"
     assert host_of("http://[::1/x") == ""
