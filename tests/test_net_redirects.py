@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from archiver.errors import NetError, PrivateAddressError
+from archiver.errors import NetError, NetErrorKind, PrivateAddressError
 from archiver.models import Hop
 from archiver.net import RedirectStop, Veto, resolve_location, walk_redirects
 
@@ -142,9 +142,9 @@ def test_the_generic_rules_apply_to_where_the_caller_sends_the_walk() -> None:
 
 
 @pytest.mark.parametrize("error", [
-    NetError("connection refused (http://b.fr/)", url="http://b.fr/", kind="refused"),
+    NetError("connection refused (http://b.fr/)", url="http://b.fr/", kind=NetErrorKind.REFUSED),
     PrivateAddressError("refusing to fetch http://b.fr/: b.fr resolves to 10.0.0.1",
-                        url="http://b.fr/", kind="private"),
+                        url="http://b.fr/", kind=NetErrorKind.PRIVATE),
 ])
 def test_a_network_error_mid_walk_is_a_stop_that_keeps_the_error(error: NetError) -> None:
     site = Site({"http://a.fr/a": moved("http://b.fr/"), "http://b.fr/": error})
@@ -156,6 +156,6 @@ def test_a_network_error_mid_walk_is_a_stop_that_keeps_the_error(error: NetError
 
 def test_a_first_request_that_fails_is_a_stop_too() -> None:
     error = NetError("no such host (http://nowhere.invalid/)", url="http://nowhere.invalid/",
-                     kind="dns")
+                     kind=NetErrorKind.DNS)
     walk = walk_redirects("http://nowhere.invalid/", Site({"http://nowhere.invalid/": error}).fetch)
     assert walk.stop is RedirectStop.NETWORK and walk.error is error and walk.hops == ()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from archiver.errors import NetError
+from archiver.errors import NetError, NetErrorKind
 from archiver.models import Manifest, Progress, Quote, QuoteStatus, Source
 from archiver.verify import verify_manifest
 
@@ -27,7 +27,7 @@ class RefusingClient:
 
     def get(self, url: str) -> object:
         self.urls.append(url)
-        raise NetError("refused", url=url, kind="connect")
+        raise NetError("refused", url=url, kind=NetErrorKind.REFUSED)
 
     def close(self) -> None:
         self.closed = True

@@ -18,6 +18,7 @@ guard), :mod:`.proxy` (proxy settings and a proxy's own failures),
 (:func:`walk_redirects`, the one redirect walker).
 """
 
+from archiver.errors import NetErrorKind
 from archiver.net.client import HttpClient, HttpResponse
 from archiver.net.guard import (
     LOCAL_NAMES,
@@ -26,7 +27,6 @@ from archiver.net.guard import (
     resolve_host,
 )
 from archiver.net.hosts import HostLimiter, backoff_delay, parse_retry_after
-from archiver.net.kinds import NetErrorKind
 from archiver.net.limits import (
     CHUNK_SIZE,
     DEFAULT_BACKOFF,

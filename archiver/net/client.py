@@ -28,7 +28,7 @@ import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
-from archiver.errors import DeadlineExceeded, NetError, PrivateAddressError
+from archiver.errors import DeadlineExceeded, NetError, NetErrorKind, PrivateAddressError
 from archiver.net.deadline import WatchedAdapter, watch_deadline
 from archiver.net.guard import (
     NXDOMAIN_ERRNOS,
@@ -38,7 +38,6 @@ from archiver.net.guard import (
     resolve_host,
 )
 from archiver.net.hosts import HostLimiter
-from archiver.net.kinds import NetErrorKind
 from archiver.net.limits import (
     CHUNK_SIZE,
     DEFAULT_CONNECT_TIMEOUT,

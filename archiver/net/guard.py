@@ -24,8 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from archiver.errors import NetError, PrivateAddressError
-from archiver.net.kinds import NetErrorKind
+from archiver.errors import NetError, NetErrorKind, PrivateAddressError
 
 
 def is_public_address(ip: str) -> bool:

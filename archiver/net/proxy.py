@@ -44,8 +44,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from archiver.errors import ConfigError
-from archiver.net.kinds import NetErrorKind
+from archiver.errors import ConfigError, NetErrorKind
 
 #: Proxy URL schemes: HTTP forward proxies (https targets through CONNECT), or a
 #: proxy reached over TLS. SOCKS would need PySocks.
