@@ -267,7 +267,8 @@ def test_json_to_a_file_and_markdown_to_stdout(world: World, tmp_path: Path) -> 
         "2 verified; first run")
     data = json.loads(out.read_text(encoding="utf-8"))
     assert [s["source"]["id"] for s in data["sources"]] == ["harbour", "fence", "market"]
-    assert data["run"]["db_path"] == str(world.manifest.parent / DEFAULT_DB_NAME)
+    # one project folder: the database beside warcs/, in the parent of manifests/
+    assert data["run"]["db_path"] == str(world.manifest.parent.parent / DEFAULT_DB_NAME)
     assert data["run"]["warcs_dir"] == str(world.manifest.parent.parent / "warcs")
 
     again = world.run("--format", "markdown", "--fail-on", "no-capture")
@@ -348,7 +349,7 @@ def test_offline_run_exits_4_writes_a_report_and_advances_no_link(world: World,
     assert (report["run"]["inconclusive"], report["run"]["check_inconclusive"]) == (True, True)
     page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
     assert 'id="inconclusive"' in page and "No link's history advanced." in page
-    with History(world.manifest.parent / DEFAULT_DB_NAME) as history:
+    with History(world.manifest.parent.parent / DEFAULT_DB_NAME) as history:
         assert [link.state.value for link in history.links()] == ["unknown"] * 3
         assert history.baseline_before("press") is None
 

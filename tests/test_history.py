@@ -179,9 +179,24 @@ def test_wal_mode(tmp_path: Path) -> None:
     db.close()
 
 
-def test_default_path_is_in_the_manifests_folder(tmp_path: Path) -> None:
+def test_default_path_is_in_the_project_folder_beside_the_warcs(tmp_path: Path) -> None:
     manifest = Manifest(id="m", title="t", sources=(), path=tmp_path / "m" / "x.toml")
     assert default_db_path(manifest) == tmp_path / "m" / DEFAULT_DB_NAME
+    kept = Manifest(id="m", title="t", sources=(), path=tmp_path / "p" / "manifests" / "x.toml")
+    assert default_db_path(kept) == tmp_path / "p" / DEFAULT_DB_NAME
+    assert default_db_path(kept).parent.parent == kept.project_dir  # where warcs/ goes
+
+
+def test_a_database_kept_beside_the_manifest_by_earlier_versions_stays_in_use(
+        tmp_path: Path) -> None:
+    kept = Manifest(id="m", title="t", sources=(), path=tmp_path / "manifests" / "x.toml")
+    earlier = tmp_path / "manifests" / DEFAULT_DB_NAME
+    earlier.parent.mkdir(parents=True)
+    earlier.write_bytes(b"")
+    assert default_db_path(kept) == earlier
+    (tmp_path / DEFAULT_DB_NAME).parent.mkdir()
+    (tmp_path / DEFAULT_DB_NAME).write_bytes(b"")
+    assert default_db_path(kept) == tmp_path / DEFAULT_DB_NAME
 
 
 # -- concurrent runs -------------------------------------------------------------

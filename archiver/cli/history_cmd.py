@@ -58,8 +58,8 @@ def command(target: str | None, manifest_path: Path | None, db: Path | None,
     --manifest, of that manifest), and for each `archiver run` the run it is
     compared with and its changes. With --run ID: those changes in full.
 
-    The database is --db, or .archiver/history.sqlite3 in the folder of
-    --manifest.
+    The database is --db, or .archiver/history.sqlite3 in the project folder
+    of --manifest (beside its warcs/).
 
     \b
     Examples:

@@ -56,7 +56,7 @@ def db_option(fn: F) -> F:
     return click.option(
         "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
         help="History database (SQLite). Default: .archiver/history.sqlite3 "
-        "in the manifest's folder.",
+        "in the manifest's project folder, beside warcs/.",
     )(fn)
 
 

@@ -148,7 +148,18 @@ CREATE INDEX IF NOT EXISTS runs_by_manifest ON runs(manifest_id, kind, id);
 
 
 def default_db_path(manifest: Manifest) -> Path:
-    """``.archiver/history.sqlite3`` in the manifest's folder (the working folder if none)."""
-    folder = manifest.path.parent if manifest.path is not None else Path.cwd()
-    return folder / DEFAULT_DB_NAME
+    """``.archiver/history.sqlite3`` in the manifest's project folder, beside ``warcs/``.
+
+    The project folder is :attr:`archiver.models.Manifest.project_dir` (the parent
+    of a ``manifests/`` folder, else the manifest's own folder), so the WARCs, the
+    database and the report of a project sit together. A database that archiver
+    0.2 and earlier kept beside the manifest is used where it is, as long as there
+    is none in the project folder, so no history is left behind.
+    """
+    path = manifest.project_dir / DEFAULT_DB_NAME
+    if manifest.path is not None:
+        earlier = manifest.path.resolve().parent / DEFAULT_DB_NAME
+        if earlier != path and earlier.exists() and not path.exists():
+            return earlier
+    return path
 
