@@ -53,8 +53,6 @@ from archiver.check import (
 from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.errors import ConfigError
 from archiver.fetch import (
-    DEFAULT_DOWNLOADS_PER_SECOND,
-    DEFAULT_LISTINGS_PER_MINUTE,
     INTERNET_ARCHIVE,
     Archive,
     fetch_sources,
@@ -384,8 +382,8 @@ class RunOptions:
     archives: tuple[Archive, ...] = (INTERNET_ARCHIVE,)
     warcs_dir: Path | None = None
     live: bool = False
-    listings_per_minute: float = DEFAULT_LISTINGS_PER_MINUTE
-    downloads_per_second: float = DEFAULT_DOWNLOADS_PER_SECOND
+    listings_per_minute: float | None = None  # None: each archive's own (fetch.default_rates)
+    downloads_per_second: float | None = None
     operator: str | None = None
 
     def __post_init__(self) -> None:

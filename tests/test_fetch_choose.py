@@ -181,3 +181,18 @@ def test_fail_on_policy() -> None:
         "no-capture,pre-publication")
     with pytest.raises(ConfigError):
         parse_fail_on(["dead"], Command.FETCH)
+
+
+def test_default_rates_are_each_archives_own() -> None:
+    from archiver.fetch.limits import (
+        DEFAULT_LISTINGS_PER_MINUTE,
+        LOCAL_LISTINGS_PER_MINUTE,
+        default_rates,
+    )
+    assert default_rates("web.archive.org")[0] == DEFAULT_LISTINGS_PER_MINUTE
+    assert default_rates("webarchive.example.org")[0] == DEFAULT_LISTINGS_PER_MINUTE
+    for local in ("127.0.0.1:8080", "localhost:8080", "[::1]:8080", "10.1.2.3", "192.168.0.9"):
+        assert default_rates(local)[0] == LOCAL_LISTINGS_PER_MINUTE, local
+    given = Politeness(ManualClock(), listings_per_minute=120)  # given rates: every archive
+    assert given.gate("127.0.0.1:8080").listing.interval == pytest.approx(0.5)
+    assert given.gate("web.archive.org").listing.interval == pytest.approx(2.5)  # IA's cap

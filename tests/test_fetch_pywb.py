@@ -244,3 +244,28 @@ def test_a_killed_fetch_leaves_valid_warcs_and_the_rerun_completes_without_dupli
     chosen = sorted(f[provenance.F_SOURCE_ID] for f in chosen_fields(warcs))
     assert chosen == sorted(s.id for s in sources)  # each exactly once
     assert check_folder(warcs) == []  # no .open left: recovered or set aside
+
+
+def test_a_local_archive_is_not_paced_like_the_internet_archive(tmp_path: Path,
+                                                                 pywb: PywbArchive) -> None:
+    """7 sources from a local pywb, default rates: under 2 s of politeness waits in all.
+
+    With the Internet Archive's budget (24 listings a minute) the same fetch
+    waited about 15 s; the IA's gate keeps that budget."""
+    from archiver.clock import SYSTEM_CLOCK
+    from archiver.fetch.limits import Politeness
+
+    stories = [f"http://news.example.com/2014/10/15/story-{i}.html" for i in range(7)]
+    base = pywb.collection([Page(url, "2014-10-16T07:15:00Z", BODY_2014) for url in stories])
+    sources = [source(f"s{i}", url, "2014-10-15") for i, url in enumerate(stories)]
+    politeness = Politeness(SYSTEM_CLOCK)
+    started = time.monotonic()
+    run = fetch_sources(Manifest(id="press", title="Press", sources=tuple(sources)),
+                        warcs_dir=tmp_path / "warcs", archives=[Archive.from_url(base)],
+                        politeness=politeness, allow_private=True)
+    took = time.monotonic() - started
+    assert [r.outcome for r in run.results] == [CaptureOutcome.STORED] * 7
+    gate = politeness.gate(Archive.from_url(base).host)
+    waits = 7 * (gate.listing.interval + gate.download.interval)
+    assert waits < 2.0 and took < 15.0
+    assert politeness.gate("web.archive.org").listing.interval == pytest.approx(2.5)

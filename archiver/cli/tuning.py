@@ -25,6 +25,7 @@ from archiver.fetch import (
     INTERNET_ARCHIVE,
     Archive,
 )
+from archiver.fetch.limits import LOCAL_DOWNLOADS_PER_SECOND, LOCAL_LISTINGS_PER_MINUTE
 from archiver.history import DEAD_AFTER_FAILURES, MIN_FAILURE_INTERVAL, HistoryPolicy
 from archiver.net import (
     DEFAULT_BACKOFF,
@@ -138,8 +139,8 @@ class FetchTuning:
     """Which archives are asked and how politely (``fetch`` and ``run``)."""
 
     cdx_apis: tuple[str, ...] = ()
-    list_rate: float = DEFAULT_LISTINGS_PER_MINUTE
-    download_rate: float = DEFAULT_DOWNLOADS_PER_SECOND
+    list_rate: float | None = None  # None: each archive's own rates
+    download_rate: float | None = None
     operator: str | None = None
 
     def archive_list(self, archives: tuple[str, ...]) -> list[Archive]:
@@ -164,13 +165,17 @@ fetch_tuning_options = _bundle("fetch_tuning", FetchTuning, [
                  help="An IA-format CDX endpoint to list captures with instead of the "
                  "archive's TimeMap (repeatable: the n-th belongs to the n-th --archive)."),
     click.option("--list-rate", type=click.FloatRange(min=0, min_open=True),
-                 metavar="PER_MINUTE", default=DEFAULT_LISTINGS_PER_MINUTE, show_default=True,
-                 help="CDX/TimeMap calls per minute per archive (never above 24 for the "
-                 "Internet Archive)."),
+                 metavar="PER_MINUTE", default=None,
+                 help="CDX/TimeMap calls per minute per archive. Default: "
+                 f"{DEFAULT_LISTINGS_PER_MINUTE:g} for the Internet Archive and other public "
+                 f"archives, {LOCAL_LISTINGS_PER_MINUTE:g} for an archive on this machine or "
+                 "the private network. Never above 24 for the Internet Archive."),
     click.option("--download-rate", type=click.FloatRange(min=0, min_open=True),
-                 metavar="PER_SECOND", default=DEFAULT_DOWNLOADS_PER_SECOND, show_default=True,
-                 help="Memento downloads per second per archive (never above 2 for the "
-                 "Internet Archive)."),
+                 metavar="PER_SECOND", default=None,
+                 help="Memento downloads per second per archive. Default: "
+                 f"{DEFAULT_DOWNLOADS_PER_SECOND:g} for public archives, "
+                 f"{LOCAL_DOWNLOADS_PER_SECOND:g} for a local one. Never above 2 for the "
+                 "Internet Archive."),
     click.option("--operator", metavar="TEXT", default=None,
                  help="Who runs the fetch (person or organisation), recorded in each WARC."),
 ])

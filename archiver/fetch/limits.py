@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from urllib.parse import urlsplit
 
 from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.errors import ArchiveRateLimited
+from archiver.net import literal_host_is_private
 
 logger = logging.getLogger(__name__)
 
@@ -164,13 +166,43 @@ class ArchiveGate:
         return pause
 
 
+#: An archive on this machine or the private network (the user's own pywb, an
+#: institution's archive reached with --allow-private) is the user's to load:
+#: its default rates only bound a runaway loop, they do not pace it. Any rate
+#: given explicitly (``--list-rate``, ``--download-rate``) replaces them.
+LOCAL_LISTINGS_PER_MINUTE = 6000.0
+LOCAL_DOWNLOADS_PER_SECOND = 100.0
+
+
+def is_local_archive(host: str) -> bool:
+    """An archive host that is ``localhost`` or a loopback or private IP literal."""
+    return literal_host_is_private(urlsplit(f"//{host}").hostname or host)
+
+
+def default_rates(host: str) -> tuple[float, float]:
+    """(listings a minute, downloads a second) for an archive host nobody set rates for.
+
+    The Internet Archive and any other public archive get the Internet Archive's
+    budget (an unknown public archive is treated no worse); a local archive
+    gets :data:`LOCAL_LISTINGS_PER_MINUTE` and :data:`LOCAL_DOWNLOADS_PER_SECOND`.
+    """
+    if not is_internet_archive(host) and is_local_archive(host):
+        return LOCAL_LISTINGS_PER_MINUTE, LOCAL_DOWNLOADS_PER_SECOND
+    return DEFAULT_LISTINGS_PER_MINUTE, DEFAULT_DOWNLOADS_PER_SECOND
+
+
 class Politeness:
-    """One :class:`ArchiveGate` per archive host, shared by everything in a run."""
+    """One :class:`ArchiveGate` per archive host, shared by everything in a run.
+
+    Rates not given are each archive's own (:func:`default_rates`); rates given
+    apply to every archive, never above the Internet Archive's limits there.
+    """
 
     def __init__(self, clock: Clock = SYSTEM_CLOCK, *,
-                 listings_per_minute: float = DEFAULT_LISTINGS_PER_MINUTE,
-                 downloads_per_second: float = DEFAULT_DOWNLOADS_PER_SECOND) -> None:
-        if listings_per_minute <= 0 or downloads_per_second <= 0:
+                 listings_per_minute: float | None = None,
+                 downloads_per_second: float | None = None) -> None:
+        if (listings_per_minute is not None and listings_per_minute <= 0) or (
+                downloads_per_second is not None and downloads_per_second <= 0):
             raise ValueError("rates must be positive")
         self.clock = clock
         self.listings_per_minute = listings_per_minute
@@ -183,7 +215,11 @@ class Politeness:
         with self._lock:
             gate = self._gates.get(host)
             if gate is None:
-                listings, downloads = self.listings_per_minute, self.downloads_per_second
+                listings, downloads = default_rates(host)
+                if self.listings_per_minute is not None:
+                    listings = self.listings_per_minute
+                if self.downloads_per_second is not None:
+                    downloads = self.downloads_per_second
                 if is_internet_archive(host):
                     listings = min(listings, IA_MAX_LISTINGS_PER_MINUTE)
                     downloads = min(downloads, IA_MAX_DOWNLOADS_PER_SECOND)

@@ -20,8 +20,6 @@ from archiver.fetch.choose import (
     rank,
 )
 from archiver.fetch.limits import (
-    DEFAULT_DOWNLOADS_PER_SECOND,
-    DEFAULT_LISTINGS_PER_MINUTE,
     Politeness,
 )
 from archiver.fetch.listing import INTERNET_ARCHIVE, Archive, Listing
@@ -243,8 +241,8 @@ def fetch_sources(
     source_ids: Collection[str] | None = None,
     client: HttpClient | None = None,
     clock: Clock = SYSTEM_CLOCK,
-    listings_per_minute: float = DEFAULT_LISTINGS_PER_MINUTE,
-    downloads_per_second: float = DEFAULT_DOWNLOADS_PER_SECOND,
+    listings_per_minute: float | None = None,
+    downloads_per_second: float | None = None,
     allow_private: bool = False,
     operator: str | None = None,
     progress: ProgressCallback | None = None,
