@@ -16,13 +16,13 @@ import ipaddress
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver.errors import ManifestError, Problem, Severity
+from archiver.errors import ConfigError, ManifestError, Problem, Severity
 from archiver.models import DatePrecision, Manifest, Quote, QuoteKind, Relation, Source
 from archiver.urls import url_key
 
@@ -451,3 +451,21 @@ def load_manifest(path: Path | str) -> Manifest:
     if manifest is None:
         raise ManifestError(path, problems)
     return manifest
+
+
+def select_sources(manifest: Manifest, source_ids: Iterable[str]) -> Manifest:
+    """``manifest`` with only the sources named (in manifest order); all of them if none.
+
+    Raises :class:`~archiver.errors.ConfigError` naming the first unknown id.
+    """
+    wanted = list(dict.fromkeys(source_ids))
+    if not wanted:
+        return manifest
+    known = {s.id for s in manifest.sources}
+    unknown = [sid for sid in wanted if sid not in known]
+    if unknown:
+        where = f" in {manifest.path}" if manifest.path is not None else ""
+        raise ConfigError(f"no source {unknown[0]!r}{where}",
+                          hint="give the id of a [[source]] of the manifest "
+                          "(`archiver validate` lists them with --format json)")
+    return replace(manifest, sources=tuple(s for s in manifest.sources if s.id in wanted))

@@ -58,6 +58,7 @@ from archiver.fetch import (
     fetch_sources,
 )
 from archiver.history import History
+from archiver.manifest import select_sources
 from archiver.models import (
     Change,
     CheckRun,
@@ -376,6 +377,10 @@ class RunOptions:
         Fetch politeness per archive (capped for the Internet Archive).
     operator:
         Who runs the pipeline, recorded in each WARC file written.
+    source_ids:
+        Only these sources of the manifest (``--source``); all when empty. Such
+        a partial run is recorded, but never becomes the run later ones are
+        compared with.
     """
 
     check: CheckOptions = field(default_factory=CheckOptions)
@@ -385,6 +390,7 @@ class RunOptions:
     listings_per_minute: float | None = None  # None: each archive's own (fetch.default_rates)
     downloads_per_second: float | None = None
     operator: str | None = None
+    source_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.archives:
@@ -457,6 +463,7 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
         failures are results, never exceptions.
     """
     opts = options or RunOptions()
+    manifest = select_sources(manifest, opts.source_ids)
     folder = opts.warcs_dir if opts.warcs_dir is not None else default_warcs_dir(manifest)
     limiter = HostLimiter(opts.check.per_host_concurrency, opts.check.per_host_interval,
                           clock=clock)
@@ -501,7 +508,7 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
             manifest_id=manifest.id, started_at=started, finished_at=finished, links=links,
             captures=fetch_run.results, quotes=verify_run.results,
             check_inconclusive=check_run.inconclusive, inconclusive=inconclusive,
-            reason=reason)
+            reason=reason, partial=bool(opts.source_ids))
         links, run_id = recorded.results, recorded.run_id
         previous, changes = history.changes(run_id)
         previous_id = previous.id if previous is not None else None

@@ -130,3 +130,12 @@ def test_a_word_of_another_command_is_a_usage_error_listing_the_choices(tmp_path
                                       "--fail-on", "missing"])
     assert result.exit_code == 2
     assert "check does not know 'missing'" in result.stderr and "soft404" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "fetch", "verify", "run"])
+def test_every_command_takes_source_and_refuses_an_unknown_id(command: str) -> None:
+    manifest = Path(__file__).resolve().parents[1] / "manifests" / "calais-2014.toml"
+    result = CliRunner().invoke(cli, [command, str(manifest), "--source", "no-such-source",
+                                      "--no-progress"])
+    assert result.exit_code == 3, result.stderr
+    assert "no source 'no-such-source'" in result.stderr and "[[source]]" in result.stderr

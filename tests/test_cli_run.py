@@ -291,6 +291,20 @@ def test_fail_on_changes_only_fails_on_a_regression(world: World) -> None:
     assert third.exit_code == 0, third.stderr  # still failing: no news, no failure
 
 
+def test_source_runs_only_those_sources_and_is_never_the_baseline(world: World,
+                                                                  tmp_path: Path) -> None:
+    first = world.run("--format", "json")
+    assert first.exit_code == 0, first.stderr
+    partial = world.run("--source", "harbour", "--format", "json")
+    assert partial.exit_code == 0, partial.stderr
+    data = json.loads(partial.stdout)
+    assert [s["source"]["id"] for s in data["sources"]] == ["harbour"]
+    assert data["run"]["previous_run_id"] == 1
+    third = world.run("--format", "json")
+    # the full run compares with the last full run, not with the partial one
+    assert json.loads(third.stdout)["run"]["previous_run_id"] == 1
+
+
 def test_a_404_at_the_first_check_fails_run_by_default_as_it_fails_check(world: World) -> None:
     world.site.route(STORIES[1].path, Reply(404, "<html><title>Not found</title></html>"))
     result = world.run()

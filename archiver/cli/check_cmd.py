@@ -15,6 +15,7 @@ from archiver.cli.options import (
     no_progress_option,
     output_option,
     proxy_option,
+    source_option,
 )
 from archiver.cli.tuning import CheckTuning, check_tuning_options
 from archiver.failon import Command, FailOn
@@ -22,13 +23,14 @@ from archiver.history import (
     History,
     default_db_path,
 )
-from archiver.manifest import load_manifest
+from archiver.manifest import load_manifest, select_sources
 from archiver.pipeline import check_manifest
 from archiver.report.links import CHECK_FORMATS, format_check_run, summary_line
 
 
 @click.command("check")
 @click.argument("manifest", type=click.Path(path_type=Path, dir_okay=False))
+@source_option
 @format_option(CHECK_FORMATS)
 @output_option
 @fail_on_option(Command.CHECK)
@@ -39,7 +41,8 @@ from archiver.report.links import CHECK_FORMATS, format_check_run, summary_line
 @allow_private_option
 @proxy_option
 @no_progress_option
-def command(manifest: Path, fmt: str, output: Path | None, fail_on: FailOn,
+def command(manifest: Path, source_ids: tuple[str, ...], fmt: str, output: Path | None,
+            fail_on: FailOn,
             db: Path | None, no_history: bool, check_tuning: CheckTuning,
             allow_private: bool, proxy: str | None, no_progress: bool) -> None:
     """Check that every source URL of MANIFEST still answers, and keep a history.
@@ -65,7 +68,7 @@ def command(manifest: Path, fmt: str, output: Path | None, fail_on: FailOn,
     Example:
       archiver check manifests/calais-2014.toml --format markdown -o summary.md
     """
-    loaded = load_manifest(manifest)
+    loaded = select_sources(load_manifest(manifest), source_ids)
     options = check_tuning.check_options(allow_private=allow_private, proxy=proxy)
     history = None if no_history else History(db or default_db_path(loaded),
                                                policy=check_tuning.history_policy())

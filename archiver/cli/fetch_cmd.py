@@ -15,22 +15,21 @@ from archiver.cli.options import (
     no_progress_option,
     output_option,
     proxy_option,
+    source_option,
     warcs_option,
 )
 from archiver.cli.tuning import FetchTuning, fetch_tuning_options
-from archiver.errors import ConfigError
 from archiver.failon import Command, FailOn
 from archiver.fetch import (
     fetch_sources,
 )
-from archiver.manifest import load_manifest
+from archiver.manifest import load_manifest, select_sources
 from archiver.report.captures import FORMATS, render, summary
 
 
 @click.command("fetch")
 @click.argument("manifest", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--source", "source_ids", multiple=True, metavar="ID",
-              help="Fetch only this source (repeatable). Default: every source.")
+@source_option
 @archive_option
 @warcs_option
 @format_option(FORMATS)
@@ -70,11 +69,7 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     """
     archive_list = fetch_tuning.archive_list(archives)
     loaded = load_manifest(manifest)
-    known = {s.id for s in loaded.sources}
-    unknown = [sid for sid in source_ids if sid not in known]
-    if unknown:
-        raise ConfigError(f"no source {unknown[0]!r} in {manifest}",
-                          hint="give the id of a [[source]] of the manifest")
+    select_sources(loaded, source_ids)  # an unknown id is an error before any request
     bar = progress_callback(no_progress)
     try:
         run = fetch_sources(

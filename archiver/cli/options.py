@@ -68,6 +68,14 @@ def allow_private_option(fn: F) -> F:
     )(fn)
 
 
+def source_option(fn: F) -> F:
+    """``--source ID`` (repeatable): work on these sources of the manifest only."""
+    return click.option(
+        "--source", "source_ids", multiple=True, metavar="ID",
+        help="Only this source of the manifest (repeatable). Default: every source.",
+    )(fn)
+
+
 def _fail_on(command: Command) -> Callable[[click.Context, click.Parameter, tuple[str, ...]],
                                           FailOn]:
     def parse(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> FailOn:

@@ -22,6 +22,7 @@ from archiver.cli.options import (
     no_progress_option,
     output_option,
     proxy_option,
+    source_option,
     warcs_option,
 )
 from archiver.cli.tuning import (
@@ -32,7 +33,7 @@ from archiver.cli.tuning import (
 )
 from archiver.failon import Command, FailOn
 from archiver.history import History, default_db_path
-from archiver.manifest import load_manifest
+from archiver.manifest import load_manifest, select_sources
 from archiver.pipeline import (
     RunOptions,
     run_pipeline,
@@ -70,6 +71,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 @click.command("run")
 @click.argument("manifest", type=click.Path(path_type=Path, dir_okay=False))
+@source_option
 @archive_option
 @warcs_option
 @db_option
@@ -92,7 +94,8 @@ def sigterm_as_interrupt() -> Iterator[None]:
 @allow_private_option
 @proxy_option
 @no_progress_option
-def command(manifest: Path, archives: tuple[str, ...], warcs: Path | None, db: Path | None,
+def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ...],
+            warcs: Path | None, db: Path | None,
             report_dir: Path | None, robust_links: Path | None, live: bool,
             fail_on: FailOn, fmt: str, output: Path | None,
             check_tuning: CheckTuning, fetch_tuning: FetchTuning, allow_private: bool,
@@ -126,12 +129,13 @@ def command(manifest: Path, archives: tuple[str, ...], warcs: Path | None, db: P
     Example:
       archiver run manifests/calais-2014.toml --report report/ --live
     """
-    loaded = load_manifest(manifest)
+    loaded = select_sources(load_manifest(manifest), source_ids)
     options = RunOptions(
         check=check_tuning.check_options(allow_private=allow_private, proxy=proxy),
         archives=tuple(fetch_tuning.archive_list(archives)), warcs_dir=warcs, live=live,
         listings_per_minute=fetch_tuning.list_rate,
-        downloads_per_second=fetch_tuning.download_rate, operator=fetch_tuning.operator)
+        downloads_per_second=fetch_tuning.download_rate, operator=fetch_tuning.operator,
+        source_ids=source_ids)
     policy = check_tuning.history_policy()
     bar = progress_callback(no_progress)
     try:

@@ -14,10 +14,11 @@ from archiver.cli.options import (
     no_progress_option,
     output_option,
     proxy_option,
+    source_option,
     warcs_option,
 )
 from archiver.failon import Command, FailOn
-from archiver.manifest import load_manifest
+from archiver.manifest import load_manifest, select_sources
 from archiver.report.quotes import FORMATS, render
 from archiver.store import default_warcs_dir
 from archiver.verify import verify_manifest
@@ -25,6 +26,7 @@ from archiver.verify import verify_manifest
 
 @click.command("verify")
 @click.argument("manifest", type=click.Path(path_type=Path, dir_okay=False))
+@source_option
 @warcs_option
 @click.option("--live", is_flag=True, default=False,
               help="Also fetch each live page and report quotes that are in the archived "
@@ -35,7 +37,8 @@ from archiver.verify import verify_manifest
 @allow_private_option
 @proxy_option
 @no_progress_option
-def command(manifest: Path, warcs: Path | None, live: bool, fmt: str, output: Path | None,
+def command(manifest: Path, source_ids: tuple[str, ...], warcs: Path | None, live: bool,
+            fmt: str, output: Path | None,
             fail_on: FailOn, allow_private: bool, proxy: str | None, no_progress: bool) -> None:
     """Check that every quoted passage is in the archived text of its source.
 
@@ -53,7 +56,7 @@ def command(manifest: Path, warcs: Path | None, live: bool, fmt: str, output: Pa
     Example:
       archiver verify manifests/calais-2014.toml --warcs warcs/ --format markdown
     """
-    loaded = load_manifest(manifest)
+    loaded = select_sources(load_manifest(manifest), source_ids)
     folder = warcs if warcs is not None else default_warcs_dir(loaded)
     bar = progress_callback(no_progress)
 

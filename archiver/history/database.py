@@ -224,20 +224,21 @@ class History:
                             captures: Sequence[CaptureResult] = (),
                             quotes: Sequence[QuoteResult] = (),
                             check_inconclusive: bool = False, inconclusive: bool = False,
-                            reason: str | None = None) -> RecordedRun:
+                            reason: str | None = None, partial: bool = False) -> RecordedRun:
         """Store a whole ``archiver run`` in one transaction: recorded whole or not at all.
 
         ``links`` has one result per source (several sources may share a URL:
         the URL is checked and its state advanced once). When
         ``check_inconclusive`` the checks are stored and no link state changes.
-        A run that is ``inconclusive`` in any stage is stored but never becomes
-        the baseline later runs compare with.
+        A run that is ``inconclusive`` in any stage, or ``partial`` (only some
+        sources of the manifest, ``--source``), is stored but never becomes the
+        baseline later runs compare with.
 
         Returns the run id and ``links`` with ``state``, ``failing_count`` and
         ``previous_state`` filled in.
         """
         voided = check_inconclusive
-        baseline = not (voided or inconclusive)
+        baseline = not (voided or inconclusive or partial)
         out: list[LinkResult] = []
         try:
             with self._transaction() as db:
