@@ -11,6 +11,7 @@ stage (``check``, ``fetch``, ``verify``) with the same options.
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -239,11 +240,22 @@ def test_the_world_script_says_how_to_point_archiver_at_it(world: World, tmp_pat
                                                           capsys: pytest.CaptureFixture[str],
                                                           ) -> None:
     text = instructions(world, tmp_path)
-    run_line = next(line for line in text.splitlines() if " archiver run " in line)
-    assert run_line.strip().startswith(f"REQUESTS_CA_BUNDLE={world.ca_bundle} archiver run ")
+    run_line = next(line for line in text.splitlines() if "archiver run " in line)
+    assert run_line.strip().startswith(f"REQUESTS_CA_BUNDLE={world.ca_bundle} ")
+    # the command works from the venv the tests run in, active or not
+    command = run_line.split()[1]
+    assert Path(command).is_file() or command.endswith("python"), command
+    done = subprocess.run([command, "--version"], capture_output=True, text=True, check=True)
+    assert done.stdout.startswith("archiver, version")
     for option in (f"--proxy {world.proxy_url}", f"--archive {world.archive_url}",
                    f"--cdx-api {world.cdx_url}", "--per-host-interval 0"):
         assert option in run_line
     assert "Press Ctrl-C" in text
     assert table_main([]) == 2
     assert "usage: python -m tests.world.table" in capsys.readouterr().err
+
+
+def test_the_world_starts_again_in_the_same_folder(tmp_path: Path) -> None:
+    for _ in range(2):
+        with World(tmp_path / "world") as again:
+            assert again.archive_url.startswith("http://127.0.0.1:")

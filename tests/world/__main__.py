@@ -31,6 +31,21 @@ def _quote(args: list[str]) -> str:
     return " ".join(shlex.quote(a) for a in args)
 
 
+def archiver_command() -> str:
+    """How to run this archiver from a shell: the venv's script, else ``python -m archiver``.
+
+    The world runs from the README's virtual environment (``.venv/bin/python -m
+    tests.world``), where ``archiver`` is not on PATH unless the venv is active.
+    """
+    script = Path(sys.executable).parent / "archiver"
+    if script.is_file():
+        try:
+            return shlex.quote(os.path.relpath(script))
+        except ValueError:  # pragma: no cover - another drive
+            return shlex.quote(str(script))
+    return f"{shlex.quote(sys.executable)} -m archiver"
+
+
 def instructions(world: World, out: Path) -> str:
     env = " ".join(f"{k}={shlex.quote(v)}" for k, v in world.env().items())
     manifest = os.path.relpath(world.manifest_path) if Path.cwd() == ROOT \
@@ -38,6 +53,7 @@ def instructions(world: World, out: Path) -> str:
     opts = world.options()
     stage = ["--warcs", str(out / "warcs")]
     assert world.proxy is not None
+    archiver = archiver_command()
     lines = [
         "The world is up (127.0.0.1 only):",
         f"  today's web, through a proxy:  {world.proxy_url}  ({len(HOSTS)} hosts answer; "
@@ -46,15 +62,15 @@ def instructions(world: World, out: Path) -> str:
         f"  the https sites' test CA:      {world.ca_bundle}",
         "",
         "Run the whole pipeline on the flagship manifest, unchanged:",
-        f"  {env} archiver " + _quote([*world.run_args(out, manifest=manifest),
+        f"  {env} {archiver} " + _quote([*world.run_args(out, manifest=manifest),
                                        *fast_archive_options()]),
         "",
         "Or stage by stage:",
-        f"  {env} archiver check {manifest} --proxy {world.proxy_url} "
+        f"  {env} {archiver} check {manifest} --proxy {world.proxy_url} "
         f"--per-host-interval 0 --timeout 3 --db {shlex.quote(str(out / 'history.sqlite3'))}",
-        f"  archiver fetch {manifest} {_quote(opts)} {_quote(stage)} "
+        f"  {archiver} fetch {manifest} {_quote(opts)} {_quote(stage)} "
         + _quote(fast_archive_options(command="fetch")),
-        f"  archiver verify {manifest} {_quote(stage)}",
+        f"  {archiver} verify {manifest} {_quote(stage)}",
         "",
         "Look around as archiver sees it:",
         f"  curl -x {world.proxy_url} --cacert {shlex.quote(str(world.ca_bundle))} -L "

@@ -13,6 +13,7 @@ URLs are used unchanged: the proxy answers for their host names.
 from __future__ import annotations
 
 import shlex
+import shutil
 from pathlib import Path
 
 from archiver.manifest import load_manifest
@@ -46,8 +47,11 @@ class World:
         self.root.mkdir(parents=True, exist_ok=True)
         context, ca = tls_context(sorted(h for h, rules in HOSTS.items() if rules.https))
         (self.root / CA_FILE).write_bytes(ca)
+        # The archive's files are generated afresh each start, so a world started
+        # again in the same folder (python -m tests.world --dir DIR) starts clean.
+        shutil.rmtree(self.root / "pywb", ignore_errors=True)
         self.pywb = PywbArchive(self.root / "pywb")
-        (self.root / "pywb").mkdir(exist_ok=True)
+        (self.root / "pywb").mkdir()
         self.pywb.collection(archive_pages(self.manifest), name=COLLECTION)
         try:
             self.pywb.start()
