@@ -199,12 +199,13 @@ def canonical_host(host: str) -> str:
     ideographic full stop) is requested as another spelling than the manifest
     shows: UTS #46 §4 (mapping), RFC 3490 §3.1 (full stops), UAX #15 (NFKC).
     """
-    previous = None
-    while host != previous:
+    for _ in range(4):  # lower() may undo NFKC in rare cases: repeat until stable
         previous = host
         host = "".join(ch for ch in host if unicodedata.category(ch) != "Cf"
                        and ord(ch) not in _IGNORABLE)
         host = unicodedata.normalize("NFKC", host).translate(_IDNA_DOTS).lower()
+        if host == previous:
+            break
     return host
 
 

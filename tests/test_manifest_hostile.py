@@ -97,6 +97,31 @@ def test_the_same_manifest_without_the_newline_is_fetched(tmp_path: Path, archiv
     assert result.exit_code == 0, result.output
 
 
+def test_an_empty_manifest_table_is_an_input_error(tmp_path: Path, archive: str) -> None:
+    """Found by the property test below: ``[manifest]`` alone failed an assertion (exit 5)."""
+    path = tmp_path / "m.toml"
+    path.write_text("[manifest]\n", encoding="utf-8")
+    assert_refused_everywhere(path, archive, "missing required key 'id'")
+
+
+@pytest.mark.parametrize(("field", "phrase"), [
+    ("published = 0001-01-01", "out of range"),
+    ("published = 9999-12-31", "out of range"),
+    ('published = "0001"', "out of range"),
+    ("archived_at = 0001-01-01T00:00:00+01:00", "not a date-time"),  # the year 0 in UTC
+    ("archived_at = 9999-12-31T23:00:00-05:00", "not a date-time"),  # the year 10000 in UTC
+    ("archived_at = 9998-12-31T23:00:00-05:00", "out of range"),
+])
+def test_dates_whose_arithmetic_overflows_are_refused(tmp_path: Path, archive: str,
+                                                      field: str, phrase: str) -> None:
+    text = manifest_text(extra=field if field.startswith("archived_at") else "")
+    if field.startswith("published"):
+        text = text.replace("published = 2014-10-15", field)
+    path = tmp_path / "m.toml"
+    path.write_text(text, encoding="utf-8")
+    assert_refused_everywhere(path, archive, phrase)
+
+
 # -- finding 8: nesting --------------------------------------------------------------
 
 
