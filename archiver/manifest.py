@@ -15,12 +15,13 @@ import difflib
 import ipaddress
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from archiver.errors import ConfigError, ManifestError, Problem, Severity
 from archiver.models import DatePrecision, Manifest, Quote, QuoteKind, Relation, Source
@@ -38,13 +39,25 @@ SOURCE_KEYS = {
 QUOTE_KEYS = {"text", "kind", "lang"}
 REQUIRED_SOURCE_KEYS = ("id", "url", "publisher", "title", "published", "language")
 
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,118}[a-z0-9])?$")
+#: Every pattern that validates a value is used with ``fullmatch`` (``$`` would
+#: also match before a final newline) and matches ASCII only (``\d`` would also
+#: match other scripts' digits).
+SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,118}[a-z0-9])?", re.ASCII)
 # BCP 47, the common subset: language, optional script, region, variants.
 BCP47_RE = re.compile(
-    r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-[A-Za-z0-9]{5,8})*$"
+    r"[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-[A-Za-z0-9]{5,8})*",
+    re.ASCII,
 )
-TIMESTAMP14_RE = re.compile(r"^\d{14}$")
+TIMESTAMP14_RE = re.compile(r"\d{14}", re.ASCII)
 SOURCE_HEADER_RE = re.compile(r"^[ \t]*\[\[[ \t]*source[ \t]*\]\]", re.MULTILINE)
+
+#: Arrays and tables nested deeper than this are refused. A manifest needs 5
+#: (the file, ``source``, a source, ``quote``, a quote); the parser itself gives
+#: up (RecursionError) a few hundred levels down.
+MAX_NESTING = 32
+#: Dates and times outside these years are refused: a typo, and beyond them the
+#: arithmetic of later stages (a day before publication, a time in UTC) overflows.
+MIN_YEAR, MAX_YEAR = 1000, 9998
 
 EXAMPLE_HINT = "see manifests/example.toml for a commented example"
 
@@ -108,9 +121,18 @@ def _read_text(path: Path, ctx: _Ctx) -> str | None:
         return None
 
 
+NESTING_HINT = ("a manifest nests at most [[source]] and [[source.quote]]; "
+                "is this really a manifest?")
+
+
 def _parse_toml(text: str, ctx: _Ctx) -> dict[str, Any] | None:
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively.
+        ctx.error("file is nested too deeply (arrays or tables inside one another "
+                  "hundreds of levels down)", hint=NESTING_HINT)
+        return None
     except tomllib.TOMLDecodeError as err:
         # Python 3.14 has err.lineno; older versions put it in the message.
         msg = str(err)
@@ -122,6 +144,33 @@ def _parse_toml(text: str, ctx: _Ctx) -> dict[str, Any] | None:
         ctx.error(f"invalid TOML: {msg}", line=line,
                   hint="fix the TOML syntax; strings need quotes and tables need [brackets]")
         return None
+    except ValueError as err:  # int() refuses numbers of more than 4300 digits
+        ctx.error(f"invalid TOML: {err}", hint="is this really a manifest?")
+        return None
+    if _depth(data) > MAX_NESTING:
+        ctx.error(f"file is nested too deeply (arrays or tables more than {MAX_NESTING} "
+                  "levels down)", hint=NESTING_HINT)
+        return None
+    return data
+
+
+def _depth(data: object) -> int:
+    """How deep arrays and tables nest in ``data`` (without recursion: no limit to hit)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Iterable[object] = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth > MAX_NESTING:
+            break  # deep enough to refuse: no need to walk the rest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 # --------------------------------------------------------------------------
@@ -129,36 +178,102 @@ def _parse_toml(text: str, ctx: _Ctx) -> dict[str, Any] | None:
 # --------------------------------------------------------------------------
 
 
-def check_url(url: str) -> str | None:
-    """Return why ``url`` is not an acceptable source URL, or None if it is."""
+URL_HINT = "give an absolute http:// or https:// URL"
+
+#: Characters IDNA maps to nothing (UTS #46 §5, "ignored"; Unicode's
+#: Default_Ignorable_Code_Point) besides the format characters (category Cf:
+#: U+00AD, U+200B-U+200F, U+2060, U+FEFF ...): combining grapheme joiner,
+#: variation selectors, Hangul fillers.
+_IGNORABLE = frozenset(
+    [0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, *range(0x180B, 0x1810), *range(0xFE00, 0xFE10),
+     *range(0xE0100, 0xE01F0)])
+#: Full stops IDNA takes for the label separator "." (RFC 3490 §3.1).
+_IDNA_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+
+
+def canonical_host(host: str) -> str:
+    """``host`` as IDNA would read it: invisible characters dropped, NFKC, dots, lower case.
+
+    A host equal to its canonical form is spelled the way it is requested. One
+    that is not (``ｅｘａｍｐｌｅ.com``, a zero-width space inside a name, an
+    ideographic full stop) is requested as another spelling than the manifest
+    shows: UTS #46 §4 (mapping), RFC 3490 §3.1 (full stops), UAX #15 (NFKC).
+    """
+    for _ in range(4):  # lower() may undo NFKC in rare cases: repeat until stable
+        previous = host
+        host = "".join(ch for ch in host if unicodedata.category(ch) != "Cf"
+                       and ord(ch) not in _IGNORABLE)
+        host = unicodedata.normalize("NFKC", host).translate(_IDNA_DOTS).lower()
+        if host == previous:
+            break
+    return host
+
+
+def _host_problem(host: str) -> tuple[str, str] | None:
+    """Why ``host`` (lower case, as urlsplit gives it) is not canonical, and its canonical form."""
+    if ":" in host:  # an IPv6 literal; a zone id ("%25eth0") is refused below
+        if "%" not in host:
+            return None
+        return "it has a zone id ('%'), which means nothing outside this machine", \
+            host.partition("%")[0]
+    if "%" in host:
+        return "it contains '%' (a percent-encoded host name)", canonical_host(unquote(host))
+    canonical = canonical_host(host)
+    if canonical == host:
+        return None
+    if any(unicodedata.category(ch) == "Cf" or ord(ch) in _IGNORABLE for ch in host):
+        return "it contains invisible characters", canonical
+    return "it contains full-width or compatibility characters that IDNA rewrites", canonical
+
+
+def _check_url(url: str) -> tuple[str, str] | None:
+    """Why ``url`` is not an acceptable source URL and what to do, or None if it is."""
     if url != url.strip() or any(ch.isspace() for ch in url):
-        return "URL contains whitespace (a URL split across lines?)"
+        return "URL contains whitespace (a URL split across lines?)", URL_HINT
     if not url:
-        return "URL is empty"
+        return "URL is empty", URL_HINT
     try:
         parts = urlsplit(url)
     except ValueError as err:
-        return f"URL cannot be parsed ({err})"
+        return f"URL cannot be parsed ({err})", URL_HINT
     if parts.scheme.lower() not in ("http", "https"):
         scheme = parts.scheme or "(none)"
-        return f"URL scheme {scheme!r} is not allowed; only absolute http and https URLs are"
+        return (f"URL scheme {_show(scheme)} is not allowed; only absolute http and https URLs "
+                "are"), URL_HINT
     if not parts.hostname:
-        return "URL has no host name"
+        return "URL has no host name", URL_HINT
     if parts.username is not None or parts.password is not None:
-        return "URL contains credentials (user:password@); remove them"
+        return "URL contains credentials (user:password@); remove them", URL_HINT
     try:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        return "URL has an invalid port"
+        return "URL has an invalid port", URL_HINT
     host = parts.hostname
+    if problem := _host_problem(host):
+        why, canonical = problem
+        hint = (f"write the host as {canonical!r}" if canonical
+                else "the host is only invisible characters; give the real host name")
+        return f"URL host {_show(host)} is not in canonical form: {why}", hint
     if "." not in host and host != "localhost":
         try:
             ipaddress.ip_address(host)
         except ValueError:
-            return f"URL host {host!r} has no dot; is it a complete domain name?"
+            return f"URL host {_show(host)} has no dot; is it a complete domain name?", URL_HINT
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        return "URL contains control characters"
+        return "URL contains control characters", URL_HINT
     return None
+
+
+def check_url(url: str) -> str | None:
+    """Return why ``url`` is not an acceptable source URL, or None if it is."""
+    problem = _check_url(url)
+    return problem[0] if problem else None
+
+
+def _show(value: object, limit: int = 80) -> str:
+    """``repr(value)`` for a message, cut short: a value from the file may be megabytes long."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _suggest(key: str, allowed: Iterable[str]) -> str | None:
@@ -171,7 +286,7 @@ def _unknown_keys(table: Mapping[str, Any], allowed: set[str], where: str, ctx: 
     for key in table:
         if key not in allowed:
             hint = _suggest(key, allowed) or f"allowed keys: {', '.join(sorted(allowed))}"
-            ctx.error(f"unknown key {key!r} in {where}", hint=hint,
+            ctx.error(f"unknown key {_show(key)} in {where}", hint=hint,
                       source_id=source_id, line=line)
 
 
@@ -195,7 +310,7 @@ def _str_field(table: Mapping[str, Any], key: str, ctx: _Ctx, *, where: str,
     return value
 
 
-PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+PARTIAL_DATE_RE = re.compile(r"(\d{4})(?:-(\d{2}))?", re.ASCII)
 
 
 def _parse_date(value: Any) -> tuple[date, DatePrecision] | None:
@@ -207,7 +322,7 @@ def _parse_date(value: Any) -> tuple[date, DatePrecision] | None:
     if isinstance(value, str):
         text = value.strip()
         try:
-            if m := PARTIAL_DATE_RE.match(text):
+            if m := PARTIAL_DATE_RE.fullmatch(text):
                 if m.group(2):
                     return date(int(m.group(1)), int(m.group(2)), 1), DatePrecision.MONTH
                 return date(int(m.group(1)), 1, 1), DatePrecision.YEAR
@@ -218,20 +333,31 @@ def _parse_date(value: Any) -> tuple[date, DatePrecision] | None:
 
 
 def _parse_datetime(value: Any) -> datetime | None:
+    """A date-time with a time zone (UTC if none): a TOML date-time or date, RFC 3339, or a
+    14-digit Wayback timestamp; None if it is none of these or has no UTC equivalent."""
+    parsed: datetime
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if isinstance(value, str):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
         text = value.strip()
         try:
-            if TIMESTAMP14_RE.match(text):
-                return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if TIMESTAMP14_RE.fullmatch(text):
+                parsed = datetime.strptime(text, "%Y%m%d%H%M%S")
+            else:
+                parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
+    else:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in the year 0 in UTC
+        return None
+    return parsed
 
 
 # --------------------------------------------------------------------------
@@ -253,17 +379,18 @@ def _source_lines(text: str) -> list[int]:
 def _build(data: dict[str, Any], text: str, path: Path, ctx: _Ctx) -> Manifest | None:
     _unknown_keys(data, {"manifest", "source"}, "the top level", ctx)
     head = data.get("manifest")
+    has_head = isinstance(head, dict)
     if not isinstance(head, dict):
         ctx.error("missing [manifest] table",
                   hint='start the file with [manifest] and id = "...", title = "..."; '
                   + EXAMPLE_HINT)
         head = {}
     _unknown_keys(head, MANIFEST_KEYS, "[manifest]", ctx)
-    manifest_id = _str_field(head, "id", ctx, where="[manifest]", required=bool(head))
-    if manifest_id is not None and not SLUG_RE.match(manifest_id):
-        ctx.error(f"manifest id {manifest_id!r} is not a slug",
+    manifest_id = _str_field(head, "id", ctx, where="[manifest]", required=has_head)
+    if manifest_id is not None and not SLUG_RE.fullmatch(manifest_id):
+        ctx.error(f"manifest id {_show(manifest_id)} is not a slug",
                   hint="use lower-case letters, digits, '-', '_' and '.', e.g. calais-2014")
-    title = _str_field(head, "title", ctx, where="[manifest]", required=bool(head))
+    title = _str_field(head, "title", ctx, where="[manifest]", required=has_head)
     description = _str_field(head, "description", ctx, where="[manifest]", required=False)
     dossier = _str_field(head, "dossier", ctx, where="[manifest]", required=False)
 
@@ -326,17 +453,15 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
                                  source_id=sid, line=line)
     author = _str_field(raw, "author", ctx, where=label, required=False, source_id=sid, line=line)
 
-    if fields["id"] is not None and not SLUG_RE.match(fields["id"]):
-        err(f"id {fields['id']!r} is not a slug",
+    if fields["id"] is not None and not SLUG_RE.fullmatch(fields["id"]):
+        err(f"id {_show(fields['id'])} is not a slug",
             "use lower-case letters, digits, '-', '_' and '.', e.g. guardian-2014-09-20")
     url = fields["url"]
-    if url is not None:
-        why = check_url(url)
-        if why:
-            err(f"bad url {url!r}: {why}", "give an absolute http:// or https:// URL")
+    if url is not None and (problem := _check_url(url)):
+        err(f"bad url {_show(url)}: {problem[0]}", problem[1])
     lang = fields["language"]
-    if lang is not None and not BCP47_RE.match(lang):
-        err(f"language {lang!r} is not a BCP 47 tag", "use a tag such as fr, en or en-GB")
+    if lang is not None and not BCP47_RE.fullmatch(lang):
+        err(f"language {_show(lang)} is not a BCP 47 tag", "use a tag such as fr, en or en-GB")
 
     published: date | None = None
     precision = DatePrecision.DAY
@@ -347,8 +472,11 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
     else:
         parsed = _parse_date(raw["published"])
         if parsed is None:
-            err(f"published {raw['published']!r} is not a real date",
+            err(f"published {_show(raw['published'])} is not a real date",
                 'write a date as YYYY-MM-DD, e.g. published = 2014-08-28, or "2014-08"')
+        elif not MIN_YEAR <= parsed[0].year <= MAX_YEAR:
+            err(f"published {_show(raw['published'])} is out of range (years {MIN_YEAR} "
+                f"to {MAX_YEAR})", "is the year mistyped?")
         else:
             published, precision = parsed
 
@@ -357,19 +485,22 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
         try:
             relation = Relation(raw["relation"])
         except ValueError:
-            err(f"relation {raw['relation']!r} is not one of: cited, related",
+            err(f"relation {_show(raw['relation'])} is not one of: cited, related",
                 "use 'cited' for the article the dossier reproduces, 'related' otherwise")
 
     archived_url = _str_field(raw, "archived_url", ctx, where=label, required=False,
                               source_id=sid, line=line)
-    if archived_url is not None and (why := check_url(archived_url)):
-        err(f"bad archived_url {archived_url!r}: {why}")
+    if archived_url is not None and (problem := _check_url(archived_url)):
+        err(f"bad archived_url {_show(archived_url)}: {problem[0]}", problem[1])
     archived_at: datetime | None = None
     if "archived_at" in raw:
         archived_at = _parse_datetime(raw["archived_at"])
         if archived_at is None:
-            err(f"archived_at {raw['archived_at']!r} is not a date-time",
+            err(f"archived_at {_show(raw['archived_at'])} is not a date-time",
                 "use an RFC 3339 date-time or a 14-digit Wayback timestamp")
+        elif not MIN_YEAR <= archived_at.astimezone(UTC).year <= MAX_YEAR:
+            err(f"archived_at {_show(raw['archived_at'])} is out of range (years {MIN_YEAR} "
+                f"to {MAX_YEAR})", "is the year mistyped?")
 
     quotes = _build_quotes(raw.get("quote", []), sid, line, ctx)
 
@@ -414,12 +545,12 @@ def _build_quotes(raw: Any, sid: str | None, line: int | None,
             try:
                 kind = QuoteKind(item["kind"])
             except ValueError:
-                ctx.error(f"{where}: kind {item['kind']!r} is not one of: direct, excerpt",
+                ctx.error(f"{where}: kind {_show(item['kind'])} is not one of: direct, excerpt",
                           source_id=sid, line=line)
                 ok = False
         qlang = item.get("lang")
-        if qlang is not None and (not isinstance(qlang, str) or not BCP47_RE.match(qlang)):
-            ctx.error(f"{where}: lang {qlang!r} is not a BCP 47 tag", source_id=sid, line=line)
+        if qlang is not None and (not isinstance(qlang, str) or not BCP47_RE.fullmatch(qlang)):
+            ctx.error(f"{where}: lang {_show(qlang)} is not a BCP 47 tag", source_id=sid, line=line)
             ok = False
             qlang = None
         quotes.append(Quote(text=text, kind=kind, lang=qlang))

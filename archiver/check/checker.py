@@ -37,9 +37,7 @@ from archiver.check.rules import HOST_SLOWDOWN_CEILING, PROBE_PREFIX, TRANSIENT_
 from archiver.check.soft404 import (
     ProbeAnswer,
     compare_with_probe,
-    page_text,
     sibling_url,
-    url_words,
 )
 from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.errors import NetError
@@ -187,10 +185,8 @@ class Checker:
                 answer = ProbeAnswer(probe_url, None, None)
             else:
                 final = walk.final
-                answer = ProbeAnswer(
-                    probe_url, final.status, final.url,
-                    tuple(page_text(final.body, drop=url_words(probe_url) | url_words(final.url))),
-                    redirected=bool(walk.hops))
+                answer = ProbeAnswer.from_response(probe_url, final.status, final.url,
+                                                   final.body, redirected=bool(walk.hops))
         except BaseException as err:
             future.set_exception(err)
             raise

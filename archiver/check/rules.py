@@ -54,6 +54,32 @@ SOFT404_SIMILARITY = 0.9
 #: Pages with fewer words than this are not compared: a JavaScript app serves the
 #: same near-empty shell for every URL, real or not.
 SOFT404_MIN_WORDS = 20
+#: A page is a JavaScript application shell when its visible text (markup,
+#: scripts, styles and ``<noscript>`` left out) has fewer words than this and it
+#: has at least one ``<script>`` element: its script, reading the address, makes
+#: the page, so the same shell for every URL proves nothing. Any other page that
+#: a site serves byte for byte (or word for word) both for a source's URL and for
+#: a URL that cannot exist is a soft 404. Our choice, equal to the minimum above.
+APP_SHELL_MAX_WORDS = SOFT404_MIN_WORDS
+#: The words of a URL a "not found" page may echo are left out of both pages
+#: before they are compared, except words shorter than this (``a``, ``n``, ``de``)
+#: and :data:`URL_STOP_WORDS`: those are on almost every page of a site, and
+#: they say nothing about which page it is. Our choice.
+URL_WORD_MIN_LETTERS = 3
+#: Function words common in news URLs (French, English, German, Spanish, Italian,
+#: three letters and more), and the file extensions of a path.
+URL_STOP_WORDS = frozenset("""
+    les des une aux par pour sur dans avec sans sous chez vers entre qui que quoi
+    dont est sont ont pas plus tout tous toute toutes mais leur leurs cette ces ses
+    son nos vos elle elles ils nous vous comme après apres avant été
+    the and for with from that this these those are was were has have had not but
+    its his her our out you your they their them into over after before about will
+    can who what when how why all
+    der die das und mit von den dem ein eine einer eines ist auf für
+    los las del por con para una uno
+    della delle degli dei gli per con una
+    html htm php asp aspx jsp shtml cgi
+""".split())
 #: Bodies are compared on their first bytes only (enough for any article page).
 SIMILARITY_MAX_BYTES = 512 * 1024
 #: The sibling probe asks for a path segment that cannot exist.

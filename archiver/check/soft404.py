@@ -8,24 +8,47 @@ benhoyt/soft404 implements it (soft404.py, ``_is_dead``: a random sibling, the
 same final redirect, or almost the same page). The threshold and the minimum
 text are in :mod:`.rules`. The request itself is made by
 :class:`archiver.check.checker.Checker`; this module only compares.
+
+The rule, in order (:func:`compare_with_probe`):
+
+1. the probe was not answered 2xx: nothing to learn;
+2. both were redirected to the same final URL: a soft 404;
+3. both answers are the same page (the same bytes, or the same words when
+   there are at least ``SOFT404_MIN_WORDS`` of them): a soft 404 — a
+   catch-all site serving its home page for every path — unless the page is a
+   JavaScript application shell (:func:`is_app_shell`), whose script makes
+   the page from the address: undecided;
+4. pages with too little text are not compared;
+5. otherwise the pages' words, less the words of both URLs (a "not found"
+   page may echo the address it was asked for; the same words are left out of
+   both pages), are compared: similar enough is a soft 404.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from archiver.check.classify import Verdict
-from archiver.check.rules import SIMILARITY_MAX_BYTES, SOFT404_MIN_WORDS, SOFT404_SIMILARITY
+from archiver.check.rules import (
+    APP_SHELL_MAX_WORDS,
+    SIMILARITY_MAX_BYTES,
+    SOFT404_MIN_WORDS,
+    SOFT404_SIMILARITY,
+    URL_STOP_WORDS,
+    URL_WORD_MIN_LETTERS,
+)
 from archiver.models import LinkClass
 
 _DROP_RE = re.compile(rb"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?-->",
                       re.IGNORECASE | re.DOTALL)
 _TAG_RE = re.compile(rb"<[^>]+>")
 _WORD_RE = re.compile(r"[^\W\d_]+")
+_SCRIPT_RE = re.compile(rb"<script\b", re.IGNORECASE)
 
 
 def page_text(body: bytes, *, drop: Iterable[str] = ()) -> list[str]:
@@ -47,9 +70,28 @@ def text_similarity(a: Sequence[str], b: Sequence[str], n: int = 3) -> float:
 
 
 def url_words(url: str) -> set[str]:
-    """Words of a URL's path and query: sites echo them into their "not found" pages."""
-    parts = urlsplit(url)
-    return set(_WORD_RE.findall((parts.path + " " + parts.query).lower()))
+    """Words of a URL's path and query: sites echo them into their "not found" pages.
+
+    Only words of at least ``URL_WORD_MIN_LETTERS`` letters that are not
+    ``URL_STOP_WORDS``: short and common words are on every page of a site.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return set()
+    text = unquote(parts.path + " " + parts.query.replace("+", " ")).lower()
+    return {w for w in _WORD_RE.findall(text)
+            if len(w) >= URL_WORD_MIN_LETTERS and w not in URL_STOP_WORDS}
+
+
+def is_app_shell(body: bytes) -> bool:
+    """Whether a page is a JavaScript application shell (the test is in :mod:`.rules`).
+
+    Fewer than ``APP_SHELL_MAX_WORDS`` words of visible text, and a ``<script>``
+    element: the page is made by its script, from the address, in the browser.
+    """
+    head = body[:SIMILARITY_MAX_BYTES]
+    return len(page_text(head)) < APP_SHELL_MAX_WORDS and _SCRIPT_RE.search(head) is not None
 
 
 def sibling_url(url: str, token: str) -> tuple[str, tuple[object, ...]]:
@@ -84,13 +126,32 @@ def _shape(path: str) -> str:
 
 @dataclass(frozen=True)
 class ProbeAnswer:
-    """How a site answers a URL that cannot exist."""
+    """How a site answers a URL that cannot exist.
+
+    ``words`` are the words of its page (:func:`page_text`), ``drop`` the words
+    of the probe's URLs (:func:`url_words`), ``body_sha256`` the SHA-256 of its
+    body (hex; None when unknown).
+    """
 
     url: str
     status: int | None  # None: the probe failed at the network level
     final_url: str | None
     words: tuple[str, ...] = ()
     redirected: bool = False
+    body_sha256: str | None = None
+    drop: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_response(cls, url: str, status: int, final_url: str, body: bytes, *,
+                      redirected: bool) -> ProbeAnswer:
+        """The probe's answer from the response to ``url`` (final URL ``final_url``)."""
+        return cls(url, status, final_url, tuple(page_text(body)), redirected=redirected,
+                   body_sha256=_sha256(body),
+                   drop=frozenset(url_words(url) | url_words(final_url)))
+
+
+def _sha256(body: bytes) -> str:
+    return hashlib.sha256(body[:SIMILARITY_MAX_BYTES]).hexdigest()
 
 
 def compare_with_probe(url: str, final_url: str, body: bytes, redirected: bool,
@@ -102,10 +163,22 @@ def compare_with_probe(url: str, final_url: str, body: bytes, redirected: bool,
         return Verdict(LinkClass.SOFT404,
                        f"redirected to {final_url}, where this site also sends URLs that "
                        "cannot exist")
-    words = page_text(body, drop=url_words(url) | url_words(final_url))
-    if min(len(words), len(probe.words)) < SOFT404_MIN_WORDS:
+    words = page_text(body)
+    same_bytes = probe.body_sha256 is not None and _sha256(body) == probe.body_sha256
+    same_words = len(words) >= SOFT404_MIN_WORDS and tuple(words) == probe.words
+    if same_bytes or same_words:
+        if is_app_shell(body):
+            return None  # one shell for every address: its script decides, not its markup
+        how = "byte for byte" if same_bytes else "word for word"
+        return Verdict(LinkClass.SOFT404,
+                       f"the page matches this site's answer for a URL that cannot exist "
+                       f"({probe.url}; similarity 1.00: the same page, {how})")
+    drop = url_words(url) | url_words(final_url) | probe.drop
+    words = [w for w in words if w not in drop]
+    probe_words = [w for w in probe.words if w not in drop]
+    if min(len(words), len(probe_words)) < SOFT404_MIN_WORDS:
         return None  # too little text to judge: an app shell, an empty page
-    score = text_similarity(words, probe.words)
+    score = text_similarity(words, probe_words)
     if score >= SOFT404_SIMILARITY:
         return Verdict(LinkClass.SOFT404,
                        f"the page matches this site's answer for a URL that cannot exist "

@@ -16,6 +16,16 @@ link states is atomic and runs are serialised, never interleaved. Opening
 retries while another process holds the new file's lock (see
 :meth:`History._open_with_retry`).
 
+A file that already exists may come from a crash, a bad copy or another
+program: opening it runs SQLite's ``PRAGMA quick_check`` first (every page of
+every b-tree read once: measured about 10 ms for a 3 MB file of 10,000 checks,
+0.2 s for 33 MB and 100,000), and a damaged file is refused before anything is
+written into it.
+Whatever SQLite raises while reading (text that is not UTF-8, a page damaged
+since) and whatever row this archiver cannot understand (a value written by
+another program or version) becomes a :class:`~archiver.errors.StoreError`
+naming the file, never a crash.
+
 The clock is injectable (``History(path, clock=...)``, a
 :class:`~archiver.clock.Clock`, and each result's ``checked_at``), so tests can
 simulate checks days apart without sleeping.
@@ -62,6 +72,24 @@ from archiver.models import CaptureResult, Change, LinkClass, LinkResult, QuoteR
 #: How long a run waits for another run's transaction on the same database.
 BUSY_TIMEOUT = 60.0
 
+#: What a row conversion (:mod:`archiver.history.rows`) raises on a value it
+#: cannot understand: an unknown class or state, a date that does not parse, a
+#: missing column.
+_ROW_ERRORS = (ValueError, TypeError, KeyError, IndexError)
+
+
+def _is_locked(err: sqlite3.Error) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds the lock."""
+    text = str(err).lower()
+    return isinstance(err, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def _damaged(err: sqlite3.Error) -> bool:
+    """SQLITE_CORRUPT: an SQLite file whose pages are not sound (not SQLITE_NOTADB:
+    a file that is no database at all is refused as such)."""
+    text = str(err).lower()
+    return "malformed" in text or "corrupt" in text
+
 
 class History:
     """The history database. Open with ``with History(path) as h:``.
@@ -83,10 +111,12 @@ class History:
         self.path = Path(path)
         self.policy = policy or HistoryPolicy()
         self.clock = clock
+        self.timeout = timeout
         if not create and not self.path.is_file():
             raise StoreError(f"no history database at {self.path}",
                              hint="run `archiver check MANIFEST` first, or pass --db with "
                              "the path of an existing database")
+        existed = self.path.exists()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
@@ -96,14 +126,65 @@ class History:
         self._db.row_factory = sqlite3.Row
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            if existed:
+                self._quick_check()
             self._open_with_retry(timeout)
-        except sqlite3.DatabaseError as err:
+        except sqlite3.Error as err:
             self._db.close()
+            if _is_locked(err) or _damaged(err):
+                raise self._error(err, "open") from err
             raise StoreError(f"{self.path} is not a usable history database: {err}",
                              hint="pass --db with another path, or move this file away") from err
         except BaseException:
             self._db.close()
             raise
+
+    def _quick_check(self) -> None:
+        """Refuse a damaged file before writing into it (SQLite's ``PRAGMA quick_check``).
+
+        quick_check reads every page of every table and index once and checks
+        their structure, without integrity_check's cross-check of each index
+        against its table (https://www.sqlite.org/pragma.html#pragma_quick_check).
+        """
+        rows = self._db.execute("PRAGMA quick_check(5)").fetchall()
+        problems = [str(r[0]) for r in rows]
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError(
+                "database disk image is malformed (quick_check: "
+                + "; ".join(p[:200] for p in problems) + ")")
+
+    def _error(self, err: BaseException, doing: str) -> StoreError:
+        """The StoreError for ``err``, raised while ``doing`` ("open", "read", "write to")."""
+        if isinstance(err, sqlite3.Error) and _is_locked(err):
+            return StoreError(
+                f"the history database {self.path} is locked: another connection held it "
+                f"for more than {self.timeout:g} s ({err})",
+                hint="another archiver process (or another program, such as a database "
+                "browser) is using this database; wait for it to finish, or stop it, then "
+                "run again")
+        if isinstance(err, sqlite3.Error) and _damaged(err):
+            return StoreError(
+                f"the history database {self.path} is damaged: {err}",
+                hint="restore the file from a backup, or move it away to start a new "
+                "history (or pass --db with another path)")
+        if isinstance(err, sqlite3.Error) and doing == "write to":
+            return StoreError(f"cannot write to the history database {self.path}: {err}",
+                              hint="check the disk and the file's permissions")
+        return StoreError(
+            f"the history database {self.path} cannot be read: {type(err).__name__}: {err}",
+            hint="was it written by another program, or by a newer or modified archiver? "
+            "restore the file from a backup, or move it away to start a new history "
+            "(or pass --db with another path)")
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Turn what SQLite or a row conversion raises while reading into a StoreError."""
+        try:
+            yield
+        except sqlite3.Error as err:
+            raise self._error(err, "read") from err
+        except _ROW_ERRORS as err:
+            raise self._error(err, "read") from err
 
     def _open_with_retry(self, timeout: float) -> None:
         """Switch to WAL and create or upgrade the schema, retrying while locked.
@@ -197,15 +278,17 @@ class History:
                 for result in results:
                     out.append(self._record_one(db, run_id, result, inconclusive))
         except sqlite3.Error as err:
-            raise StoreError(f"cannot write to the history database {self.path}: {err}",
-                             hint="check the disk and the file's permissions") from err
+            raise self._error(err, "write to") from err
         return RecordedRun(run_id, tuple(out))
 
     def _record_one(self, db: sqlite3.Connection, run_id: int, result: LinkResult,
                     inconclusive: bool) -> LinkResult:
         at = result.checked_at or self.clock.now()
         row = db.execute("SELECT * FROM links WHERE url = ?", (result.url,)).fetchone()
-        old = link_record(row) if row is not None else LinkRecord(result.url)
+        try:
+            old = link_record(row) if row is not None else LinkRecord(result.url)
+        except _ROW_ERRORS as err:
+            raise self._error(err, "read") from err
         if inconclusive or result.link_class is LinkClass.INCONCLUSIVE:
             step = Advance(replace(old, last_checked_at=at, checks=old.checks + 1), False,
                            "inconclusive run: history not advanced")
@@ -265,21 +348,22 @@ class History:
                 for position, quote in enumerate(quotes):
                     insert_quote(db, run_id, position, quote)
         except sqlite3.Error as err:
-            raise StoreError(f"cannot write to the history database {self.path}: {err}",
-                             hint="check the disk and the file's permissions") from err
+            raise self._error(err, "write to") from err
         return RecordedRun(run_id, tuple(out))
 
     # -- reading ---------------------------------------------------------------
 
     def link(self, url: str) -> LinkRecord | None:
         """What is known about ``url``, or None if it was never checked."""
-        row = self._db.execute("SELECT * FROM links WHERE url = ?", (url,)).fetchone()
-        return link_record(row) if row is not None else None
+        with self._reading():
+            row = self._db.execute("SELECT * FROM links WHERE url = ?", (url,)).fetchone()
+            return link_record(row) if row is not None else None
 
     def links(self, urls: Iterable[str] | None = None) -> list[LinkRecord]:
         """Every URL's record (or those of ``urls`` that have one), by URL."""
-        rows = self._db.execute("SELECT * FROM links ORDER BY url").fetchall()
-        records = [link_record(r) for r in rows]
+        with self._reading():
+            rows = self._db.execute("SELECT * FROM links ORDER BY url").fetchall()
+            records = [link_record(r) for r in rows]
         if urls is None:
             return records
         wanted = set(urls)
@@ -298,17 +382,20 @@ class History:
         if limit is not None:
             sql += " LIMIT ?"
             params = (url, limit)
-        rows = self._db.execute(sql, params).fetchall()
-        return [check_record(r) for r in reversed(rows)]
+        with self._reading():
+            rows = self._db.execute(sql, params).fetchall()
+            return [check_record(r) for r in reversed(rows)]
 
     def transitions(self, url: str) -> list[Transition]:
         """The state changes of ``url``, oldest first."""
-        rows = self._db.execute("SELECT * FROM transitions WHERE url = ? ORDER BY at, id",
-                                (url,)).fetchall()
-        return [transition(r) for r in rows]
+        with self._reading():
+            rows = self._db.execute("SELECT * FROM transitions WHERE url = ? ORDER BY at, id",
+                                    (url,)).fetchall()
+            return [transition(r) for r in rows]
 
     def run_count(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM runs").fetchone()[0])
+        with self._reading():
+            return int(self._db.execute("SELECT count(*) FROM runs").fetchone()[0])
 
     # -- whole runs ------------------------------------------------------------
 
@@ -326,13 +413,15 @@ class History:
         sql += " ORDER BY id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        rows = self._db.execute(sql, params).fetchall()
-        return [self._run_record(r) for r in reversed(rows)]
+        with self._reading():
+            rows = self._db.execute(sql, params).fetchall()
+            return [self._run_record(r) for r in reversed(rows)]
 
     def run(self, run_id: int) -> RunRecord | None:
         """One stored run with its results, or None."""
-        row = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return self._run_record(row) if row is not None else None
+        with self._reading():
+            row = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+            return self._run_record(row) if row is not None else None
 
     def baseline_before(self, manifest_id: str, run_id: int | None = None) -> RunRecord | None:
         """The run a new run of ``manifest_id`` is compared with.
@@ -346,8 +435,9 @@ class History:
         if run_id is not None:
             sql += " AND id < ?"
             params.append(run_id)
-        row = self._db.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
-        return self._run_record(row) if row is not None else None
+        with self._reading():
+            row = self._db.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
+            return self._run_record(row) if row is not None else None
 
     def changes(self, run_id: int) -> tuple[RunRecord | None, tuple[Change, ...]]:
         """What changed in run ``run_id`` since its baseline: (baseline, changes).
@@ -384,6 +474,11 @@ class History:
             captures=captures, quotes=quotes)
 
     def integrity_ok(self) -> bool:
-        """SQLite's own integrity check of the file."""
-        return bool(self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+        """SQLite's own integrity check of the file (False if it is damaged)."""
+        try:
+            return bool(self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+        except sqlite3.Error as err:
+            if _damaged(err):
+                return False
+            raise self._error(err, "read") from err
 
