@@ -22,6 +22,7 @@ from archiver.errors import NetErrorKind
 from archiver.net.client import HttpClient, HttpResponse
 from archiver.net.guard import (
     LOCAL_NAMES,
+    embedded_ipv4,
     is_public_address,
     literal_host_is_private,
     resolve_host,
@@ -69,8 +70,9 @@ __all__ = [
     "DEFAULT_PER_HOST_INTERVAL", "DEFAULT_RETRIES", "DEFAULT_USER_AGENT", "GATEWAY_STATUSES",
     "LOCAL_NAMES", "MAX_REDIRECTS", "MAX_RETRY_AFTER", "PROJECT_URL", "PROXY_AUTH_HINT",
     "PROXY_SCHEMES", "PROXY_STATUS_ERRORS", "RETRYABLE_STATUSES", "SQUID_ERRORS", "Answer",
-    "HostLimiter", "HttpClient", "HttpResponse", "NetErrorKind", "ProxyFailure",
-    "RedirectStop", "RedirectWalk", "Veto", "backoff_delay", "bypasses_proxy",
-    "is_public_address", "literal_host_is_private", "parse_proxy_url", "parse_retry_after",
-    "proxy_failure", "resolve_host", "resolve_location", "walk_redirects",
+    "HostLimiter", "HttpClient", "HttpResponse", "NetErrorKind", "ProxyFailure", "RedirectStop",
+    "RedirectWalk", "Veto", "backoff_delay",
+    "bypasses_proxy", "embedded_ipv4", "is_public_address", "literal_host_is_private",
+    "parse_proxy_url", "parse_retry_after", "proxy_failure", "resolve_host", "resolve_location",
+    "walk_redirects",
 ]

@@ -26,12 +26,47 @@ from typing import Any
 
 from archiver.errors import NetError, NetErrorKind, PrivateAddressError
 
+#: NAT64's well-known prefix, 64:ff9b::/96 (RFC 6052 §2.1): the last 32 bits
+#: are an IPv4 address that a NAT64 gateway connects to.
+_NAT64_PREFIX = bytes.fromhex("0064ff9b0000000000000000")
+#: NAT64's local-use prefix, 64:ff9b:1::/48 (RFC 8215): never global (the IANA
+#: IPv6 special-purpose registry), which Python 3.11's ``is_global`` misses.
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+#: IPv4-translated addresses, ::ffff:0:a.b.c.d (RFC 2765 §2.1, SIIT).
+_TRANSLATED_PREFIX = bytes.fromhex("0000000000000000ffff0000")
+
+
+def embedded_ipv4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for, when it embeds one.
+
+    IPv4-mapped ``::ffff:a.b.c.d`` and IPv4-compatible ``::a.b.c.d`` (RFC 4291
+    §2.5.5), IPv4-translated ``::ffff:0:a.b.c.d`` (RFC 2765), NAT64
+    ``64:ff9b::a.b.c.d`` (RFC 6052 §2.1) and 6to4 ``2002:AABB:CCDD::/48``
+    (RFC 3056 §2): a packet to one of these reaches (or is meant to reach) the
+    IPv4 address, so it is judged as that address.
+    """
+    if addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    if addr.sixtofour is not None:
+        return addr.sixtofour
+    packed = addr.packed
+    if packed[:12] in (bytes(12), _NAT64_PREFIX, _TRANSLATED_PREFIX):
+        return ipaddress.IPv4Address(packed[12:])
+    return None
+
 
 def is_public_address(ip: str) -> bool:
-    """Whether ``ip`` is a global unicast address (an IPv4-mapped IPv6 one judged as IPv4)."""
-    addr = ipaddress.ip_address(ip.split("%", 1)[0])
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        addr = addr.ipv4_mapped
+    """Whether ``ip`` is a global unicast address.
+
+    An IPv6 address that embeds an IPv4 one (:func:`embedded_ipv4`) is judged
+    as that IPv4 address. Raises ValueError when ``ip`` is not an IP address.
+    """
+    addr: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(
+        ip.split("%", 1)[0])
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr in _NAT64_LOCAL:
+            return False
+        addr = embedded_ipv4(addr) or addr
     return addr.is_global and not addr.is_multicast
 
 
