@@ -9,6 +9,9 @@ judges the address actually connected to (against DNS rebinding).
 "Public" is :mod:`ipaddress`'s ``is_global`` (the IANA special-purpose address
 registries), minus multicast.
 
+Every check judges the host of the URL as it is sent (:mod:`.wire`), never
+as written.
+
 Import direction: :mod:`archiver.net.deadline` imports this module (its
 watched connections call :func:`check_peer`); this module imports nothing
 from the rest of the package except the error kinds.
@@ -77,30 +80,40 @@ LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "localhost6",
 _LEGACY_IPV4_RE = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}")
 
 
-def literal_host_is_private(host: str) -> bool:
-    """Judge a host name without resolving it (IP literals, localhost and the like).
+def literal_address(host: str) -> str | None:
+    """The IP address ``host`` is written as, or None for a name.
 
-    Used when names are resolved elsewhere (at a proxy), so it also reads the
-    legacy IPv4 spellings that resolvers, curl and browsers still accept and
-    that ``ipaddress`` does not: ``127.1``, ``0x7f000001``, ``2130706433``,
-    ``0177.0.0.1``. A *name* that resolves to a private address (say
-    ``127.0.0.1.nip.io``) cannot be seen without resolving it: a proxy's own
-    policy has to refuse those.
+    Reads IPv4 and IPv6 literals (brackets and one trailing dot allowed) and
+    the legacy IPv4 spellings that resolvers, curl and browsers still accept
+    and that ``ipaddress`` does not: ``127.1``, ``0x7f000001``, ``2130706433``,
+    ``0177.0.0.1`` (the WHATWG URL Standard's IPv4 parser reads them too).
     """
     host = host.strip("[]").lower().rstrip(".")
-    if host in LOCAL_NAMES or host.endswith(".localhost"):
-        return True
     try:
-        return not is_public_address(host)
+        return str(ipaddress.ip_address(host.split("%", 1)[0]))
     except ValueError:
         pass
     if _LEGACY_IPV4_RE.fullmatch(host):
         try:
-            packed = socket.inet_aton(host)
+            return socket.inet_ntoa(socket.inet_aton(host))
         except OSError:
-            return False
-        return not is_public_address(socket.inet_ntoa(packed))
-    return False
+            return None
+    return None
+
+
+def literal_host_is_private(host: str) -> bool:
+    """Judge a host name without resolving it (IP literals, localhost and the like).
+
+    Used when names are resolved elsewhere (at a proxy), so it also reads the
+    legacy IPv4 spellings (:func:`literal_address`). A *name* that resolves to
+    a private address (say ``127.0.0.1.nip.io``) cannot be seen without
+    resolving it: a proxy's own policy has to refuse those.
+    """
+    name = host.strip("[]").lower().rstrip(".")
+    if name in LOCAL_NAMES or name.endswith(".localhost"):
+        return True
+    address = literal_address(host)
+    return address is not None and not is_public_address(address)
 
 
 #: getaddrinfo answers meaning "no such name" (an answer), as opposed to a DNS
