@@ -1,11 +1,12 @@
-"""The private-address guard judges the host as it is sent.
+"""The private-address guard judges the host as it is sent, and trusts by parsed URL.
 
 Hostile spellings of private hosts (percent escapes, ideographic and
 full-width dots, full-width digits, IPv6 forms that embed an IPv4 address)
 must be refused before anything is sent: directly, and behind a proxy, where
-the proxy would otherwise resolve what the HTTP library decoded. Real
-requests go to local servers (:mod:`tests.support.localweb`) and the world's
-forward proxy (:mod:`tests.world.proxy`).
+the proxy would otherwise resolve what the HTTP library decoded. Trust in a
+local archive compares scheme, host, port and path segments, never a string
+prefix. Real requests go to local servers (:mod:`tests.support.localweb`) and
+the world's forward proxy (:mod:`tests.world.proxy`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib3.util import parse_url
 
 from archiver.check import Checker, CheckOptions
 from archiver.errors import ArchiverError, NetError, PrivateAddressError
+from archiver.fetch import Archive
 from archiver.models import LinkClass
 from archiver.net import (
     HttpClient,
@@ -211,6 +213,84 @@ def test_embedded_ipv4_addresses_are_judged_as_ipv4(ip: str, public: bool) -> No
 def test_a_nat64_literal_is_refused_before_connecting() -> None:
     with HttpClient(connect_timeout=1.0) as client, pytest.raises(PrivateAddressError):
         client.get("http://[64:ff9b::7f00:1]/")
+
+
+# --------------------------------------------------------------------------
+# Finding 3: trust compares parsed URLs, never string prefixes
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("url", "trusted"), [
+    ("http://127.0.0.1:8080/arch/20140101id_/http://x.org/", True),
+    ("http://127.0.0.1:8080/arch", True),
+    ("HTTP://127.0.0.1:8080/arch/./x", True),
+    ("http://127.0.0.1:8080/cdx?url=x.org", True),
+    ("http://127.0.0.1:8080@169.254.169.254/latest/meta-data/", False),  # userinfo
+    ("http://u@127.0.0.1:8080/arch/x", False),  # userinfo: never trusted
+    ("http://127.0.0.1:8080/arch/../secret-admin", False),
+    ("http://127.0.0.1:8080/arch/%2e%2e/secret-admin", False),
+    ("http://127.0.0.1:8080/archive/", False),
+    ("http://127.0.0.1:8080/cdxfoo", False),
+    ("http://127.0.0.1:8081/arch/", False),
+    ("https://127.0.0.1:8080/arch/", False),
+    ("http://127.0.0.2:8080/arch/", False),
+])
+def test_trust_is_by_scheme_host_port_and_path_segments(url: str, trusted: bool) -> None:
+    with HttpClient(trusted_prefixes=("http://127.0.0.1:8080/arch/",
+                                      "http://127.0.0.1:8080/cdx")) as client:
+        assert client.may_reach_private(url) is trusted
+
+
+@pytest.mark.parametrize(("url", "trusted"), [
+    ("http://127.0.0.1:8080/anything", True),
+    ("http://127.0.0.1:8080@169.254.169.254/latest/meta-data/", False),
+    ("http://127.0.0.1:8080:@169.254.169.254/", False),
+    ("http://127.0.0.1:80800/", False),
+    ("http://127.0.0.1:8080.evil.example/", False),
+])
+def test_a_prefix_without_a_path_is_an_origin(url: str, trusted: bool) -> None:
+    # --cdx-api http://H:P: the string prefix "http://H:P" matched all of these.
+    with HttpClient(trusted_prefixes=("http://127.0.0.1:8080",)) as client:
+        try:
+            assert client.may_reach_private(url) is trusted
+        except NetError as err:  # a URL that cannot be sent is not trusted either
+            assert not trusted and err.kind == "invalid"
+
+
+def test_a_cdx_api_without_a_path_trusts_no_userinfo_trick(proxy: ForwardProxy,
+                                                          site: LocalSite) -> None:
+    # --archive http://H:P/arch/ --cdx-api http://H:P, and a source on H:P that
+    # redirects to http://H:P@169.254.169.254/: the string prefix matched.
+    archive = Archive.from_url(site.url("/arch/"), site.base)
+    site.route("/story", Reply(302, "", headers={
+        "Location": f"http://127.0.0.1:{site.port}@169.254.169.254/latest/meta-data/"}))
+    trusted = (archive.base, archive.cdx_api or "")
+    with HttpClient(trusted_prefixes=trusted, proxy=proxy.url) as client:
+        walk = walk_redirects(site.url("/story"), client.get)
+    assert isinstance(walk.error, PrivateAddressError)
+    assert "169.254.169.254" not in hosts_seen(proxy)
+
+
+def test_dot_segments_do_not_escape_a_trusted_path(site: LocalSite) -> None:
+    site.route("/secret-admin", Reply(200, "secret"))
+    with HttpClient(trusted_prefixes=(site.url("/arch/coll/"),)) as client:
+        for url in (site.url("/arch/coll/../../secret-admin"),
+                    site.url("/arch/coll/%2E%2E/%2e%2e/secret-admin")):
+            with pytest.raises(PrivateAddressError):
+                client.get(url)
+    assert site.hits("/secret-admin") == 0
+
+
+def test_archive_urls_are_normalised_alike() -> None:
+    archive = Archive.from_url(" HTTP://LocalHost:8080/coll ",
+                               " HTTP://LOCALHOST:8080/coll/x/../cdx#top ")
+    assert archive.base == "http://localhost:8080/coll/"
+    assert archive.cdx_api == "http://localhost:8080/coll/cdx"
+    for bad in ("ftp://x/", "http://%zz/"):
+        with pytest.raises(ValueError, match="give an absolute http"):
+            Archive.from_url("http://127.0.0.1:8080/coll/", bad)
+    with pytest.raises(ValueError, match="user name or password"):
+        Archive.from_url("http://u:p@127.0.0.1:8080/coll/")
 
 
 # --------------------------------------------------------------------------

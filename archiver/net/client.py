@@ -33,6 +33,7 @@ import urllib3
 from requests.structures import CaseInsensitiveDict
 
 from archiver.errors import (
+    ConfigError,
     DeadlineExceeded,
     NetError,
     NetErrorKind,
@@ -41,6 +42,7 @@ from archiver.errors import (
 from archiver.net.deadline import WatchedAdapter, watch_deadline
 from archiver.net.guard import (
     NXDOMAIN_ERRNOS,
+    TrustedPrefix,
     guard_peers,
     is_public_address,
     literal_address,
@@ -162,7 +164,10 @@ class HttpClient:
         Permit loopback and private-network addresses.
     trusted_prefixes:
         URL prefixes (e.g. a local archive given with ``--archive``) allowed even
-        on loopback.
+        on loopback: same scheme, host and port, and a path under the prefix's
+        path segments once both are normalised (:class:`~.guard.TrustedPrefix`);
+        a URL with userinfo is never trusted. Raises
+        :class:`~archiver.errors.ConfigError` for a prefix that is not a URL.
     limiter:
         Per-host politeness; ``None`` for none (archives have their own limits).
     proxy:
@@ -194,6 +199,7 @@ class HttpClient:
         self.max_bytes = max_bytes
         self.allow_private = allow_private
         self.trusted_prefixes = trusted_prefixes
+        self._trusted = _parse_trusted(trusted_prefixes)
         self.limiter = limiter
         self.verify_tls = verify_tls
         self._session = requests.Session()
@@ -246,8 +252,8 @@ class HttpClient:
         """Whether ``url`` may go to loopback or private addresses (allowed, or trusted)."""
         if self.allow_private:
             return True
-        given = url if isinstance(url, str) else url.url
-        return any(given.startswith(p) for p in self.trusted_prefixes)
+        wire = url if isinstance(url, WireUrl) else wire_url(url)
+        return any(prefix.covers(wire) for prefix in self._trusted)
 
     def check_address(self, url: str) -> str | None:
         """Refuse private addresses unless allowed. Return the resolved IP, if resolved.
@@ -404,6 +410,20 @@ class HttpClient:
             body=body, truncated=truncated, elapsed=time.monotonic() - started,
             http_version=version, request_headers=tuple(req_headers.items()), peer=peer,
         )
+
+
+def _parse_trusted(prefixes: tuple[str, ...]) -> tuple[TrustedPrefix, ...]:
+    """The trusted prefixes, parsed; ConfigError for one that is not an http(s) URL."""
+    parsed: list[TrustedPrefix] = []
+    for prefix in prefixes:
+        try:
+            found = TrustedPrefix.parse(prefix)
+        except NetError as err:
+            raise ConfigError(f"trusted URL {prefix!r} is not valid: {err.message}",
+                              hint="give an archive as an absolute http(s) URL") from err
+        if found is not None:
+            parsed.append(found)
+    return tuple(parsed)
 
 
 def _header_list(response: requests.Response) -> tuple[tuple[str, str], ...]:

@@ -10,11 +10,13 @@ judges the address actually connected to (against DNS rebinding).
 registries), minus multicast.
 
 Every check judges the host of the URL as it is sent (:mod:`.wire`), never
-as written.
+as written. A URL may also be *trusted* (a local archive given with
+``--archive``): :class:`TrustedPrefix` decides that by parsed scheme, host,
+port and path segments, never by a string prefix.
 
 Import direction: :mod:`archiver.net.deadline` imports this module (its
 watched connections call :func:`check_peer`); this module imports nothing
-from the rest of the package except the error kinds.
+from the rest of the package except the error kinds and :mod:`.wire`.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
 
 from archiver.errors import NetError, NetErrorKind, PrivateAddressError
+from archiver.net.wire import WireUrl, wire_url
 
 #: NAT64's well-known prefix, 64:ff9b::/96 (RFC 6052 §2.1): the last 32 bits
 #: are an IPv4 address that a NAT64 gateway connects to.
@@ -114,6 +118,67 @@ def literal_host_is_private(host: str) -> bool:
         return True
     address = literal_address(host)
     return address is not None and not is_public_address(address)
+
+
+# --------------------------------------------------------------------------
+# Trusted URLs
+# --------------------------------------------------------------------------
+
+#: RFC 3986 §2.3 unreserved characters: an escape of one is the character itself.
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_ESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def _segment(text: str) -> str:
+    """A path segment with its escapes normalised (RFC 3986 §6.2.2.2)."""
+    def one(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else "%" + match.group(1).upper()
+    return _ESCAPE_RE.sub(one, text)
+
+
+def _segments(path: str) -> tuple[str, ...]:
+    """The segments of a normalised absolute path; a trailing slash adds none."""
+    segments = path.split("/")[1:]
+    if segments and not segments[-1]:
+        segments.pop()
+    return tuple(_segment(s) for s in segments)
+
+
+@dataclass(frozen=True)
+class TrustedPrefix:
+    """A URL prefix trusted even on loopback (a local archive, its CDX API).
+
+    A request URL is covered when, both normalised as sent (:func:`wire_url`,
+    which removes dot segments: RFC 3986 §5.2.4), it has the same scheme, host
+    and port and its path starts with the prefix's path *segments*
+    (``/coll/`` covers ``/coll/2014…`` and ``/coll``, not ``/collection``).
+    A URL with userinfo is never covered: ``http://H:P@169.254.169.254/``
+    starts with the string ``http://H:P`` but goes to 169.254.169.254.
+    """
+
+    scheme: str
+    host: str
+    port: int
+    segments: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, prefix: str) -> TrustedPrefix | None:
+        """The prefix ``prefix`` names, or None when it has userinfo (nothing trusted).
+
+        Raises :class:`~archiver.errors.NetError` (``invalid``) for a URL that
+        cannot be normalised.
+        """
+        wire = wire_url(prefix)
+        if wire.userinfo is not None:
+            return None
+        return cls(wire.scheme, wire.host, wire.port, _segments(wire.path))
+
+    def covers(self, wire: WireUrl) -> bool:
+        """Whether the request ``wire`` falls under this prefix."""
+        if wire.userinfo is not None or wire.origin != (self.scheme, self.host, self.port):
+            return False
+        return _segments(wire.path)[:len(self.segments)] == self.segments
 
 
 #: getaddrinfo answers meaning "no such name" (an answer), as opposed to a DNS
