@@ -20,7 +20,7 @@ URL as sent, normalised once before the guard judges it), :mod:`.client`
 """
 
 from archiver.errors import NetErrorKind
-from archiver.net.client import HttpClient, HttpResponse
+from archiver.net.client import HttpClient, HttpResponse, SlowAnswer
 from archiver.net.guard import (
     LOCAL_NAMES,
     TrustedPrefix,
@@ -74,7 +74,7 @@ __all__ = [
     "LOCAL_NAMES", "MAX_REDIRECTS", "MAX_RETRY_AFTER", "PROJECT_URL", "PROXY_AUTH_HINT",
     "PROXY_SCHEMES", "PROXY_STATUS_ERRORS", "RETRYABLE_STATUSES", "SQUID_ERRORS", "Answer",
     "HostLimiter", "HttpClient", "HttpResponse", "NetErrorKind", "ProxyFailure", "RedirectStop",
-    "RedirectWalk", "TrustedPrefix", "Veto", "WireUrl", "backoff_delay",
+    "RedirectWalk", "SlowAnswer", "TrustedPrefix", "Veto", "WireUrl", "backoff_delay",
     "bypasses_proxy", "embedded_ipv4", "is_public_address", "literal_host_is_private",
     "parse_proxy_url", "parse_retry_after", "proxy_failure", "resolve_host", "resolve_location",
     "walk_redirects", "wire_url",

@@ -63,6 +63,14 @@ from archiver.net.wire import WireUrl, wire_url
 logger = logging.getLogger(__name__)
 
 
+class SlowAnswer(DeadlineExceeded):
+    """The deadline passed after the answer began: its headers came, its body did not finish.
+
+    A server that drips its body is reachable but too slow; one that sends no
+    answer at all raises a plain :class:`~archiver.errors.DeadlineExceeded`.
+    """
+
+
 @dataclass(frozen=True)
 class HttpResponse:
     """One HTTP response, with its body read (up to the cap)."""
@@ -381,14 +389,19 @@ class HttpClient:
                             truncated = True
                             break
                     if watchdog.fired:
-                        raise DeadlineExceeded(
-                            f"no complete answer from {url} within {deadline:g} s",
-                            url=url, kind=NetErrorKind.TIMEOUT)
+                        raise SlowAnswer(
+                            f"the answer from {url} started but did not finish within "
+                            f"{deadline:g} s", url=url, kind=NetErrorKind.TIMEOUT)
                     body = b"".join(chunks)[:cap] if truncated else b"".join(chunks)
                 except NetError:
                     raise
                 except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError,
                         OSError, ValueError) as err:
+                    if watchdog.fired and response is not None:
+                        raise SlowAnswer(
+                            f"the answer from {url} started but did not finish within "
+                            f"{deadline:g} s", url=url, kind=NetErrorKind.TIMEOUT,
+                            cause=err) from err
                     if watchdog.fired:
                         raise DeadlineExceeded(
                             f"no complete answer from {url} within {deadline:g} s",
