@@ -68,6 +68,15 @@ RETRYABLE_NET_KINDS = frozenset({"timeout", "reset", "connection", "refused", "p
 #: the timeouts met against IA are in reading the answer, not in connecting
 #: (edgi-govdata-archiving/web-monitoring-processing pull request 679).
 ARCHIVE_DEADLINE = 60.0
+#: Total seconds one memento may cost across its requests, retries and the waits
+#: between them (:class:`archiver.fetch.session.Budget`). Without it a memento
+#: that drips its bytes costs every try its full ARCHIVE_DEADLINE: 6 tries and
+#: the RETRY_DELAYS, about 7 minutes per source. Two minutes is two deadlines
+#: (EDGI's 60 s each): a slow archive gets a second chance, and when both run
+#: out the source is a playback_error and the run goes on. An archive that
+#: refuses connections fails fast and still gets all its retries (62 s of
+#: waits); one that cannot be connected to at all stops the run as before.
+MEMENTO_BUDGET = 120.0
 #: Body cap for memento downloads: far above any article page. A capped body is
 #: never stored (it would not be the archived bytes).
 DOWNLOAD_MAX_BYTES = 50 * 1024 * 1024

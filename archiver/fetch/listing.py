@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from archiver.errors import NetError
 from archiver.fetch.limits import is_internet_archive
 from archiver.models import CaptureOutcome
+from archiver.net import wire_url
 
 #: The Internet Archive's Wayback Machine: the default archive.
 IA_BASE = "https://web.archive.org/web/"
@@ -32,14 +34,20 @@ class Archive:
 
     @classmethod
     def from_url(cls, base: str, cdx_api: str | None = None) -> Archive:
-        """An archive from a user's base URL; the Internet Archive gets its CDX API."""
-        base = base.strip()
+        """An archive from a user's base URL; the Internet Archive gets its CDX API.
+
+        Both URLs (``--archive``, ``--cdx-api``) are normalised as they will be
+        sent (:func:`archiver.net.wire_url`: host in lower-case ASCII, dot
+        segments removed), so that the archive is trusted by what its URLs
+        are, not how they were typed. Raises ValueError for a URL that is not
+        an absolute http(s) URL, or that holds a user name or password.
+        """
+        base = _normalised(base, "archive")
         if not base.endswith("/"):
             base += "/"
-        parts = urlsplit(base)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"archive URL {base!r} is not an absolute http(s) URL")
-        if cdx_api is None and is_internet_archive(parts.netloc):
+        if cdx_api is not None:
+            cdx_api = _normalised(cdx_api, "CDX API")
+        elif is_internet_archive(urlsplit(base).netloc):
             cdx_api = IA_CDX_API
         return cls(base=base, cdx_api=cdx_api)
 
@@ -77,6 +85,23 @@ class Archive:
 
 
 INTERNET_ARCHIVE = Archive(IA_BASE, IA_CDX_API)
+
+
+def _normalised(url: str, what: str) -> str:
+    """A user's archive URL as it will be sent; ValueError when it cannot be one."""
+    try:
+        wire = wire_url(url)
+    except NetError as err:
+        raise ValueError(f"bad {what} URL: {err.message}; give an absolute http(s) "
+                         "URL") from err
+    if wire.userinfo is not None:
+        raise ValueError(f"{what} URL {url.strip()!r} holds a user name or password, "
+                         "which archiver does not send to archives; give the URL without "
+                         "them")
+    if "?" in wire.url and what == "archive":
+        raise ValueError(f"archive URL {url.strip()!r} has a query; give the base URL "
+                         "that capture timestamps are appended to")
+    return wire.url
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from archiver.fetch.choose import JUMP_WINDOW, is_html
 from archiver.fetch.limits import DOWNLOAD_MAX_BYTES, RequestKind
 from archiver.fetch.listing import Archive, Candidate, parse_http_date, parse_timestamp
 from archiver.fetch.memento import original_of, parse_links
-from archiver.fetch.session import ArchiveSession
+from archiver.fetch.session import ArchiveSession, MementoTooSlow
 from archiver.fetch.wayback import detect_exclusion
 from archiver.models import CaptureOutcome
 from archiver.net import (
@@ -105,10 +105,12 @@ class _InArchive:
         self.hops: list[Memento] = []
         self.jumps: list[str] = []
         self.fetched_at = session.clock.now()
+        self.budget = session.budget()  # every hop and retry of this memento shares it
 
     def fetch(self, url: str) -> HttpResponse:
         self.fetched_at = self.session.clock.now()
-        return self.session.get(url, RequestKind.DOWNLOAD, max_bytes=DOWNLOAD_MAX_BYTES)
+        return self.session.get(url, RequestKind.DOWNLOAD, max_bytes=DOWNLOAD_MAX_BYTES,
+                                budget=self.budget)
 
     def follow(self, url: str, response: HttpResponse, target: str) -> str | Veto[_Failure]:
         """Where a redirect leads inside the archive, or why it is not followed."""
@@ -173,7 +175,7 @@ class _InArchive:
         """The playback a finished walk amounts to."""
         error = CaptureOutcome.PLAYBACK_ERROR
         if walk.error is not None:
-            if isinstance(walk.error, PrivateAddressError):
+            if isinstance(walk.error, PrivateAddressError | MementoTooSlow):
                 return self._fail((error, walk.error.message))
             raise walk.error  # the archive session turns every other failure into its own
         if walk.stop is RedirectStop.REJECTED:

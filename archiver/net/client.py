@@ -8,6 +8,11 @@ hand so every hop is recorded) and returns an :class:`HttpResponse` or raises a
 together the rest of the package: the total deadline (:mod:`.deadline`), the
 private-address guard (:mod:`.guard`), proxies (:mod:`.proxy`) and per-host
 politeness (:mod:`.hosts`), with the defaults of :mod:`.limits`.
+
+Every request URL is first normalised as it will be sent (:func:`.wire.wire_url`:
+host percent-decoded and IDNA-mapped, dot segments removed); the guard, the
+proxy choice and politeness all read that one URL, and exactly that URL is
+sent, so what is judged is what is sent.
 """
 
 from __future__ import annotations
@@ -22,18 +27,25 @@ import time
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
-from archiver.errors import DeadlineExceeded, NetError, NetErrorKind, PrivateAddressError
+from archiver.errors import (
+    ConfigError,
+    DeadlineExceeded,
+    NetError,
+    NetErrorKind,
+    PrivateAddressError,
+)
 from archiver.net.deadline import WatchedAdapter, watch_deadline
 from archiver.net.guard import (
     NXDOMAIN_ERRNOS,
+    TrustedPrefix,
     guard_peers,
     is_public_address,
+    literal_address,
     literal_host_is_private,
     resolve_host,
 )
@@ -46,8 +58,17 @@ from archiver.net.limits import (
     DEFAULT_USER_AGENT,
 )
 from archiver.net.proxy import PROXY_AUTH_HINT, bypasses_proxy, no_proxy_entries, proxy_failure
+from archiver.net.wire import WireUrl, wire_url
 
 logger = logging.getLogger(__name__)
+
+
+class SlowAnswer(DeadlineExceeded):
+    """The deadline passed after the answer began: its headers came, its body did not finish.
+
+    A server that drips its body is reachable but too slow; one that sends no
+    answer at all raises a plain :class:`~archiver.errors.DeadlineExceeded`.
+    """
 
 
 @dataclass(frozen=True)
@@ -151,7 +172,10 @@ class HttpClient:
         Permit loopback and private-network addresses.
     trusted_prefixes:
         URL prefixes (e.g. a local archive given with ``--archive``) allowed even
-        on loopback.
+        on loopback: same scheme, host and port, and a path under the prefix's
+        path segments once both are normalised (:class:`~.guard.TrustedPrefix`);
+        a URL with userinfo is never trusted. Raises
+        :class:`~archiver.errors.ConfigError` for a prefix that is not a URL.
     limiter:
         Per-host politeness; ``None`` for none (archives have their own limits).
     proxy:
@@ -183,6 +207,7 @@ class HttpClient:
         self.max_bytes = max_bytes
         self.allow_private = allow_private
         self.trusted_prefixes = trusted_prefixes
+        self._trusted = _parse_trusted(trusted_prefixes)
         self.limiter = limiter
         self.verify_tls = verify_tls
         self._session = requests.Session()
@@ -221,46 +246,77 @@ class HttpClient:
 
     # -- guard ----------------------------------------------------------------
 
-    def proxy_for(self, url: str) -> str | None:
+    def proxy_for(self, url: str | WireUrl) -> str | None:
         """The proxy a request for ``url`` goes through, or None to go direct."""
         if not self.proxies:
             return None
-        scheme = urlsplit(url).scheme.lower()
-        chosen = self.proxies.get(scheme) or self.proxies.get("all")
-        if chosen is None or bypasses_proxy(url, self.no_proxy):
+        wire = url if isinstance(url, WireUrl) else wire_url(url)
+        chosen = self.proxies.get(wire.scheme) or self.proxies.get("all")
+        if chosen is None or bypasses_proxy(wire.url, self.no_proxy):
             return None
         return chosen
 
-    def may_reach_private(self, url: str) -> bool:
+    def may_reach_private(self, url: str | WireUrl) -> bool:
         """Whether ``url`` may go to loopback or private addresses (allowed, or trusted)."""
-        return self.allow_private or any(url.startswith(p) for p in self.trusted_prefixes)
+        if self.allow_private:
+            return True
+        wire = url if isinstance(url, WireUrl) else wire_url(url)
+        return any(prefix.covers(wire) for prefix in self._trusted)
 
     def check_address(self, url: str) -> str | None:
-        """Refuse private addresses unless allowed. Return the resolved IP, if resolved."""
-        parts = urlsplit(url)
-        host = parts.hostname
-        if not host:
-            raise NetError(f"URL has no host: {url}", url=url, kind=NetErrorKind.INVALID)
-        if self.may_reach_private(url):
+        """Refuse private addresses unless allowed. Return the resolved IP, if resolved.
+
+        The host judged is the host sent (:func:`~.wire.wire_url`); a URL that
+        cannot be normalised is a :class:`NetError` of kind ``invalid``.
+        """
+        return self._judge(wire_url(url), url)
+
+    def _judge(self, wire: WireUrl, shown: str) -> str | None:
+        """:meth:`check_address` of ``wire``, naming ``shown`` (the URL as given)."""
+        if self.may_reach_private(wire):
             return None
-        if self.proxy_for(url) is not None:
+        if self.proxy_for(wire) is not None:
             # Names are resolved at the proxy: judge the literal host only.
-            if literal_host_is_private(host):
+            if literal_host_is_private(wire.host):
                 raise PrivateAddressError(
-                    f"refusing to fetch {url}: {host} is a loopback or private address",
-                    url=url, kind=NetErrorKind.PRIVATE, hint="pass --allow-private to permit it")
+                    f"refusing to fetch {shown}: {wire.host} is a loopback or private "
+                    "address", url=shown, kind=NetErrorKind.PRIVATE,
+                    hint="pass --allow-private to permit it")
             return None
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = resolve_host(host, port, url)
+        # An address is judged as written ("127.0.0.1." and "0x7f.1" included),
+        # a name by what it resolves to.
+        literal = literal_address(wire.host)
+        addresses = [literal] if literal else resolve_host(wire.host, wire.port, shown)
         for ip in addresses:
             if not is_public_address(ip):
                 raise PrivateAddressError(
-                    f"refusing to fetch {url}: {host} resolves to {ip}, a loopback or "
-                    "private address", url=url, kind=NetErrorKind.PRIVATE,
+                    f"refusing to fetch {shown}: {wire.host} resolves to {ip}, a loopback or "
+                    "private address", url=shown, kind=NetErrorKind.PRIVATE,
                     hint="pass --allow-private to permit loopback and private networks")
         return addresses[0] if addresses else None
 
     # -- requests -------------------------------------------------------------
+
+    def prepare(self, url: str) -> requests.PreparedRequest:
+        """The request :meth:`get` would send for ``url`` (nothing is sent).
+
+        Raises :class:`NetError` of kind ``invalid`` for a URL that cannot be
+        normalised (:func:`~.wire.wire_url`).
+        """
+        return self._prepare(wire_url(url), url, {"User-Agent": self.user_agent})
+
+    def _prepare(self, wire: WireUrl, url: str,
+                 headers: Mapping[str, str]) -> requests.PreparedRequest:
+        try:
+            prepared = self._session.prepare_request(
+                requests.Request("GET", wire.url, headers=dict(headers)))
+        except (requests.RequestException, ValueError) as err:
+            raise NetError(f"cannot prepare a request for {url}: {err}", url=url,
+                           kind=NetErrorKind.INVALID, cause=err) from err
+        if prepared.url != wire.url:  # wire_url prepared it the same way: a safety net
+            raise NetError(f"refusing to fetch {url}: the URL sent would differ from the "
+                           f"URL judged ({prepared.url})", url=url, kind=NetErrorKind.INVALID)
+        return prepared
 
     def get(
         self,
@@ -280,15 +336,15 @@ class HttpClient:
         """
         deadline = self.deadline if deadline is None else deadline
         cap = self.max_bytes if max_bytes is None else max_bytes
-        host = (urlsplit(url).hostname or "").lower()
-        peer = self.check_address(url)
+        wire = wire_url(url)
+        peer = self._judge(wire, url)
         if polite and self.limiter is not None:
-            with self.limiter.acquire(host):
-                return self._get(url, headers, deadline, cap, peer)
-        return self._get(url, headers, deadline, cap, peer)
+            with self.limiter.acquire(wire.host):
+                return self._get(url, wire, headers, deadline, cap, peer)
+        return self._get(url, wire, headers, deadline, cap, peer)
 
-    def _get(self, url: str, headers: Mapping[str, str] | None, deadline: float, cap: int,
-             peer: str | None) -> HttpResponse:
+    def _get(self, url: str, wire: WireUrl, headers: Mapping[str, str] | None,
+             deadline: float, cap: int, peer: str | None) -> HttpResponse:
         req_headers = {"User-Agent": self.user_agent, "Accept": "*/*",
                        "Accept-Encoding": "gzip, deflate"}
         if headers:
@@ -298,22 +354,23 @@ class HttpClient:
         # would record 0 s. Deadlines are real too (see deadline.py).
         started = time.monotonic()
         response: requests.Response | None = None
-        proxy = self.proxy_for(url)
+        proxy = self.proxy_for(wire)
         # Behind a proxy the peer is the proxy (trusted); otherwise the address
         # actually connected to is judged again (see guard.check_peer).
-        guarded = proxy is None and not self.may_reach_private(url)
+        guarded = proxy is None and not self.may_reach_private(wire)
+        prepared = self._prepare(wire, url, req_headers)
         try:
             # Leaving the block cancels the deadline before the response is closed
             # (its connection may go back to the pool).
             with watch_deadline(deadline) as watchdog, guard_peers(url if guarded else None):
                 try:
-                    response = self._session.get(
-                        url, headers=req_headers, allow_redirects=False, stream=True,
+                    response = self._session.send(
+                        prepared, allow_redirects=False, stream=True,
                         timeout=(min(self.connect_timeout, deadline), deadline),
                         verify=self._verify,
                         proxies={"http": proxy, "https": proxy} if proxy else {},
                     )
-                    if proxy is not None and urlsplit(url).scheme.lower() == "http":
+                    if proxy is not None and wire.scheme == "http":
                         failure = proxy_failure(response.status_code, response.headers)
                         if failure is not None:
                             raise NetError(
@@ -332,14 +389,19 @@ class HttpClient:
                             truncated = True
                             break
                     if watchdog.fired:
-                        raise DeadlineExceeded(
-                            f"no complete answer from {url} within {deadline:g} s",
-                            url=url, kind=NetErrorKind.TIMEOUT)
+                        raise SlowAnswer(
+                            f"the answer from {url} started but did not finish within "
+                            f"{deadline:g} s", url=url, kind=NetErrorKind.TIMEOUT)
                     body = b"".join(chunks)[:cap] if truncated else b"".join(chunks)
                 except NetError:
                     raise
                 except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError,
                         OSError, ValueError) as err:
+                    if watchdog.fired and response is not None:
+                        raise SlowAnswer(
+                            f"the answer from {url} started but did not finish within "
+                            f"{deadline:g} s", url=url, kind=NetErrorKind.TIMEOUT,
+                            cause=err) from err
                     if watchdog.fired:
                         raise DeadlineExceeded(
                             f"no complete answer from {url} within {deadline:g} s",
@@ -361,6 +423,20 @@ class HttpClient:
             body=body, truncated=truncated, elapsed=time.monotonic() - started,
             http_version=version, request_headers=tuple(req_headers.items()), peer=peer,
         )
+
+
+def _parse_trusted(prefixes: tuple[str, ...]) -> tuple[TrustedPrefix, ...]:
+    """The trusted prefixes, parsed; ConfigError for one that is not an http(s) URL."""
+    parsed: list[TrustedPrefix] = []
+    for prefix in prefixes:
+        try:
+            found = TrustedPrefix.parse(prefix)
+        except NetError as err:
+            raise ConfigError(f"trusted URL {prefix!r} is not valid: {err.message}",
+                              hint="give an archive as an absolute http(s) URL") from err
+        if found is not None:
+            parsed.append(found)
+    return tuple(parsed)
 
 
 def _header_list(response: requests.Response) -> tuple[tuple[str, str], ...]:
