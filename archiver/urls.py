@@ -10,7 +10,7 @@ keys), the WARC reader (which records belong to a source) and archive playback
 * the **scheme** is ignored (``http`` and ``https`` are one page, as web
   archives treat them: the Wayback Machine's SURT canonicalisation drops it);
 * the **host** is compared case-insensitively (RFC 3986 §3.2.2), internationalised
-  names in their ASCII form (IDNA, RFC 5891), without a trailing dot and
+  names in their ASCII form (IDNA 2008, RFC 5891, with UTS #46 mapping), without a trailing dot and
   without a leading ``www.`` (SURT drops it too);
 * **default ports** (80, 443) are dropped (RFC 3986 §6.2.3), other ports kept;
 * **userinfo** and the **fragment** are dropped: neither is sent to the server
@@ -36,6 +36,8 @@ from __future__ import annotations
 import contextlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import idna
 
 __all__ = ["host_of", "is_http_url", "same_page", "url_key"]
 
@@ -104,9 +106,13 @@ def _key(url: str, *, lenient: bool) -> str:
 def _host(host: str) -> str:
     host = host.lower().rstrip(".")
     if not host.isascii():
+        # IDNA 2008 with UTS #46 mapping, as browsers and the HTTP layer
+        # (archiver/net/wire.py) send it: "straße" stays distinct from "strasse".
         # Not a valid IDN: compare the Unicode form as written.
-        with contextlib.suppress(UnicodeError):
-            host = host.encode("idna").decode("ascii")
+        with contextlib.suppress(idna.IDNAError, UnicodeError, ValueError):
+            mapped = idna.uts46_remap(host, std3_rules=False, transitional=False)
+            host = ".".join(label if label.isascii() else idna.alabel(label).decode("ascii")
+                            for label in mapped.split("."))
     return host.removeprefix("www.")
 
 

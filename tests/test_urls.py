@@ -45,6 +45,11 @@ def test_idn_hosts_compare_in_ascii_form() -> None:
     assert url_key("http://PRÉFECTURE.fr/a") == "xn--prfecture-c4a.fr/a"
 
 
+def test_idna_2008_keeps_sharp_s_apart_from_ss() -> None:
+    assert url_key("http://straße.de/a") == "xn--strae-oqa.de/a"
+    assert url_key("http://strasse.de/a") == "strasse.de/a"
+
+
 def test_percent_encoding_is_normalised() -> None:
     assert url_key("http://a.fr/caf%c3%a9") == url_key("http://a.fr/café") == "a.fr/caf%C3%A9"
     assert url_key("http://a.fr/100%") == "a.fr/100%25"
