@@ -181,6 +181,15 @@ def test_sibling_url_keeps_folder_extension_and_slash() -> None:
         "https://a.example/article.php?id=tok&lang=tok"
 
 
+def test_tracking_parameters_are_not_probed_as_if_they_selected_content() -> None:
+    """A server ignoring ``utm_source`` would serve the article for a probe that only
+    changed it, and the live article would be called a soft 404."""
+    url, _ = sibling_url("http://a.fr/news/story.html?utm_source=tw&xtor=RSS-1", "T")
+    assert url == "http://a.fr/news/T.html"
+    url, _ = sibling_url("http://a.fr/article.php?id=7&utm_medium=social", "T")
+    assert url == "http://a.fr/article.php?id=T"
+
+
 def test_sibling_urls_of_one_folder_shape_share_a_cache_key() -> None:
     _, key1 = sibling_url("https://a.example/news/2014/09/03/one.html", "x")
     _, key2 = sibling_url("https://a.example/news/2014/10/21/two.html", "y")

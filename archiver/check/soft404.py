@@ -43,6 +43,7 @@ from archiver.check.rules import (
     URL_WORD_MIN_LETTERS,
 )
 from archiver.models import LinkClass
+from archiver.urls import TRACKING_PARAM_RE
 
 _DROP_RE = re.compile(rb"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?-->",
                       re.IGNORECASE | re.DOTALL)
@@ -99,14 +100,19 @@ def sibling_url(url: str, token: str) -> tuple[str, tuple[object, ...]]:
 
     ``/news/2014/article.html`` gives ``/news/2014/<token>.html``; a trailing
     slash is kept; a URL with a query keeps its path and gets ``token`` for
-    every query value (``article.php?id=<token>``). The key ignores the digits
+    every query value (``article.php?id=<token>``) — but tracking parameters
+    (``utm_*``, ``xtor`` …, :data:`archiver.urls.TRACKING_PARAM_RE`) select no
+    content: they are dropped, and a URL with only those is probed by its path,
+    since a server that ignores them would serve the article for the probe too
+    and the live article would look like a soft 404. The key ignores the digits
     of the folder, so ``/news/2014/09/03/`` and ``/news/2014/10/21/`` share one
     probe: a site answers missing pages by template, not by date.
     """
     parts = urlsplit(url)
     path = parts.path or "/"
-    if parts.query:
-        keys = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True)]
+    keys = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True)
+            if not TRACKING_PARAM_RE.match(k)]
+    if keys:
         query = urlencode([(k, token) for k in keys])
         key: tuple[object, ...] = (parts.scheme, parts.netloc.lower(), _shape(path),
                                    tuple(keys))
