@@ -94,7 +94,8 @@ def test_html_is_self_contained_and_escaped() -> None:
 def test_markdown_and_json() -> None:
     result, manifest = sample()
     md = format_markdown(result, manifest)
-    assert "| The Guardian | [UK pledges £12m <to> Calais & co](http://www.theguardian.com/a)" in md
+    assert ("| The Guardian | [UK pledges £12m &lt;to&gt; Calais &amp; co]"
+            "(http://www.theguardian.com/a)") in md
     assert "⚠️ **lvdn**: the link started failing (404)" in md
     # Quote numbers are verify's, which count from 1.
     assert "- `missing` **guardian** #2: “a missing one”" in md

@@ -21,6 +21,7 @@ import click
 from archiver._version import __version__
 from archiver.cli.common import ExitCode
 from archiver.errors import ArchiverError, InconclusiveError, InputError
+from archiver.report.safe import visible
 
 TRACEBACK_ENV = "ARCHIVER_TRACEBACK"
 
@@ -67,13 +68,13 @@ class ArchiverGroup(click.Group):
             click.echo("Interrupted.", err=True)
             raise click.exceptions.Exit(130) from None
         except InputError as err:
-            click.echo(f"error: {err}", err=True)
+            click.echo(f"error: {visible(str(err))}", err=True)
             raise click.exceptions.Exit(ExitCode.INVALID_INPUT) from None
         except InconclusiveError as err:
-            click.echo(f"inconclusive: {err}", err=True)
+            click.echo(f"inconclusive: {visible(str(err))}", err=True)
             raise click.exceptions.Exit(ExitCode.INCONCLUSIVE) from None
         except ArchiverError as err:
-            click.echo(f"error: {err}", err=True)
+            click.echo(f"error: {visible(str(err))}", err=True)
             raise click.exceptions.Exit(ExitCode.INVALID_INPUT) from None
         except Exception as err:  # a bug: short message, traceback to a file
             if os.environ.get(TRACEBACK_ENV):
@@ -81,7 +82,7 @@ class ArchiverGroup(click.Group):
             saved = _save_traceback(err)
             where = f"; the traceback was saved to {saved}" if saved else ""
             click.echo(
-                f"internal error: {type(err).__name__}: {err}{where}\n"
+                f"internal error: {type(err).__name__}: {visible(str(err))}{where}\n"
                 f"  hint: this is a bug in archiver; please report it with that file "
                 f"(set {TRACEBACK_ENV}=1 to print the traceback)",
                 err=True,

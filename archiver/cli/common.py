@@ -12,6 +12,7 @@ import click
 
 from archiver.errors import StoreError
 from archiver.models import Progress, ProgressCallback
+from archiver.report.safe import one_line, visible
 
 
 class ExitCode(enum.IntEnum):
@@ -54,7 +55,8 @@ def emit(text: str, output: Path | None) -> None:
 
 
 def warn(message: str) -> None:
-    click.echo(message, err=True)
+    """A message on stderr; control and bidi characters in it are shown escaped."""
+    click.echo(visible(message), err=True)
 
 
 class ProgressBar:
@@ -70,7 +72,7 @@ class ProgressBar:
         width = 24
         filled = int(width * event.done / event.total) if event.total else width
         bar = "#" * filled + "-" * (width - filled)
-        item = (event.item or "")[:50]
+        item = one_line(event.item or "")[:50]
         line = f"\r{event.stage:>7} [{bar}] {event.done}/{event.total} {item}"
         pad = max(0, self._last_len - len(line))
         sys.stderr.write(line + " " * pad)

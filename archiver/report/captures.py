@@ -13,7 +13,7 @@ from typing import Any
 from archiver.failon import Command, FailOn, parse_fail_on
 from archiver.models import CaptureResult, FetchRun
 from archiver.report import serialize
-from archiver.report.common import markdown_table, md_escape, text_table
+from archiver.report.common import for_people, markdown_table, md_escape, text_table
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown")
 
@@ -54,7 +54,7 @@ def _where(r: CaptureResult) -> str:
 
 
 def _rows(run: FetchRun) -> list[list[Any]]:
-    return [[r.source_id, r.outcome.value, _captured(r), _days(r),
+    return [[r.source_id, r.outcome, _captured(r), _days(r),
              r.rule or "", _where(r)] for r in run.results]
 
 
@@ -63,17 +63,18 @@ def format_table(run: FetchRun, fail_on: FailOn) -> str:
     rows = _rows(run)
     out = [text_table(headers, rows, max_width=70)] if rows else ["no sources to fetch"]
     out += ["", summary(run)]
-    return "\n".join(out)
+    return for_people("\n".join(out))
 
 
 def format_markdown(run: FetchRun, fail_on: FailOn) -> str:
     headers = ["source", "outcome", "captured (UTC)", "days", "rule", "WARC / detail"]
     rows = _rows(run)
-    out = [f"# Web-archive captures: {md_escape(run.manifest_id)}", "", summary(run), ""]
+    out = [f"# Web-archive captures: {md_escape(run.manifest_id)}", "", md_escape(summary(run)),
+           ""]
     out.append(markdown_table(headers, rows) if rows else "No sources to fetch.")
     if run.notes:
         out += ["", "## Notes", ""] + [f"- {md_escape(n)}" for n in run.notes]
-    return "\n".join(out)
+    return for_people("\n".join(out))
 
 
 def format_csv(run: FetchRun, fail_on: FailOn) -> str:

@@ -1,6 +1,9 @@
 """Building blocks shared by the text formatters: terminal tables, Markdown, JUnit XML.
 
-JSON, JSON Lines and CSV are :mod:`archiver.report.serialize`'s job.
+JSON, JSON Lines and CSV are :mod:`archiver.report.serialize`'s job. Every
+cell, name and message goes through :mod:`archiver.report.safe`: a table shows
+control characters visibly, Markdown escapes its syntax, JUnit XML holds only
+characters XML 1.0 allows.
 """
 
 from __future__ import annotations
@@ -11,18 +14,36 @@ from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from archiver.report.safe import Markdown, md_text, one_line, visible
 
-def _cell(value: Any) -> str:
+
+def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, enum.Enum):
         return str(value.value)
-    return str(value).replace("\n", " ")
+    return str(value)
+
+
+def _cell(value: Any) -> str:
+    """A table cell: one line, control characters visible."""
+    return one_line(_text(value))
+
+
+def for_people(text: str) -> str:
+    """A whole text output for people: control characters visible, tab and newline kept.
+
+    Every table and Markdown formatter returns through it, so no field that
+    escaped a cell's own escaping (a title in a heading, a detail in a list)
+    reaches a terminal raw.
+    """
+    return visible(text)
 
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],
                max_width: int = 60) -> str:
     """A plain aligned table for terminals; long cells are shortened with an ellipsis."""
+    headers = [_cell(h) for h in headers]
     cells = [[_cell(c) for c in row] for row in rows]
     cells = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in row]
              for row in cells]
@@ -38,14 +59,24 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],
 
 
 def md_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """``text`` on one Markdown line, its Markdown and HTML syntax escaped (:func:`md_text`)."""
+    return md_text(text)
+
+
+def _md_cell(value: Any) -> str:
+    if isinstance(value, Markdown):
+        return one_line(value)
+    if isinstance(value, enum.Enum):  # archiver's own words: shown as they are
+        return one_line(str(value.value))
+    return md_text(_text(value))
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    out = ["| " + " | ".join(md_escape(h) for h in headers) + " |",
+    """A GitHub-flavoured Markdown table; cells are escaped unless they are :class:`Markdown`."""
+    out = ["| " + " | ".join(md_text(h) for h in headers) + " |",
            "|" + "|".join("---" for _ in headers) + "|"]
     for row in rows:
-        out.append("| " + " | ".join(md_escape(_cell(c)) for c in row) + " |")
+        out.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
     return "\n".join(out)
 
 
@@ -60,30 +91,39 @@ class JUnitCase:
     time: float = 0.0
 
 
+def _attr(text: str) -> str:
+    return quoteattr(visible(text))
+
+
 def junit_xml(suite: str, cases: Sequence[JUnitCase]) -> str:
-    """A JUnit XML report, the format CI systems read as test results."""
+    """A JUnit XML report, the format CI systems read as test results.
+
+    Names and messages are :func:`~archiver.report.safe.visible` first, so the
+    document holds only characters XML 1.0 allows (§2.2) and parses whatever
+    a quote or a server's answer contained.
+    """
     failures = sum(1 for c in cases if c.failure is not None)
     skipped = sum(1 for c in cases if c.skipped is not None and c.failure is None)
     total_time = sum(c.time for c in cases)
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           f"<testsuites name={quoteattr(suite)} tests=\"{len(cases)}\" "
+           f"<testsuites name={_attr(suite)} tests=\"{len(cases)}\" "
            f"failures=\"{failures}\" skipped=\"{skipped}\">",
-           f"  <testsuite name={quoteattr(suite)} tests=\"{len(cases)}\" "
+           f"  <testsuite name={_attr(suite)} tests=\"{len(cases)}\" "
            f"failures=\"{failures}\" skipped=\"{skipped}\" errors=\"0\" "
            f"time=\"{total_time:.3f}\">"]
     for c in cases:
-        head = (f"    <testcase name={quoteattr(c.name)} classname={quoteattr(c.classname)} "
+        head = (f"    <testcase name={_attr(c.name)} classname={_attr(c.classname)} "
                 f"time=\"{c.time:.3f}\"")
         if c.failure is None and c.skipped is None:
             out.append(head + "/>")
             continue
         out.append(head + ">")
         if c.failure is not None:
-            out.append(f"      <failure message={quoteattr(c.failure)} "
-                       f"type={quoteattr(c.failure_type or 'failure')}>"
-                       f"{escape(c.details or c.failure)}</failure>")
+            out.append(f"      <failure message={_attr(c.failure)} "
+                       f"type={_attr(c.failure_type or 'failure')}>"
+                       f"{escape(visible(c.details or c.failure))}</failure>")
         elif c.skipped is not None:
-            out.append(f"      <skipped message={quoteattr(c.skipped)}/>")
+            out.append(f"      <skipped message={_attr(c.skipped)}/>")
         out.append("    </testcase>")
     out.append("  </testsuite>")
     out.append("</testsuites>")

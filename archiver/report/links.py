@@ -23,6 +23,7 @@ from archiver.models import CheckRun, LinkClass, LinkResult, LinkState
 from archiver.report import serialize
 from archiver.report.common import (
     JUnitCase,
+    for_people,
     junit_xml,
     markdown_table,
     md_escape,
@@ -85,7 +86,7 @@ def _row(r: LinkResult) -> list[Any]:
 
 def format_table(run: CheckRun) -> str:
     table = text_table(ROW_HEADERS, [_row(r) for r in _sorted(run.results)])
-    return f"{table}\n\n{summary_line(run)}"
+    return for_people(f"{table}\n\n{summary_line(run)}")
 
 
 def format_json(run: CheckRun, policy: FailOn | None = None) -> str:
@@ -103,7 +104,7 @@ def format_csv(run: CheckRun) -> str:
 
 def format_markdown(run: CheckRun, policy: FailOn | None = None) -> str:
     """A report for a GitHub job summary: findings first, everything in a fold."""
-    out = [f"## Link check: {md_escape(run.manifest_id)}", "", summary_line(run), ""]
+    out = [f"## Link check: {md_escape(run.manifest_id)}", "", md_escape(summary_line(run)), ""]
     if run.inconclusive:
         out += [f"> **Run inconclusive:** {md_escape(run.inconclusive_reason or '')}. "
                 "No link's history advanced; rerun when the network is back.", ""]
@@ -120,7 +121,7 @@ def format_markdown(run: CheckRun, policy: FailOn | None = None) -> str:
     out += ["<details><summary>All links</summary>", "",
             markdown_table(ROW_HEADERS, [_row(r) for r in _sorted(run.results)]), "",
             "</details>"]
-    return "\n".join(out)
+    return for_people("\n".join(out))
 
 
 def format_junit(run: CheckRun, policy: FailOn) -> str:
@@ -184,8 +185,9 @@ def format_links(records: Sequence[LinkRecord], fmt: str) -> str:
     summary = f"{len(records)} links: " + ", ".join(
         f"{states[s]} {s}" for s in LinkState if states[s])
     if fmt == "markdown":
-        return f"## Link history\n\n{summary}\n\n{markdown_table(LINKS_HEADERS, rows)}"
-    return f"{text_table(LINKS_HEADERS, rows)}\n\n{summary}"
+        return for_people(f"## Link history\n\n{summary}\n\n"
+                          f"{markdown_table(LINKS_HEADERS, rows)}")
+    return for_people(f"{text_table(LINKS_HEADERS, rows)}\n\n{summary}")
 
 
 CHECKS_HEADERS = ("checked at", "class", "http", "counted", "state after", "detail")
@@ -211,11 +213,12 @@ def format_link_history(record: LinkRecord, checks: Sequence[CheckRecord],
     if record.state_since:
         head += f"; {record.state} since {_ts(record.state_since)}"
     if fmt == "markdown":
-        return "\n".join([f"## {md_escape(record.url)}", "", md_escape(head.split("\n", 1)[1]),
-                          "", "### Checks", "", markdown_table(CHECKS_HEADERS, rows), "",
-                          "### State changes", "",
-                          markdown_table(("at", "from", "to", "reason"), trows)])
-    return "\n".join([head, "", "checks:", text_table(CHECKS_HEADERS, rows, max_width=70), "",
-                      "state changes:",
-                      text_table(("at", "from", "to", "reason"), trows, max_width=70)
-                      if trows else "(none)"])
+        return for_people("\n".join([
+            f"## {md_escape(record.url)}", "", md_escape(head.split("\n", 1)[1]),
+            "", "### Checks", "", markdown_table(CHECKS_HEADERS, rows), "",
+            "### State changes", "", markdown_table(("at", "from", "to", "reason"), trows)]))
+    return for_people("\n".join([head, "", "checks:",
+                                  text_table(CHECKS_HEADERS, rows, max_width=70), "",
+                                  "state changes:",
+                                  text_table(("at", "from", "to", "reason"), trows, max_width=70)
+                                  if trows else "(none)"]))

@@ -16,7 +16,15 @@ from typing import Any
 from archiver.failon import Command, FailOn, parse_fail_on
 from archiver.models import QuoteResult, QuoteStatus, VerifyRun
 from archiver.report import serialize
-from archiver.report.common import JUnitCase, junit_xml, markdown_table, md_escape, text_table
+from archiver.report.common import (
+    JUnitCase,
+    for_people,
+    junit_xml,
+    markdown_table,
+    md_escape,
+    text_table,
+)
+from archiver.report.safe import Markdown
 from archiver.verify import counts
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown", "junit")
@@ -76,7 +84,7 @@ def format_table(run: VerifyRun, fail_on: FailOn) -> str:
         out.extend(details)
     out.append("")
     out.append(summary(run))
-    return "\n".join(out)
+    return for_people("\n".join(out))
 
 
 def format_markdown(run: VerifyRun, fail_on: FailOn) -> str:
@@ -89,16 +97,16 @@ def format_markdown(run: VerifyRun, fail_on: FailOn) -> str:
         shown = r.excerpt or ""
         if note and note != shown:
             shown = f"{note} — {shown}" if shown else note
-        row: list[Any] = [r.source_id, r.quote_index, f"**{r.status.value}**",
+        row: list[Any] = [r.source_id, r.quote_index, Markdown(f"**{r.status.value}**"),
                           r.method or "", f"{r.score:.2f}" if r.method else "", r.text, shown]
         if run.live:
             row.insert(5, _live(r))
         rows.append(row)
-    out = [f"# Quote verification: {md_escape(run.manifest_id)}", "", summary(run), ""]
+    out = [f"# Quote verification: {md_escape(run.manifest_id)}", "", md_escape(summary(run)), ""]
     out.append(markdown_table(headers, rows) if rows else "No quotes to verify.")
     if run.notes:
         out += ["", "## Warnings", ""] + [f"- {md_escape(n)}" for n in run.notes]
-    return "\n".join(out)
+    return for_people("\n".join(out))
 
 
 def format_junit(run: VerifyRun, fail_on: FailOn) -> str:

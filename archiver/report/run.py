@@ -2,7 +2,11 @@
 
 Pure functions of a :class:`~archiver.models.RunResult` and its manifest: no
 I/O, no verdicts. The HTML page loads nothing from the network (no CDN, no
-fonts, no images): its CSS and its few lines of script are inline.
+fonts, no images): its CSS and its few lines of script are inline. It is also
+well-formed XML (void elements closed, the script in a CDATA section), so an
+XML parser can check it; every text in it is escaped by
+:mod:`archiver.report.safe`, and its links, like the Markdown report's and the
+Robust Links file's, go only to http(s) URLs (:func:`~archiver.report.safe.link_target`).
 
 ``archiver run --report DIR`` writes :data:`REPORT_FILES`; ``--format`` picks
 one of :data:`RUN_FORMATS` for standard output (:func:`render`).
@@ -16,7 +20,6 @@ The records they share are in ``records.schema.json``.
 
 from __future__ import annotations
 
-import html
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -40,7 +43,15 @@ from archiver.models import (
     Source,
 )
 from archiver.report import serialize
-from archiver.report.common import markdown_table, md_escape, text_table
+from archiver.report.common import for_people, markdown_table, md_escape, text_table
+from archiver.report.safe import (
+    Markdown,
+    html_comment,
+    html_link,
+    html_text,
+    link_target,
+    md_link,
+)
 from archiver.report.serialize import SourceRow, Summary, capture_word, rows, summarize
 
 #: Excerpts mark the matched passage between these brackets (archiver.verify).
@@ -98,22 +109,24 @@ def _quote_tally(quotes: Iterable[QuoteResult]) -> str:
     return ", ".join(f"{n} {status.value}" for status, n in sorted(counts.items()))
 
 
-def _link_cell(link: LinkResult | None) -> str:
+def _link_cell(link: LinkResult | None) -> Markdown:
+    """The link's class and state: archiver's own words (a table cell as it is)."""
     if link is None:
-        return "—"
+        return Markdown("—")
     text = link.link_class.value
     if link.state is not LinkState.UNKNOWN:
         text += f" ({link.state.value}"
         text += f" ×{link.failing_count})" if link.state is LinkState.FAILING else ")"
-    return text
+    return Markdown(text)
 
 
-def _capture_cell(capture: CaptureResult | None) -> str:
+def _capture_cell(capture: CaptureResult | None) -> Markdown:
+    """The capture's date or what fetch did: archiver's own words."""
     if capture is None:
-        return "—"
+        return Markdown("—")
     if capture.capture is not None:
-        return capture.capture.memento_datetime.strftime("%Y-%m-%d")
-    return capture_word(capture)
+        return Markdown(capture.capture.memento_datetime.strftime("%Y-%m-%d"))
+    return Markdown(capture_word(capture))
 
 
 def format_markdown(result: RunResult, manifest: Manifest) -> str:
@@ -142,9 +155,9 @@ def format_markdown(result: RunResult, manifest: Manifest) -> str:
     table = []
     for row in rows(result, manifest):
         src = row.source
-        table.append([src.publisher, f"[{src.title}]({src.url})", date_text(src),
+        table.append([src.publisher, md_link(src.title, src.url), date_text(src),
                       _link_cell(row.link), _capture_cell(row.capture),
-                      _quote_tally(row.quotes) or "—"])
+                      Markdown(_quote_tally(row.quotes) or "—")])
     out.append(markdown_table(["publisher", "title", "date", "link", "capture", "quotes"],
                               table))
     problems = [q for q in result.quotes if not q.status.is_found]
@@ -161,7 +174,7 @@ def format_markdown(result: RunResult, manifest: Manifest) -> str:
             why = f" ({md_escape(q.live_detail)})" if q.live_detail else ""
             out.append(f"- `{q.live_status}` **{md_escape(q.source_id)}** "
                        f"#{q.quote_index}: “{md_escape(q.text[:160])}”{why}")
-    return "\n".join(out) + "\n"
+    return for_people("\n".join(out) + "\n")
 
 
 # --------------------------------------------------------------------------
@@ -203,14 +216,14 @@ ul.changes li.bad { color: var(--bad); } ul.changes li.good { color: var(--ok); 
 .controls { margin: 8px 0; font-size: 14px; }
 """
 
-_SCRIPT = """
+_SCRIPT = """//<![CDATA[
 document.getElementById('only-problems').addEventListener('change', function (e) {
   var rows = document.querySelectorAll('tr.source');
   for (var i = 0; i < rows.length; i++) {
     rows[i].hidden = e.target.checked && rows[i].getAttribute('data-problem') !== 'yes';
   }
 });
-"""
+//]]>"""
 
 _LINK_TONE = {
     LinkClass.OK: "good", LinkClass.REDIRECTED: "good", LinkClass.GONE: "bad",
@@ -226,7 +239,7 @@ _QUOTE_TONE = {
 
 
 def _e(text: object) -> str:
-    return html.escape("" if text is None else str(text), quote=True)
+    return html_text(text)
 
 
 def _excerpt_html(excerpt: str) -> str:
@@ -271,8 +284,8 @@ def _capture_html(capture: CaptureResult | None) -> str:
         return f'<span class="badge {tone}">{_e(capture_word(capture))}</span>{detail}'
     flag = ' <span class="badge warn">before publication</span>' if cap.pre_publication else ""
     when = cap.memento_datetime.strftime("%Y-%m-%d")
-    return (f'<a href="{_e(replay_url(cap.memento_url))}">{_e(when)}'
-            f"</a>{flag}<div class=\"meta\">{_e(cap.warc_file)}</div>")
+    return (html_link(replay_url(cap.memento_url), _e(when))
+            + f"{flag}<div class=\"meta\">{_e(cap.warc_file)}</div>")
 
 
 def _quotes_html(quotes: tuple[QuoteResult, ...]) -> str:
@@ -321,8 +334,8 @@ def format_html(result: RunResult, manifest: Manifest) -> str:
         ("changes", len(result.changes), bad_changes > 0),
     ]
     parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8"/>',
+        '<meta name="viewport" content="width=device-width, initial-scale=1"/>',
         f"<title>archiver report: {_e(manifest.title)}</title>",
         f"<style>{_CSS}</style>", "</head>", "<body>", "<header>",
         f"<h1>{_e(manifest.title)}</h1>",
@@ -351,9 +364,9 @@ def format_html(result: RunResult, manifest: Manifest) -> str:
                      else '<p class="meta">This is the first run.</p>')
     parts.append("</section>")
     parts.append('<h2>Sources</h2><div class="controls"><label><input type="checkbox" '
-                 'id="only-problems"> show only sources with problems or changes</label></div>')
+                 'id="only-problems"/> show only sources with problems or changes</label></div>')
     parts.append('<table id="sources"><colgroup>' + "".join(
-        f'<col class="c-{name}">' for name in
+        f'<col class="c-{name}"/>' for name in
         ("publisher", "title", "date", "link", "capture", "quotes")) + "</colgroup>"
         "<thead><tr><th>publisher</th><th>title</th><th>date</th>"
         "<th>link</th><th>capture</th><th>quotes</th></tr></thead><tbody>")
@@ -365,7 +378,7 @@ def format_html(result: RunResult, manifest: Manifest) -> str:
             f'<tr class="{classes}" id="src-{_e(src.id)}" data-source-id="{_e(src.id)}" '
             f'data-problem="{"yes" if _is_problem(row) else "no"}">'
             f"<td>{_e(src.publisher)}</td>"
-            f'<td><a href="{_e(src.url)}">{_e(src.title)}</a>'
+            f"<td>{html_link(src.url, _e(src.title))}"
             f'<div class="meta">{_e(src.relation.value)} · {_e(src.language)}</div>{changed}</td>'
             f'<td class="date">{_e(date_text(src))}</td><td>{_link_html(row.link)}</td>'
             f"<td>{_capture_html(row.capture)}</td><td>{_quotes_html(row.quotes)}</td></tr>")
@@ -419,7 +432,7 @@ def format_table(result: RunResult, manifest: Manifest) -> str:
         table.append([row.source.id, _link_cell(row.link), _capture_cell(row.capture),
                       _quote_tally(row.quotes) or "—", "*" if row.changes else ""])
     out += ["", text_table(["source", "link", "capture", "quotes", "changed"], table)]
-    return "\n".join(out) + "\n"
+    return for_people("\n".join(out) + "\n")
 
 
 #: ``archiver run --format`` choices.
@@ -474,8 +487,8 @@ def format_run_list(runs: Sequence[tuple[RunRecord, int | None, Sequence[Change]
             f"{stored}/{len(run.captures)}" if run.captures else "—",
             f"{found}/{len(run.quotes)}" if run.quotes else "—", change_text])
     if fmt == "markdown":
-        return markdown_table(headers, table) + "\n"
-    return text_table(headers, table, max_width=80) + "\n"
+        return for_people(markdown_table(headers, table) + "\n")
+    return for_people(text_table(headers, table, max_width=80) + "\n")
 
 
 def format_run_changes(run: RunRecord, baseline: RunRecord | None,
@@ -488,19 +501,19 @@ def format_run_changes(run: RunRecord, baseline: RunRecord | None,
         return serialize.to_csv(serialize.CHANGE_COLUMNS, [serialize.change(c) for c in changes])
     if fmt == "markdown":
         headers = ["source", "change", "detail", "before", "after"]
-        table = [[c.source_id, c.kind.value, c.detail, c.before or "", c.after or ""]
+        table = [[c.source_id, c.kind, c.detail, c.before or "", c.after or ""]
                  for c in changes]
-        return markdown_table(headers, table) + "\n"
+        return for_people(markdown_table(headers, table) + "\n")
     head = f"run {run.id} ({run.kind}, {_when(run.started_at)})"
     if baseline is None:
         why = ("not an `archiver run`" if run.kind != "run"
                else "no earlier complete run of this manifest to compare with")
-        return f"{head}: {why}\n"
+        return for_people(f"{head}: {why}\n")
     out = [f"{head} compared with run {baseline.id} ({_when(baseline.started_at)}): "
            f"{len(changes)} change(s)"]
     out += [f"  {'!' if c.kind in BAD_CHANGES else '+'} {c.source_id}: {c.detail}"
             for c in changes]
-    return "\n".join(out) + "\n"
+    return for_people("\n".join(out) + "\n")
 
 
 # --------------------------------------------------------------------------
@@ -513,23 +526,37 @@ def format_robust_links(result: RunResult, manifest: Manifest) -> str:
 
     The convention (iipc/robustlinks): ``data-originalurl``, ``data-versionurl``
     and ``data-versiondate`` (YYYY-MM-DD) on the link, so that a reader can
-    reach the archived version when the original has rotted.
+    reach the archived version when the original has rotted. Only http(s) URLs
+    are written as links or attributes (:func:`~archiver.report.safe.link_target`):
+    a source whose archived version has another URL gets a plain link and a
+    comment saying why; a source whose own URL is not http(s) gets its title as
+    text.
     """
     captures = {c.source_id: c.capture for c in result.captures if c.capture is not None}
     out = ["<!-- Robust Links for manifest "
-           f"{_e(manifest.id)}, written by archiver {_e(__version__)}. -->"]
+           f"{html_comment(manifest.id)}, written by archiver {_e(__version__)}. -->"]
     for src in manifest.sources:
         cap = captures.get(src.id)
+        version_url: str | None = None
         if cap is None and src.archived_url and src.archived_at:
             version_url, version_date = src.archived_url, src.archived_at
         elif cap is not None:
             version_url, version_date = replay_url(cap.memento_url), cap.memento_datetime
-        else:
-            out.append(f"<!-- {_e(src.id)}: no archived version known -->")
-            out.append(f'<a href="{_e(src.url)}">{_e(src.title)}</a>')
+        original = link_target(src.url)
+        if original is None:
+            out.append(f"<!-- {html_comment(src.id)}: its URL is not an http(s) URL: "
+                       f"{html_comment(src.url)} -->")
+            out.append(_e(src.title))
+            continue
+        if version_url is None or link_target(version_url) is None:
+            why = ("no archived version known" if version_url is None else
+                   f"its archived version's URL is not an http(s) URL: "
+                   f"{html_comment(version_url)}")
+            out.append(f"<!-- {html_comment(src.id)}: {why} -->")
+            out.append(f'<a href="{_e(original)}">{_e(src.title)}</a>')
             continue
         out.append(
-            f'<a href="{_e(src.url)}" data-originalurl="{_e(src.url)}" '
+            f'<a href="{_e(original)}" data-originalurl="{_e(original)}" '
             f'data-versionurl="{_e(version_url)}" '
             f'data-versiondate="{version_date.strftime("%Y-%m-%d")}">{_e(src.title)}</a>')
     return "\n".join(out) + "\n"

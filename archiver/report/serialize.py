@@ -34,17 +34,33 @@ as a fetch or verify result's ``capture`` or a stored run's ``summary``) is
 flattened into columns named ``parent.child`` (all empty when it is null);
 lists and maps (``redirects``, ``flags``, ``counts``) are one cell of compact
 JSON. Cells: null is empty, booleans are ``true``/``false``, line breaks in text
-become spaces. Cells are not escaped against spreadsheet formulas (a cell may
-start with ``=``, ``+``, ``-`` or ``@``), as before.
+become spaces.
+
+**CSV for spreadsheets.** CSV is opened by people in spreadsheets, so its text is
+made inert there (JSON stays lossless):
+
+- A cell a spreadsheet would read as a formula gets a leading ``'`` (OWASP,
+  "CSV Injection"): one whose first character, leading spaces aside, is ``=``,
+  ``+``, ``-``, ``@``, tab or carriage return, *unless the whole cell is a plain
+  decimal number* (``-1.5``, ``+3``, ``2e-3``: :data:`PLAIN_NUMBER`), which a
+  spreadsheet reads as that number and nothing else. So a negative
+  ``distance_days`` stays a number, and ``-1+cmd|' /C calc'!A0`` does not run.
+  Numbers archiver writes are never prefixed; a text field that happens to be a
+  plain number is left as it is too (it means the same either way).
+- Control, bidi-override and non-characters are escaped visibly (``\x1b``,
+  ``\u202e``; :func:`archiver.report.safe.visible`); inside a JSON cell as
+  ``\u001b``, so the cell is still the same JSON.
+- A cell holding ``"``, ``,``, ``;``, a tab or a line break is quoted (RFC 4180),
+  ``;`` included because it is the list separator of spreadsheets in many
+  locales, which would otherwise split the cell and start a new one.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import enum
-import io
 import json
+import re
 import types
 import typing
 from collections import Counter
@@ -77,6 +93,7 @@ from archiver.models import (
     Source,
     VerifyRun,
 )
+from archiver.report.safe import json_visible, visible
 from archiver.schemas import schema_id
 from archiver.verify import counts as status_counts
 
@@ -496,31 +513,53 @@ def _lookup(record: Record, column: str) -> Any:
     return value
 
 
+#: The first characters of a cell a spreadsheet reads as a formula (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A cell that is a plain decimal number: a spreadsheet reads it as that number.
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_LINE_BREAK = re.compile(r"\r\n|[\r\n]")
+#: What makes a cell quoted: RFC 4180's separators and quote, and ';' (see the module).
+_NEEDS_QUOTES = re.compile('[",;\t\r\n]')
+
+
+def csv_text(text: str) -> str:
+    """A text cell made inert in a spreadsheet (the CSV rule above), before quoting."""
+    text = visible(_LINE_BREAK.sub(" ", text), keep="\t")
+    if text.lstrip(" ").startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | dict):
-        return _compact(value)
-    return str(value).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+        return json_visible(_compact(value))
+    return csv_text(str(value))
+
+
+def _field(cell: str) -> str:
+    if _NEEDS_QUOTES.search(cell):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
 
 
 def to_csv(columns: Sequence[str], records: Sequence[Record]) -> str:
     """CSV of ``records`` (see the CSV rule above); the header is ``columns``."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
-    for record in records:
-        writer.writerow([_cell(_lookup(record, col)) for col in columns])
-    return buf.getvalue()
+    lines = [",".join(_field(c) for c in columns)]
+    lines.extend(",".join(_field(_cell(_lookup(record, col))) for col in columns)
+                 for record in records)
+    return "\n".join(lines) + "\n"
 
 
 __all__ = [
-    "CHANGE_COLUMNS", "CHECK_COLUMNS", "CHECK_RECORD_COLUMNS", "FETCH_COLUMNS",
-    "LINK_RECORD_COLUMNS", "OMIT", "STORED_RUN_COLUMNS", "VERIFY_COLUMNS", "Record",
+    "CHANGE_COLUMNS", "CHECK_COLUMNS", "CHECK_RECORD_COLUMNS", "FETCH_COLUMNS", "FORMULA_START",
+    "LINK_RECORD_COLUMNS", "OMIT", "PLAIN_NUMBER", "STORED_RUN_COLUMNS", "VERIFY_COLUMNS",
+    "Record",
     "SourceRow", "Summary", "capture", "capture_result", "capture_word", "change",
-    "check_document", "check_record", "check_run", "csv_columns", "draft_document",
+    "check_document", "check_record", "check_run", "csv_columns", "csv_text", "draft_document",
     "draft_quote", "draft_source", "duration_ms", "fetch_document", "fetch_run", "found_url",
     "hop", "link_history_document", "link_record", "link_result", "links_document",
     "manifest_check", "outcome_counts", "problem", "quote", "quote_result", "rows",
