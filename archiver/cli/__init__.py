@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from archiver._version import __version__
-from archiver.cli.common import ExitCode
+from archiver.cli.common import ExitCode, disk_error
 from archiver.errors import ArchiverError, InconclusiveError, InputError
 from archiver.report.safe import visible
 
@@ -76,7 +76,12 @@ class ArchiverGroup(click.Group):
         except ArchiverError as err:
             click.echo(f"error: {visible(str(err))}", err=True)
             raise click.exceptions.Exit(ExitCode.INVALID_INPUT) from None
-        except Exception as err:  # a bug: short message, traceback to a file
+        except Exception as err:
+            disk = disk_error(err)  # a full disk, a read-only one: not a bug
+            if disk is not None:
+                click.echo(f"error: {visible(str(disk))}", err=True)
+                raise click.exceptions.Exit(ExitCode.INVALID_INPUT) from None
+            # a bug: short message, traceback to a file
             if os.environ.get(TRACEBACK_ENV):
                 traceback.print_exception(err, file=sys.stderr)
             saved = _save_traceback(err)

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from archiver.cli.common import output_file_callback
 from archiver.errors import ConfigError
 from archiver.failon import DEFAULTS, Command, FailOn, choices, parse_fail_on
 
@@ -23,9 +24,14 @@ def format_option(choices: Sequence[str], default: str = "table") -> Callable[[F
 
 
 def output_option(fn: F) -> F:
-    """``--output FILE``: write the formatted result there instead of stdout."""
+    """``--output FILE``: write the formatted result there instead of stdout.
+
+    Checked as it is read (:func:`archiver.cli.common.check_output_file`), so a
+    command that could not write its result stops before it starts (exit 3).
+    """
     return click.option(
-        "--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+        "--output", "-o", "output", type=click.Path(path_type=Path),
+        callback=output_file_callback, metavar="FILE",
         default=None, help="Write the result to FILE instead of standard output.",
     )(fn)
 

@@ -12,7 +12,15 @@ from typing import Any, TypeVar
 
 import click
 
-from archiver.cli.common import ExitCode, emit, finish, progress_callback, warn
+from archiver.cli.common import (
+    ExitCode,
+    check_output_file,
+    check_output_folder,
+    emit,
+    finish,
+    progress_callback,
+    warn,
+)
 from archiver.cli.options import (
     allow_private_option,
     archive_option,
@@ -75,11 +83,11 @@ def sigterm_as_interrupt() -> Iterator[None]:
 @archive_option
 @warcs_option
 @db_option
-@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--report", "report_dir", type=click.Path(path_type=Path),
               default=None, metavar="DIR",
               help="Write report.json (everything), report.md (a GitHub job summary) and "
               "report.html (one self-contained page) into DIR.")
-@click.option("--robust-links", "robust_links", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--robust-links", "robust_links", type=click.Path(path_type=Path),
               default=None, metavar="FILE",
               help="Write each source's link with its archived version (Robust Links "
               "data-originalurl, data-versionurl, data-versiondate) as HTML to FILE.")
@@ -129,6 +137,10 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     Example:
       archiver run manifests/calais-2014.toml --report report/ --live
     """
+    # Where the reports go is checked first: a run that could not write them would
+    # be recorded, and its captures stored, for nothing.
+    check_output_folder(report_dir, REPORT_FILES)
+    check_output_file(robust_links)
     loaded = select_sources(load_manifest(manifest), source_ids)
     options = RunOptions(
         check=check_tuning.check_options(allow_private=allow_private, proxy=proxy),
