@@ -20,8 +20,10 @@ This module never touches the network.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import random
+import re
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -364,10 +366,17 @@ def _entries_from_records(records: Sequence[WarcRecordInfo], filename: str) -> l
             status, mime = _status_and_mime(response.block)
         elif F_WARC_FILE in fields:
             warc_file, metadata_file = fields[F_WARC_FILE], filename
-            offset = int(fields.get(F_WARC_OFFSET, "0"))
+            offset_text = fields.get(F_WARC_OFFSET, "0")
+            if not (offset_text.isascii() and offset_text.isdigit()):
+                continue
+            offset = int(offset_text)
         else:
             continue
+        # The record's own date, as the writer wrote it (warc_date): anything else
+        # is not a record of ours, whatever its warcinfo says.
         when = rec.get("WARC-Date") or ""
+        if not _WARC_DATE.fullmatch(when):
+            continue
         try:
             out.append(LedgerEntry(
                 manifest_id=fields.get(provenance.F_MANIFEST_ID, ""),
@@ -381,7 +390,7 @@ def _entries_from_records(records: Sequence[WarcRecordInfo], filename: str) -> l
                 warc_file=warc_file, warc_offset=offset, warc_length=length,
                 record_id=refers, payload_sha256=fields.get(provenance.F_PAYLOAD_SHA256),
                 http_status=status, mime=mime,
-                distance_days=float(fields.get(provenance.F_DISTANCE_DAYS, "nan")),
+                distance_days=_finite(fields.get(provenance.F_DISTANCE_DAYS)),
                 pre_publication=fields.get(provenance.F_PRE_PUBLICATION) == "true",
                 rule=fields.get(F_SELECTION_RULE),
                 keys=tuple(v for k, v in pairs if k == F_LISTING_KEY),
@@ -392,6 +401,19 @@ def _entries_from_records(records: Sequence[WarcRecordInfo], filename: str) -> l
         except (ValueError, IndexError):
             continue
     return out
+
+
+#: A WARC-Date as :func:`archiver.store.fields.warc_date` writes it.
+_WARC_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
+def _finite(text: str | None) -> float | None:
+    """A number of days written by the writer; None if absent or not a finite number."""
+    try:
+        value = float(text) if text is not None else None
+    except ValueError:
+        return None
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _status_and_mime(block: bytes) -> tuple[int, str | None]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ from archiver.models import Capture, Hop, Progress, ProgressCallback, Source
 from archiver.net.limits import MAX_REDIRECTS
 from archiver.pages import Located, NotLocated
 from archiver.store import provenance
+from archiver.store.fields import as_utc
 from archiver.urls import url_key
 
 logger = logging.getLogger(__name__)
@@ -112,25 +114,31 @@ class _Meta:
 
 
 def _parse_warc_date(value: str | None) -> datetime | None:
+    """A WARC-Date (or a 14-digit timestamp, or an HTTP date) in UTC; None if it is
+    missing, unreadable or out of range (:func:`archiver.store.fields.as_utc`)."""
     if not value:
         return None
     text = value.strip()
+    if re.fullmatch(r"[0-9]{14}", text):
+        return _timestamp14(text)
     try:
-        if re.fullmatch(r"\d{14}", text):
-            return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         try:
             parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return as_utc(parsed)
 
 
 def _timestamp14(ts: str) -> datetime | None:
+    """A Wayback timestamp (padded to 14 digits) in UTC; None if it is no date."""
     ts = (ts + "0" * 14)[:14]
+    if not re.fullmatch(r"[0-9]{14}", ts):
+        return None
     try:
-        return datetime.strptime(ts, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        return as_utc(datetime(int(ts[:4]), int(ts[4:6]), int(ts[6:8]), int(ts[8:10]),
+                               int(ts[10:12]), int(ts[12:14]), tzinfo=UTC))
     except ValueError:
         return None
 
@@ -411,6 +419,8 @@ class WarcIndex:
         if fields.get(provenance.F_DISTANCE_DAYS):
             with contextlib.suppress(ValueError):
                 distance = float(fields[provenance.F_DISTANCE_DAYS])
+            if distance is not None and not math.isfinite(distance):
+                distance = None  # "nan" or "inf" from a hand-made record
         return Capture(
             source_id=source.id, url=wb[1] if wb else record.url, archive=archive,
             memento_url=memento_url,

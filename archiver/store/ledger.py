@@ -12,11 +12,12 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from archiver.errors import StoreError
 from archiver.models import Capture, Hop, Source
+from archiver.store.fields import as_utc
 from archiver.urls import url_key
 
 LEDGER_NAME = "archiver-index.jsonl"
@@ -81,6 +82,11 @@ class LedgerEntry:
     v: int = LEDGER_VERSION
 
     def __post_init__(self) -> None:
+        # A line of the ledger, or a metadata record it was rebuilt from, may have
+        # been edited by hand or by someone else: refuse a date that cannot be read
+        # here rather than fail later (read_ledger counts the line as unreadable).
+        if _iso_date(self.memento_datetime) is None:
+            raise ValueError(f"not a UTC date: {self.memento_datetime!r}")
         # Keys written under an older URL rule are matched under today's too
         # (see rekey), so a folder written before is never fetched again.
         keys = tuple(dict.fromkeys([*self.keys, *(rekey(k) for k in self.keys)]))
@@ -111,14 +117,23 @@ class LedgerEntry:
         return Capture(
             source_id=self.source_id, url=self.uri_r, archive=self.archive,
             memento_url=self.memento_url,
-            memento_datetime=datetime.fromisoformat(self.memento_datetime.replace("Z",
-                                                                                  "+00:00")),
+            memento_datetime=_iso_date(self.memento_datetime) or datetime.min.replace(tzinfo=UTC),
             http_status=self.http_status, mime=self.mime, warc_file=self.warc_file,
             warc_offset=self.warc_offset, record_id=self.record_id,
             payload_sha256=self.payload_sha256, distance_days=self.distance_days,
             pre_publication=self.pre_publication,
             redirects=tuple(Hop(url=u, status=s, location=loc) for s, u, loc in self.redirects),
         )
+
+
+def _iso_date(text: object) -> datetime | None:
+    """An ISO 8601 date of the ledger (``2014-10-15T12:35:00Z``) in UTC, or None."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        return None
 
 
 def read_ledger(path: Path) -> tuple[list[LedgerEntry], int]:
@@ -134,7 +149,7 @@ def read_ledger(path: Path) -> tuple[list[LedgerEntry], int]:
                 continue
             try:
                 entries.append(LedgerEntry.from_json(line))
-            except (ValueError, TypeError, KeyError):
+            except (ValueError, TypeError, KeyError, AttributeError):
                 bad += 1
     return entries, bad
 
