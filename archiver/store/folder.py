@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from archiver.errors import StoreError
 from archiver.models import Manifest, Source
@@ -52,9 +52,18 @@ from archiver.store.ledger import (
     LedgerEntry,
     append_ledger,
     capture_key,
+    file_key,
+    read_cache,
     read_ledger,
+    write_cache,
 )
-from archiver.store.structure import WarcRecordInfo, WarcStructureError, check_records, read_warc
+from archiver.store.structure import (
+    WarcRecordInfo,
+    WarcStructureError,
+    check_records,
+    read_first_record,
+    read_warc,
+)
 from archiver.store.writer import (
     ArchiverWarcWriter,
     FileWriter,
@@ -75,6 +84,13 @@ except ImportError:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = ".archiver-fetch.lock"
+#: Finished WARCs that are not in the ledger and gave nothing to it, by name:
+#: [size, mtime_ns] when last read (see WarcStore._index_unknown_files).
+SEEN_NAME = ".archiver-seen-warcs.json"
+SEEN_VERSION = 1
+#: The first record of a WARC of ours, its warcinfo, is under 1 kB; one larger
+#: than this is someone else's, and not read further.
+MAX_WARCINFO_BYTES = 64 * 1024
 INVALID_SUFFIX = ".invalid"
 
 _TOKEN_ALPHABET = string.ascii_lowercase + string.digits
@@ -319,23 +335,52 @@ class WarcStore:
                           "its capture will be fetched again")
 
     def _index_unknown_files(self) -> None:
+        """Index the finished WARCs of ours the ledger misses (a kill between rename
+        and ledger write); skip everyone else's.
+
+        A file is first read up to the end of its first record, a warcinfo of
+        ours or not (:data:`MAX_WARCINFO_BYTES`); only archiver's own are read
+        further, each record within :data:`~archiver.store.structure.MAX_RECORD_BYTES`.
+        Files that gave nothing (someone else's, damaged, or ours without a chosen
+        capture) are remembered in :data:`SEEN_NAME` by size and modification
+        time, so a later run reads none of them again until they change.
+        """
         indexed = {e.warc_file for e in self.entries}
         indexed |= {e.metadata_file for e in self.entries if e.metadata_file}
+        seen_path = self.folder / SEEN_NAME
+        seen = read_cache(seen_path, SEEN_VERSION)
+        still: dict[str, Any] = {}
         found: list[LedgerEntry] = []
         for path in sorted(self.folder.glob(f"*{WARC_SUFFIX}")):
             if path.name in indexed:
                 continue
-            try:
-                records = read_warc(path)
-            except (OSError, WarcStructureError):
-                continue  # not ours to judge here; `check_folder` reports it
-            if not records or not _is_ours(records[0]):
+            key = file_key(path)
+            if key is None:
                 continue
-            found.extend(_entries_from_records(records, path.name))
+            if seen.get(path.name) == key:
+                still[path.name] = key
+                continue
+            entries = _entries_of_unknown_file(path)
+            if entries:
+                found.extend(entries)
+            else:
+                still[path.name] = key
         if found:
             self._append(found)
             self.notes.append(f"indexed {len(found)} stored capture(s) missing from "
                               f"{LEDGER_NAME} (an interrupted run)")
+        if still != seen:
+            write_cache(seen_path, SEEN_VERSION, still)
+
+
+def _entries_of_unknown_file(path: Path) -> list[LedgerEntry]:
+    """The chosen captures a finished WARC missing from the ledger holds, if it is ours."""
+    try:
+        if not _is_ours(read_first_record(path, max_bytes=MAX_WARCINFO_BYTES)):
+            return []
+        return _entries_from_records(read_warc(path), path.name)
+    except (OSError, WarcStructureError):
+        return []  # not ours to judge here; `check_folder` reports it
 
 
 def _is_ours(warcinfo: WarcRecordInfo) -> bool:

@@ -8,17 +8,23 @@ write fsynced, after the WARC file they name has been renamed into place.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
+import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from archiver.errors import StoreError
 from archiver.models import Capture, Hop, Source
 from archiver.store.fields import as_utc
 from archiver.urls import url_key
+
+logger = logging.getLogger(__name__)
 
 LEDGER_NAME = "archiver-index.jsonl"
 LEDGER_VERSION = 1
@@ -166,3 +172,56 @@ def append_ledger(path: Path, entries: Sequence[LedgerEntry]) -> None:
             os.fsync(fh.fileno())
     except OSError as err:
         raise StoreError(f"cannot write {path}: {err.strerror}") from err
+
+
+# --------------------------------------------------------------------------
+# Caches beside the ledger
+# --------------------------------------------------------------------------
+
+
+def file_key(path: Path) -> list[int] | None:
+    """What says a file is unchanged since it was last read: [size, mtime in ns]."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def read_cache(path: Path, version: int) -> dict[str, Any]:
+    """The ``files`` map of a JSON cache written by :func:`write_cache`; empty when
+    it is missing, unreadable, of another version or not what we wrote."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("v") != version:
+        return {}
+    files = data.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def write_cache(path: Path, version: int, files: dict[str, Any]) -> None:
+    """Replace the JSON cache at ``path`` in one step (a new file renamed over it).
+
+    A cache only saves work: a folder that cannot be written keeps none, and a
+    cache lost in a crash is rebuilt by the next run.
+    """
+    tmp = path.with_name(f"{path.name}.{secrets.token_hex(6)}.tmp")
+    try:  # a new file of its own (O_EXCL), with the folder's usual permissions
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as err:
+        logger.debug("no cache %s: %s", path, err)
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"v": version, "files": files}, fh, ensure_ascii=False,
+                      separators=(",", ":"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        logger.debug("no cache %s: %s", path, err)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
