@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given
@@ -283,3 +284,47 @@ def test_good_dates_still_parse() -> None:
     assert parse_timestamp("20000800") == datetime(2000, 8, 1, tzinfo=UTC)  # IA's "00" day
     assert _parse_warc_date("2014-10-16T08:15:00+01:00") == datetime(2014, 10, 16, 7, 15,
                                                                     tzinfo=UTC)
+
+
+def test_a_line_break_in_an_archived_url_cannot_forge_a_warc_header(tmp_path: Path,
+                                                                    site: LocalSite) -> None:
+    """A TimeMap's URLs are the archive's text: a CR LF in one must not end a WARC
+    header line in the records written (WARC-Target-URI, WARC-Source-URI, the
+    request line), or the archive could add fields of its choosing."""
+    forged = f"{STORY}\r\nWARC-Concurrent-To: urn:uuid:forged\r\nX-A:\x85b"
+    links = [f'<{forged}>; rel="original"',
+             f'<{base(site)}{GOOD_TS}id_/{forged}>; rel="memento"; datetime="{GOOD_DATE}"']
+    site.route(f"/web/timemap/link/{STORY}",
+               Reply(200, ",\n".join(links), content_type="application/link-format"))
+    site.default = Reply(200, BODY, headers={"Memento-Datetime": GOOD_DATE})
+    run = fetch(tmp_path, site)
+    assert run.results[0].outcome is CaptureOutcome.STORED
+    for warc in sorted((tmp_path / "warcs").glob("*.warc.gz")):
+        for rec in read_warc(warc):
+            assert rec.get("WARC-Concurrent-To") != "urn:uuid:forged"
+            assert not any(k.lower() == "x-a" for k, _ in rec.headers)
+            assert b"\r\nWARC-Concurrent-To: urn:uuid:forged" not in rec.block
+            if rec.type in ("response", "request"):
+                assert rec.get("WARC-Target-URI") == (
+                    f"{STORY}%0D%0AWARC-Concurrent-To: urn:uuid:forged%0D%0AX-A:\x85b")
+
+
+@pytest.mark.parametrize("path", ["caf\u00e9", "a\x85b", "a b", "\u2028x"])
+def test_an_archived_url_outside_ascii_is_stored(tmp_path: Path, site: LocalSite,
+                                                 path: str) -> None:
+    """The request record's request line is ASCII (warcio writes it so): an archived
+    URL with other characters is written percent-encoded, as it went on the wire."""
+    url = f"http://news.example.com/{path}"
+    links = [f'<{url}>; rel="original"',
+             f'<{base(site)}{GOOD_TS}id_/{url}>; rel="memento"; datetime="{GOOD_DATE}"']
+    site.route(f"/web/timemap/link/{quote(url, safe=':/')}",  # as httpx sends it
+               Reply(200, ",\n".join(links), content_type="application/link-format"))
+    site.default = Reply(200, BODY, headers={"Memento-Datetime": GOOD_DATE})
+    manifest = Manifest(id="press", title="Press", sources=(source("s", url, "2014-10-15"),))
+    run = fetch_sources(manifest, warcs_dir=tmp_path / "warcs",
+                        archives=[Archive.from_url(base(site))], **FAST)
+    assert run.results[0].outcome is CaptureOutcome.STORED, run.results[0].detail
+    request = next(rec for warc in sorted((tmp_path / "warcs").glob("*.warc.gz"))
+                   for rec in read_warc(warc) if rec.type == "request")
+    line = request.block.split(b"\r\n", 1)[0]
+    assert line.isascii() and line.count(b" ") == 2
