@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,12 +31,13 @@ from archiver.fetch.listing import parse_http_date, parse_timestamp
 from archiver.fetch.wayback import _candidate
 from archiver.models import CaptureOutcome, FetchRun, Manifest, Quote
 from archiver.report import serialize
-from archiver.store import WarcIndex, provenance, read_warc
+from archiver.store import WarcIndex, WarcStore, provenance, read_warc
 from archiver.store.index import _parse_warc_date, _timestamp14
 from archiver.verify import Located
 from archiver.verify.run import verify_manifest
 from tests.support.localweb import LocalSite, Reply
 from tests.support.pywb_archive import source
+from tests.test_store import FINAL, INFO, SELECTION
 from tests.test_warcread import WarcFile, page
 
 STORY = "http://news.example.com/2014/10/15/story.html"
@@ -328,3 +330,12 @@ def test_an_archived_url_outside_ascii_is_stored(tmp_path: Path, site: LocalSite
                    for rec in read_warc(warc) if rec.type == "request")
     line = request.block.split(b"\r\n", 1)[0]
     assert line.isascii() and line.count(b" ") == 2
+
+
+@pytest.mark.parametrize("reason", ["OK\xe9", "O\x85K", "OK\r\nX-Forged: 1"])
+def test_a_reason_phrase_warcio_cannot_write_is_replaced(tmp_path: Path, reason: str) -> None:
+    with WarcStore(tmp_path, info=INFO) as store:
+        entry = store.write_capture(SELECTION, replace(FINAL, reason=reason))
+    response = next(r for r in read_warc(tmp_path / entry.warc_file) if r.type == "response")
+    assert response.block.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"X-Forged" not in response.block
