@@ -454,8 +454,18 @@ def test_a_partial_publication_date_is_recorded(tmp_path: Path) -> None:
     assert b"published-precision: month\r\n" in meta.block
 
 
+class FailingWarcWriter(ArchiverWarcWriter):
+    """Fails on its third record (a full disk, say), after writing two."""
+
+    def write_record(self, record: object, *args: object, **kw: object) -> None:
+        self.written = getattr(self, "written", 0) + 1
+        if self.written == 3:
+            raise OSError(28, "No space left on device")
+        super().write_record(record, *args, **kw)
+
+
 def test_a_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
-    broken = Memento(**{**FINAL.__dict__, "datetime_raw": "bad\nvalue"})
-    with WarcStore(tmp_path, info=INFO) as store, pytest.raises(ValueError):
-        store.write_capture(SELECTION, broken)
+    with WarcStore(tmp_path, info=INFO, writer_class=FailingWarcWriter) as store, \
+            pytest.raises(OSError):
+        store.write_capture(SELECTION, FINAL)
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []

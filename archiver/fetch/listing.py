@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import email.utils
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from archiver.errors import NetError
+from archiver.errors import NetError, ParseError
 from archiver.fetch.limits import is_internet_archive
 from archiver.models import CaptureOutcome
 from archiver.net import wire_url
+from archiver.store.fields import as_utc
 
 #: The Internet Archive's Wayback Machine: the default archive.
 IA_BASE = "https://web.archive.org/web/"
@@ -146,11 +148,13 @@ def to_timestamp(when: datetime) -> str:
 def parse_timestamp(stamp: str) -> datetime:
     """A 14-digit (or shorter, padded) Wayback timestamp as an aware UTC datetime.
 
-    Raises ValueError for anything else.
+    Raises :class:`~archiver.errors.ParseError` (a ValueError) for anything else,
+    a date that does not exist included: timestamps come from archives
+    (CDX rows, memento URLs, ``Location`` headers) and are never trusted.
     """
     digits = stamp.strip()
-    if not digits.isdigit() or not 4 <= len(digits) <= 14:
-        raise ValueError(f"not a Wayback timestamp: {stamp!r}")
+    if not (digits.isascii() and digits.isdigit()) or not 4 <= len(digits) <= 14:
+        raise ParseError(f"not a Wayback timestamp: {_shown(stamp)}")
     # HACK: IA's CDX holds timestamps with a "00" month or day (EDGI _utils.py:54-84,
     # e.g. 20000800241016); read them as the first month / day.
     padded = digits.ljust(14, "0")
@@ -160,17 +164,45 @@ def parse_timestamp(stamp: str) -> datetime:
     if day == "00":
         padded = padded[:6] + "01" + padded[8:]
     # END HACK
-    return datetime.strptime(padded, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    # Fixed-width fields: strptime's %m, %d, %H ... also match one digit.
+    year, month_, day_, hour, minute, second = (
+        int(padded[i:j]) for i, j in ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14)))
+    try:
+        when = as_utc(datetime(year, month_, day_, hour, minute, second, tzinfo=UTC))
+    except ValueError as err:
+        raise ParseError(f"not a Wayback timestamp: {_shown(stamp)} ({err})") from err
+    if when is None:
+        raise ParseError(f"Wayback timestamp out of range: {_shown(stamp)}")
+    return when
+
+
+#: An HTTP date is printable ASCII (RFC 9110 §5.6.7); anything else is refused
+#: before parsing, since email.utils splits on any Unicode white space (NEL too).
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 
 
 def parse_http_date(value: str) -> datetime:
-    """An RFC 1123 date (Memento-Datetime) as an aware UTC datetime; ValueError if bad."""
+    """An HTTP date (Memento-Datetime, a TimeMap ``datetime``) as an aware UTC datetime.
+
+    IMF-fixdate (RFC 9110 §5.6.7, RFC 7089 §2.1.1) and the other RFC 5322 forms
+    ``email.utils`` reads. Raises :class:`~archiver.errors.ParseError` (a
+    ValueError) for anything else, a date out of range (:func:`as_utc`) included.
+    """
+    text = value.strip()
+    if not _PRINTABLE_ASCII.fullmatch(text):
+        raise ParseError(f"not an HTTP date: {_shown(value)}")
     try:
-        when = email.utils.parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError) as err:
-        raise ValueError(f"not an HTTP date: {value!r}") from err
-    if when is None:
-        raise ValueError(f"not an HTTP date: {value!r}")
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC)
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError) as err:
+        raise ParseError(f"not an HTTP date: {_shown(value)}") from err
+    if when is None:  # pragma: no cover - Python < 3.10 returned None
+        raise ParseError(f"not an HTTP date: {_shown(value)}")
+    utc = as_utc(when)
+    if utc is None:
+        raise ParseError(f"HTTP date out of range: {_shown(value)}")
+    return utc
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """``text`` as a short repr for a message (archives may send anything)."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from archiver.errors import LinkFormatError, PrivateAddressError
+from archiver.errors import LinkFormatError, ParseError, PrivateAddressError
 from archiver.fetch.choose import JUMP_WINDOW, is_html
 from archiver.fetch.limits import DOWNLOAD_MAX_BYTES, RequestKind
 from archiver.fetch.listing import Archive, Candidate, parse_http_date, parse_timestamp
@@ -89,6 +89,15 @@ def play(session: ArchiveSession, archive: Archive, candidate: Candidate) -> Pla
     return judge.result(walk)
 
 
+def _timestamp(url: str, stamp: str) -> datetime | Veto[_Failure]:
+    """The date of a Wayback timestamp the archive sent, or why it cannot be used."""
+    try:
+        return parse_timestamp(stamp)
+    except ParseError as err:
+        return Veto((CaptureOutcome.PLAYBACK_ERROR,
+                     f"{url} redirects to a memento with a bad timestamp ({err.message})"))
+
+
 class _InArchive:
     """Playback's judgement of each answer: the archive's rules, its own outcomes.
 
@@ -127,8 +136,11 @@ class _InArchive:
         else:  # pywb keeps the archived Location: an original URL, maybe relative
             stamp, original = (when.strftime("%Y%m%d%H%M%S"),
                                resolve_location(uri_r, response.location or ""))
+        next_when = _timestamp(url, stamp)
+        if isinstance(next_when, Veto):
+            return next_when
         self.hops.append(_memento(response, when, uri_r, self.fetched_at, location=original))
-        self.asked_when, self.asked_uri = parse_timestamp(stamp), original
+        self.asked_when, self.asked_uri = next_when, original
         return self.archive.memento_url(stamp, original)
 
     def _jump(self, url: str, response: HttpResponse, target: str) -> str | Veto[_Failure]:
@@ -141,7 +153,9 @@ class _InArchive:
             return Veto((CaptureOutcome.PLAYBACK_ERROR,
                          f"{url} redirects outside the archive, to {target}"))
         stamp, original = parsed
-        when = parse_timestamp(stamp)
+        when = _timestamp(url, stamp)
+        if isinstance(when, Veto):
+            return when
         if abs(when - self.asked_when) > JUMP_WINDOW:
             return Veto((CaptureOutcome.PLAYBACK_ERROR,
                          f"the archive jumped from the capture of {self.asked_when:%Y-%m-%d} "
@@ -157,9 +171,9 @@ class _InArchive:
         """An archived response's capture date and original URL, within the window."""
         try:
             when = parse_http_date(raw_when)
-        except ValueError:
+        except ParseError as err:
             return Veto((CaptureOutcome.PLAYBACK_ERROR,
-                         f"{url} sent a bad Memento-Datetime: {raw_when!r}"))
+                         f"{url} sent a bad Memento-Datetime ({err.message})"))
         if abs(when - self.asked_when) > JUMP_WINDOW:
             # pywb answers an inexact request with the nearest capture (200 +
             # Content-Location) rather than a redirect: held to the same window.

@@ -2,10 +2,12 @@
 
 :mod:`.fields` (what fetch hands the store, field names and value formats),
 :mod:`.provenance` (the metadata-record contract between writer and reader),
-:mod:`.ledger` (``archiver-index.jsonl`` and capture keys), :mod:`.writer`
-(records and the atomic file), :mod:`.structure` (the strict parser and
-structural checks), :mod:`.folder` (:class:`WarcStore`: naming, locking,
-recovery) and :mod:`.index` (:class:`WarcIndex`, reading a folder for verify).
+:mod:`.ledger` (``archiver-index.jsonl``, capture keys, the caches beside it),
+:mod:`.writer` (records and the atomic file), :mod:`.structure` (the strict
+parser, bounded gzip reading and structural checks), :mod:`.folder`
+(:class:`WarcStore`: naming, locking, recovery), :mod:`.scan` (reading anyone's
+WARC within bounds) and :mod:`.index` (:class:`WarcIndex`, reading a folder for
+verify).
 """
 
 from archiver.store.fields import Memento, Selection, WarcInfo, warc_date

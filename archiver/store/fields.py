@@ -147,6 +147,23 @@ def _environment() -> str:
 # --------------------------------------------------------------------------
 
 
+#: The years of the dates archiver takes from outside (archives, WARC files): those
+#: written with four digits, so that every date has a 14-digit Wayback timestamp
+#: and a WARC-Date (WARC 1.1 §5.4: W3C-DTF, ``YYYY``). ``datetime`` itself stops at
+#: 9999, so a date of 9999 in a zone west of UTC is out of range once in UTC.
+MIN_YEAR, MAX_YEAR = 1000, 9999
+
+
+def as_utc(when: datetime) -> datetime | None:
+    """``when`` in UTC (a naive one is read as UTC), or None if it is out of range:
+    its UTC year is not :data:`MIN_YEAR`-:data:`MAX_YEAR`, or it has none."""
+    try:
+        utc = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+    return utc if MIN_YEAR <= utc.year <= MAX_YEAR else None
+
+
 def warc_date(when: datetime, *, micros: bool = False) -> str:
     """A WARC-Date: UTC, ``Z``; whole seconds unless ``micros`` (JHOVE rejects
     fractions, openpreserve/jhove#937)."""

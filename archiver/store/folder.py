@@ -20,14 +20,16 @@ This module never touches the network.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import random
+import re
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from archiver.errors import StoreError
 from archiver.models import Manifest, Source
@@ -50,9 +52,18 @@ from archiver.store.ledger import (
     LedgerEntry,
     append_ledger,
     capture_key,
+    file_key,
+    read_cache,
     read_ledger,
+    write_cache,
 )
-from archiver.store.structure import WarcRecordInfo, WarcStructureError, check_records, read_warc
+from archiver.store.structure import (
+    WarcRecordInfo,
+    WarcStructureError,
+    check_records,
+    read_first_record,
+    read_warc,
+)
 from archiver.store.writer import (
     ArchiverWarcWriter,
     FileWriter,
@@ -73,6 +84,13 @@ except ImportError:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = ".archiver-fetch.lock"
+#: Finished WARCs that are not in the ledger and gave nothing to it, by name:
+#: [size, mtime_ns] when last read (see WarcStore._index_unknown_files).
+SEEN_NAME = ".archiver-seen-warcs.json"
+SEEN_VERSION = 1
+#: The first record of a WARC of ours, its warcinfo, is under 1 kB; one larger
+#: than this is someone else's, and not read further.
+MAX_WARCINFO_BYTES = 64 * 1024
 INVALID_SUFFIX = ".invalid"
 
 _TOKEN_ALPHABET = string.ascii_lowercase + string.digits
@@ -317,23 +335,52 @@ class WarcStore:
                           "its capture will be fetched again")
 
     def _index_unknown_files(self) -> None:
+        """Index the finished WARCs of ours the ledger misses (a kill between rename
+        and ledger write); skip everyone else's.
+
+        A file is first read up to the end of its first record, a warcinfo of
+        ours or not (:data:`MAX_WARCINFO_BYTES`); only archiver's own are read
+        further, each record within :data:`~archiver.store.structure.MAX_RECORD_BYTES`.
+        Files that gave nothing (someone else's, damaged, or ours without a chosen
+        capture) are remembered in :data:`SEEN_NAME` by size and modification
+        time, so a later run reads none of them again until they change.
+        """
         indexed = {e.warc_file for e in self.entries}
         indexed |= {e.metadata_file for e in self.entries if e.metadata_file}
+        seen_path = self.folder / SEEN_NAME
+        seen = read_cache(seen_path, SEEN_VERSION)
+        still: dict[str, Any] = {}
         found: list[LedgerEntry] = []
         for path in sorted(self.folder.glob(f"*{WARC_SUFFIX}")):
             if path.name in indexed:
                 continue
-            try:
-                records = read_warc(path)
-            except (OSError, WarcStructureError):
-                continue  # not ours to judge here; `check_folder` reports it
-            if not records or not _is_ours(records[0]):
+            key = file_key(path)
+            if key is None:
                 continue
-            found.extend(_entries_from_records(records, path.name))
+            if seen.get(path.name) == key:
+                still[path.name] = key
+                continue
+            entries = _entries_of_unknown_file(path)
+            if entries:
+                found.extend(entries)
+            else:
+                still[path.name] = key
         if found:
             self._append(found)
             self.notes.append(f"indexed {len(found)} stored capture(s) missing from "
                               f"{LEDGER_NAME} (an interrupted run)")
+        if still != seen:
+            write_cache(seen_path, SEEN_VERSION, still)
+
+
+def _entries_of_unknown_file(path: Path) -> list[LedgerEntry]:
+    """The chosen captures a finished WARC missing from the ledger holds, if it is ours."""
+    try:
+        if not _is_ours(read_first_record(path, max_bytes=MAX_WARCINFO_BYTES)):
+            return []
+        return _entries_from_records(read_warc(path), path.name)
+    except (OSError, WarcStructureError):
+        return []  # not ours to judge here; `check_folder` reports it
 
 
 def _is_ours(warcinfo: WarcRecordInfo) -> bool:
@@ -364,10 +411,17 @@ def _entries_from_records(records: Sequence[WarcRecordInfo], filename: str) -> l
             status, mime = _status_and_mime(response.block)
         elif F_WARC_FILE in fields:
             warc_file, metadata_file = fields[F_WARC_FILE], filename
-            offset = int(fields.get(F_WARC_OFFSET, "0"))
+            offset_text = fields.get(F_WARC_OFFSET, "0")
+            if not (offset_text.isascii() and offset_text.isdigit()):
+                continue
+            offset = int(offset_text)
         else:
             continue
+        # The record's own date, as the writer wrote it (warc_date): anything else
+        # is not a record of ours, whatever its warcinfo says.
         when = rec.get("WARC-Date") or ""
+        if not _WARC_DATE.fullmatch(when):
+            continue
         try:
             out.append(LedgerEntry(
                 manifest_id=fields.get(provenance.F_MANIFEST_ID, ""),
@@ -381,7 +435,7 @@ def _entries_from_records(records: Sequence[WarcRecordInfo], filename: str) -> l
                 warc_file=warc_file, warc_offset=offset, warc_length=length,
                 record_id=refers, payload_sha256=fields.get(provenance.F_PAYLOAD_SHA256),
                 http_status=status, mime=mime,
-                distance_days=float(fields.get(provenance.F_DISTANCE_DAYS, "nan")),
+                distance_days=_finite(fields.get(provenance.F_DISTANCE_DAYS)),
                 pre_publication=fields.get(provenance.F_PRE_PUBLICATION) == "true",
                 rule=fields.get(F_SELECTION_RULE),
                 keys=tuple(v for k, v in pairs if k == F_LISTING_KEY),
@@ -392,6 +446,19 @@ def _entries_from_records(records: Sequence[WarcRecordInfo], filename: str) -> l
         except (ValueError, IndexError):
             continue
     return out
+
+
+#: A WARC-Date as :func:`archiver.store.fields.warc_date` writes it.
+_WARC_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
+def _finite(text: str | None) -> float | None:
+    """A number of days written by the writer; None if absent or not a finite number."""
+    try:
+        value = float(text) if text is not None else None
+    except ValueError:
+        return None
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _status_and_mime(block: bytes) -> tuple[int, str | None]:

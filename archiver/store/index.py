@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,6 +49,10 @@ from archiver.models import Capture, Hop, Progress, ProgressCallback, Source
 from archiver.net.limits import MAX_REDIRECTS
 from archiver.pages import Located, NotLocated
 from archiver.store import provenance
+from archiver.store.fields import as_utc
+from archiver.store.ledger import file_key, read_cache, write_cache
+from archiver.store.scan import Damage, scan_records
+from archiver.store.structure import WarcStructureError
 from archiver.urls import url_key
 
 logger = logging.getLogger(__name__)
@@ -57,6 +62,10 @@ MAX_PAYLOAD_BYTES = 50 * 1024 * 1024
 #: metadata records larger than this are not parsed (ours are < 4 kB).
 MAX_METADATA_BYTES = 256 * 1024
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+#: What each file of the folder gave the index, by path under the folder, with
+#: the file's [size, mtime_ns]: a file unchanged since is not read again.
+INDEX_CACHE_NAME = ".archiver-index-cache.json"
+INDEX_CACHE_VERSION = 1
 #: Flag on results checked against a capture that no archiver metadata record chose.
 FLAG_NOT_CHOSEN = "capture_not_chosen_by_fetch"
 #: Memento URLs of Wayback-style archives: .../web/TIMESTAMP[id_]/ORIGINAL, or any
@@ -111,26 +120,93 @@ class _Meta:
     fields: tuple[tuple[str, str], ...]
 
 
+#: The fields of a WarcRecord in the cache, in order (``path`` is the folder's
+#: and ``rel`` the cache entry's).
+_RECORD_FIELDS = ("offset", "type", "url", "date", "record_id", "status", "mime",
+                  "location", "source_uri", "payload_digest", "refers_to",
+                  "refers_to_url", "refers_to_date")
+
+
+@dataclass
+class _Found:
+    """What one file holds for the index: its records, metadata records, warnings
+    (sentences without the file's name)."""
+
+    records: list[WarcRecord]
+    metadata: list[_Meta]
+    warnings: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        rows = []
+        for r in self.records:
+            row: list[Any] = [getattr(r, name) for name in _RECORD_FIELDS]
+            row[3] = r.date.isoformat() if r.date else None
+            rows.append(row)
+        return {"records": rows,
+                "metadata": [[m.refers_to, [list(f) for f in m.fields]] for m in self.metadata],
+                "warnings": list(self.warnings)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], path: Path, rel: str) -> _Found:
+        """Rebuild from :meth:`to_json`; TypeError or ValueError if it is not that."""
+        records = []
+        for row in data["records"]:
+            if len(row) != len(_RECORD_FIELDS):
+                raise ValueError("not a cached record")
+            values = dict(zip(_RECORD_FIELDS, row, strict=True))
+            if not isinstance(values["offset"], int) or values["offset"] < 0:
+                raise TypeError("offset")
+            if values["status"] is not None and not isinstance(values["status"], int):
+                raise TypeError("status")
+            for name in _RECORD_FIELDS[1:]:
+                if name != "status" and not isinstance(values[name], str | None):
+                    raise TypeError(name)
+            if not isinstance(values["type"], str) or not isinstance(values["url"], str):
+                raise TypeError("type")
+            date_text = values.pop("date")
+            when = as_utc(datetime.fromisoformat(date_text)) if date_text else None
+            records.append(WarcRecord(path=path, rel=rel, date=when, **values))
+        metadata = []
+        for refers, fields in data["metadata"]:
+            pairs = tuple((str(k), str(v)) for k, v in fields)
+            if not isinstance(refers, str):
+                raise TypeError("refers_to")
+            metadata.append(_Meta(refers, pairs))
+        warnings = [str(w) for w in data["warnings"]]
+        return cls(records, metadata, warnings)
+
+
+def _short(text: str, limit: int = 200) -> str:
+    """A message from a library or a file, cut to a sensible length."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _parse_warc_date(value: str | None) -> datetime | None:
+    """A WARC-Date (or a 14-digit timestamp, or an HTTP date) in UTC; None if it is
+    missing, unreadable or out of range (:func:`archiver.store.fields.as_utc`)."""
     if not value:
         return None
     text = value.strip()
+    if re.fullmatch(r"[0-9]{14}", text):
+        return _timestamp14(text)
     try:
-        if re.fullmatch(r"\d{14}", text):
-            return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         try:
             parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return as_utc(parsed)
 
 
 def _timestamp14(ts: str) -> datetime | None:
+    """A Wayback timestamp (padded to 14 digits) in UTC; None if it is no date."""
     ts = (ts + "0" * 14)[:14]
+    if not re.fullmatch(r"[0-9]{14}", ts):
+        return None
     try:
-        return datetime.strptime(ts, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        return as_utc(datetime(int(ts[:4]), int(ts[4:6]), int(ts[6:8]), int(ts[8:10]),
+                               int(ts[10:12]), int(ts[12:14]), tzinfo=UTC))
     except ValueError:
         return None
 
@@ -157,6 +233,9 @@ class WarcIndex:
         self.metadata: list[_Meta] = []
         self._pages: dict[tuple[str, int], tuple[PageText | None, str | None,
                                                   tuple[str, ...]]] = {}
+        self._cache_in: dict[str, Any] = {}
+        self._cache_out: dict[str, Any] = {}
+        self._cache_changed = False
 
     # -- building -------------------------------------------------------------
 
@@ -186,42 +265,52 @@ class WarcIndex:
             index.warnings.append(f"{p}: an unfinished WARC (.open) was skipped; "
                                   "a fetch run was interrupted")
         index.files = files
+        index._load_cache()
         for n, path in enumerate(files):
             if progress is not None:
                 progress(Progress("index", n, len(files), path.name))
             index._index_file(path, strict)
         if progress is not None:
             progress(Progress("index", len(files), len(files), None))
+        index._save_cache()
         return index
 
     def _index_file(self, path: Path, strict: bool) -> None:
         rel = path.relative_to(self.folder).as_posix()
+        key = file_key(path)
+        found = self._cached(rel, key)
+        if found is None:
+            found = self._read_file(path, rel)
+            self._cache_changed = True
+        if key is not None:
+            self._cache_out[rel] = {"key": key, **found.to_json()}
+        for detail in found.warnings:
+            self._damaged(path, f"{path}: {detail}", strict, None)
+        for meta in found.metadata:
+            self.metadata.append(meta)
+        for entry in found.records:
+            self._add(entry)
+
+    def _read_file(self, path: Path, rel: str) -> _Found:
+        """Index one file, within bounds (:mod:`archiver.store.scan`)."""
+        found = _Found([], [], [])
         offset = 0
         stderr = io.StringIO()
         try:
             with path.open("rb") as fh, contextlib.redirect_stderr(stderr):
-                iterator = ArchiveIterator(fh, arc2warc=True)
-                for record in iterator:
-                    self._index_record(record, path, rel, iterator)
-                    offset = iterator.get_record_offset()
-                    left = getattr(record.raw_stream, "limit", 0)
-                    if left:
-                        raise WarcError(f"{path}: truncated record at offset {offset} "
-                                        f"({left} bytes missing)", path=path)
-                    offset += iterator.get_record_length()
+                for offset, record in scan_records(fh, path, found.warnings.append):
+                    self._index_record(record, path, rel, offset, found)
         except OSError as err:
-            self._damaged(path, f"{path}: cannot read: {err.strerror or err}", strict, err)
-        except WarcError as err:
-            self._damaged(path, f"{err.message}; the rest of the file was skipped",
-                          strict, err)
-        except Exception as err:  # warcio and zlib raise many types on bad input
-            self._damaged(path, f"{path}: damaged at offset {offset} "
-                          f"({type(err).__name__}: {err}); the rest of the file was skipped",
-                          strict, err)
+            found.warnings.append(f"cannot read: {_short(err.strerror or str(err))}")
+        except (Damage, WarcStructureError) as err:
+            found.warnings.append(f"{err.detail}; the rest of the file was skipped")
+        except Exception as err:  # warcio raises many types on bad input
+            found.warnings.append(f"damaged at offset {offset} ({type(err).__name__}: "
+                                  f"{_short(str(err))}); the rest of the file was skipped")
         noise = stderr.getvalue().strip()
         if noise:
-            first = noise.splitlines()[0]
-            self._damaged(path, f"{path}: {first}", strict, None)
+            found.warnings.append(_short(noise.splitlines()[0]))
+        return found
 
     def _damaged(self, path: Path, message: str, strict: bool,
                  err: BaseException | None) -> None:
@@ -232,7 +321,27 @@ class WarcIndex:
         logger.warning("%s", message)
         self.warnings.append(message)
 
-    def _index_record(self, record: Any, path: Path, rel: str, iterator: Any) -> None:
+    # -- the cache ------------------------------------------------------------
+
+    def _load_cache(self) -> None:
+        self._cache_in = read_cache(self.folder / INDEX_CACHE_NAME, INDEX_CACHE_VERSION)
+
+    def _cached(self, rel: str, key: list[int] | None) -> _Found | None:
+        """What the cache holds for a file unchanged since it was indexed, if anything."""
+        entry = self._cache_in.get(rel)
+        if key is None or not isinstance(entry, dict) or entry.get("key") != key:
+            return None
+        try:
+            return _Found.from_json(entry, self.folder / rel, rel)
+        except (TypeError, ValueError, KeyError, IndexError):
+            return None  # not what we wrote: read the file again
+
+    def _save_cache(self) -> None:
+        if self._cache_changed or set(self._cache_out) != set(self._cache_in):
+            write_cache(self.folder / INDEX_CACHE_NAME, INDEX_CACHE_VERSION, self._cache_out)
+
+    def _index_record(self, record: Any, path: Path, rel: str, offset: int,
+                      found: _Found) -> None:
         rtype = record.rec_type
         if rtype == "metadata":
             refers = _header(record, "WARC-Refers-To") or _header(record, "WARC-Concurrent-To")
@@ -240,14 +349,13 @@ class WarcIndex:
             if refers and ctype == provenance.CONTENT_TYPE and \
                     (record.length or 0) <= MAX_METADATA_BYTES:
                 body = record.content_stream().read(MAX_METADATA_BYTES)
-                self.metadata.append(_Meta(refers, tuple(provenance.decode_fields(body))))
+                found.metadata.append(_Meta(refers, tuple(provenance.decode_fields(body))))
             return
         if rtype not in ("response", "resource", "revisit"):
             return
         url = (_header(record, "WARC-Target-URI") or "").strip("<>")
         if not url:
             return
-        offset = iterator.get_record_offset()
         status: int | None = None
         mime: str | None = None
         location: str | None = None
@@ -271,10 +379,15 @@ class WarcIndex:
             refers_to_url=_header(record, "WARC-Refers-To-Target-URI"),
             refers_to_date=_header(record, "WARC-Refers-To-Date"),
         )
+        found.records.append(entry)
+
+    def _add(self, entry: WarcRecord) -> None:
+        """Enter one indexed record in the lookups."""
+        url = entry.url
         self.records.append(entry)
         if entry.record_id:
             self.by_id[entry.record_id] = entry
-        if entry.payload_digest and rtype != "revisit":
+        if entry.payload_digest and entry.type != "revisit":
             self.by_digest.setdefault(entry.payload_digest, entry)
         keys = {url_key(url)}
         wb = wayback_original(url)
@@ -411,6 +524,8 @@ class WarcIndex:
         if fields.get(provenance.F_DISTANCE_DAYS):
             with contextlib.suppress(ValueError):
                 distance = float(fields[provenance.F_DISTANCE_DAYS])
+            if distance is not None and not math.isfinite(distance):
+                distance = None  # "nan" or "inf" from a hand-made record
         return Capture(
             source_id=source.id, url=wb[1] if wb else record.url, archive=archive,
             memento_url=memento_url,

@@ -8,16 +8,23 @@ write fsynced, after the WARC file they name has been renamed into place.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
+import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from archiver.errors import StoreError
 from archiver.models import Capture, Hop, Source
+from archiver.store.fields import as_utc
 from archiver.urls import url_key
+
+logger = logging.getLogger(__name__)
 
 LEDGER_NAME = "archiver-index.jsonl"
 LEDGER_VERSION = 1
@@ -81,6 +88,11 @@ class LedgerEntry:
     v: int = LEDGER_VERSION
 
     def __post_init__(self) -> None:
+        # A line of the ledger, or a metadata record it was rebuilt from, may have
+        # been edited by hand or by someone else: refuse a date that cannot be read
+        # here rather than fail later (read_ledger counts the line as unreadable).
+        if _iso_date(self.memento_datetime) is None:
+            raise ValueError(f"not a UTC date: {self.memento_datetime!r}")
         # Keys written under an older URL rule are matched under today's too
         # (see rekey), so a folder written before is never fetched again.
         keys = tuple(dict.fromkeys([*self.keys, *(rekey(k) for k in self.keys)]))
@@ -111,14 +123,23 @@ class LedgerEntry:
         return Capture(
             source_id=self.source_id, url=self.uri_r, archive=self.archive,
             memento_url=self.memento_url,
-            memento_datetime=datetime.fromisoformat(self.memento_datetime.replace("Z",
-                                                                                  "+00:00")),
+            memento_datetime=_iso_date(self.memento_datetime) or datetime.min.replace(tzinfo=UTC),
             http_status=self.http_status, mime=self.mime, warc_file=self.warc_file,
             warc_offset=self.warc_offset, record_id=self.record_id,
             payload_sha256=self.payload_sha256, distance_days=self.distance_days,
             pre_publication=self.pre_publication,
             redirects=tuple(Hop(url=u, status=s, location=loc) for s, u, loc in self.redirects),
         )
+
+
+def _iso_date(text: object) -> datetime | None:
+    """An ISO 8601 date of the ledger (``2014-10-15T12:35:00Z``) in UTC, or None."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        return None
 
 
 def read_ledger(path: Path) -> tuple[list[LedgerEntry], int]:
@@ -134,7 +155,7 @@ def read_ledger(path: Path) -> tuple[list[LedgerEntry], int]:
                 continue
             try:
                 entries.append(LedgerEntry.from_json(line))
-            except (ValueError, TypeError, KeyError):
+            except (ValueError, TypeError, KeyError, AttributeError):
                 bad += 1
     return entries, bad
 
@@ -151,3 +172,56 @@ def append_ledger(path: Path, entries: Sequence[LedgerEntry]) -> None:
             os.fsync(fh.fileno())
     except OSError as err:
         raise StoreError(f"cannot write {path}: {err.strerror}") from err
+
+
+# --------------------------------------------------------------------------
+# Caches beside the ledger
+# --------------------------------------------------------------------------
+
+
+def file_key(path: Path) -> list[int] | None:
+    """What says a file is unchanged since it was last read: [size, mtime in ns]."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def read_cache(path: Path, version: int) -> dict[str, Any]:
+    """The ``files`` map of a JSON cache written by :func:`write_cache`; empty when
+    it is missing, unreadable, of another version or not what we wrote."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("v") != version:
+        return {}
+    files = data.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def write_cache(path: Path, version: int, files: dict[str, Any]) -> None:
+    """Replace the JSON cache at ``path`` in one step (a new file renamed over it).
+
+    A cache only saves work: a folder that cannot be written keeps none, and a
+    cache lost in a crash is rebuilt by the next run.
+    """
+    tmp = path.with_name(f"{path.name}.{secrets.token_hex(6)}.tmp")
+    try:  # a new file of its own (O_EXCL), with the folder's usual permissions
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as err:
+        logger.debug("no cache %s: %s", path, err)
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"v": version, "files": files}, fh, ensure_ascii=False,
+                      separators=(",", ":"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        logger.debug("no cache %s: %s", path, err)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)

@@ -12,14 +12,20 @@ mandatory fields (§5.2-5.5), ``WARC-Target-URI`` per type (§5.14), where
 
 The store also uses them to decide whether a ``.open`` file left by a killed
 run is whole.
+
+Reading is bounded whatever a file holds: :class:`GzipMembers` reads a file
+once, a chunk at a time, and inflates each member only as far as it is read
+(a gzip bomb is never held whole); a record is never read past
+:data:`MAX_RECORD_BYTES`, nor its headers past :data:`MAX_HEADER_BYTES`.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from archiver.errors import WarcError
 from archiver.store.fields import OPEN_SUFFIX, WARC_SUFFIX, sha1_base32
@@ -63,24 +69,133 @@ class WarcStructureError(WarcError):
         self.detail = detail
 
 
-def _gzip_members(data: bytes, path: Path) -> Iterator[tuple[int, int, bytes]]:
-    """(offset, length, decompressed) per gzip member; raise on a truncated member."""
-    pos = 0
-    while pos < len(data):
-        dec = zlib.decompressobj(wbits=31)
-        try:
-            out = dec.decompress(data[pos:])
-        except zlib.error as err:
-            raise WarcStructureError(f"bad gzip data at byte {pos}: {err}", path=path) from err
-        if not dec.eof:
-            raise WarcStructureError(f"gzip member at byte {pos} is truncated", path=path)
-        length = len(data) - pos - len(dec.unused_data)
-        yield pos, length, out
-        pos += length
+#: The most one WARC record may hold, decompressed, for archiver to read it. fetch
+#: never writes a body larger than ``archiver.fetch.limits.DOWNLOAD_MAX_BYTES``
+#: (50 MiB) and verify never reads a payload larger than
+#: ``archiver.store.index.MAX_PAYLOAD_BYTES`` (50 MiB), so a larger record holds
+#: nothing archiver would use; 64 MiB leaves room for the headers. It bounds what
+#: a gzip bomb (1 MB of zeros inflates to 1 GB) can make archiver hold or parse.
+MAX_RECORD_BYTES = 64 * 2**20
+#: The most the WARC and HTTP headers of one record may take. Real ones take a
+#: few kB (web servers refuse request headers past 8-16 kB); past this a record
+#: is skipped, so no line is ever read whole from a stream without bound.
+MAX_HEADER_BYTES = 2**20
+#: Bytes inflated at a time.
+CHUNK = 64 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
 
 
-def _parse_record(offset: int, length: int, raw: bytes, path: Path) -> WarcRecordInfo:
-    head, sep, rest = raw.partition(b"\r\n\r\n")
+class GzipMember:
+    """One gzip member of a file, inflated as it is read: never more than asked.
+
+    ``offset`` is where the member starts in the file; ``length`` (its
+    compressed size) is known once it has been read or skipped to its end.
+    """
+
+    def __init__(self, source: GzipMembers) -> None:
+        self._source = source
+        self._inflater = zlib.decompressobj(wbits=31)
+        self.offset = source.pos
+        self.done = False
+
+    @property
+    def length(self) -> int:
+        return self._source.pos - self.offset
+
+    def read(self, n: int = -1) -> bytes:
+        """Up to ``n`` inflated bytes (at most :data:`CHUNK` when ``n`` < 0); b"" at
+        the member's end. Raises WarcStructureError if the member is cut or corrupt."""
+        limit = CHUNK if n is None or n < 0 else min(n, CHUNK)
+        src = self._source
+        while not self.done and limit > 0:
+            if not src.pending:
+                src.pending = src.fh.read(CHUNK)
+                if not src.pending:
+                    raise WarcStructureError(f"gzip member at byte {self.offset} is truncated",
+                                             path=src.path)
+            data = src.pending
+            try:
+                out = self._inflater.decompress(data, limit)
+            except zlib.error as err:
+                raise WarcStructureError(f"bad gzip data at byte {self.offset}: {err}",
+                                         path=src.path) from err
+            self.done = self._inflater.eof
+            src.pending = (self._inflater.unused_data if self.done
+                           else self._inflater.unconsumed_tail)
+            src.pos += len(data) - len(src.pending)
+            if out:
+                return out
+        return b""
+
+    def skip(self) -> None:
+        """Inflate the rest of the member and drop it, a chunk at a time."""
+        while self.read(CHUNK):
+            pass
+
+
+class GzipMembers:
+    """The gzip members of an open file, in order, each read once: one pass over
+    the file, a chunk at a time, whatever its size or the number of members."""
+
+    def __init__(self, fh: BinaryIO, path: Path) -> None:
+        self.fh = fh
+        self.path = path
+        self.pos = fh.tell()  # file offset of ``pending``'s first byte
+        self.pending = b""
+
+    def __iter__(self) -> Iterator[GzipMember]:
+        while True:
+            if not self.pending:
+                self.pending = self.fh.read(CHUNK)
+                if not self.pending:
+                    return
+            member = GzipMember(self)
+            yield member
+            member.skip()  # whatever the caller left unread
+
+
+def _read_member_record(member: GzipMember, path: Path, max_bytes: int) -> WarcRecordInfo:
+    """The one record of a gzip member, read whole but never past ``max_bytes``."""
+    offset = member.offset
+    head = b""
+    while b"\r\n\r\n" not in head:
+        if len(head) > MAX_HEADER_BYTES:
+            raise WarcStructureError(f"record at byte {offset}: no end of WARC headers in "
+                                     f"{MAX_HEADER_BYTES // 1024} kB", path=path)
+        chunk = member.read(CHUNK)
+        if not chunk:
+            break
+        head += chunk
+    if not head:
+        raise WarcStructureError(f"record at byte {offset}: the gzip member is empty",
+                                 path=path)
+    header, sep, rest = head.partition(b"\r\n\r\n")
+    rec = _parse_headers(offset, header, sep, path)
+    size = _content_length(rec, path)
+    if size > max_bytes - len(header):
+        raise WarcStructureError(
+            f"record at byte {offset}: larger than {max_bytes // 2**20} MB "
+            f"(Content-Length {size}); not read", path=path)
+    block = bytearray(rest)
+    del head, rest
+    while len(block) < size + 4:
+        chunk = member.read(min(CHUNK, size + 4 - len(block)))
+        if not chunk:
+            break
+        block += chunk
+    extra = member.read(1) if len(block) <= size + 4 else b"x"
+    if len(block) != size + 4 or block[size:] != b"\r\n\r\n" or extra:
+        raise WarcStructureError(
+            f"record at byte {offset}: block is not Content-Length ({size}) bytes "
+            "followed by CRLF CRLF (truncated, or more than one record in a gzip member)",
+            path=path)
+    del block[size:]
+    rec.length = member.length
+    rec.block = bytes(block)
+    return rec
+
+
+def _parse_headers(offset: int, head: bytes, sep: bytes, path: Path) -> WarcRecordInfo:
     if not sep:
         raise WarcStructureError(f"record at byte {offset}: no end of WARC headers", path=path)
     lines = head.decode("utf-8", errors="replace").split("\r\n")
@@ -90,31 +205,59 @@ def _parse_record(offset: int, length: int, raw: bytes, path: Path) -> WarcRecor
     for line in lines[1:]:
         name, colon, value = line.partition(":")
         if not colon:
-            raise WarcStructureError(f"record at byte {offset}: bad header line {line!r}",
-                                     path=path)
+            raise WarcStructureError(f"record at byte {offset}: bad header line "
+                                     f"{_short(line)}", path=path)
         headers.append((name.strip(), value.strip()))
-    rec = WarcRecordInfo(offset, length, headers, b"")
-    try:
-        size = int(rec.get("Content-Length") or "")
-    except ValueError as err:
-        raise WarcStructureError(f"record at byte {offset}: no valid Content-Length",
-                                 path=path) from err
-    if len(rest) < size + 4 or rest[size:] != b"\r\n\r\n":
-        raise WarcStructureError(
-            f"record at byte {offset}: block is not Content-Length ({size}) bytes "
-            "followed by CRLF CRLF (truncated, or more than one record in a gzip member)",
-            path=path)
-    rec.block = rest[:size]
-    return rec
+    return WarcRecordInfo(offset, 0, headers, b"")
 
 
-def read_warc(path: Path | str) -> list[WarcRecordInfo]:
-    """Read every record of a per-record-gzipped WARC; raise WarcStructureError if broken."""
+def _content_length(rec: WarcRecordInfo, path: Path) -> int:
+    text = rec.get("Content-Length") or ""
+    if not (text.isascii() and text.isdigit()):
+        raise WarcStructureError(f"record at byte {rec.offset}: no valid Content-Length",
+                                 path=path)
+    return int(text)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """``text`` as a repr short enough for a message (a file may hold anything)."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def iter_warc_records(path: Path | str, *,
+                      max_record_bytes: int = MAX_RECORD_BYTES) -> Generator[WarcRecordInfo]:
+    """The records of a per-record-gzipped WARC, one at a time, in one pass.
+
+    Each record is read whole (it is small: archiver's own files), but never
+    past ``max_record_bytes``. Raises WarcStructureError where the file is broken
+    or a record is too large, and OSError if it cannot be read.
+    """
     path = Path(path)
-    data = path.read_bytes()
-    if not data:
-        raise WarcStructureError("file is empty", path=path)
-    return [_parse_record(off, ln, raw, path) for off, ln, raw in _gzip_members(data, path)]
+    with open(path, "rb") as fh:
+        if not fh.read(1):
+            raise WarcStructureError("file is empty", path=path)
+        fh.seek(0)
+        for member in GzipMembers(fh, path):
+            yield _read_member_record(member, path, max_record_bytes)
+
+
+def read_first_record(path: Path | str, *, max_bytes: int) -> WarcRecordInfo:
+    """The first record of a per-record-gzipped WARC, read no further than it
+    (``max_bytes`` at most); raise WarcStructureError if it cannot be."""
+    records = iter_warc_records(path, max_record_bytes=max_bytes)
+    try:
+        return next(records)
+    except StopIteration:  # pragma: no cover - an empty file raises above
+        raise WarcStructureError("no record", path=Path(path)) from None
+    finally:
+        records.close()
+
+
+def read_warc(path: Path | str, *,
+              max_record_bytes: int = MAX_RECORD_BYTES) -> list[WarcRecordInfo]:
+    """Read every record of a per-record-gzipped WARC; raise WarcStructureError if broken
+    (a record larger than ``max_record_bytes`` included)."""
+    return list(iter_warc_records(path, max_record_bytes=max_record_bytes))
 
 
 _REQUIRED = ("WARC-Record-ID", "Content-Length", "WARC-Date", "WARC-Type")

@@ -32,13 +32,14 @@ import contextlib
 import http
 import json
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from typing import IO, Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -126,21 +127,51 @@ def historical_headers(memento: Memento) -> list[tuple[str, str]]:
                 continue
             if lorig == "location" and memento.location:
                 continue
-            out.append((original, value))
+            out.append((original, one_line(value)))
         elif lname == "content-type":
-            out.append(("Content-Type", value))
+            out.append(("Content-Type", one_line(value)))
     if memento.location:
-        out.append(("Location", memento.location))
+        out.append(("Location", one_line(memento.location)))
     out.append(("Content-Length", str(len(memento.body))))
     return out
 
 
+def one_line(value: str) -> str:
+    """``value`` as it may stand in a header line (WARC or HTTP): every C0 control
+    but HTAB (CR and LF among them) and DEL percent-encoded (RFC 3986 §2.1).
+
+    URLs come from the archive (a TimeMap, a Link header): a line break in one
+    must not end the header line and start a field of the archive's choosing
+    (WARC 1.1 §4 and RFC 9112 §5 end a header line at CRLF; readers also take a
+    bare LF). Values without those characters, all of them in practice, are
+    unchanged.
+    """
+    if not _CONTROL.search(value):
+        return value
+    return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", value)
+
+
+#: C0 controls but HTAB, and DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def wire_uri(value: str) -> str:
+    """``value`` as an HTTP request target or ``Host`` goes on the wire: ASCII, every
+    other character, space and control percent-encoded as UTF-8 (RFC 3986 §2.1,
+    RFC 3987 §3.1), as the HTTP client sent it."""
+    return "".join(ch if "!" <= ch <= "~" else _encoded(ch) for ch in value)
+
+
+def _encoded(ch: str) -> str:
+    return quote(ch.encode("utf-8", errors="surrogatepass"), safe="")
+
+
 def _request_line_headers(memento: Memento) -> tuple[str, list[tuple[str, str]]]:
     parts = urlsplit(memento.memento_url)
-    target = parts.path or "/"
+    target = wire_uri(parts.path or "/")
     if parts.query:
-        target += "?" + parts.query
-    headers = [("Host", parts.netloc)]
+        target += "?" + wire_uri(parts.query)
+    headers = [("Host", wire_uri(parts.netloc))]
     headers.extend((k, v) for k, v in memento.request_headers if k.lower() != "host")
     return f"GET {target}", headers
 
@@ -194,8 +225,8 @@ class FileWriter:
 
     def _capture_headers(self, memento: Memento, rid: str) -> list[tuple[str, str]]:
         headers = [("WARC-Record-ID", rid), ("WARC-Date", warc_date(memento.memento_datetime)),
-                   ("WARC-Target-URI", memento.uri_r),
-                   ("WARC-Source-URI", memento.memento_url)]
+                   ("WARC-Target-URI", one_line(memento.uri_r)),
+                   ("WARC-Source-URI", one_line(memento.memento_url))]
         if memento.fetched_at is not None:
             headers.append(("WARC-Creation-Date", warc_date(memento.fetched_at, micros=True)))
         headers.append(("WARC-Warcinfo-ID", self.warcinfo_id))
@@ -206,13 +237,16 @@ class FileWriter:
         headers = self._capture_headers(memento, rid)
         if memento.peer:
             headers.append(("WARC-IP-Address", memento.peer))
-        reason = memento.reason or _reason(memento.status)
+        reason = memento.reason
+        if not (reason.isascii() and reason.isprintable()):  # warcio writes ASCII
+            reason = _reason(memento.status)
+        reason = reason or _reason(memento.status)
         http_headers = StatusAndHeaders(f"{memento.status} {reason}",
                                         historical_headers(memento), protocol="HTTP/1.1")
         warc_headers = StatusAndHeaders("", [("WARC-Type", "response"), *headers],
                                         protocol="WARC/1.1")
         record = self.writer.create_warc_record(
-            memento.uri_r, "response", payload=BytesIO(memento.body),
+            one_line(memento.uri_r), "response", payload=BytesIO(memento.body),
             length=len(memento.body), warc_headers=warc_headers, http_headers=http_headers)
         return self._write(record)
 
@@ -228,7 +262,7 @@ class FileWriter:
         warc_headers = StatusAndHeaders("", [("WARC-Type", "request"), *headers],
                                         protocol="WARC/1.1")
         record = self.writer.create_warc_record(
-            memento.uri_r, "request", payload=BytesIO(b""), length=0,
+            one_line(memento.uri_r), "request", payload=BytesIO(b""), length=0,
             warc_headers=warc_headers, http_headers=http_headers)
         return self._write(record)
 
@@ -236,7 +270,7 @@ class FileWriter:
                  fields: Sequence[tuple[str, str]]) -> Written:
         rid = self.writer.new_id()
         headers = [("WARC-Record-ID", rid), ("WARC-Date", warc_date(when)),
-                   ("WARC-Target-URI", uri_r), ("WARC-Refers-To", refers_to)]
+                   ("WARC-Target-URI", one_line(uri_r)), ("WARC-Refers-To", refers_to)]
         if concurrent:
             headers.append(("WARC-Concurrent-To", refers_to))
         headers.append(("WARC-Warcinfo-ID", self.warcinfo_id))
