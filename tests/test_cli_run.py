@@ -262,9 +262,16 @@ def test_json_to_a_file_and_markdown_to_stdout(world: World, tmp_path: Path) -> 
     result = world.run("--format", "json", "--output", out)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
-    assert result.stderr.splitlines()[-1] == (
+    *_, summary, report_line = result.stderr.splitlines()
+    assert summary == (
         "3 sources: links 3 ok; captures 1 no_capture, 2 stored; quotes 1 unverifiable, "
         "2 verified; first run")
+    # with no flags, WARCs, database and report share the project folder
+    project = world.manifest.parent.parent
+    assert report_line == "report: " + ", ".join(
+        str(project / "report" / name) for name in ("report.json", "report.md", "report.html"))
+    assert sorted(p.name for p in project.iterdir() if p.name in (
+        "warcs", ".archiver", "report")) == [".archiver", "report", "warcs"]
     data = json.loads(out.read_text(encoding="utf-8"))
     assert [s["source"]["id"] for s in data["sources"]] == ["harbour", "fence", "market"]
     # one project folder: the database beside warcs/, in the parent of manifests/
@@ -303,6 +310,13 @@ def test_source_runs_only_those_sources_and_is_never_the_baseline(world: World,
     third = world.run("--format", "json")
     # the full run compares with the last full run, not with the partial one
     assert json.loads(third.stdout)["run"]["previous_run_id"] == 1
+
+
+def test_no_report_writes_no_report_files(world: World) -> None:
+    result = world.run("--no-report")
+    assert result.exit_code == 0, result.stderr
+    assert not (world.manifest.parent.parent / "report").exists()
+    assert "report:" not in result.stderr
 
 
 def test_a_404_at_the_first_check_fails_run_by_default_as_it_fails_check(world: World) -> None:

@@ -46,6 +46,7 @@ from archiver.pipeline import (
     RunOptions,
     run_pipeline,
 )
+from archiver.report import default_report_dir
 from archiver.report.run import (
     REPORT_FILES,
     RUN_FORMATS,
@@ -86,7 +87,10 @@ def sigterm_as_interrupt() -> Iterator[None]:
 @click.option("--report", "report_dir", type=click.Path(path_type=Path),
               default=None, metavar="DIR",
               help="Write report.json (everything), report.md (a GitHub job summary) and "
-              "report.html (one self-contained page) into DIR.")
+              "report.html (one self-contained page) into DIR. Default: report/ in the "
+              "manifest's project folder, beside warcs/ and .archiver/.")
+@click.option("--no-report", is_flag=True, default=False,
+              help="Write no report files (the result still goes to standard output).")
 @click.option("--robust-links", "robust_links", type=click.Path(path_type=Path),
               default=None, metavar="FILE",
               help="Write each source's link with its archived version (Robust Links "
@@ -104,7 +108,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
 @no_progress_option
 def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ...],
             warcs: Path | None, db: Path | None,
-            report_dir: Path | None, robust_links: Path | None, live: bool,
+            report_dir: Path | None, no_report: bool, robust_links: Path | None, live: bool,
             fail_on: FailOn, fmt: str, output: Path | None,
             check_tuning: CheckTuning, fetch_tuning: FetchTuning, allow_private: bool,
             proxy: str | None, no_progress: bool) -> None:
@@ -137,11 +141,15 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     Example:
       archiver run manifests/calais-2014.toml --report report/ --live
     """
-    # Where the reports go is checked first: a run that could not write them would
-    # be recorded, and its captures stored, for nothing.
+    loaded = select_sources(load_manifest(manifest), source_ids)
+    if no_report:
+        report_dir = None
+    elif report_dir is None:
+        report_dir = default_report_dir(loaded)
+    # Where the reports go is checked before any request: a run that could not
+    # write them would be recorded, and its captures stored, for nothing.
     check_output_folder(report_dir, REPORT_FILES)
     check_output_file(robust_links)
-    loaded = select_sources(load_manifest(manifest), source_ids)
     options = RunOptions(
         check=check_tuning.check_options(allow_private=allow_private, proxy=proxy),
         archives=tuple(fetch_tuning.archive_list(archives)), warcs_dir=warcs, live=live,

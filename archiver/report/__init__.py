@@ -7,3 +7,18 @@ blocks (terminal tables, Markdown, JUnit) live in :mod:`archiver.report.common`.
 What hostile text may not do in an output for people (act as a link, a terminal
 escape sequence, a formula, markup) is ruled in :mod:`archiver.report.safe`.
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from archiver.models import Manifest
+
+
+def default_report_dir(manifest: Manifest) -> Path:
+    """Where ``archiver run`` writes its report by default: ``report/`` in the
+    manifest's project folder, beside ``warcs/`` and ``.archiver/``."""
+    return manifest.project_dir / "report"
+
+
+__all__ = ["default_report_dir"]
