@@ -141,36 +141,34 @@ def _register_sock(sock: Any) -> None:
         watchdog.add(sock)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Watched:
+    """Mixed into urllib3's connection classes: every socket is judged by the
+    address guard as soon as it is connected (before TLS or any HTTP byte) and
+    registered with the current request's deadline."""
+
+    sock: Any
+
     def _new_conn(self) -> Any:
-        sock = super()._new_conn()
+        sock = super()._new_conn()  # type: ignore[misc]
         check_peer(sock)
         return sock
 
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # type: ignore[misc]
         _register_sock(self.sock)
 
     def getresponse(self) -> Any:
         check_peer(self.sock)
         _register_sock(self.sock)
-        return super().getresponse()
+        return super().getresponse()  # type: ignore[misc]
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self) -> Any:
-        sock = super()._new_conn()
-        check_peer(sock)
-        return sock
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
 
-    def connect(self) -> None:
-        super().connect()
-        _register_sock(self.sock)
 
-    def getresponse(self) -> Any:
-        check_peer(self.sock)
-        _register_sock(self.sock)
-        return super().getresponse()
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
