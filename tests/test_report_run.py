@@ -255,6 +255,7 @@ def test_offline_run_lists_no_unjudged_quote_as_a_problem() -> None:
     assert "not judged (inconclusive run)" in md
     page = format_html(result, manifest)
     assert 'data-problem="yes"' not in page
+    assert '<span class="badge neutral">archive_unreachable</span>' in page  # not a finding
     assert "4 quote(s) not judged" in page
     # Shortened to its first clause, once; the full reason stays in report.json.
     assert "> **Inconclusive run**: fetch: no archive could be reached. No link's" in md

@@ -354,6 +354,7 @@ tr.changed { background: #fff8c5; }
          border: 1px solid currentColor; white-space: nowrap; }
 .good { color: var(--ok); } .warn { color: var(--warn); } .bad { color: var(--bad); }
 .neutral { color: var(--muted); }
+td .badge { white-space: normal; overflow-wrap: anywhere; }
 ul.quotes { margin: 0; padding-left: 18px; } ul.quotes li { margin-bottom: 6px; }
 .excerpt { color: var(--muted); font-size: 13px; }
 mark { background: #fff3a3; color: inherit; }
@@ -425,7 +426,8 @@ def _capture_html(capture: CaptureResult | None) -> str:
         return '<span class="neutral">—</span>'
     cap = capture.capture
     if cap is None:
-        tone = "warn" if capture.outcome.is_excluded else "bad"
+        tone = ("neutral" if capture.outcome.stopped  # not attempted: no finding
+                else "warn" if capture.outcome.is_excluded else "bad")
         detail = f'<div class="meta">{_e(capture.detail)}</div>' if capture.detail else ""
         return f'<span class="badge {tone}">{_e(capture_word(capture))}</span>{detail}'
     flag = ' <span class="badge warn">before publication</span>' if cap.pre_publication else ""
