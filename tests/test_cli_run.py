@@ -184,7 +184,8 @@ def test_two_runs_and_the_second_report_shows_what_changed(world: World, tmp_pat
     assert seen.changed == ["harbour", "fence"]
     assert "the link is dead (gone, HTTP 404)" in seen.changes
     assert "quote 1 was changed on the live page" in seen.changes
-    assert seen.cards["dead links"] == "1" and seen.cards["changes"] == "3"
+    assert seen.tiles == {"dead": "1", "failing": "0", "gone now": "1", "missing": "0",
+                          "altered": "0", "drift": "2", "no capture": "1"}
     assert "changed on the live page" in seen.harbour
     assert seen.problems_only == ["harbour", "fence", "market"]  # market has no capture
     assert seen.errors == [] and seen.requests == []
@@ -209,7 +210,7 @@ class Seen:
     rows: list[str]
     changed: list[str]
     changes: str
-    cards: dict[str, str]
+    tiles: dict[str, str]  # triage tile label -> count
     harbour: str
     problems_only: list[str]
     errors: list[str]
@@ -236,18 +237,17 @@ def look_at(page_file: Path, screenshot: Path) -> Seen:
             changed = page.locator("tr.source.changed")
             changed_ids = [changed.nth(i).get_attribute("data-source-id") or ""
                            for i in range(changed.count())]
-            cards = {}
-            for i in range(page.locator(".card").count()):
-                card = page.locator(".card").nth(i)
-                cards[card.inner_text().split("\n", 1)[1].strip()] = card.locator(
-                    "b").inner_text()
+            tiles = {}
+            for i in range(page.locator(".tile").count()):
+                tile = page.locator(".tile").nth(i)
+                tiles[tile.get_attribute("data-label") or ""] = tile.locator("b").inner_text()
             seen = Seen(rows=ids, changed=changed_ids,
-                        changes=page.locator("#changes").inner_text(), cards=cards,
-                        harbour=page.locator("#src-harbour").inner_text(), problems_only=[],
+                        changes=page.locator("#changes").inner_text(), tiles=tiles,
+                        harbour=page.locator("#source-harbour").inner_text(), problems_only=[],
                         errors=errors, requests=[])
             page.screenshot(path=str(screenshot), full_page=True)
             page.check("#only-problems")
-            seen.problems_only = [i for i in ids if page.locator(f"#src-{i}").is_visible()]
+            seen.problems_only = [i for i in ids if page.locator(f"#source-{i}").is_visible()]
         finally:
             browser.close()
     seen.requests = [u for u in requests if not u.startswith("file://")]
@@ -281,7 +281,7 @@ def test_json_to_a_file_and_markdown_to_stdout(world: World, tmp_path: Path) -> 
     again = world.run("--format", "markdown", "--fail-on", "no-capture")
     assert again.exit_code == 1, again.stderr  # the market story has no capture
     assert again.stdout.startswith("## archiver run: Press review, October 2014\n")
-    assert "- Run 2 at " in again.stdout and ", compared with run 1" in again.stdout
+    assert "- Run 2, compared with run 1, at " in again.stdout
     assert "finding: market: no capture (no_capture): " in again.stderr
     assert again.stderr.splitlines()[-1] == "1 finding(s) match --fail-on no-capture"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -130,7 +131,11 @@ def test_html_in_headless_chromium(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     page_file = tmp_path / "report.html"
-    page_file.write_text(format_html(*sample()), encoding="utf-8")
+    result, manifest = sample()
+    # reuters's quote still on the live page: a source with no problem, for the filter.
+    result = replace(result, quotes=(*result.quotes[:3], replace(
+        result.quotes[3], live_status=LiveStatus.PRESENT, live_detail=None)))
+    page_file.write_text(format_html(result, manifest), encoding="utf-8")
     errors: list[str] = []
     requests: list[str] = []
     with sync_playwright() as pw:
@@ -143,15 +148,23 @@ def test_html_in_headless_chromium(tmp_path: Path) -> None:
             page.goto(page_file.as_uri())
             rows = page.locator("tr.source")
             assert rows.count() == 3
-            assert page.locator("#src-guardian td").first.inner_text() == "The Guardian"
-            assert "verified" in page.locator("#src-guardian").inner_text()
-            assert page.locator("#src-lvdn").get_attribute("class") == "source changed"
+            assert page.locator("#source-guardian td").first.inner_text() == "The Guardian"
+            assert "verified" in page.locator("#source-guardian").inner_text()
+            assert page.locator("#source-lvdn").get_attribute("class") == "source changed"
             assert "the link started failing" in page.locator("#changes").inner_text()
             page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+            # A tile takes the reader to the first row it counts; folded quotes open on a click.
+            page.click("a.tile[data-label='missing']")
+            assert page.evaluate("location.hash") == "#source-guardian"
+            verified = page.locator("#source-guardian details")
+            assert not verified.locator("li").first.is_visible()
+            verified.locator("summary").click()
+            assert verified.locator("li").first.is_visible()
+            assert page.locator("#source-guardian ul.problems li").first.is_visible()
             page.check("#only-problems")
-            assert page.locator("#src-reuters").is_hidden()
-            assert page.locator("#src-guardian").is_visible()  # a missing quote is a problem
-            assert page.locator("#src-lvdn").is_visible()
+            assert page.locator("#source-reuters").is_hidden()
+            assert page.locator("#source-guardian").is_visible()  # a missing quote is a problem
+            assert page.locator("#source-lvdn").is_visible()
         finally:
             browser.close()
     assert errors == []
@@ -173,7 +186,9 @@ def test_table_and_summary_line() -> None:
                             "unverifiable", "*"]
     inconclusive = replace(result, inconclusive=True, inconclusive_reason="fetch: HTTP 429",
                            previous_run_id=None, changes=())
-    assert summary_line(inconclusive).endswith("; first run; INCONCLUSIVE")
+    assert summary_line(inconclusive).endswith(
+        "; no earlier complete run to compare with; INCONCLUSIVE")
+    assert summary_line(replace(inconclusive, run_id=1)).endswith("; first run; INCONCLUSIVE")
     assert "inconclusive: fetch: HTTP 429" in format_table(inconclusive, manifest)
 
 
@@ -206,3 +221,147 @@ def test_empty_run(fmt: object) -> None:
     result = RunResult(manifest_id="e", started_at=T0, finished_at=T0)
     assert callable(fmt)
     assert fmt(result, manifest)
+
+
+# -- triage: offline runs, tiles, links to rows, folded quotes, Robust Links snippet --------
+
+LONG_REASON = ("fetch: no archive could be reached: https://web.archive.org/web/: cannot reach "
+               "web.archive.org: connection refused (http://web.archive.org/cdx/search/cdx?url="
+               + "%2F%3A" * 30 + ")")
+
+
+def offline_sample() -> tuple[RunResult, Manifest]:
+    """Run 2, no baseline, fetch stopped: verify had nothing to judge."""
+    result, manifest = sample()
+    captures = tuple(CaptureResult(s.id, s.url, CaptureOutcome.ARCHIVE_UNREACHABLE,
+                                   detail="not attempted: the run stopped")
+                     for s in manifest.sources)
+    quotes = tuple(QuoteResult(s.id, i, q.text, QuoteStatus.UNVERIFIABLE)
+                   for s in manifest.sources for i, q in enumerate(s.quotes, start=1))
+    links = tuple(replace(link, link_class=LinkClass.INCONCLUSIVE, state=LinkState.UNKNOWN)
+                  for link in result.links)
+    return replace(result, links=links, captures=captures, quotes=quotes, changes=(),
+                   previous_run_id=None, inconclusive=True, check_inconclusive=True,
+                   inconclusive_reason=LONG_REASON), manifest
+
+
+def test_offline_run_lists_no_unjudged_quote_as_a_problem() -> None:
+    result, manifest = offline_sample()
+    md = format_markdown(result, manifest)
+    assert "did not verify" not in md
+    assert "`unverifiable`" not in md
+    assert "4 quote(s) not judged" in md
+    assert "| 4 |" in md.split("### Sources")[0]  # the "not judged (inconclusive run)" count
+    assert "not judged (inconclusive run)" in md
+    page = format_html(result, manifest)
+    assert 'data-problem="yes"' not in page
+    assert '<span class="badge neutral">archive_unreachable</span>' in page  # not a finding
+    assert "4 quote(s) not judged" in page
+    # Shortened to its first clause, once; the full reason stays in report.json.
+    assert "> **Inconclusive run**: fetch: no archive could be reached. No link's" in md
+    assert "%2F" not in md and "%2F" not in page
+    assert md.count("no archive could be reached") == 1
+    assert json.loads(format_json(result, manifest))["run"]["inconclusive_reason"] == LONG_REASON
+
+
+def test_header_never_calls_a_later_run_without_baseline_the_first_run() -> None:
+    result, manifest = offline_sample()
+    md, page = format_markdown(result, manifest), format_html(result, manifest)
+    for text in (md, page):
+        assert "first run" not in text
+        assert "run 2, no earlier complete run to compare with" in text.lower()
+    assert "run 2, compared with run 1" in format_html(*sample())
+    first = replace(result, run_id=1)
+    assert "run 1, the first run" in format_markdown(first, manifest).lower()
+    assert summary_line(result).endswith("; no earlier complete run to compare with; "
+                                         "INCONCLUSIVE")
+
+
+def test_a_stopped_fetch_for_some_sources_leaves_the_others_judged() -> None:
+    result, manifest = sample()
+    stopped = replace(result, inconclusive=True, inconclusive_reason="fetch: HTTP 429",
+                      captures=(*result.captures,
+                                CaptureResult("reuters", "http://uk.reuters.com/c",
+                                              CaptureOutcome.RATE_LIMITED)),
+                      quotes=(*result.quotes[:3],
+                              QuoteResult("reuters", 1, "x", QuoteStatus.UNVERIFIABLE)))
+    md = format_markdown(stopped, manifest)
+    assert "- `missing` **guardian** #2" in md
+    assert "- `unverifiable` **lvdn** #1" in md  # no_capture is an answer
+    assert "**reuters**" not in md.split("did not verify")[1]
+    assert "1 quote(s) not judged" in md
+
+
+def tiles_of(page: str) -> dict[str, tuple[str, str | None]]:
+    """label -> (count, href or None) of the triage tiles of a page."""
+    root = ET.fromstring(page.split("\n", 1)[1])  # after the doctype
+    out = {}
+    for el in root.iter():
+        if "tile" in (el.get("class") or "").split():
+            out[el.get("data-label") or ""] = ((el.findtext("b") or ""), el.get("href"))
+    return out
+
+
+def test_triage_tiles_count_failing_and_gone_links_and_link_to_their_rows() -> None:
+    result, manifest = sample()
+    tiles = tiles_of(format_html(result, manifest))
+    assert list(tiles) == ["dead", "failing", "gone now", "missing", "altered", "drift",
+                           "no capture"]
+    assert tiles["dead"] == ("0", None)  # muted, no link
+    assert tiles["failing"] == ("1", "#source-lvdn")
+    assert tiles["gone now"] == ("1", "#source-lvdn")
+    assert tiles["missing"] == ("1", "#source-guardian")
+    assert tiles["drift"] == ("1", "#source-reuters")
+    assert tiles["no capture"] == ("1", "#source-lvdn")
+    assert 'class="tile muted" data-label="dead"' in format_html(result, manifest)
+    md = format_markdown(result, manifest)
+    assert ("| dead | failing | gone now | missing | altered | drift | no capture |\n"
+            "|---|---|---|---|---|---|---|\n| 0 | 1 | 1 | 1 | 0 | 1 | 1 |") in md
+    assert "0 dead links" not in md
+
+
+def test_changes_link_to_their_rows_with_escaped_anchors() -> None:
+    result, manifest = sample()
+    odd = 'a b"<_x'
+    src = replace(manifest.sources[1], id=odd)
+    manifest = replace(manifest, sources=(manifest.sources[0], src, manifest.sources[2]))
+    result = replace(result,
+                     links=tuple(replace(r, source_id=odd) if r.source_id == "lvdn" else r
+                                 for r in result.links),
+                     changes=(Change(ChangeKind.LINK_FAILING, odd, "started failing"),
+                              Change(ChangeKind.LINK_FAILING, "guardian", "x")))
+    page = format_html(result, manifest)
+    root = ET.fromstring(page.split("\n", 1)[1])
+    ids = {el.get("id") for el in root.iter() if el.get("id")}
+    hrefs = [a.get("href", "") for a in root.iter("a")
+             if a.get("href", "").startswith("#") and "tile" not in (a.get("class") or "")]
+    assert hrefs == ["#source-a_20_b_22__3c__5f_x", "#source-guardian"]
+    assert all(h[1:] in ids for h in hrefs)
+    assert not any(ch in h for h in hrefs for ch in ' "<')
+
+
+def test_verified_quotes_fold_and_problem_quotes_show() -> None:
+    page = format_html(*sample())
+    root = ET.fromstring(page.split("\n", 1)[1])
+    rows = {tr.get("data-source-id"): tr for tr in root.iter("tr") if tr.get("data-source-id")}
+    guardian = rows["guardian"]
+    details = list(guardian.iter("details"))
+    assert len(details) == 1 and details[0].get("open") is None
+    assert (details[0].findtext("summary") or "") == "1 verified"
+    assert "pledged £12m" in ET.tostring(details[0], encoding="unicode")
+    open_part = ET.tostring(guardian.find(".//ul[@class='quotes problems']"),  # type: ignore[arg-type]
+                            encoding="unicode")
+    assert "a missing one" in open_part and "pledged" not in open_part
+    reuters = rows["reuters"]  # verified but drifted on the live page: a problem, shown
+    assert not list(reuters.iter("details"))
+    assert "England is my goal" in ET.tostring(reuters, encoding="unicode")
+
+
+def test_robust_links_snippet_is_complete() -> None:
+    text = format_robust_links(*sample())
+    assert text.endswith("</a>\n")
+    head = text.split("-->", 1)[0]
+    assert text.startswith("<!--")
+    assert "robustlinks.js" in head and "robustlinks.css" in head
+    assert "https://robustlinks.mementoweb.org/" in head
+    assert "--" not in head[4:]

@@ -100,11 +100,23 @@ def md_links_to_other_than_http(md: str) -> list[str]:
     return re.findall(r"\]\((?!https?://)[^)]*", unescaped_md(md))
 
 
+#: The only links that are not http(s): the report's own links to a source's row.
+IN_PAGE = re.compile(r"#source-[A-Za-z0-9._-]+")
+
+
 def attribute_urls(html: str) -> list[str]:
-    """Every href and data-*url attribute value (unescaped) in a page."""
+    """Every href and data-*url attribute value (unescaped) in a page.
+
+    Links within the page (a triage tile or a change to a source's row) are left
+    out once checked: made only of safe characters, and naming an id on the page.
+    """
     root = ET.fromstring(html)
-    return [value for el in root.iter() for name, value in el.attrib.items()
-            if name == "href" or name.endswith("url")]
+    ids = {el.get("id") for el in root.iter()}
+    values = [value for el in root.iter() for name, value in el.attrib.items()
+              if name == "href" or name.endswith("url")]
+    in_page = [v for v in values if v.startswith("#")]
+    assert all(IN_PAGE.fullmatch(v) and v[1:] in ids for v in in_page), in_page
+    return [v for v in values if not v.startswith("#")]
 
 
 # -- finding 4: only http(s) URLs become links -----------------------------------------

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from archiver._version import __version__
@@ -91,6 +92,125 @@ def _when(dt: datetime | None) -> str:
 
 
 # --------------------------------------------------------------------------
+# Triage: what an archivist looks at first
+# --------------------------------------------------------------------------
+
+_ANCHOR_SAFE = re.compile(r"[A-Za-z0-9.-]")
+
+
+def source_anchor(source_id: str) -> str:
+    """The HTML ``id`` of a source's row: ``source-`` and the id, safe as an id and a fragment.
+
+    Letters, digits, ``.`` and ``-`` are kept; every other character (``_``
+    included) is written ``_`` and its code point in hex and ``_``, so two ids
+    never share an anchor and the anchor has no space (WHATWG HTML §3.2.6.2, the
+    id attribute) and nothing a URL fragment would percent-encode (WHATWG URL,
+    the fragment percent-encode set).
+    """
+    return "source-" + "".join(ch if _ANCHOR_SAFE.fullmatch(ch) else f"_{ord(ch):x}_"
+                               for ch in source_id)
+
+
+def unjudged(result: RunResult) -> set[tuple[str, int]]:
+    """The quotes an inconclusive run could not judge, as (source id, quote number).
+
+    A quote is unjudged when the run is inconclusive and it is unverifiable for
+    want of a capture that fetch did not attempt (it stopped: rate-limited or no
+    archive reachable) or did not report at all. A capture the archive said it
+    does not have is an answer; a stopped fetch is none.
+    """
+    if not result.inconclusive:
+        return set()
+    captures = {c.source_id: c for c in result.captures}
+    out = set()
+    for q in result.quotes:
+        cap = captures.get(q.source_id)
+        if q.status is QuoteStatus.UNVERIFIABLE and (
+                cap is None or (cap.capture is None and cap.outcome.stopped)):
+            out.add((q.source_id, q.quote_index))
+    return out
+
+
+_FIRST_CLAUSE = re.compile(r"[:;(]| - ")
+_STAGE = re.compile(r"(?:^|;\s*)(check|fetch|verify): ")
+SHORT_REASON_MAX = 120
+
+
+def short_reason(reason: str | None) -> str:
+    """The inconclusive reason for a one-line banner: each stage's reason to its first clause.
+
+    ``fetch: no archive could be reached: https://…/cdx?url=…`` becomes
+    ``fetch: no archive could be reached``; the full reason stays in report.json.
+    """
+    if not reason:
+        return "the run stopped early"
+    stages = list(_STAGE.finditer(reason))
+    parts = [_FIRST_CLAUSE.split(reason, maxsplit=1)[0].strip()] if not stages else []
+    for i, m in enumerate(stages):
+        end = stages[i + 1].start() if i + 1 < len(stages) else len(reason)
+        clause = _FIRST_CLAUSE.split(reason[m.end():end], maxsplit=1)[0].strip()
+        parts.append(f"{m.group(1)}: {clause}")
+    short = "; ".join(p for p in parts if p) or "the run stopped early"
+    return short if len(short) <= SHORT_REASON_MAX else short[:SHORT_REASON_MAX - 1] + "…"
+
+
+def comparison_text(result: RunResult) -> str:
+    """Which run this one is compared with, worded so the run number and the words agree."""
+    if result.run_id is None:
+        return "not recorded in a history, so not compared with any run"
+    if result.previous_run_id is not None:
+        return f"run {result.run_id}, compared with run {result.previous_run_id}"
+    if result.run_id == 1:
+        return "run 1, the first run"
+    return f"run {result.run_id}, no earlier complete run to compare with"
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One triage count, and the first source row it applies to."""
+
+    label: str
+    count: int
+    first: str | None  # the source id of the first matching row
+
+
+def _tiles(result: RunResult, all_rows: Sequence[SourceRow]) -> list[Tile]:
+    skipped = unjudged(result)
+
+    def link_is(row: SourceRow, test: Callable[[LinkResult], bool]) -> int:
+        return 1 if row.link is not None and test(row.link) else 0
+
+    tests: list[tuple[str, Callable[[SourceRow], int]]] = [
+        ("dead", lambda r: link_is(r, lambda x: x.state is LinkState.DEAD)),
+        ("failing", lambda r: link_is(r, lambda x: x.state is LinkState.FAILING)),
+        ("gone now", lambda r: link_is(
+            r, lambda x: x.link_class in (LinkClass.GONE, LinkClass.SOFT404))),
+        ("missing", lambda r: sum(q.status is QuoteStatus.MISSING for q in r.quotes)),
+        ("altered", lambda r: sum(q.status is QuoteStatus.ALTERED for q in r.quotes)),
+        ("drift", lambda r: sum(q.drifted for q in r.quotes)),
+        ("no capture", lambda r: 1 if r.capture is not None and r.capture.capture is None
+         and not r.capture.outcome.stopped else 0),
+    ]
+    if result.inconclusive:
+        tests.append(("not judged (inconclusive run)", lambda r: sum(
+            (q.source_id, q.quote_index) in skipped for q in r.quotes)))
+    tiles = []
+    for label, test in tests:
+        counts = [(row.source.id, test(row)) for row in all_rows]
+        tiles.append(Tile(label, sum(n for _, n in counts),
+                          next((sid for sid, n in counts if n), None)))
+    return tiles
+
+
+def triage(result: RunResult, manifest: Manifest) -> list[Tile]:
+    """The triage counts of a run: dead, failing, gone now, missing, altered, drift, no capture.
+
+    An inconclusive run adds the quotes it could not judge.
+    """
+    return _tiles(result, rows(result, manifest))
+
+
+# --------------------------------------------------------------------------
 # JSON
 # --------------------------------------------------------------------------
 
@@ -104,9 +224,12 @@ def format_json(result: RunResult, manifest: Manifest) -> str:
 # --------------------------------------------------------------------------
 
 
-def _quote_tally(quotes: Iterable[QuoteResult]) -> str:
-    counts = Counter(q.status for q in quotes)
-    return ", ".join(f"{n} {status.value}" for status, n in sorted(counts.items()))
+def _quote_tally(quotes: Iterable[QuoteResult],
+                 skipped: frozenset[tuple[str, int]] | set[tuple[str, int]] = frozenset()
+                 ) -> str:
+    counts = Counter("not judged" if (q.source_id, q.quote_index) in skipped
+                     else q.status.value for q in quotes)
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
 
 
 def _link_cell(link: LinkResult | None) -> Markdown:
@@ -129,21 +252,34 @@ def _capture_cell(capture: CaptureResult | None) -> Markdown:
     return Markdown(capture_word(capture))
 
 
+def _inconclusive_line(result: RunResult, skipped: set[tuple[str, int]],
+                       escape: Callable[[str], str]) -> str:
+    """Why the run is inconclusive, once, in one line (the full reason is in report.json).
+
+    ``escape`` is applied to the reason; the rest is archiver's own plain words.
+    """
+    line = f"{escape(short_reason(result.inconclusive_reason))}."
+    if result.check_inconclusive:
+        line += " No link's history advanced."
+    if skipped:
+        line += f" {len(skipped)} quote(s) not judged."
+    return line
+
+
 def format_markdown(result: RunResult, manifest: Manifest) -> str:
     s = summary(result)
+    all_rows = rows(result, manifest)
+    skipped = unjudged(result)
     out = [f"## archiver run: {md_escape(manifest.title)}", ""]
     if result.inconclusive:
-        out += [f"> **Inconclusive run**: {md_escape(result.inconclusive_reason or '')}."
-                + (" No link's history advanced." if result.check_inconclusive else ""), ""]
-    out.append(f"- Sources: {s.sources}; links: "
-               + (", ".join(f"{n} {k}" for k, n in s.links.items()) or "none checked")
-               + "; captures: "
-               + (", ".join(f"{n} {k}" for k, n in s.captures.items()) or "none")
-               + "; quotes: "
-               + (", ".join(f"{n} {k}" for k, n in s.quotes.items()) or "none"))
-    out.append(f"- Run {result.run_id or '—'} at {_when(result.started_at)}"
-               + (f", compared with run {result.previous_run_id}"
-                  if result.previous_run_id else ", the first run"))
+        out += [f"> **Inconclusive run**: {_inconclusive_line(result, skipped, md_escape)}", ""]
+    compared = comparison_text(result)
+    out.append(f"- {md_escape(compared[:1].upper() + compared[1:])}, "
+               f"at {_when(result.started_at)}; {s.sources} source(s), "
+               f"{len(result.changes)} change(s)")
+    out.append("")
+    tiles = _tiles(result, all_rows)
+    out.append(markdown_table([t.label for t in tiles], [[t.count for t in tiles]]))
     out.append("")
     if result.changes:
         out += ["### Changes since the previous run", ""]
@@ -153,14 +289,15 @@ def format_markdown(result: RunResult, manifest: Manifest) -> str:
         out.append("")
     out += ["### Sources", ""]
     table = []
-    for row in rows(result, manifest):
+    for row in all_rows:
         src = row.source
         table.append([src.publisher, md_link(src.title, src.url), date_text(src),
                       _link_cell(row.link), _capture_cell(row.capture),
-                      Markdown(_quote_tally(row.quotes) or "—")])
+                      Markdown(_quote_tally(row.quotes, skipped) or "—")])
     out.append(markdown_table(["publisher", "title", "date", "link", "capture", "quotes"],
                               table))
-    problems = [q for q in result.quotes if not q.status.is_found]
+    problems = [q for q in result.quotes if not q.status.is_found
+                and (q.source_id, q.quote_index) not in skipped]
     if problems:
         out += ["", "### Quotes that did not verify", ""]
         for q in problems:
@@ -190,10 +327,18 @@ header, main { max-width: 1200px; margin: 0 auto; padding: 16px 24px; }
 header { border-bottom: 1px solid var(--line); }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 24px 0 8px; }
 .meta { color: var(--muted); font-size: 13px; }
-.cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
-.card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; min-width: 150px; }
-.card b { display: block; font-size: 22px; }
-.card.bad { border-color: var(--bad); color: var(--bad); }
+.tiles { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
+.tile { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; min-width: 120px;
+        text-decoration: none; color: inherit; }
+.tile b { display: block; font-size: 22px; }
+a.tile.bad { border-color: var(--bad); color: var(--bad); }
+a.tile.warn { border-color: var(--warn); color: var(--warn); }
+a.tile:hover, a.tile:focus { background: #f6f8fa; }
+.tile.muted { color: var(--muted); opacity: .7; }
+tr.source:target { outline: 3px solid #0969da; }
+details summary { cursor: pointer; color: var(--ok); font-size: 13px; }
+details.not-judged summary { color: var(--muted); }
+ul.changes a { color: inherit; }
 td.date { white-space: nowrap; }
 .inconclusive { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 8px;
                 padding: 10px 14px; margin: 12px 0; }
@@ -209,6 +354,7 @@ tr.changed { background: #fff8c5; }
          border: 1px solid currentColor; white-space: nowrap; }
 .good { color: var(--ok); } .warn { color: var(--warn); } .bad { color: var(--bad); }
 .neutral { color: var(--muted); }
+td .badge { white-space: normal; overflow-wrap: anywhere; }
 ul.quotes { margin: 0; padding-left: 18px; } ul.quotes li { margin-bottom: 6px; }
 .excerpt { color: var(--muted); font-size: 13px; }
 mark { background: #fff3a3; color: inherit; }
@@ -248,12 +394,13 @@ def _excerpt_html(excerpt: str) -> str:
                   r"<mark>\1</mark>", escaped, flags=re.S)
 
 
-def _is_problem(row: SourceRow) -> bool:
+def _is_problem(row: SourceRow, skipped: set[tuple[str, int]]) -> bool:
     if row.changes:
         return True
     if row.link is not None and _LINK_TONE.get(row.link.link_class) == "bad":
         return True
-    return any(not q.status.is_found for q in row.quotes)
+    return any((not q.status.is_found or q.drifted)
+               and (q.source_id, q.quote_index) not in skipped for q in row.quotes)
 
 
 def _link_html(link: LinkResult | None) -> str:
@@ -279,7 +426,8 @@ def _capture_html(capture: CaptureResult | None) -> str:
         return '<span class="neutral">—</span>'
     cap = capture.capture
     if cap is None:
-        tone = "warn" if capture.outcome.is_excluded else "bad"
+        tone = ("neutral" if capture.outcome.stopped  # not attempted: no finding
+                else "warn" if capture.outcome.is_excluded else "bad")
         detail = f'<div class="meta">{_e(capture.detail)}</div>' if capture.detail else ""
         return f'<span class="badge {tone}">{_e(capture_word(capture))}</span>{detail}'
     flag = ' <span class="badge warn">before publication</span>' if cap.pre_publication else ""
@@ -288,80 +436,100 @@ def _capture_html(capture: CaptureResult | None) -> str:
             + f"{flag}<div class=\"meta\">{_e(cap.warc_file)}</div>")
 
 
-def _quotes_html(quotes: tuple[QuoteResult, ...]) -> str:
+def _quote_item(q: QuoteResult, skipped: set[tuple[str, int]]) -> str:
+    not_judged = (q.source_id, q.quote_index) in skipped
+    tone = "neutral" if not_judged else _QUOTE_TONE.get(q.status, "neutral")
+    word = "not judged" if not_judged else q.status.value
+    extra = ""
+    if q.method:
+        extra += f' <span class="meta">{_e(q.method)}, score {q.score:.2f}</span>'
+    if q.probable_translation:
+        extra += ' <span class="badge warn">probable translation</span>'
+    if q.live_status is LiveStatus.GONE:
+        extra += ' <span class="badge bad">gone from the live page</span>'
+    elif q.live_status is LiveStatus.ALTERED:
+        extra += ' <span class="badge warn">changed on the live page</span>'
+    elif q.live_status is LiveStatus.PRESENT:
+        extra += ' <span class="badge good">on the live page</span>'
+    if q.live_detail and q.live_status in (LiveStatus.GONE, LiveStatus.ALTERED):
+        extra += f'<div class="meta">live: {_e(q.live_detail)}</div>'
+    body = f"“{_e(q.text)}”"
+    if q.excerpt:
+        body += f'<div class="excerpt">{_excerpt_html(q.excerpt)}</div>'
+    if q.difference:
+        body += f'<div class="excerpt">difference: {_e(q.difference)}</div>'
+    return (f'<li class="quote-{_e(q.status.value)}"><span class="badge {tone}">{_e(word)}</span>'
+            f"{extra} {body}</li>")
+
+
+def _quotes_html(quotes: tuple[QuoteResult, ...], skipped: set[tuple[str, int]]) -> str:
+    """Problem quotes (missing, altered, unverifiable, drift) open; verified ones folded.
+
+    Quotes an inconclusive run could not judge are folded too: they are no problem found.
+    """
     if not quotes:
         return '<span class="neutral">—</span>'
-    items = []
-    for q in quotes:
-        tone = _QUOTE_TONE.get(q.status, "neutral")
-        extra = ""
-        if q.method:
-            extra += f' <span class="meta">{_e(q.method)}, score {q.score:.2f}</span>'
-        if q.probable_translation:
-            extra += ' <span class="badge warn">probable translation</span>'
-        if q.live_status is LiveStatus.GONE:
-            extra += ' <span class="badge bad">gone from the live page</span>'
-        elif q.live_status is LiveStatus.ALTERED:
-            extra += ' <span class="badge warn">changed on the live page</span>'
-        elif q.live_status is LiveStatus.PRESENT:
-            extra += ' <span class="badge good">on the live page</span>'
-        if q.live_detail and q.live_status in (LiveStatus.GONE, LiveStatus.ALTERED):
-            extra += f'<div class="meta">live: {_e(q.live_detail)}</div>'
-        body = f"“{_e(q.text)}”"
-        if q.excerpt:
-            body += f'<div class="excerpt">{_excerpt_html(q.excerpt)}</div>'
-        if q.difference:
-            body += f'<div class="excerpt">difference: {_e(q.difference)}</div>'
-        items.append(f'<li><span class="badge {tone}">{_e(q.status.value)}</span>{extra} '
-                     f"{body}</li>")
-    return '<ul class="quotes">' + "".join(items) + "</ul>"
+    unjudged_here = [q for q in quotes if (q.source_id, q.quote_index) in skipped]
+    fine = [q for q in quotes if q.status.is_found and not q.drifted]
+    problems = [q for q in quotes if q not in fine and q not in unjudged_here]
+    out = ""
+    if problems:
+        out += ('<ul class="quotes problems">'
+                + "".join(_quote_item(q, skipped) for q in problems) + "</ul>")
+    for group, word in ((fine, "verified"), (unjudged_here, "not judged")):
+        if group:
+            out += (f'<details class="{word.replace(" ", "-")}"><summary>{len(group)} {word}'
+                    '</summary><ul class="quotes">'
+                    + "".join(_quote_item(q, skipped) for q in group) + "</ul></details>")
+    return out
+
+
+def _tiles_html(tiles: Sequence[Tile]) -> str:
+    """Each count a tile; a tile links to the first row it counts; a zero tile is muted."""
+    out = []
+    for t in tiles:
+        body = f"<b>{t.count}</b>{_e(t.label)}"
+        if t.count and t.first is not None:
+            tone = "warn" if t.label.startswith("not judged") else "bad"
+            out.append(f'<a class="tile {tone}" href="#{_e(source_anchor(t.first))}" '
+                       f'data-label="{_e(t.label)}">{body}</a>')
+        else:
+            out.append(f'<span class="tile muted" data-label="{_e(t.label)}">{body}</span>')
+    return '<nav class="tiles" id="summary" aria-label="triage">' + "".join(out) + "</nav>"
 
 
 def format_html(result: RunResult, manifest: Manifest) -> str:
-    s = summary(result)
     all_rows = rows(result, manifest)
-    found = sum(1 for q in result.quotes if q.status.is_found)
-    dead = sum(1 for r in result.links if r.state is LinkState.DEAD)
-    stored = sum(1 for c in result.captures if c.capture is not None)
-    bad_changes = sum(1 for c in result.changes if c.kind in BAD_CHANGES)
-    cards = [  # (label, value, bad news?)
-        ("sources", s.sources, False),
-        ("links ok", sum(1 for r in result.links
-                         if r.link_class in (LinkClass.OK, LinkClass.REDIRECTED)), False),
-        ("dead links", dead, dead > 0),
-        ("captures", f"{stored}/{len(result.captures)}", stored < len(result.captures)),
-        ("quotes verified", f"{found}/{len(result.quotes)}", found < len(result.quotes)),
-        ("changes", len(result.changes), bad_changes > 0),
-    ]
+    skipped = unjudged(result)
+    known = {row.source.id for row in all_rows}
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8"/>',
         '<meta name="viewport" content="width=device-width, initial-scale=1"/>',
         f"<title>archiver report: {_e(manifest.title)}</title>",
         f"<style>{_CSS}</style>", "</head>", "<body>", "<header>",
         f"<h1>{_e(manifest.title)}</h1>",
-        f'<div class="meta">manifest <code>{_e(manifest.id)}</code> · run '
-        f"{_e(result.run_id or '—')} · {_e(_when(result.started_at))} · archiver "
-        f"{_e(__version__)}"
-        + (f" · compared with run {_e(result.previous_run_id)}" if result.previous_run_id
-           else " · first run") + "</div>",
+        f'<div class="meta" id="run">manifest <code>{_e(manifest.id)}</code> · '
+        f"{_e(comparison_text(result))} · {_e(_when(result.started_at))} · archiver "
+        f"{_e(__version__)}</div>",
         "</header>", "<main>",
     ]
     if result.inconclusive:
-        voided = " No link's history advanced." if result.check_inconclusive else ""
-        parts.append(f'<div class="inconclusive" id="inconclusive"><b>Inconclusive run.</b> '
-                     f"{_e(result.inconclusive_reason)}.{voided}</div>")
-    parts.append('<section class="cards" id="summary">' + "".join(
-        f'<div class="card{" bad" if bad else ""}"><b>{_e(v)}</b>{_e(k)}</div>'
-        for k, v, bad in cards) + "</section>")
+        parts.append(f'<div class="inconclusive" id="inconclusive"><b>Inconclusive run:</b> '
+                     f"{_inconclusive_line(result, skipped, _e)}</div>")
+    parts.append(_tiles_html(_tiles(result, all_rows)))
     parts.append('<section id="changes"><h2>Changes since the previous run</h2>')
     if result.changes:
-        parts.append('<ul class="changes">' + "".join(
-            f'<li class="{"bad" if c.kind in BAD_CHANGES else "good"}" '
-            f'data-kind="{_e(c.kind.value)}"><b>{_e(c.source_id)}</b>: {_e(c.detail)}</li>'
-            for c in result.changes) + "</ul>")
+        items = []
+        for c in result.changes:
+            what = f"<b>{_e(c.source_id)}</b>"
+            if c.source_id in known:
+                what = f'<a href="#{_e(source_anchor(c.source_id))}">{what}</a>'
+            items.append(f'<li class="{"bad" if c.kind in BAD_CHANGES else "good"}" '
+                         f'data-kind="{_e(c.kind.value)}">{what}: {_e(c.detail)}</li>')
+        parts.append('<ul class="changes">' + "".join(items) + "</ul>")
     else:
         parts.append('<p class="meta">None.</p>' if result.previous_run_id
-                     else '<p class="meta">This is the first run.</p>')
+                     else '<p class="meta">No earlier complete run to compare with.</p>')
     parts.append("</section>")
     parts.append('<h2>Sources</h2><div class="controls"><label><input type="checkbox" '
                  'id="only-problems"/> show only sources with problems or changes</label></div>')
@@ -375,13 +543,15 @@ def format_html(result: RunResult, manifest: Manifest) -> str:
         classes = "source changed" if row.changes else "source"
         changed = "".join(f'<div class="meta">changed: {_e(c.detail)}</div>' for c in row.changes)
         parts.append(
-            f'<tr class="{classes}" id="src-{_e(src.id)}" data-source-id="{_e(src.id)}" '
-            f'data-problem="{"yes" if _is_problem(row) else "no"}">'
+            f'<tr class="{classes}" id="{_e(source_anchor(src.id))}" '
+            f'data-source-id="{_e(src.id)}" '
+            f'data-problem="{"yes" if _is_problem(row, skipped) else "no"}">'
             f"<td>{_e(src.publisher)}</td>"
             f"<td>{html_link(src.url, _e(src.title))}"
             f'<div class="meta">{_e(src.relation.value)} · {_e(src.language)}</div>{changed}</td>'
             f'<td class="date">{_e(date_text(src))}</td><td>{_link_html(row.link)}</td>'
-            f"<td>{_capture_html(row.capture)}</td><td>{_quotes_html(row.quotes)}</td></tr>")
+            f"<td>{_capture_html(row.capture)}</td>"
+            f"<td>{_quotes_html(row.quotes, skipped)}</td></tr>")
     parts.append("</tbody></table>")
     if result.notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in result.notes)
@@ -410,7 +580,8 @@ def summary_line(result: RunResult) -> str:
         line += (f"; {len(result.changes)} change(s) since run {result.previous_run_id}"
                  + (f" ({bad} bad)" if bad else ""))
     elif result.run_id is not None:
-        line += "; first run"
+        line += ("; first run" if result.run_id == 1
+                 else "; no earlier complete run to compare with")
     if result.inconclusive:
         line += "; INCONCLUSIVE"
     return line
@@ -428,9 +599,10 @@ def format_table(result: RunResult, manifest: Manifest) -> str:
         out += [f"  {'!' if c.kind in BAD_CHANGES else '+'} {c.source_id}: {c.detail}"
                 for c in result.changes]
     table = []
+    skipped = unjudged(result)
     for row in rows(result, manifest):
         table.append([row.source.id, _link_cell(row.link), _capture_cell(row.capture),
-                      _quote_tally(row.quotes) or "—", "*" if row.changes else ""])
+                      _quote_tally(row.quotes, skipped) or "—", "*" if row.changes else ""])
     out += ["", text_table(["source", "link", "capture", "quotes", "changed"], table)]
     return for_people("\n".join(out) + "\n")
 
@@ -521,6 +693,16 @@ def format_run_changes(run: RunRecord, baseline: RunRecord | None,
 # --------------------------------------------------------------------------
 
 
+#: What a page needs to show these links as Robust Links, said in the snippet's first comment.
+#: The Robust Links project (https://robustlinks.mementoweb.org/) provides the script and the
+#: style sheet; archiver names them and that page rather than a copy or a CDN address.
+ROBUST_LINKS_HOWTO = (
+    "To show them as Robust Links (a menu to the archived version), the page must also\n"
+    "include robustlinks.js and robustlinks.css, the Robust Links project's script and\n"
+    "style sheet: see https://robustlinks.mementoweb.org/ for the files and the tags that\n"
+    "load them. Without them the links still work as plain links.")
+
+
 def format_robust_links(result: RunResult, manifest: Manifest) -> str:
     """One Robust Links anchor per source with a stored capture.
 
@@ -534,7 +716,8 @@ def format_robust_links(result: RunResult, manifest: Manifest) -> str:
     """
     captures = {c.source_id: c.capture for c in result.captures if c.capture is not None}
     out = ["<!-- Robust Links for manifest "
-           f"{html_comment(manifest.id)}, written by archiver {_e(__version__)}. -->"]
+           f"{html_comment(manifest.id)}, written by archiver {_e(__version__)}.",
+           ROBUST_LINKS_HOWTO + " -->"]
     for src in manifest.sources:
         cap = captures.get(src.id)
         version_url: str | None = None
