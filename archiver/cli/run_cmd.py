@@ -53,6 +53,8 @@ from archiver.report.run import (
     render,
     summary_line,
 )
+from archiver.report.run_junit import FORMAT as JUNIT
+from archiver.report.run_junit import format_junit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,7 +97,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
               help="Also look for each quote on the live page and report quotes that are "
               "gone from it or changed there (content drift).")
 @fail_on_option(Command.RUN)
-@format_option(RUN_FORMATS)
+@format_option((*RUN_FORMATS, JUNIT))
 @output_option
 @check_tuning_options
 @fetch_tuning_options
@@ -168,7 +170,8 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
             emit(formatter(result, loaded), report_dir / name)
     if robust_links is not None:
         emit(format_robust_links(result, loaded), robust_links)
-    emit(render(result, loaded, fmt), output)
+    emit(format_junit(result, loaded, fail_on) if fmt == JUNIT
+         else render(result, loaded, fmt), output)
     if fmt != "table" or output is not None:
         warn(summary_line(result))
     if report_dir is not None:
