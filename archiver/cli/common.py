@@ -38,6 +38,7 @@ import errno
 import io
 import os
 import secrets
+import shutil
 import stat
 import sys
 from collections.abc import Iterable
@@ -48,6 +49,7 @@ import click
 
 from archiver.errors import InputError
 from archiver.models import Progress, ProgressCallback
+from archiver.report.common import tables_fit
 from archiver.report.safe import one_line, visible
 
 
@@ -316,6 +318,22 @@ def emit(text: str, output: Path | None) -> None:
         click.echo(text, nl=False)
         return
     write_output(output, text)
+
+
+def terminal_width(output: Path | None) -> int | None:
+    """The terminal's width in columns when the result goes to a terminal, else ``None``.
+
+    A result written to a file (``-o FILE``) or piped keeps its full width: a
+    program or a later reader may want every character.
+    """
+    if output is not None or not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
+def tables_for(output: Path | None) -> contextlib.AbstractContextManager[None]:
+    """Within the block, tables for people fit the terminal (:func:`terminal_width`)."""
+    return tables_fit(terminal_width(output))
 
 
 def warn(message: str) -> None:

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from archiver.cli.common import ExitCode, emit, finish, progress_callback, warn
+from archiver.cli.common import (
+    ExitCode,
+    emit,
+    finish,
+    progress_callback,
+    tables_for,
+    warn,
+)
 from archiver.cli.options import (
     allow_private_option,
     archive_option,
@@ -82,7 +89,9 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
         bar.close()
     for note in run.notes:
         warn(f"note: {note}")
-    emit(render(run, fmt, fail_on), output)
+    with tables_for(output):
+        text = render(run, fmt, fail_on)
+    emit(text, output)
     if fmt != "table" or output is not None:
         warn(summary(run))
     if run.inconclusive:

@@ -19,6 +19,7 @@ from archiver.cli.common import (
     emit,
     finish,
     progress_callback,
+    tables_for,
     warn,
 )
 from archiver.cli.options import (
@@ -170,8 +171,10 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
             emit(formatter(result, loaded), report_dir / name)
     if robust_links is not None:
         emit(format_robust_links(result, loaded), robust_links)
-    emit(format_junit(result, loaded, fail_on) if fmt == JUNIT
-         else render(result, loaded, fmt), output)
+    with tables_for(output):
+        text = (format_junit(result, loaded, fail_on) if fmt == JUNIT
+                else render(result, loaded, fmt))
+    emit(text, output)
     if fmt != "table" or output is not None:
         warn(summary_line(result))
     if report_dir is not None:
