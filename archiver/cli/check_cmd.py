@@ -11,6 +11,7 @@ from archiver.cli.common import (
     emit,
     finish,
     progress_callback,
+    short_urls,
     tables_for,
     warn,
 )
@@ -92,7 +93,7 @@ def command(manifest: Path, source_ids: tuple[str, ...], fmt: str, output: Path 
     if fmt != "table" or output is not None:
         warn(summary_line(run))
     if run.inconclusive:
-        warn(f"inconclusive: {run.inconclusive_reason}\n"
+        warn(f"inconclusive: {short_urls(run.inconclusive_reason or '')}\n"
              "  hint: check this machine's network (or the --canary URL) and run again; "
              "no link's history was advanced")
         finish(ExitCode.INCONCLUSIVE)

@@ -37,6 +37,7 @@ import enum
 import errno
 import io
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -334,6 +335,18 @@ def terminal_width(output: Path | None) -> int | None:
 def tables_for(output: Path | None) -> contextlib.AbstractContextManager[None]:
     """Within the block, tables for people fit the terminal (:func:`terminal_width`)."""
     return tables_fit(terminal_width(output))
+
+
+_LONG_URL_RE = re.compile(r"\b(https?://[^/\s()]+/)([^\s()]+)")
+
+
+def short_urls(text: str) -> str:
+    """``text`` with each http(s) URL that has a path cut to ``scheme://host/…``.
+
+    For one-line messages on stderr: a percent-encoded CDX query is long and
+    says little there; the full URL stays in the JSON output.
+    """
+    return _LONG_URL_RE.sub(r"\1…", text)
 
 
 def warn(message: str) -> None:

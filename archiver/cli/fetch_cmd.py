@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ from archiver.cli.common import (
     emit,
     finish,
     progress_callback,
+    short_urls,
     tables_for,
     warn,
 )
@@ -93,10 +95,12 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
         text = render(run, fmt, fail_on)
     emit(text, output)
     if fmt != "table" or output is not None:
-        warn(summary(run))
+        # the reason a stopped run gives is said once, on the "inconclusive:" line below
+        warn(summary(dataclasses.replace(run, inconclusive=False)))
     if run.inconclusive:
-        warn(f"inconclusive: {run.inconclusive_reason}\n  hint: run the same command again "
-             "later; stored captures are kept and the run resumes where it stopped")
+        warn(f"inconclusive: {short_urls(run.inconclusive_reason or '')}\n"
+             "  hint: run the same command again later; stored captures are kept and the "
+             "run resumes where it stopped")
         finish(ExitCode.INCONCLUSIVE)
     failed = [r for r in run.results if fail_on.matches_capture(r)]
     if failed:

@@ -19,6 +19,7 @@ from archiver.cli.common import (
     emit,
     finish,
     progress_callback,
+    short_urls,
     tables_for,
     warn,
 )
@@ -182,7 +183,7 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     if result.inconclusive:
         advanced = ("no link's history was advanced" if result.check_inconclusive
                     else "link checks were recorded")
-        warn(f"inconclusive: {result.inconclusive_reason}\n"
+        warn(f"inconclusive: {short_urls(result.inconclusive_reason or '')}\n"
              f"  hint: check the network and the archives, then run the same command again "
              f"({advanced}; stored captures are kept)")
         finish(ExitCode.INCONCLUSIVE)
