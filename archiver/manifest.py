@@ -11,6 +11,7 @@ without raising, for ``archiver validate``.
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import ipaddress
 import re
@@ -141,8 +142,14 @@ def _parse_toml(text: str, ctx: _Ctx) -> dict[str, Any] | None:
             m = re.search(r"line (\d+)", msg)
             line = int(m.group(1)) if m else None
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
-        ctx.error(f"invalid TOML: {msg}", line=line,
-                  hint="fix the TOML syntax; strings need quotes and tables need [brackets]")
+        fault = _date_fault(text.splitlines()[line - 1]) if line is not None and \
+            0 < line <= len(text.splitlines()) else None
+        if fault is not None:
+            ctx.error(f"invalid TOML: {fault}", line=line,
+                      hint="write a date that exists, as YYYY-MM-DD, e.g. published = 2014-08-28")
+        else:
+            ctx.error(f"invalid TOML: {msg}", line=line,
+                      hint="fix the TOML syntax; strings need quotes and tables need [brackets]")
         return None
     except ValueError as err:  # int() refuses numbers of more than 4300 digits
         ctx.error(f"invalid TOML: {err}", hint="is this really a manifest?")
@@ -313,6 +320,30 @@ def _str_field(table: Mapping[str, Any], key: str, ctx: _Ctx, *, where: str,
 PARTIAL_DATE_RE = re.compile(r"(\d{4})(?:-(\d{2}))?", re.ASCII)
 
 
+_DATE_TOKEN_RE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})(?:-(\d{2}))?(?![\d-])")
+
+
+def _date_fault(text: str) -> str | None:
+    """Why the first YYYY-MM[-DD] in ``text`` is not a date, or ``None`` if none is wrong.
+
+    A month outside 1-12 or a day past the month's last (ISO 8601 calendar
+    dates; the Gregorian calendar's month lengths).
+    """
+    for m in _DATE_TOKEN_RE.finditer(text):
+        year, month = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12:
+            return f"{m.group(0)} is not a date: there is no month {month} (months are 01 to 12)"
+        if m.group(3) is None:
+            continue
+        day = int(m.group(3))
+        last = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= last:
+            name = calendar.month_name[month]
+            return (f"{m.group(0)} is not a date: {name} {year} has {last} days "
+                    f"(there is no day {day})")
+    return None
+
+
 def _parse_date(value: Any) -> tuple[date, DatePrecision] | None:
     """A publication date: a TOML date, or a string YYYY-MM-DD, YYYY-MM or YYYY."""
     if isinstance(value, datetime):
@@ -472,7 +503,9 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
     else:
         parsed = _parse_date(raw["published"])
         if parsed is None:
-            err(f"published {_show(raw['published'])} is not a real date",
+            fault = _date_fault(str(raw["published"]))
+            err(f"published {_show(raw['published'])} is not a real date"
+                + (f": {fault.split(': ', 1)[1]}" if fault else ""),
                 'write a date as YYYY-MM-DD, e.g. published = 2014-08-28, or "2014-08"')
         elif not MIN_YEAR <= parsed[0].year <= MAX_YEAR:
             err(f"published {_show(raw['published'])} is out of range (years {MIN_YEAR} "

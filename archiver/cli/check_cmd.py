@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from archiver.cli.common import ExitCode, emit, finish, progress_callback, warn
+from archiver.cli.common import (
+    ExitCode,
+    emit,
+    finish,
+    progress_callback,
+    short_urls,
+    tables_for,
+    warn,
+)
 from archiver.cli.options import (
     allow_private_option,
     db_option,
@@ -79,11 +87,13 @@ def command(manifest: Path, source_ids: tuple[str, ...], fmt: str, output: Path 
         bar.close()
         if history is not None:
             history.close()
-    emit(format_check_run(run, fmt, fail_on), output)
+    with tables_for(output):
+        text = format_check_run(run, fmt, fail_on)
+    emit(text, output)
     if fmt != "table" or output is not None:
         warn(summary_line(run))
     if run.inconclusive:
-        warn(f"inconclusive: {run.inconclusive_reason}\n"
+        warn(f"inconclusive: {short_urls(run.inconclusive_reason or '')}\n"
              "  hint: check this machine's network (or the --canary URL) and run again; "
              "no link's history was advanced")
         finish(ExitCode.INCONCLUSIVE)

@@ -37,7 +37,9 @@ import enum
 import errno
 import io
 import os
+import re
 import secrets
+import shutil
 import stat
 import sys
 from collections.abc import Iterable
@@ -48,6 +50,7 @@ import click
 
 from archiver.errors import InputError
 from archiver.models import Progress, ProgressCallback
+from archiver.report.common import tables_fit
 from archiver.report.safe import one_line, visible
 
 
@@ -316,6 +319,34 @@ def emit(text: str, output: Path | None) -> None:
         click.echo(text, nl=False)
         return
     write_output(output, text)
+
+
+def terminal_width(output: Path | None) -> int | None:
+    """The terminal's width in columns when the result goes to a terminal, else ``None``.
+
+    A result written to a file (``-o FILE``) or piped keeps its full width: a
+    program or a later reader may want every character.
+    """
+    if output is not None or not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
+def tables_for(output: Path | None) -> contextlib.AbstractContextManager[None]:
+    """Within the block, tables for people fit the terminal (:func:`terminal_width`)."""
+    return tables_fit(terminal_width(output))
+
+
+_LONG_URL_RE = re.compile(r"\b(https?://[^/\s()]+/)([^\s()]+)")
+
+
+def short_urls(text: str) -> str:
+    """``text`` with each http(s) URL that has a path cut to ``scheme://host/…``.
+
+    For one-line messages on stderr: a percent-encoded CDX query is long and
+    says little there; the full URL stays in the JSON output.
+    """
+    return _LONG_URL_RE.sub(r"\1…", text)
 
 
 def warn(message: str) -> None:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
 
-from archiver.cli.common import ExitCode, emit, finish, progress_callback, warn
+from archiver.cli.common import (
+    ExitCode,
+    emit,
+    finish,
+    progress_callback,
+    short_urls,
+    tables_for,
+    warn,
+)
 from archiver.cli.options import (
     allow_private_option,
     archive_option,
@@ -82,12 +91,16 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
         bar.close()
     for note in run.notes:
         warn(f"note: {note}")
-    emit(render(run, fmt, fail_on), output)
+    with tables_for(output):
+        text = render(run, fmt, fail_on)
+    emit(text, output)
     if fmt != "table" or output is not None:
-        warn(summary(run))
+        # the reason a stopped run gives is said once, on the "inconclusive:" line below
+        warn(summary(dataclasses.replace(run, inconclusive=False)))
     if run.inconclusive:
-        warn(f"inconclusive: {run.inconclusive_reason}\n  hint: run the same command again "
-             "later; stored captures are kept and the run resumes where it stopped")
+        warn(f"inconclusive: {short_urls(run.inconclusive_reason or '')}\n"
+             "  hint: run the same command again later; stored captures are kept and the "
+             "run resumes where it stopped")
         finish(ExitCode.INCONCLUSIVE)
     failed = [r for r in run.results if fail_on.matches_capture(r)]
     if failed:

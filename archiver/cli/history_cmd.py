@@ -6,7 +6,12 @@ from pathlib import Path
 
 import click
 
-from archiver.cli.common import ExitCode, emit, finish
+from archiver.cli.common import (
+    ExitCode,
+    emit,
+    finish,
+    tables_for,
+)
 from archiver.cli.options import db_option, format_option, output_option
 from archiver.errors import InputError
 from archiver.history import History, RunRecord, default_db_path
@@ -77,7 +82,7 @@ def command(target: str | None, manifest_path: Path | None, db: Path | None,
         raise click.UsageError("give a URL, --runs or --run, not several")
     if list_runs and run_id is not None:
         raise click.UsageError("give --runs or --run ID, not both")
-    with History(db, create=False) as history:
+    with History(db, create=False) as history, tables_for(output):
         if list_runs:
             runs = history.runs(manifest.id if manifest is not None else None, limit=limit)
             text = format_run_list([_with_changes(history, r) for r in runs], fmt)

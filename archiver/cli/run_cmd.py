@@ -19,6 +19,8 @@ from archiver.cli.common import (
     emit,
     finish,
     progress_callback,
+    short_urls,
+    tables_for,
     warn,
 )
 from archiver.cli.options import (
@@ -54,6 +56,8 @@ from archiver.report.run import (
     render,
     summary_line,
 )
+from archiver.report.run_junit import FORMAT as JUNIT
+from archiver.report.run_junit import format_junit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -99,7 +103,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
               help="Also look for each quote on the live page and report quotes that are "
               "gone from it or changed there (content drift).")
 @fail_on_option(Command.RUN)
-@format_option(RUN_FORMATS)
+@format_option((*RUN_FORMATS, JUNIT))
 @output_option
 @check_tuning_options
 @fetch_tuning_options
@@ -176,7 +180,10 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
             emit(formatter(result, loaded), report_dir / name)
     if robust_links is not None:
         emit(format_robust_links(result, loaded), robust_links)
-    emit(render(result, loaded, fmt), output)
+    with tables_for(output):
+        text = (format_junit(result, loaded, fail_on) if fmt == JUNIT
+                else render(result, loaded, fmt))
+    emit(text, output)
     if fmt != "table" or output is not None:
         warn(summary_line(result))
     if report_dir is not None:
@@ -184,7 +191,7 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     if result.inconclusive:
         advanced = ("no link's history was advanced" if result.check_inconclusive
                     else "link checks were recorded")
-        warn(f"inconclusive: {result.inconclusive_reason}\n"
+        warn(f"inconclusive: {short_urls(result.inconclusive_reason or '')}\n"
              f"  hint: check the network and the archives, then run the same command again "
              f"({advanced}; stored captures are kept)")
         finish(ExitCode.INCONCLUSIVE)

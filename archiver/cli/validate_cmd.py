@@ -8,7 +8,7 @@ import click
 
 from archiver.cli.common import ExitCode, emit, finish, warn
 from archiver.cli.options import format_option, output_option
-from archiver.errors import Severity
+from archiver.errors import Problem, Severity
 from archiver.manifest import validate_file
 from archiver.models import Manifest, Relation
 from archiver.report import serialize
@@ -54,10 +54,23 @@ def command(manifests: tuple[Path, ...], strict: bool, fmt: str, output: Path | 
         if valid and manifest is not None:
             lines.append(_summary(path, manifest))
         else:
-            n = len(errors)
-            warn(f"{path}: invalid: {n} {'error' if n == 1 else 'errors'}")
+            warn(f"{path}: invalid: {_fault_count(problems, strict)}")
     if fmt == "json":
         emit(serialize.to_json(serialize.validation_document(reports)), output)
     elif lines:
         emit("\n".join(lines), output)
     finish(ExitCode.INVALID_INPUT if failed else ExitCode.OK)
+
+
+def _fault_count(problems: list[Problem], strict: bool) -> str:
+    """"1 error", or "1 warning, treated as an error by --strict", or both."""
+    n_errors = sum(1 for p in problems if p.severity is Severity.ERROR)
+    n_warnings = sum(1 for p in problems if p.severity is Severity.WARNING) if strict else 0
+    parts = []
+    if n_errors or not n_warnings:
+        parts.append(f"{n_errors} {'error' if n_errors == 1 else 'errors'}")
+    if n_warnings:
+        noun = "warning" if n_warnings == 1 else "warnings"
+        parts.append(f"{n_warnings} {noun}, treated as "
+                     f"{'an error' if n_warnings == 1 else 'errors'} by --strict")
+    return " and ".join(parts)

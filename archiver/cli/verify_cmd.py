@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from archiver.cli.common import ExitCode, emit, finish, progress_callback, warn
+from archiver.cli.common import (
+    ExitCode,
+    emit,
+    finish,
+    progress_callback,
+    tables_for,
+    warn,
+)
 from archiver.cli.options import (
     allow_private_option,
     fail_on_option,
@@ -69,6 +76,8 @@ def command(manifest: Path, source_ids: tuple[str, ...], warcs: Path | None, liv
                              proxy=proxy, progress=bar, on_note=note)
     finally:
         bar.close()
-    emit(render(run, fmt, fail_on), output)
+    with tables_for(output):
+        text = render(run, fmt, fail_on)
+    emit(text, output)
     failed = sum(1 for r in run.results if fail_on.matches_quote(r))
     finish(ExitCode.FINDINGS if failed else ExitCode.OK)

@@ -318,7 +318,7 @@ def fetch_sources(
                     results.append(fetcher.fetch(source))
                     continue
                 except (ArchiveRateLimited, ArchiveUnreachable) as err:
-                    logger.warning("fetch stopped: %s", err.message)
+                    logger.info("fetch stopped: %s", err.message)  # the caller reports it
                     stopped = err
             outcome = (CaptureOutcome.RATE_LIMITED if isinstance(stopped, ArchiveRateLimited)
                        else CaptureOutcome.ARCHIVE_UNREACHABLE)

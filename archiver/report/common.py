@@ -8,9 +8,11 @@ characters XML 1.0 allows.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -40,19 +42,77 @@ def for_people(text: str) -> str:
     return visible(text)
 
 
+#: The width, in columns, that :func:`text_table` fits its tables into when
+#: none is passed; ``None`` (the default): no limit but each cell's own cap.
+#: The CLI sets it to the terminal's width when standard output is a terminal
+#: (:func:`tables_fit`); the library never looks at the terminal itself.
+TABLE_WIDTH: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "archiver_table_width", default=None)
+
+#: The narrowest a column is shortened to when a table is fitted to a width
+#: (its header, if shorter, sets a lower floor: a column never becomes narrower
+#: than this or than its header, so a shortened table stays readable).
+MIN_COLUMN = 8
+
+_GAP = 2  # spaces between columns
+
+
+@contextlib.contextmanager
+def tables_fit(width: int | None) -> Iterator[None]:
+    """Within the block, :func:`text_table` fits its tables into ``width`` columns."""
+    token = TABLE_WIDTH.set(width)
+    try:
+        yield
+    finally:
+        TABLE_WIDTH.reset(token)
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def fit_widths(widths: Sequence[int], floors: Sequence[int], width: int) -> list[int]:
+    """Column widths that fit ``width`` (gaps included), the widest shortened first.
+
+    No column goes below its floor; when even the floors do not fit, the
+    floors are returned (the table is then wider than ``width``).
+    """
+    fitted = list(widths)
+    excess = sum(fitted) + _GAP * max(len(fitted) - 1, 0) - width
+    while excess > 0:
+        shrinkable = [i for i, w in enumerate(fitted) if w > floors[i]]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: (fitted[i], i))
+        fitted[widest] -= 1
+        excess -= 1
+    return fitted
+
+
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],
-               max_width: int = 60) -> str:
-    """A plain aligned table for terminals; long cells are shortened with an ellipsis."""
+               max_width: int = 60, width: int | None = None) -> str:
+    """A plain aligned table for terminals; long cells are shortened with an ellipsis.
+
+    Each cell is first cut at ``max_width`` characters. With ``width`` (by
+    default :data:`TABLE_WIDTH`), the table is then fitted into that many
+    columns: the widest columns are shortened first, none below
+    :data:`MIN_COLUMN` (or its header's length, if shorter).
+    """
+    if width is None:
+        width = TABLE_WIDTH.get()
     headers = [_cell(h) for h in headers]
-    cells = [[_cell(c) for c in row] for row in rows]
-    cells = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in row]
-             for row in cells]
+    cells = [[_shorten(_cell(c), max_width) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for i, c in enumerate(row):
             widths[i] = max(widths[i], len(c))
+    if width is not None:
+        floors = [min(w, max(MIN_COLUMN, len(h))) for w, h in zip(widths, headers, strict=True)]
+        widths = fit_widths(widths, floors, width)
+        headers = [_shorten(h, widths[i]) for i, h in enumerate(headers)]
+        cells = [[_shorten(c, widths[i]) for i, c in enumerate(row)] for row in cells]
     def line(row: Sequence[str]) -> str:
-        return "  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip()
+        return (" " * _GAP).join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip()
     out = [line(headers), line(["-" * w for w in widths])]
     out.extend(line(row) for row in cells)
     return "\n".join(out)
@@ -95,36 +155,53 @@ def _attr(text: str) -> str:
     return quoteattr(visible(text))
 
 
-def junit_xml(suite: str, cases: Sequence[JUnitCase]) -> str:
-    """A JUnit XML report, the format CI systems read as test results.
-
-    Names and messages are :func:`~archiver.report.safe.visible` first, so the
-    document holds only characters XML 1.0 allows (§2.2) and parses whatever
-    a quote or a server's answer contained.
-    """
+def _suite_counts(cases: Sequence[JUnitCase]) -> tuple[int, int, float]:
     failures = sum(1 for c in cases if c.failure is not None)
     skipped = sum(1 for c in cases if c.skipped is not None and c.failure is None)
-    total_time = sum(c.time for c in cases)
+    return failures, skipped, sum(c.time for c in cases)
+
+
+def junit_xml(suite: str, cases: Sequence[JUnitCase]) -> str:
+    """A JUnit XML report of one test suite (see :func:`junit_suites`)."""
+    return junit_suites(suite, [(suite, cases)])
+
+
+def junit_suites(name: str, suites: Sequence[tuple[str, Sequence[JUnitCase]]]) -> str:
+    """A JUnit XML report, the format CI systems read as test results.
+
+    One ``<testsuite>`` per ``(name, cases)`` pair, in order, inside one
+    ``<testsuites>``. Names and messages are
+    :func:`~archiver.report.safe.visible` first, so the document holds only
+    characters XML 1.0 allows (§2.2) and parses whatever a quote or a
+    server's answer contained.
+    """
+    all_cases = [c for _, cases in suites for c in cases]
+    failures, skipped, _ = _suite_counts(all_cases)
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           f"<testsuites name={_attr(suite)} tests=\"{len(cases)}\" "
-           f"failures=\"{failures}\" skipped=\"{skipped}\">",
-           f"  <testsuite name={_attr(suite)} tests=\"{len(cases)}\" "
-           f"failures=\"{failures}\" skipped=\"{skipped}\" errors=\"0\" "
-           f"time=\"{total_time:.3f}\">"]
-    for c in cases:
-        head = (f"    <testcase name={_attr(c.name)} classname={_attr(c.classname)} "
-                f"time=\"{c.time:.3f}\"")
-        if c.failure is None and c.skipped is None:
-            out.append(head + "/>")
-            continue
-        out.append(head + ">")
-        if c.failure is not None:
-            out.append(f"      <failure message={_attr(c.failure)} "
-                       f"type={_attr(c.failure_type or 'failure')}>"
-                       f"{escape(visible(c.details or c.failure))}</failure>")
-        elif c.skipped is not None:
-            out.append(f"      <skipped message={_attr(c.skipped)}/>")
-        out.append("    </testcase>")
-    out.append("  </testsuite>")
+           f"<testsuites name={_attr(name)} tests=\"{len(all_cases)}\" "
+           f"failures=\"{failures}\" skipped=\"{skipped}\">"]
+    for suite, cases in suites:
+        failures, skipped, total_time = _suite_counts(cases)
+        out.append(f"  <testsuite name={_attr(suite)} tests=\"{len(cases)}\" "
+                   f"failures=\"{failures}\" skipped=\"{skipped}\" errors=\"0\" "
+                   f"time=\"{total_time:.3f}\">")
+        out.extend(_junit_case(c) for c in cases)
+        out.append("  </testsuite>")
     out.append("</testsuites>")
     return "\n".join(out) + "\n"
+
+
+def _junit_case(c: JUnitCase) -> str:
+    head = (f"    <testcase name={_attr(c.name)} classname={_attr(c.classname)} "
+            f"time=\"{c.time:.3f}\"")
+    if c.failure is None and c.skipped is None:
+        return head + "/>"
+    out = [head + ">"]
+    if c.failure is not None:
+        out.append(f"      <failure message={_attr(c.failure)} "
+                   f"type={_attr(c.failure_type or 'failure')}>"
+                   f"{escape(visible(c.details or c.failure))}</failure>")
+    elif c.skipped is not None:
+        out.append(f"      <skipped message={_attr(c.skipped)}/>")
+    out.append("    </testcase>")
+    return "\n".join(out)
