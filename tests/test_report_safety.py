@@ -411,3 +411,20 @@ def test_json_stays_lossless() -> None:
     assert json.loads(quotes.render(vrun, "json"))["results"][0]["text"] == hostile
     line = quotes.render(vrun, "jsonl").splitlines()[0]
     assert json.loads(line)["text"] == hostile
+
+
+def test_library_warnings_reach_stderr_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    """A warning whose text came from a server (a TimeMap datetime, say) cannot put a
+    terminal escape on the user's terminal: the CLI routes the library's warnings
+    through its escaping, instead of Python's last-resort handler printing them raw."""
+    import logging
+
+    from archiver.cli.common import route_library_warnings
+
+    route_library_warnings()
+    route_library_warnings()  # idempotent: one line per warning
+    logging.getLogger("archiver.fetch.memento").warning(
+        "skipped a TimeMap link with a bad datetime: %s", "\x1b]52;c;aGk=\x07")
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert err.count("skipped a TimeMap link") == 1 and "\\x1b]52" in err

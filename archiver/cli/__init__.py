@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from archiver._version import __version__
-from archiver.cli.common import ExitCode, disk_error
+from archiver.cli.common import ExitCode, disk_error, route_library_warnings
 from archiver.errors import ArchiverError, InconclusiveError, InputError
 from archiver.report.safe import visible
 
@@ -112,6 +112,7 @@ def cli() -> None:
       4  inconclusive run (offline, archive unreachable or rate-limited)
       5  internal error (a bug; the traceback is saved to a file)
     """
+    route_library_warnings()
 
 
 def main() -> None:

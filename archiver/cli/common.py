@@ -36,6 +36,7 @@ import contextlib
 import enum
 import errno
 import io
+import logging
 import os
 import re
 import secrets
@@ -352,6 +353,29 @@ def short_urls(text: str) -> str:
 def warn(message: str) -> None:
     """A message on stderr; control and bidi characters in it are shown escaped."""
     click.echo(visible(message), err=True)
+
+
+class WarnHandler(logging.Handler):
+    """The library's warnings (``logger.warning``) reach stderr through :func:`warn`.
+
+    Without a handler Python's last-resort handler would print them raw, and
+    their text often comes from a server (a TimeMap's datetime, a CDX row):
+    a terminal escape sequence in it must not reach the terminal.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            warn(f"warning: {short_urls(record.getMessage())}")
+        except Exception:  # pragma: no cover - logging must never raise
+            self.handleError(record)
+
+
+def route_library_warnings() -> None:
+    """Send the ``archiver`` loggers' warnings through :class:`WarnHandler` (once)."""
+    logger = logging.getLogger("archiver")
+    if not any(isinstance(h, WarnHandler) for h in logger.handlers):
+        handler = WarnHandler(logging.WARNING)
+        logger.addHandler(handler)
 
 
 class ProgressBar:

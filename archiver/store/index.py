@@ -318,7 +318,7 @@ class WarcIndex:
             raise WarcError(message, path=path,
                             hint="check the file with `warcio check`; a truncated file "
                             "may be recoverable with `warcio recompress`") from err
-        logger.warning("%s", message)
+        logger.info("%s", message)  # a note of the run: the caller reports it, once
         self.warnings.append(message)
 
     # -- the cache ------------------------------------------------------------
