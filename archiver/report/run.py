@@ -593,7 +593,7 @@ def format_table(result: RunResult, manifest: Manifest) -> str:
            + (f" (run {result.run_id})" if result.run_id is not None else ""),
            summary_line(result)]
     if result.inconclusive:
-        out.append(f"inconclusive: {result.inconclusive_reason}")
+        out.append(f"inconclusive: {short_reason(result.inconclusive_reason)}")
     if result.changes:
         out += ["", f"Changes since run {result.previous_run_id}:"]
         out += [f"  {'!' if c.kind in BAD_CHANGES else '+'} {c.source_id}: {c.detail}"
