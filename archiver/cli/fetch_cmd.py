@@ -32,7 +32,7 @@ from archiver.failon import Command, FailOn
 from archiver.fetch import (
     fetch_sources,
 )
-from archiver.manifest import load_manifest, select_sources
+from archiver.manifest import load_manifest
 from archiver.report.captures import FORMATS, render, summary
 
 
@@ -78,12 +78,11 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     """
     archive_list = fetch_tuning.archive_list(archives)
     loaded = load_manifest(manifest)
-    select_sources(loaded, source_ids)  # an unknown id is an error before any request
     bar = progress_callback(no_progress)
     try:
         run = fetch_sources(
             loaded, warcs_dir=warcs, archives=archive_list,
-            source_ids=set(source_ids) if source_ids else None,
+            source_ids=source_ids,
             listings_per_minute=fetch_tuning.list_rate,
             downloads_per_second=fetch_tuning.download_rate, allow_private=allow_private,
             operator=fetch_tuning.operator, progress=bar, proxy=proxy)

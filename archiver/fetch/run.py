@@ -27,6 +27,7 @@ from archiver.fetch.memento import list_timemap
 from archiver.fetch.playback import Playback, play
 from archiver.fetch.session import ArchiveSession
 from archiver.fetch.wayback import list_cdx
+from archiver.manifest import select_sources
 from archiver.models import (
     CaptureOutcome,
     CaptureResult,
@@ -255,7 +256,9 @@ def fetch_sources(
     Parameters
     ----------
     manifest:
-        The sources (``source_ids`` picks some of them, in manifest order).
+        The sources (``source_ids`` picks some of them, in manifest order, by the
+        rule of :func:`archiver.manifest.select_sources`: an unknown id is a
+        :class:`~archiver.errors.ConfigError` before any request).
     warcs_dir:
         The WARC folder; default ``warcs/`` in the manifest's project folder.
     archives:
@@ -288,7 +291,7 @@ def fetch_sources(
     are kept, so running again resumes.
     """
     started = clock.now()
-    sources = [s for s in manifest.sources if source_ids is None or s.id in source_ids]
+    sources = select_sources(manifest, source_ids or ()).sources
     folder = Path(warcs_dir) if warcs_dir is not None else default_warcs_dir(manifest)
     own_client = client is None
     if client is None:
