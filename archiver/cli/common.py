@@ -49,6 +49,7 @@ from types import TracebackType
 
 import click
 
+from archiver.durable import fsync_dir
 from archiver.errors import InputError
 from archiver.models import Progress, ProgressCallback
 from archiver.report.common import tables_fit
@@ -251,15 +252,6 @@ def _write_in_place(target: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _fsync_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # not every platform can open a folder
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _replace(target: Path, data: bytes, st: os.stat_result | None) -> None:
     """Write ``target`` atomically: a temporary file beside it, fsynced, renamed over it."""
     folder = target.parent
@@ -290,7 +282,7 @@ def _replace(target: Path, data: bytes, st: os.stat_result | None) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_folder(folder)
+    fsync_dir(folder)
 
 
 def write_output(path: Path, text: str) -> None:

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from archiver.durable import fsync_dir
 from archiver.errors import StoreError
 from archiver.models import Manifest, Source
 from archiver.store import provenance
@@ -70,7 +71,6 @@ from archiver.store.writer import (
     T,
     Written,
     chosen_fields,
-    fsync_dir,
     hop_fields,
     reference_fields,
     write_warc_file,

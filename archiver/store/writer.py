@@ -28,7 +28,6 @@ A file is written as ``NAME.warc.gz.open``, fsynced, renamed to
 
 from __future__ import annotations
 
-import contextlib
 import http
 import json
 import os
@@ -44,6 +43,7 @@ from urllib.parse import quote, urlsplit
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from archiver.durable import fsync_dir
 from archiver.errors import StoreError
 from archiver.models import Source
 from archiver.store import provenance
@@ -441,12 +441,3 @@ def write_warc_file(folder: Path, name: str, writer_class: type[ArchiverWarcWrit
     fsync_dir(folder)
     return result
 
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (where the platform can open a folder)."""
-    with contextlib.suppress(OSError):  # not every platform can open a folder
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
