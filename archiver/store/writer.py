@@ -293,23 +293,32 @@ def _fmt_days(days: float) -> str:
     return f"{days:.3f}"
 
 
-def chosen_fields(selection: Selection, final: Memento, hops: Sequence[Memento],
-                  info: WarcInfo) -> list[tuple[str, str]]:
-    """The metadata of the capture chosen for ``selection.source``."""
+def _choice_fields(selection: Selection, info: WarcInfo, *, archive: str, memento_url: str,
+                   memento_datetime: str) -> list[tuple[str, str]]:
+    """The fields that open every record of a choice: who chose what, for which source."""
     src = selection.source
-    fields: list[tuple[str, str]] = [
+    return [
         (provenance.F_SOFTWARE, info.software),
         (provenance.F_MANIFEST_ID, selection.manifest_id),
         (provenance.F_SOURCE_ID, src.id),
         (provenance.F_REQUESTED_URL, src.url),
-        (provenance.F_ARCHIVE, selection.archive),
-        (provenance.F_MEMENTO_URL, final.memento_url),
-        (provenance.F_MEMENTO_DATETIME, final.datetime_raw),
+        (provenance.F_ARCHIVE, archive),
+        (provenance.F_MEMENTO_URL, memento_url),
+        (provenance.F_MEMENTO_DATETIME, memento_datetime),
         (provenance.F_PUBLISHED, src.published.isoformat()),
         (provenance.F_DISTANCE_DAYS, _fmt_days(selection.distance_days)),
         (provenance.F_PRE_PUBLICATION, "true" if selection.pre_publication else "false"),
         (provenance.F_CHOSEN, "true"),
     ]
+
+
+def chosen_fields(selection: Selection, final: Memento, hops: Sequence[Memento],
+                  info: WarcInfo) -> list[tuple[str, str]]:
+    """The metadata of the capture chosen for ``selection.source``."""
+    src = selection.source
+    fields = _choice_fields(selection, info, archive=selection.archive,
+                            memento_url=final.memento_url,
+                            memento_datetime=final.datetime_raw)
     fields.extend((provenance.F_REDIRECT, f"{hop.status} {hop.uri_r}") for hop in hops)
     fields.append((provenance.F_PAYLOAD_SHA256, sha256_label(final.body)))
     fields.extend(_precision(src))
@@ -339,20 +348,9 @@ def reference_fields(selection: Selection, stored: LedgerEntry, when: datetime,
                      info: WarcInfo) -> list[tuple[str, str]]:
     """The metadata saying that ``selection.source`` chose a capture stored already."""
     src = selection.source
-    fields: list[tuple[str, str]] = [
-        (provenance.F_SOFTWARE, info.software),
-        (provenance.F_MANIFEST_ID, selection.manifest_id),
-        (provenance.F_SOURCE_ID, src.id),
-        (provenance.F_REQUESTED_URL, src.url),
-        (provenance.F_ARCHIVE, stored.archive),
-        (provenance.F_MEMENTO_URL, stored.memento_url),
-        (provenance.F_MEMENTO_DATETIME,
-         when.strftime("%a, %d %b %Y %H:%M:%S GMT")),
-        (provenance.F_PUBLISHED, src.published.isoformat()),
-        (provenance.F_DISTANCE_DAYS, _fmt_days(selection.distance_days)),
-        (provenance.F_PRE_PUBLICATION, "true" if selection.pre_publication else "false"),
-        (provenance.F_CHOSEN, "true"),
-    ]
+    fields = _choice_fields(selection, info, archive=stored.archive,
+                            memento_url=stored.memento_url,
+                            memento_datetime=when.strftime("%a, %d %b %Y %H:%M:%S GMT"))
     fields.extend((provenance.F_REDIRECT, f"{s} {u}") for s, u, _ in stored.redirects)
     if stored.payload_sha256:
         fields.append((provenance.F_PAYLOAD_SHA256, stored.payload_sha256))
