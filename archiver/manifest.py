@@ -25,7 +25,15 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from archiver.errors import ConfigError, ManifestError, Problem, Severity
-from archiver.models import DatePrecision, Manifest, Quote, QuoteKind, Relation, Source
+from archiver.models import (
+    DatePrecision,
+    Expectation,
+    Manifest,
+    Quote,
+    QuoteKind,
+    Relation,
+    Source,
+)
 from archiver.urls import url_key
 
 #: A manifest larger than this is refused before parsing. The Calais manifest
@@ -36,6 +44,7 @@ MANIFEST_KEYS = {"id", "title", "description", "dossier"}
 SOURCE_KEYS = {
     "id", "url", "publisher", "title", "author", "published", "language",
     "relation", "archived_url", "archived_at", "quote",
+    "note", "ignore", "expect",
 }
 QUOTE_KEYS = {"text", "kind", "lang"}
 REQUIRED_SOURCE_KEYS = ("id", "url", "publisher", "title", "published", "language")
@@ -537,6 +546,24 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
 
     quotes = _build_quotes(raw.get("quote", []), sid, line, ctx)
 
+    note = _str_field(raw, "note", ctx, where=label, required=False, source_id=sid, line=line)
+    ignore = False
+    if "ignore" in raw:
+        if isinstance(raw["ignore"], bool):
+            ignore = raw["ignore"]
+        else:
+            err(f"ignore {_show(raw['ignore'])} is not true or false",
+                "write ignore = true (no quotes) to list the link as ignored, never checked")
+    expect: Expectation | None = None
+    if "expect" in raw:
+        try:
+            expect = Expectation(raw["expect"])
+        except (ValueError, TypeError):
+            choices = ", ".join(repr(e.value) for e in Expectation)
+            err(f"expect {_show(raw['expect'])} is not one of: {choices}",
+                'write expect = "gone" for a link known to be dead: its failure does not '
+                "fail a run, and it is reported if it comes back")
+
     if any(p.severity is Severity.ERROR for p in ctx.problems[start:]):
         return None
     assert published is not None and quotes is not None
@@ -545,6 +572,7 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
         title=fields["title"] or "", published=published, language=lang or "",
         relation=relation, author=author, archived_url=archived_url,
         archived_at=archived_at, quotes=quotes, line=line, published_precision=precision,
+        note=note, ignore=ignore, expect=expect,
     )
 
 

@@ -39,6 +39,12 @@ class DatePrecision(enum.StrEnum):
     YEAR = "year"
 
 
+class Expectation(enum.StrEnum):
+    """What a manifest says it expects of a link (``expect = "..."``)."""
+
+    GONE = "gone"  # known dead: a failure is expected, a recovery is news
+
+
 @dataclass(frozen=True)
 class Quote:
     text: str
@@ -62,6 +68,12 @@ class Source:
     line: int | None = None  # line of the [[source]] header in the manifest file
     #: ``published`` is the first day of the month or year when only those are known.
     published_precision: DatePrecision = DatePrecision.DAY
+    #: Free text kept with the source (``note = "..."``); never interpreted.
+    note: str | None = None
+    #: ``ignore = true``: listed as ignored, never checked.
+    ignore: bool = False
+    #: ``expect = "gone"``: a known-dead link; failing does not fail a run, coming back is said.
+    expect: Expectation | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,7 @@ class LinkClass(enum.StrEnum):
     TLS_ERROR = "tls_error"
     INVALID = "invalid"  # not checkable
     INCONCLUSIVE = "inconclusive"  # the run was judged offline
+    IGNORED = "ignored"  # not requested: ``ignore = true`` or an exclude pattern
 
     @property
     def is_failure(self) -> bool:
@@ -125,6 +138,21 @@ class LinkState(enum.StrEnum):
     FAILING = "failing"
     DEAD = "dead"
     UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class HostSettings:
+    """Per-host overrides of the check's politeness and requests (``[hosts."NAME"]``).
+
+    ``host`` is the host name as URLs are keyed (lower case, IDNA); ``None``
+    fields keep the run's setting.
+    """
+
+    host: str
+    concurrency: int | None = None
+    interval: float | None = None
+    timeout: float | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +185,13 @@ class LinkResult:
     #: In an inconclusive run, the class the check observed before the run was voided.
     observed_class: LinkClass | None = None
     previous_state: LinkState | None = None  # the history state before this check
+    #: The manifest's ``expect`` for the source (``gone``: failing is expected).
+    expected: Expectation | None = None
+
+    @property
+    def came_back(self) -> bool:
+        """A link the manifest expects gone answers again: news, not a failure."""
+        return self.expected is Expectation.GONE and self.link_class.is_success
 
 
 @dataclass(frozen=True)

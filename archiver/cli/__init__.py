@@ -20,6 +20,7 @@ import click
 
 from archiver._version import __version__
 from archiver.cli.common import ExitCode, disk_error, route_library_warnings
+from archiver.cli.configfile import add_config_option, apply_config
 from archiver.errors import ArchiverError, InconclusiveError, InputError
 from archiver.report.safe import visible
 
@@ -42,7 +43,7 @@ def _save_traceback(exc: BaseException) -> Path | None:
 #: The commands (``--help`` lists them alphabetically); each lives in ``archiver/cli/<name>_cmd.py``
 #: and exposes a click command named ``command``. They are imported only when used,
 #: so ``archiver check`` does not pay for the quote matcher's imports.
-COMMANDS = ("extract", "validate", "check", "fetch", "verify", "run", "history")
+COMMANDS = ("extract", "validate", "check", "fetch", "verify", "run", "history", "config")
 
 
 class ArchiverGroup(click.Group):
@@ -56,8 +57,17 @@ class ArchiverGroup(click.Group):
             return None
         if cmd_name not in self.commands:
             module = importlib.import_module(f"archiver.cli.{cmd_name}_cmd")
+            add_config_option(module.command)
             self.add_command(module.command, cmd_name)
         return self.commands[cmd_name]
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        """The command to run, with its defaults from the configuration file applied."""
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if name is not None and cmd is not None and not ctx.resilient_parsing:
+            apply_config(ctx, name, cmd, rest, COMMANDS)
+        return name, cmd, rest
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
