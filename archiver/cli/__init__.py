@@ -19,10 +19,6 @@ from typing import Any
 import click
 
 from archiver._version import __version__
-from archiver.cli.common import ExitCode, disk_error, route_library_warnings
-from archiver.cli.configfile import add_config_option, apply_config
-from archiver.errors import ArchiverError, InconclusiveError, InputError
-from archiver.report.safe import visible
 
 TRACEBACK_ENV = "ARCHIVER_TRACEBACK"
 
@@ -56,6 +52,8 @@ class ArchiverGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         if cmd_name not in self.commands:
+            from archiver.cli.configfile import add_config_option
+
             module = importlib.import_module(f"archiver.cli.{cmd_name}_cmd")
             add_config_option(module.command)
             self.add_command(module.command, cmd_name)
@@ -66,10 +64,17 @@ class ArchiverGroup(click.Group):
         """The command to run, with its defaults from the configuration file applied."""
         name, cmd, rest = super().resolve_command(ctx, args)
         if name is not None and cmd is not None and not ctx.resilient_parsing:
+            from archiver.cli.configfile import apply_config
+
             apply_config(ctx, name, cmd, rest, COMMANDS)
         return name, cmd, rest
 
     def invoke(self, ctx: click.Context) -> Any:
+        # imported here, not at the top: ``archiver --version`` never reaches this
+        from archiver.cli.common import ExitCode, disk_error
+        from archiver.errors import ArchiverError, InconclusiveError, InputError
+        from archiver.report.safe import visible
+
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -122,6 +127,8 @@ def cli() -> None:
       4  inconclusive run (offline, archive unreachable or rate-limited)
       5  internal error (a bug; the traceback is saved to a file)
     """
+    from archiver.cli.common import route_library_warnings
+
     route_library_warnings()
 
 
