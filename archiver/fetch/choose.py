@@ -2,7 +2,8 @@
 
 The rule (issue #4):
 
-1. among captures with status 200 and an HTML type, the **earliest at or after
+1. among captures with status 200 and a type verify can read (HTML, and
+   plain text, PDF, JSON and XML feeds: :func:`is_readable`), the **earliest at or after
    publication − 1 day** (``after_publication``). The day of slack is there
    because archive timestamps are UTC (CDX timestamps; ``Memento-Datetime`` is
    an HTTP date in GMT, RFC 7089 §2.1.1) and publication dates local;
@@ -21,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from archiver.extract import is_extractable
 from archiver.fetch.listing import Candidate
 
 #: Slack before the publication date: UTC capture times against local publication
@@ -61,13 +63,19 @@ def is_html(mime: str | None) -> bool:
     return (mime or "").split(";")[0].strip().lower() in HTML_TYPES
 
 
+def is_readable(mime: str | None, body: bytes = b"") -> bool:
+    """An HTML page, or another payload verify turns into text (plain text, PDF,
+    JSON, an XML feed: :func:`archiver.extract.is_extractable`)."""
+    return is_html(mime) or is_extractable(mime, body)
+
+
 def _is_page(c: Candidate) -> bool:
-    """A 200 HTML capture, or one whose status the listing does not give."""
+    """A 200 capture verify can read, or one whose status the listing does not give."""
     if c.is_revisit:  # a revisit of an earlier, identical capture: playback resolves it
         return c.status in (None, 200)
     if c.status is None:  # TimeMaps list no status or type: download tells
-        return c.mime is None or is_html(c.mime)
-    return c.status == 200 and is_html(c.mime)
+        return c.mime is None or is_readable(c.mime)
+    return c.status == 200 and is_readable(c.mime)
 
 
 def _is_redirect(c: Candidate) -> bool:

@@ -44,7 +44,14 @@ from urllib.parse import urljoin, urlsplit
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.errors import WarcError
-from archiver.extract import FLAG_NOT_HTML, PageText, extract_page, is_extractable, mime_of
+from archiver.extract import (
+    FLAG_NOT_HTML,
+    PageText,
+    extract_page,
+    is_extractable,
+    mime_of,
+    unreadable_reason,
+)
 from archiver.models import Capture, Hop, Progress, ProgressCallback, Source
 from archiver.net.limits import MAX_REDIRECTS
 from archiver.pages import Located, NotLocated
@@ -566,9 +573,11 @@ class WarcIndex:
             return None, err.message, ()
         ctype = ctype or record.mime
         if not is_extractable(ctype, body):
-            return None, (f"the capture is {mime_of(ctype) or 'of unknown type'}, "
-                          "not HTML or text"), (FLAG_NOT_HTML,)
-        return extract_page(body, ctype), None, ()
+            return None, unreadable_reason(ctype, body), (FLAG_NOT_HTML,)
+        page = extract_page(body, ctype)
+        if page.unreadable is not None:  # a scanned PDF, invalid JSON
+            return None, page.unreadable, page.flags
+        return page, None, ()
 
     def __len__(self) -> int:
         return len(self.records)
