@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from archiver.cli import cli
+from archiver.clock import ManualClock
+from archiver.errors import NetError, NetErrorKind
 from archiver.fetch import MAX_CAPTURES_PER_SOURCE, Archive, fetch_sources
 from archiver.models import (
     CaptureOutcome,
@@ -29,7 +32,7 @@ from archiver.models import (
     Source,
     VerifyRun,
 )
-from archiver.net import HttpClient
+from archiver.net import HttpClient, HttpResponse
 from archiver.report.captures import render
 from archiver.store import LEDGER_NAME, WarcIndex, check_folder, provenance, read_warc
 from archiver.verify import FLAG_OTHER_CAPTURE, verify_manifest
@@ -276,3 +279,51 @@ def test_pdf_through_pywb_verifies_a_quote_across_a_hyphenated_line_break(
     assert pdf.capture is not None and pdf.capture.archive == base
     assert scan.status is QuoteStatus.UNVERIFIABLE
     assert scan.detail is not None and "no text layer (a scan?)" in scan.detail
+
+
+def test_a_lost_ledger_is_rebuilt_with_the_other_captures(tmp_path: Path,
+                                                          pywb: PywbArchive) -> None:
+    base = pywb.collection(story_pages())
+    fetch(tmp_path, [story()], base, "all")
+    (tmp_path / "warcs" / LEDGER_NAME).unlink()  # a crash before the ledger was written
+
+    client = CountingClient()
+    result = fetch(tmp_path, [story()], base, "all", client=client).results[0]
+    client.close()
+
+    assert result.outcome is CaptureOutcome.ALREADY_STORED
+    assert len(result.extra_captures) == 3
+    assert [u for u in client.urls if "id_/" in u] == []  # nothing fetched again
+    lines = [json.loads(x) for x in (tmp_path / "warcs" / LEDGER_NAME).read_text().splitlines()]
+    assert len(lines) == 4 and [x["chosen"] for x in lines].count(True) == 1
+
+
+class _DownAfterChosen(CountingClient):
+    """The archive stops answering once the chosen capture has been downloaded."""
+
+    def get(self, url: str, *, headers: Mapping[str, str] | None = None, **kw: Any
+            ) -> HttpResponse:
+        if "id_/" in url and "20141016071500" not in url:
+            self.urls.append(url)
+            raise NetError("connection refused", url=url, kind=NetErrorKind.REFUSED)
+        return super().get(url, headers=headers, **kw)
+
+
+def test_archive_going_down_during_other_captures_keeps_the_chosen_one(
+        tmp_path: Path, pywb: PywbArchive) -> None:
+    base = pywb.collection(story_pages())
+    other = source("other", "http://news.example.com/other", "2014-10-15")
+    manifest = Manifest(id="press", title="Press", sources=(story(), other))
+    client = _DownAfterChosen()
+
+    run = fetch_sources(manifest, warcs_dir=tmp_path / "warcs", archives=[
+        Archive.from_url(base)], client=client, captures="all", clock=ManualClock(),
+        **FAST)  # type: ignore[arg-type]
+    client.close()
+
+    first, second = run.results
+    assert first.outcome is CaptureOutcome.STORED and first.extra_captures == ()
+    assert first.detail is not None and "the run stopped" in first.detail
+    assert second.outcome is CaptureOutcome.ARCHIVE_UNREACHABLE
+    assert run.inconclusive
+    assert WarcIndex.build(tmp_path / "warcs").locate(story()) is not None
