@@ -54,10 +54,11 @@ from __future__ import annotations
 import codecs
 import html
 import json
+import math
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -835,13 +836,24 @@ class PdfLimits:
 #: The child: reads the PDF on stdin, writes {"pages": [...], ...} as JSON.
 _PDF_CHILD = r"""
 import io, json, logging, sys, warnings
+try:  # first of all, the limits: memory (address space) and CPU seconds
+    import resource
+    memory, seconds = int(sys.argv[3]), int(sys.argv[4])
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+except (ImportError, ValueError, OSError):
+    pass  # not POSIX: the parent's timeout still holds
 warnings.simplefilter("ignore")
 logging.disable(logging.CRITICAL)
 out = {"pages": [], "page_count": 0, "errors": 0, "capped": False, "image_pages": 0}
 try:
     import pypdf
-except ImportError:
-    out["error"] = "pypdf is not installed"
+except MemoryError:
+    out["error"] = "out of memory while loading pypdf"
+    sys.stdout.write(json.dumps(out)); sys.exit(0)
+except ImportError as err:
+    out["error"] = ("pypdf could not be loaded (" + str(err) + ")")[:300]
     sys.stdout.write(json.dumps(out)); sys.exit(0)
 max_pages, max_chars = int(sys.argv[1]), int(sys.argv[2])
 try:
@@ -876,21 +888,12 @@ try:
         if total >= max_chars:
             out["capped"] = True
             break
+except MemoryError:
+    out["error"] = "it needed more memory than allowed"
 except Exception as err:
     out["error"] = (type(err).__name__ + ": " + str(err))[:300]
 sys.stdout.write(json.dumps(out))
 """
-
-
-def _limit_child(max_memory: int) -> Callable[[], None]:
-    def limit() -> None:  # runs in the child, before it starts Python
-        try:
-            import resource
-        except ImportError:  # pragma: no cover - not on POSIX
-            return
-        resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    return limit
 
 
 def pdf_pages(body: bytes, limits: PdfLimits | None = None) -> tuple[list[str], dict[str, Any]]:
@@ -898,12 +901,15 @@ def pdf_pages(body: bytes, limits: PdfLimits | None = None) -> tuple[list[str], 
     ``errors``, ``capped``, ``encrypted``, ``error``), read by pypdf in a child
     process killed after ``limits.timeout`` and held to ``limits.max_memory``."""
     limits = limits or PdfLimits()
+    # -P: the current folder is not on the child's sys.path (no stray pypdf.py).
+    # The child sets its own limits (no preexec_fn: unsafe with threads, per the
+    # subprocess documentation).
     try:
         done = subprocess.run(  # our interpreter, our code, no shell
-            [sys.executable, "-I", "-c", _PDF_CHILD, str(limits.max_pages),
-             str(limits.max_chars)],
-            input=body, capture_output=True, timeout=limits.timeout,
-            preexec_fn=_limit_child(limits.max_memory), check=False)
+            [sys.executable, "-P", "-c", _PDF_CHILD, str(limits.max_pages),
+             str(limits.max_chars), str(limits.max_memory),
+             str(math.ceil(limits.timeout) + 1)],
+            input=body, capture_output=True, timeout=limits.timeout, check=False)
     except subprocess.TimeoutExpired:
         return [], {"error": f"reading it took longer than {limits.timeout:g} s; "
                              "stopped"}

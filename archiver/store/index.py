@@ -524,8 +524,9 @@ class WarcIndex:
 
         The capture :meth:`locate` gives is among them (the same
         :class:`~archiver.pages.Located`), then every other ``response``,
-        ``resource`` or ``revisit`` record of the URL (and of its
-        ``archived_url``) up to the usual equivalences, whoever wrote it:
+        ``resource`` or ``revisit`` record of the URL (of its ``archived_url``,
+        and of the page a chosen redirect led to) up to the usual equivalences,
+        whoever wrote it:
         those ``fetch --captures`` stored beside the chosen one, or a crawler's.
         Redirect and error captures are left out (they hold no page); two
         records of the same URL at the same second count once.
@@ -541,6 +542,8 @@ class WarcIndex:
         cands = self.candidates(source.url)
         if source.archived_url:
             cands += self.candidates(source.archived_url)
+        if isinstance(located, Located):  # the page a redirect led to
+            cands += self.candidates(located.capture.url)
         meta = self._metadata_by_record()
         for record in dict.fromkeys(cands):
             if record.type != "revisit" and record.status is not None \
