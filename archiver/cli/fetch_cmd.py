@@ -74,10 +74,12 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     """Store the web-archive capture nearest each source's publication in WARC files.
 
     For each source, the archives (default: the Internet Archive's Wayback
-    Machine) are asked for their captures; the earliest 200 HTML capture from
-    the day before publication on is chosen, else an archived redirect
-    (followed), else the closest capture before publication (flagged
-    pre-publication). Only archives are contacted, never the live sites.
+    Machine) are asked for their captures; the earliest 200 capture verify can
+    read (HTML, plain text, PDF, JSON, XML feed) from the day before publication
+    on is chosen, else an archived redirect (followed), else the closest capture
+    before publication (flagged pre-publication). With --captures, other
+    captures of the same URL are stored too. Only archives are contacted, never
+    the live sites.
 
     Captures go into WARC files in --warcs, with a metadata record saying how
     each was chosen. Sources already stored are skipped without a download, so

@@ -253,8 +253,11 @@ def verify_pages(manifest: Manifest, pages: PageProvider, *,
         if isinstance(located, Located) and located.page is not None:
             keep.append(located.page)
         source_results = verify_source(source, located, cache)
-        if scope is SearchScope.ALL or not all(r.status.is_found for r in source_results):
-            history = pages.history(source)
+        # A provider written before history() existed offers the chosen capture only.
+        listed = getattr(pages, "history", None)
+        if listed is not None and (scope is SearchScope.ALL
+                                   or not all(r.status.is_found for r in source_results)):
+            history = listed(source)
             keep.extend(h.page for h in history if h.page is not None)
             source_results = verify_across(source, located, history, source_results,
                                            scope, cache)
