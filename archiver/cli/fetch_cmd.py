@@ -62,8 +62,10 @@ def _captures(ctx: click.Context, param: click.Parameter,
               "publication (the chosen one), and also the first and/or last listed, or "
               f"all of them (at most {MAX_CAPTURES_PER_SOURCE} per source: the first, the "
               "last and captures evenly spread between). The others come from the same "
-              "listing, one download each at the same rates; `verify` searches them when "
-              "a quote is missing from the chosen one and dates when it was removed.")
+              "listing, one download each at the same rates: a CDX listing starts the day "
+              "before publication (at most 500 rows), a TimeMap lists every capture. "
+              "`verify` searches them when a quote is missing from the chosen one, and "
+              "dates when a quote was removed.")
 @allow_private_option
 @proxy_option
 @no_progress_option

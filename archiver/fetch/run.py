@@ -396,7 +396,11 @@ def fetch_sources(
         ``last``, or ``all`` besides it (a string such as ``"first,nearest,last"``
         or a collection of :class:`~archiver.fetch.choose.CaptureScope`). The
         others come from the same listing, one download each through the same
-        politeness limits; ``all`` stores at most
+        politeness limits, so "first" and "last" are those of the listing: a
+        CDX listing (:mod:`archiver.fetch.wayback`) starts the day before
+        publication and holds at most ``CDX_LIMIT`` rows (plus the captures
+        before publication when none after can be chosen), a TimeMap lists
+        every capture; ``all`` stores at most
         :data:`~archiver.fetch.choose.MAX_CAPTURES_PER_SOURCE` per source. A
         capture stored already is not downloaded again. They are stored with
         ``archiver-chosen: false`` and listed in each result's ``extra_captures``.
