@@ -282,6 +282,9 @@ class CaptureResult:
     detail: str | None = None
     archives_tried: tuple[str, ...] = ()
     rule: str | None = None  # how the capture was chosen: after_publication, redirect, ...
+    #: Other captures of the URL stored besides ``capture`` (``fetch --captures``),
+    #: in date order: stored now or held already.
+    extra_captures: tuple[Capture, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -348,6 +351,23 @@ class QuoteStatus(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class QuoteTimeline:
+    """When a quote was on the stored captures of its source's URL (``verify``
+    searched more than one): dates of captures, each a ``Memento-Datetime``."""
+
+    searched: int  # captures searched (readable ones)
+    present: int  # of them, those containing the quote (verified or with typos)
+    first_present: datetime | None = None
+    last_present: datetime | None = None
+    #: The first capture without the quote after the last one holding it:
+    #: "removed by" that date (None if the latest capture still holds it).
+    removed_by: datetime | None = None
+    #: The last capture without the quote before the first one holding it:
+    #: "added after" that date (None if the earliest capture holds it).
+    absent_before: datetime | None = None
+
+
+@dataclass(frozen=True)
 class QuoteResult:
     """One quote looked for in the archived page of its source (and the live page)."""
 
@@ -373,6 +393,9 @@ class QuoteResult:
     capture: Capture | None = None
     live_status: LiveStatus | None = None  # with --live
     live_detail: str | None = None  # with --live: why, e.g. "the live page answered 404"
+    #: When the quote was on the stored captures of the URL (when more than one
+    #: was searched: ``verify --captures all``, or a quote missing from the chosen one).
+    timeline: QuoteTimeline | None = None
 
     @property
     def drifted(self) -> bool:
