@@ -27,6 +27,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"fetch"}),
     frozenset({"verify"}),
     frozenset({"report"}),
+    frozenset({"package"}),
     frozenset({"pipeline"}),
     frozenset({"cli"}),
     frozenset({"__init__", "__main__"}),

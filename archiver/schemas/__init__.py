@@ -38,6 +38,8 @@ VERSIONS: dict[str, int] = {
     "validate": 1,
     "extract": 1,
     "config": 1,
+    "history-export": 1,
+    "package": 1,
 }
 
 
