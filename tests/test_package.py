@@ -63,9 +63,9 @@ class Project:
         return self.root / "warcs"
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory, pywb: PywbArchive) -> Project:
-    root = tmp_path_factory.mktemp("project")
+def make_project(root: Path, pywb: PywbArchive) -> Project:
+    """Two of three stories fetched from ``pywb`` into ``root``/warcs, a check run in
+    the history, a report of this manifest in ``root``/report."""
     base = pywb.collection([
         Page(HARBOUR, "2014-10-16T07:15:00Z", html("Harbour", HARBOUR_TEXT)),
         Page(BRIDGE, "2014-10-21T09:00:00Z", html("Bridge", BRIDGE_TEXT)),
@@ -88,6 +88,11 @@ def project(tmp_path_factory: pytest.TempPathFactory, pywb: PywbArchive) -> Proj
         json.dumps({"run": {"manifest_id": "press"}, "results": []}), encoding="utf-8")
     (root / "report" / "report.md").write_text("# press\n", encoding="utf-8")
     return Project(root, manifest)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, pywb: PywbArchive) -> Project:
+    return make_project(tmp_path_factory.mktemp("project"), pywb)
 
 
 def wacz_validate(path: Path) -> subprocess.CompletedProcess[str]:
