@@ -239,8 +239,14 @@ def test_bag_passes_bagit_validation_and_fails_after_one_payload_byte_flips(
     ledger = [json.loads(x) for x in
               (bag_dir / "data" / "warcs" / LEDGER_NAME).read_text().splitlines()]
     assert [e["source_id"] for e in ledger] == ["harbour", "bridge"]
-    assert {f.path for f in result.files} == {
-        str(p.relative_to(bag_dir)) for p in bag_dir.rglob("*") if p.is_file()}
+    roles = {f.path: f.role for f in result.files}
+    assert set(roles) == {str(p.relative_to(bag_dir)) for p in bag_dir.rglob("*") if p.is_file()}
+    assert [roles[f"data/warcs/{w}"] for w in warcs] == [FileRole.WARC] * 2
+    assert (roles[f"data/warcs/{LEDGER_NAME}"], roles["data/history/history.json"],
+            roles["data/manifest/press.toml"], roles["data/report/report.md"],
+            roles["bagit.txt"], roles["tagmanifest-sha512.txt"]) == (
+        FileRole.LEDGER, FileRole.HISTORY, FileRole.MANIFEST, FileRole.REPORT,
+        FileRole.METADATA, FileRole.METADATA)
     assert result.bytes == sum(p.stat().st_size for p in bag_dir.rglob("*") if p.is_file())
 
     victim = bag_dir / "data" / "warcs" / warcs[0]
@@ -393,6 +399,20 @@ def test_the_warc_folder_is_only_read(project: Project, tmp_path: Path) -> None:
             for p in warcs.iterdir()} == before
 
 
+def test_a_report_of_another_manifest_and_a_missing_history_are_left_out_with_a_note(
+        project: Project, tmp_path: Path) -> None:
+    manifest = copy_project(project, tmp_path)
+    report = tmp_path / "copy" / "report" / "report.json"
+    report.write_text(json.dumps({"run": {"manifest_id": "other"}}), encoding="utf-8")
+    (result,) = package_manifest(manifest, bagit=tmp_path / "bag", now=T1,
+                                 db=tmp_path / "nowhere.sqlite3")
+    payload = sorted(bagit.Bag(str(tmp_path / "bag")).payload_files())
+    assert not [p for p in payload if p.startswith(("data/report/", "data/history/"))]
+    assert any("manifest 'other'" in n and "reports left out" in n for n in result.notes)
+    assert any("no history database" in n for n in result.notes)
+    assert not (tmp_path / "nowhere.sqlite3").exists()
+
+
 # --------------------------------------------------------------------------
 # The command
 # --------------------------------------------------------------------------
@@ -412,6 +432,15 @@ def test_cli_writes_both_packages_and_a_json_summary(project: Project, tmp_path:
     wacz_files = {f["path"]: f for f in document["packages"][0]["files"]}
     assert project.manifest.path is not None
     assert wacz_files["archiver/press.toml"]["bytes"] == project.manifest.path.stat().st_size
+
+    copy = copy_project(project, tmp_path)
+    assert copy.path is not None
+    picked = runner.invoke(cli, ["package", str(project.manifest.path), "--source", "bridge",
+                                 "--warcs", str(copy.path.parent / "warcs"),
+                                 "--wacz", str(tmp_path / "bridge.wacz"), "--format", "json"])
+    assert picked.exit_code == 0, picked.output
+    assert json.loads(picked.stdout)["packages"][0]["packaged"] == ["bridge"]
+    assert "1 of 1 sources" in picked.stderr
 
     again = runner.invoke(cli, args)
     assert again.exit_code == 3 and "exists already" in again.stderr and "--force" in again.stderr

@@ -98,17 +98,17 @@ def _sha256(path: Path) -> tuple[int, str]:
 
 
 def _listing(bag: Path) -> list[PackagedFile]:
-    roles = {folder: role for role, folder in PAYLOAD_FOLDERS.items()}
+    roles = {folder: role for role, folder in PAYLOAD_FOLDERS.items()
+             if role is not FileRole.LEDGER}  # warcs/ holds the ledger beside the WARCs
     files = []
     for path in sorted(p for p in bag.rglob("*") if p.is_file()):
         rel = path.relative_to(bag).as_posix()
         parts = rel.split("/")
+        role = FileRole.METADATA  # bagit.txt, bag-info.txt, the manifests
         if parts[0] == "data" and len(parts) > 2:
             role = roles.get(parts[1], FileRole.METADATA)
             if role is FileRole.WARC and not rel.endswith((".warc.gz", ".warc")):
                 role = FileRole.LEDGER
-        else:
-            role = FileRole.METADATA
         size, sha = _sha256(path)
         files.append(PackagedFile(rel, role, size, sha))
     return files

@@ -52,7 +52,10 @@ def check_file_target(target: Path, force: bool) -> None:
 
 def check_bag_target(target: Path, force: bool) -> None:
     """Raise unless a bag may be written at ``target`` (see the module)."""
-    if target.is_symlink() or (target.exists() and not target.is_dir()):
+    if target.is_symlink():
+        raise InputError(f"cannot write the bag {target}: it is a symbolic link",
+                         hint="give the folder itself, or the name of a new folder")
+    if target.exists() and not target.is_dir():
         raise InputError(f"cannot write the bag {target}: it exists and is not a folder",
                          hint="give the name of a new folder")
     if not target.is_dir() or not any(target.iterdir()):
