@@ -413,6 +413,39 @@ def test_a_report_of_another_manifest_and_a_missing_history_are_left_out_with_a_
     assert not (tmp_path / "nowhere.sqlite3").exists()
 
 
+def test_a_fetch_writing_to_the_folder_stops_the_package(project: Project,
+                                                        tmp_path: Path) -> None:
+    import fcntl
+
+    from archiver.errors import StoreError
+    from archiver.store.folder import LOCK_NAME
+
+    manifest = copy_project(project, tmp_path)
+    with open(tmp_path / "copy" / "warcs" / LOCK_NAME, "ab") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # as WarcStore.open does
+        with pytest.raises(StoreError, match="another archiver fetch is writing"):
+            package_manifest(manifest, wacz=tmp_path / "x.wacz")
+    assert not (tmp_path / "x.wacz").exists()
+    package_manifest(manifest, wacz=tmp_path / "x.wacz")  # once it is done
+
+
+def test_a_capture_two_sources_share_brings_both_its_files(pywb: PywbArchive,
+                                                           tmp_path: Path) -> None:
+    base = pywb.collection([Page(HARBOUR, "2014-10-16T07:15:00Z", html("Harbour", HARBOUR_TEXT))])
+    sources = [source("harbour", HARBOUR, "2014-10-15"), source("again", HARBOUR, "2014-10-15")]
+    manifest = load_manifest(write_manifest(tmp_path / "twice.toml", sources, "twice"))
+    fetch_sources(manifest, archives=[Archive.from_url(base)], allow_private=True,
+                  **FAST)  # type: ignore[arg-type]
+    warcs = sorted(p.name for p in (tmp_path / "warcs").glob("*.warc.gz"))
+    assert len(warcs) == 2  # the capture, and the reference the second source got
+
+    (result,) = package_manifest(manifest, wacz=tmp_path / "twice.wacz", now=T1)
+    assert [f.path for f in result.files if f.role is FileRole.WARC] == [
+        f"archive/{w}" for w in warcs]
+    assert result.packaged == ("harbour", "again")
+    assert wacz_validate(tmp_path / "twice.wacz").returncode == 0
+
+
 # --------------------------------------------------------------------------
 # The command
 # --------------------------------------------------------------------------
