@@ -332,6 +332,16 @@ def test_an_existing_package_is_replaced_only_with_force(project: Project,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bag", "p.wacz"]  # no temporaries
 
 
+def test_a_wacz_is_never_written_over_a_file_it_is_made_of(project: Project,
+                                                            tmp_path: Path) -> None:
+    manifest = copy_project(project, tmp_path)
+    assert manifest.path is not None
+    before = manifest.path.read_bytes()
+    with pytest.raises(InputError, match=r"one of the files to package \(manifest\)"):
+        package_manifest(manifest, wacz=manifest.path, force=True)
+    assert manifest.path.read_bytes() == before
+
+
 def test_an_empty_folder_takes_a_bag(project: Project, tmp_path: Path) -> None:
     (tmp_path / "bag").mkdir()
     package_manifest(project.manifest, bagit=tmp_path / "bag", now=T1)

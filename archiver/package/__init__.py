@@ -15,6 +15,7 @@ overwrite, temporary names, the final rename), :mod:`.wacz` (WACZ 1.1.1),
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,8 +64,20 @@ def package_manifest(manifest: Manifest, *, wacz: Path | None = None,
         inputs = gather(manifest, warcs_dir=folder, source_ids=source_ids,
                         report_dir=report_dir, db=db)
         if wacz is not None:
+            _not_an_input(wacz, inputs)
+        if wacz is not None:
             results.append(write_wacz(inputs, wacz, created=created, force=force))
         if bagit is not None:
             results.append(write_bag(inputs, bagit, created=created, force=force,
                                      organization=organization))
     return tuple(results)
+
+
+def _not_an_input(target: Path, inputs: Inputs) -> None:
+    """Refuse to write a WACZ over a file it is made of (``--force`` or not)."""
+    items = [inputs.manifest_file, *inputs.warcs, *inputs.reports]
+    real = os.path.realpath(target)
+    for item in items:
+        if item.path is not None and os.path.realpath(item.path) == real:
+            raise InputError(f"{target} is one of the files to package ({item.role.value})",
+                             hint="write the WACZ file somewhere else")

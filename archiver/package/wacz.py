@@ -64,7 +64,7 @@ WACZ_VERSION = "1.1.1"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 #: Entry permissions (rw-r--r--, a regular file) in the ZIP's Unix attributes.
 _ENTRY_MODE = (0o100644 & 0xFFFF) << 16
-#: py-wacz's own header line of pages.jsonl (wacz/1.1.1 "pages.jsonl").
+#: The header line of pages.jsonl, as in the spec's example (wacz/1.1.1, "pages.jsonl").
 PAGES_FORMAT = "json-pages-1.0"
 INDEX_PATH = "indexes/index.cdx"
 PAGES_PATH = "pages/pages.jsonl"
