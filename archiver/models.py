@@ -157,6 +157,8 @@ class LinkResult:
     #: In an inconclusive run, the class the check observed before the run was voided.
     observed_class: LinkClass | None = None
     previous_state: LinkState | None = None  # the history state before this check
+    #: Where the link is written, as ``file:line`` (``archiver check`` on documents), in order.
+    locations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,11 @@ BASE = "https://archiver.invalid/schemas/"
 
 #: Each schema's name (its file is ``<name>.schema.json``) and current version.
 VERSIONS: dict[str, int] = {
-    "records": 1,
-    "check": 1,
+    "records": 2,  # 2: a link result's locations (#11)
+    "check": 2,  # 2: records 2
     "fetch": 1,
     "verify": 1,
-    "run": 1,
+    "run": 2,  # 2: records 2
     "history-links": 1,
     "history-link": 1,
     "history-runs": 1,
@@ -41,7 +41,7 @@ VERSIONS: dict[str, int] = {
 
 
 def schema_id(name: str) -> str:
-    """The ``$id`` of schema ``name``, e.g. ``https://archiver.invalid/schemas/check/1.json``."""
+    """The ``$id`` of schema ``name``, e.g. ``https://archiver.invalid/schemas/check/2.json``."""
     return f"{BASE}{name}/{VERSIONS[name]}.json"
 
 
