@@ -55,6 +55,8 @@ CSS_URL = re.compile(r"""url\s*\(\s*(?:"([^"]*)"|'([^']*)'|([^)]+))\s*\)""")
 #: Anchor text kept as a title candidate, at most this many characters.
 MAX_ANCHOR_TEXT = 300
 _SPACES = re.compile(r"\s+")
+#: Links held back while an ``<a>`` is open (its text is their title), at most.
+MAX_HELD_LINKS = 10_000
 
 #: (url, anchor text, line, column), line and column 1-based.
 RawLink = tuple[str, str, int, int]
@@ -192,8 +194,23 @@ class _Extractor(HTMLParser):
             column = match.start() - before.rfind("\n") if newlines else col + match.start() + 1
             self.links.append((url, "", line + newlines + self.line_offset, column))
 
+    def finish(self) -> None:
+        """The end of the text: an ``<a>`` still open keeps the text it has."""
+        while self._anchor:
+            self.handle_endtag("a")
+
     def take(self) -> list[RawLink]:
-        out, self.links = self.links, []
+        """The links done so far; those of an ``<a>`` still open wait for its text.
+
+        The wait is bounded: past :data:`MAX_HELD_LINKS` links (an ``<a>`` never
+        closed), they go without their text.
+        """
+        cut = self._anchor[0][0] if self._anchor else len(self.links)
+        if len(self.links) - cut > MAX_HELD_LINKS:
+            self._anchor.clear()
+            cut = len(self.links)
+        out, self.links = self.links[:cut], self.links[cut:]
+        self._anchor = [(index - cut, parts) for index, parts in self._anchor]
         return out
 
 
@@ -209,5 +226,6 @@ def html_links(chunks: Iterable[str], *, include_verbatim: bool = False,
         parser.feed(chunk)
         yield from parser.take()
     parser.close()
+    parser.finish()
     yield from parser.take()
 

@@ -105,11 +105,17 @@ class _Ignores:
 
 
 def ignore_root(start: Path) -> Path:
-    """Where .gitignore files start to count: the git work tree holding ``start``, else itself."""
+    """Where .gitignore files start to count for the absolute folder ``start``.
+
+    The git work tree holding it; outside one, the current folder when
+    ``start`` is inside it (``archiver check docs/`` honours ``./.gitignore``),
+    else ``start`` itself.
+    """
     for folder in (start, *start.parents):
         if (folder / ".git").exists():
             return folder
-    return start
+    cwd = Path.cwd().resolve()
+    return cwd if start.is_relative_to(cwd) else start
 
 
 def _hidden(name: str) -> bool:
