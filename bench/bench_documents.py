@@ -39,8 +39,9 @@ WORDS = ("archive", "link", "source", "press", "calais", "quote", "capture", "we
 
 
 def _url(rng: random.Random) -> str:
-    return (f"https://h{rng.randrange(500)}.test/{rng.choice(WORDS)}/{rng.randrange(10**6)}"
-            f"?q={rng.choice(WORDS)}")
+    # not a reserved name (.test, example.org): lychee would leave those out of --dump
+    return (f"https://h{rng.randrange(500)}.archiver-bench.org/{rng.choice(WORDS)}/"
+            f"{rng.randrange(10**6)}?q={rng.choice(WORDS)}")
 
 
 def _markdown(rng: random.Random) -> str:

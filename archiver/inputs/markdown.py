@@ -28,6 +28,7 @@ are not reported (a block's text has lost its container prefixes).
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -76,8 +77,19 @@ class _Inline(ParserInline):
         return state.tokens
 
 
+#: A link destination markdown-it's normalizeLink returns unchanged (ASCII it never
+#: escapes, and valid %XX escapes): the common case, checked without parsing the URL.
+_PLAIN_DESTINATION = re.compile(r"(?:[A-Za-z0-9;/?:@&=+$,\-_.!~*'()#]|%[0-9A-Fa-f]{2})*")
+
+
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark").enable("table").use(footnote_plugin)
+    normalize = md.normalizeLink
+
+    def fast_normalize(url: str) -> str:
+        return url if _PLAIN_DESTINATION.fullmatch(url) else normalize(url)
+
+    setattr(md, "normalizeLink", fast_normalize)  # noqa: B010 - an instance's method, replaced
     inline = _Inline()
     inline.ruler = md.inline.ruler
     inline.ruler2 = md.inline.ruler2
