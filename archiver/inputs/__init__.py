@@ -22,6 +22,23 @@ blocks) are skipped unless ``include_verbatim`` (lychee's
 ``--include-verbatim``). Relative links, ``mailto:``, ``file:`` and other
 schemes are not returned but counted in :attr:`InputStats.skipped_links`.
 
+**Differences from ``lychee --dump``** (measured on lychee's own repository,
+rust-lang/book, w3c/wcag, mkdocs/mkdocs and the 737 PEPs of python/peps: the
+sets of http(s) URLs are equal once these are set aside):
+
+- lychee leaves out, after extraction, RFC 2606/6761 example names
+  (``example.com``/``.org``/``.net``/``.edu`` and subdomains, ``.test``,
+  ``.example``, ``.invalid``, ``.localhost``), XML namespace URLs
+  (``http://www.w3.org/2000/svg`` …) and ``twitter.com``; they are kept here;
+- lychee reads ``.rst`` as plain text, so it also lists the URLs of literal
+  blocks and inline literals, which are code and skipped here unless
+  ``include_verbatim`` (with it, the sets are equal); its folder walk skips
+  ``.rst`` files, which a walk here reads (and ``.css``/``.xml``, which it
+  does not);
+- URLs are returned as written (entities decoded, Markdown destinations
+  normalised as markdown-it does); lychee prints them parsed (lower-case
+  host, ``/`` for an empty path, percent-escapes).
+
 Memory stays bounded: files are read one at a time, HTML, text, lists, CSV and
 reStructuredText are streamed, and a Markdown file (parsed whole) larger than
 :data:`MAX_MARKDOWN_BYTES` is skipped and listed in
