@@ -86,7 +86,7 @@ def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbat
     Exit codes:
       0  no result matches --fail-on
       1  some result matches --fail-on (default: gone or soft404 now, or dead by history)
-      3  invalid manifest, unusable database or output file
+      3  invalid manifest, a missing document or folder, unusable database or output file
       4  inconclusive: the canary failed or most hosts were unreachable
          (this machine looks offline); no history was advanced
 
