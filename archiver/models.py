@@ -187,6 +187,8 @@ class LinkResult:
     previous_state: LinkState | None = None  # the history state before this check
     #: The manifest's ``expect`` for the source (``gone``: failing is expected).
     expected: Expectation | None = None
+    #: Where the link is written, as ``file:line`` (``archiver check`` on documents), in order.
+    locations: tuple[str, ...] = ()
 
     @property
     def came_back(self) -> bool:
