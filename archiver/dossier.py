@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from archiver.errors import DossierError
-from archiver.models import QuoteKind, Relation
+from archiver.models import DatePrecision, QuoteKind, Relation
 
 #: Dossiers are text files; anything larger than this is not one.
 MAX_DOSSIER_BYTES = 20 * 1024 * 1024
@@ -111,6 +111,18 @@ class DraftSource:
     quotes: tuple[DraftQuote, ...] = ()
     line: int | None = None
     notes: tuple[str, ...] = ()
+    # -- what a bibliography also knows (archiver.biblio) --
+    authors: tuple[str, ...] = ()  # several authors; ``author`` when there is one
+    published_precision: DatePrecision = DatePrecision.DAY
+    accessed: date | None = None
+    archived_url: str | None = None
+    archived_at: str | None = None  # as written: RFC 3339 or a 14-digit timestamp
+    #: Where the source came from, for the comment above its table ("dossier line 12").
+    origin: str | None = None
+
+    def origin_note(self) -> str:
+        where = self.origin or (f"dossier line {self.line}" if self.line else "")
+        return "; ".join([where, *self.notes]) if where else "; ".join(self.notes)
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,8 @@ class Draft:
     dossier: str
     sources: tuple[DraftSource, ...]
     urls: tuple[FoundUrl, ...]
+    #: Entries of the input that gave no source, each saying which and why.
+    skipped: tuple[str, ...] = ()
 
 
 @dataclass
@@ -678,7 +692,8 @@ def extract_dossier(text: str, dossier: str = "dossier.txt") -> Draft:
                 language=lang if cited else _guess_lang_from_url(found.url, lang),
                 relation=Relation.CITED if cited else Relation.RELATED,
                 author=block.author if cited else None,
-                quotes=tuple(propose_quotes(paragraphs, lang)) if cited else (),
+                # The quotes' language is the source's: left unset, as in a manifest.
+                quotes=tuple(propose_quotes(paragraphs, None)) if cited else (),
                 line=found.line, notes=tuple(notes),
             ))
     name = Path(dossier).stem
@@ -754,24 +769,48 @@ def render_toml(draft: Draft) -> str:
     ]
     for src in draft.sources:
         out.append("")
-        out.append(f"# dossier line {src.line}" + (f"; {'; '.join(src.notes)}"
-                                                     if src.notes else ""))
-        out.append("[[source]]")
-        out.append(f"id = {toml_string(src.id)}")
-        out.append(f"url = {toml_string(src.url)}")
-        out.append(f"publisher = {toml_string(src.publisher)}" if src.publisher
-                   else '# publisher = "TODO"')
-        out.append(f"title = {toml_string(src.title)}" if src.title else '# title = "TODO"')
-        if src.author:
-            out.append(f"author = {toml_string(src.author)}")
-        out.append(f"published = {src.published.isoformat()}" if src.published
-                   else "# published = TODO  (YYYY-MM-DD, YYYY-MM or YYYY)")
-        out.append(f"language = {toml_string(src.language)}" if src.language
-                   else '# language = "TODO"')
-        out.append(f"relation = {toml_string(src.relation.value)}")
-        for quote in src.quotes:
-            out.append("")
-            out.append("  [[source.quote]]")
-            out.append(f"  text = {toml_string(quote.text)}")
-            out.append(f"  kind = {toml_string(quote.kind.value)}")
+        out.extend(render_source(src))
     return "\n".join(out) + "\n"
+
+
+def render_source(src: DraftSource) -> list[str]:
+    """The ``[[source]]`` table of one draft source, as lines (with its comment line)."""
+    note = src.origin_note()
+    out = [f"# {note}"] if note else []
+    out.append("[[source]]")
+    out.append(f"id = {toml_string(src.id)}")
+    out.append(f"url = {toml_string(src.url)}")
+    out.append(f"publisher = {toml_string(src.publisher)}" if src.publisher
+               else '# publisher = "TODO"')
+    out.append(f"title = {toml_string(src.title)}" if src.title else '# title = "TODO"')
+    if src.author:
+        out.append(f"author = {toml_string(src.author)}")
+    if src.authors:
+        out.append("authors = [" + ", ".join(toml_string(a) for a in src.authors) + "]")
+    out.append(f"published = {_toml_date(src.published, src.published_precision)}"
+               if src.published else "# published = TODO  (YYYY-MM-DD, YYYY-MM or YYYY)")
+    out.append(f"language = {toml_string(src.language)}" if src.language
+               else '# language = "TODO"')
+    out.append(f"relation = {toml_string(src.relation.value)}")
+    if src.accessed:
+        out.append(f"accessed = {src.accessed.isoformat()}")
+    if src.archived_url:
+        out.append(f"archived_url = {toml_string(src.archived_url)}")
+    if src.archived_at:
+        out.append(f"archived_at = {toml_string(src.archived_at)}")
+    for quote in src.quotes:
+        out.append("")
+        out.append("  [[source.quote]]")
+        out.append(f"  text = {toml_string(quote.text)}")
+        out.append(f"  kind = {toml_string(quote.kind.value)}")
+        if quote.lang:
+            out.append(f"  lang = {toml_string(quote.lang)}")
+    return out
+
+
+def _toml_date(value: date, precision: DatePrecision) -> str:
+    if precision is DatePrecision.YEAR:
+        return toml_string(f"{value.year:04d}")
+    if precision is DatePrecision.MONTH:
+        return toml_string(f"{value.year:04d}-{value.month:02d}")
+    return value.isoformat()

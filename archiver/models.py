@@ -62,6 +62,10 @@ class Source:
     line: int | None = None  # line of the [[source]] header in the manifest file
     #: ``published`` is the first day of the month or year when only those are known.
     published_precision: DatePrecision = DatePrecision.DAY
+    #: Every author, in order, when there are several (``author`` holds a single one).
+    authors: tuple[str, ...] = ()
+    #: When the researcher last consulted the page (a bibliography's "accessed"/``urldate``).
+    accessed: date | None = None
 
 
 @dataclass(frozen=True)
