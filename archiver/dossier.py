@@ -17,15 +17,18 @@ the wrap width is estimated from the text itself.
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from archiver.errors import DossierError
 from archiver.models import DatePrecision, QuoteKind, Relation
+from archiver.urls import url_key
 
 #: Dossiers are text files; anything larger than this is not one.
 MAX_DOSSIER_BYTES = 20 * 1024 * 1024
@@ -94,7 +97,7 @@ class FoundUrl:
 @dataclass(frozen=True)
 class DraftQuote:
     text: str
-    kind: QuoteKind
+    kind: QuoteKind | None  # None: not said (a bibliography's quote may not say)
     lang: str | None = None
 
 
@@ -802,7 +805,8 @@ def render_source(src: DraftSource) -> list[str]:
         out.append("")
         out.append("  [[source.quote]]")
         out.append(f"  text = {toml_string(quote.text)}")
-        out.append(f"  kind = {toml_string(quote.kind.value)}")
+        if quote.kind is not None:
+            out.append(f"  kind = {toml_string(quote.kind.value)}")
         if quote.lang:
             out.append(f"  lang = {toml_string(quote.lang)}")
     return out
@@ -814,3 +818,112 @@ def _toml_date(value: date, precision: DatePrecision) -> str:
     if precision is DatePrecision.MONTH:
         return toml_string(f"{value.year:04d}-{value.month:02d}")
     return value.isoformat()
+
+
+# --------------------------------------------------------------------------
+# merging a draft into an existing manifest
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A source already in the manifest whose draft says something else."""
+
+    id: str  # the manifest's id
+    field: str
+    manifest: str
+    draft: str
+    where: str  # where the draft's value came from
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What :func:`merge_draft` did: the new text, and what it added, found or left."""
+
+    text: str
+    added: tuple[DraftSource, ...]
+    present: tuple[tuple[str, DraftSource], ...]  # (manifest id, draft source)
+    differences: tuple[Difference, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added)
+
+
+def merge_draft(text: str, draft: Draft) -> Merged:
+    """``draft``'s new sources appended to the manifest ``text``; nothing else touched.
+
+    A draft source whose URL is already (the same page by
+    :func:`archiver.urls.url_key`) in the manifest is
+    not added: it is reported as present, with the fields that differ (title,
+    published, publisher, when the draft knows them). New sources get ids not
+    used in the manifest and are appended as ``[[source]]`` tables after the
+    last line, so every byte already there stays as it was. Raises
+    :class:`~archiver.errors.DossierError` when ``text`` is not TOML or has no
+    ``[manifest]`` table, and :class:`ValueError` never.
+    """
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError) as err:
+        raise DossierError(f"the manifest to merge into is not valid TOML: {err}",
+                           hint="fix it (archiver validate says where), then merge") from err
+    raw_sources = data.get("source", [])
+    if not isinstance(data.get("manifest"), dict) or not isinstance(raw_sources, list):
+        raise DossierError("the file to merge into is not a manifest (no [manifest] table, "
+                           "or 'source' is not an array of [[source]] tables)",
+                           hint="give the path of a manifest, or leave out --merge")
+    existing: dict[str, dict[str, Any]] = {}
+    ids: set[str] = set()
+    for raw in raw_sources:
+        if not isinstance(raw, dict):
+            continue
+        if isinstance(raw.get("id"), str):
+            ids.add(raw["id"])
+        if isinstance(raw.get("url"), str):
+            existing.setdefault(url_key(raw["url"]), raw)
+    added: list[DraftSource] = []
+    present: list[tuple[str, DraftSource]] = []
+    differences: list[Difference] = []
+    for src in draft.sources:
+        key = url_key(src.url)
+        if key in existing:
+            raw = existing[key]
+            sid = str(raw.get("id", "?"))
+            present.append((sid, src))
+            differences.extend(_differences(sid, raw, src))
+            continue
+        existing[key] = {"id": src.id, "url": src.url}
+        new_id = src.id
+        n = 2
+        while new_id in ids:
+            new_id = f"{src.id}-{n}"
+            n += 1
+        ids.add(new_id)
+        added.append(replace(src, id=new_id))
+    if not added:
+        return Merged(text, (), tuple(present), tuple(differences))
+    out = text if text.endswith("\n") or not text else text + "\n"
+    blocks = ["\n".join(["", *render_source(src)]) for src in added]
+    out += "\n".join(blocks) + "\n"
+    return Merged(out, tuple(added), tuple(present), tuple(differences))
+
+
+def _differences(sid: str, raw: Mapping[str, Any], src: DraftSource) -> list[Difference]:
+    where = src.origin_note().split(";")[0] or "the input"
+    out: list[Difference] = []
+    pairs: list[tuple[str, object, str | None]] = [
+        # A related link's title is guessed from its URL: no news in it differing.
+        ("title", raw.get("title"), src.title if src.relation is Relation.CITED else None),
+        ("publisher", raw.get("publisher"), src.publisher if src.relation is Relation.CITED
+         and "publisher taken from the host name" not in src.notes else None),
+        ("published", raw.get("published"),
+         _toml_date(src.published, src.published_precision).strip('"') if src.published
+         else None),
+    ]
+    for name, mine, theirs in pairs:
+        if theirs is None or mine is None:
+            continue
+        shown = mine.isoformat() if isinstance(mine, date) else str(mine)
+        if shown != theirs:
+            out.append(Difference(sid, name, shown, theirs, where))
+    return out

@@ -570,12 +570,16 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
 
 
 def _authors(raw: Mapping[str, Any], err: Any) -> tuple[str, ...]:
-    """``authors``: a list of non-empty strings (empty when absent or wrong, with an error)."""
+    """``authors``: two names or more (one is ``author``), as non-empty strings.
+
+    Empty when absent or wrong (with an error). One spelling per case keeps a
+    manifest the same through ``archiver export`` and back.
+    """
     if "authors" not in raw:
         return ()
     value = raw["authors"]
-    if not isinstance(value, list) or not value:
-        err("'authors' must be a non-empty list of names",
+    if not isinstance(value, list) or len(value) < 2:
+        err("'authors' must be a list of several names",
             'write authors = ["First Author", "Second Author"], or author = "…" for one')
         return ()
     if not all(isinstance(name, str) and name.strip() for name in value):

@@ -21,7 +21,7 @@ PACKAGE = Path(archiver.__file__).parent
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"errors", "models", "clock", "urls", "_version", "schemas", "durable"}),
     frozenset({"failon", "manifest", "dossier", "extract"}),
-    frozenset({"pages", "net", "history"}),
+    frozenset({"pages", "net", "history", "biblio"}),
     frozenset({"check"}),
     frozenset({"store"}),
     frozenset({"fetch"}),
