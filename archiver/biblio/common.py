@@ -86,12 +86,11 @@ def parse_partial_date(text: str | None) -> tuple[date, DatePrecision] | None:
     if not text or not text.strip():
         return None
     text = text.strip()
-    for pattern in (_ISO_RE, _RIS_RE):
-        if m := pattern.match(text):
-            month = int(m.group(2)) if m.group(2) else None
-            day = int(m.group(3)) if m.group(3) else None
-            if m.group(0).strip() == text or pattern is _ISO_RE or "/" in text:
-                return make_date(int(m.group(1)), month, day)
+    pattern = _RIS_RE if re.match(r"\s*\d{4}/", text) else _ISO_RE
+    if m := pattern.match(text):
+        month = int(m.group(2)) if m.group(2) else None
+        day = int(m.group(3)) if m.group(3) else None
+        return make_date(int(m.group(1)), month, day)
     if full := parse_date(text):
         return full, DatePrecision.DAY
     if m := _MONTH_YEAR_RE.search(text):
