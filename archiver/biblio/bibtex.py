@@ -86,6 +86,9 @@ def split_names(value: str) -> list[str]:
     depth, start, i = 0, 0, 0
     while i < len(value):
         ch = value[i]
+        if ch == "\\":  # an escaped character ("\{") is not a brace
+            i += 2
+            continue
         if ch == "{":
             depth += 1
         elif ch == "}":
@@ -103,6 +106,8 @@ def _top_level_commas(name: str) -> list[str]:
     parts: list[str] = []
     depth, start = 0, 0
     for i, ch in enumerate(name):
+        if ch in "{}" and i and name[i - 1] == "\\":
+            continue  # an escaped brace
         if ch == "{":
             depth += 1
         elif ch == "}":

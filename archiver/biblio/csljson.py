@@ -18,6 +18,7 @@ export imports as the same manifest.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +27,6 @@ from typing import Any
 from archiver.biblio.common import (
     Bibliography,
     Entry,
-    clean,
     iso_partial,
     language_tag,
     make_date,
@@ -34,7 +34,7 @@ from archiver.biblio.common import (
 )
 from archiver.dossier import DraftQuote
 from archiver.errors import InputError
-from archiver.models import DatePrecision, QuoteKind, Relation, Source
+from archiver.models import DatePrecision, QuoteKind, QuoteResult, Relation, Source
 
 #: The key under ``custom`` holding what only archiver reads.
 CUSTOM_KEY = "archiver"
@@ -90,13 +90,14 @@ def _text(value: Any) -> str | None:
         value = value[0] if value else None
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = str(value)
-    return clean(value) if isinstance(value, str) else None
+    # Kept exactly as written (an export imports back unchanged); blank is nothing.
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def name_of(person: Any) -> str | None:
     """A CSL name as one string: ``literal``, else given, particles, family, suffix."""
     if isinstance(person, str):
-        return clean(person)
+        return _text(person)
     if not isinstance(person, dict):
         return None
     if literal := _text(person.get("literal")):
@@ -143,11 +144,14 @@ def _entry(item: Mapping[str, Any], where: str) -> Entry:
     mine: Mapping[str, Any] = {}
     if isinstance(custom, dict) and isinstance(custom.get(CUSTOM_KEY), dict):
         mine = custom[CUSTOM_KEY]
-    archived_url = _text(item.get("archive_location"))
-    if archived_url and not archived_url.lower().startswith(("http://", "https://")):
-        archived_url = None  # a shelf mark ("Box 3, folder 2"), not a snapshot
-    if "archived_url" in mine:  # the manifest's own snapshot, kept apart from the store's
+    if mine:
+        # archiver's own export: archive_location may be the stored capture's
+        # replay URL; the manifest's own snapshot, if any, is kept apart.
         archived_url = _text(mine.get("archived_url"))
+    else:
+        archived_url = _text(item.get("archive_location"))
+        if archived_url and not archived_url.lower().startswith(("http://", "https://")):
+            archived_url = None  # a shelf mark ("Box 3, folder 2"), not a snapshot
     relation = None
     if isinstance(mine.get("relation"), str):
         try:
@@ -260,3 +264,37 @@ def write_items(sources: Sequence[Source], *, replay: Mapping[str, str],
 
 def dumps(items: list[dict[str, Any]]) -> str:
     return json.dumps(items, indent=2, ensure_ascii=False)
+
+
+#: Characters of context a TextQuoteSelector keeps on each side of the quote:
+#: the Hypothesis annotation client's ``contextLen`` (32, in hypothesis/client
+#: src/annotator/anchoring/types.ts), as the verify excerpt's comment says.
+SELECTOR_CONTEXT = 32
+_EXCERPT_RE = re.compile(r"^…?(?P<prefix>.*?)⟦(?P<exact>.*)⟧(?P<suffix>.*?)…?$", re.DOTALL)
+
+
+def text_quote_selector(result: QuoteResult) -> dict[str, str] | None:
+    """A W3C TextQuoteSelector (Web Annotation Data Model §4.2.4) for a found quote.
+
+    ``exact`` is the text found in the archived page, ``prefix``/``suffix``
+    the text around it. Taken from the result's ``selector`` when the verify
+    stage gives one, else from its excerpt (``…before⟦found⟧after…``), else
+    the quote itself with no context. None for a quote that was not found.
+    """
+    if not result.status.is_found:
+        return None
+    given = getattr(result, "selector", None)
+    if given is not None:
+        fields = given if isinstance(given, Mapping) else vars(given)
+        exact = fields.get("exact")
+        if isinstance(exact, str) and exact:
+            return {"type": "TextQuoteSelector", "exact": exact,
+                    "prefix": str(fields.get("prefix") or ""),
+                    "suffix": str(fields.get("suffix") or "")}
+    m = _EXCERPT_RE.match(result.excerpt or "")
+    if m is None or (" … " in m.group("exact") and " … " not in result.text):
+        # no excerpt, or one cut in its middle (a long match): the quote, no context
+        return {"type": "TextQuoteSelector", "exact": result.text, "prefix": "", "suffix": ""}
+    return {"type": "TextQuoteSelector", "exact": m.group("exact"),
+            "prefix": m.group("prefix")[-SELECTOR_CONTEXT:],
+            "suffix": m.group("suffix")[:SELECTOR_CONTEXT]}
