@@ -196,3 +196,22 @@ def test_merging_the_seed_into_the_flagship_changes_nothing(tmp_path: Path) -> N
     assert result.exit_code == 0, result.stderr
     assert manifest.read_bytes() == before
     assert "0 sources added, 22 already there" in result.stderr
+
+
+def test_urls_and_json_of_several_inputs(tmp_path: Path) -> None:
+    from archiver.schemas import schema_id
+    from tests.test_schemas import validator
+
+    inputs = [str(write(tmp_path, "d.txt", DOSSIER)), str(write(tmp_path, "r.ris", RIS)),
+              str(write(tmp_path, "refs.bib", BIB))]
+    urls = CliRunner().invoke(cli, ["extract", *inputs, "--format", "urls"])
+    assert urls.exit_code == 0, urls.stderr
+    assert urls.stdout.split() == [
+        "http://www.nordlittoral.fr/accueil/migrants-ia0b0n136914",
+        "http://www.example.fr/autre-article-sur-le-meme-sujet.html",
+        "http://www.telegraph.co.uk/news/11079680/Calais-crisis.html"]
+    result = CliRunner().invoke(cli, ["extract", *inputs, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    validator(schema_id("extract")).validate(document)
+    assert document["skipped"] and document["sources"][-1]["accessed"] == "2014-09-20"

@@ -175,8 +175,7 @@ def command(inputs: tuple[Path, ...], fmt: str, output: Path | None,
     if merge is not None:
         _merge(merge, draft, fmt, output)
     elif fmt == "urls":
-        emit("\n".join(s.url for s in draft.sources) if not draft.urls
-             else "\n".join(f.url for f in draft.urls), output)
+        emit("\n".join(_url_list(drafts)), output)
     elif fmt == "json":
         emit(serialize.to_json(serialize.draft_document(draft)), output)
     else:
@@ -184,6 +183,18 @@ def command(inputs: tuple[Path, ...], fmt: str, output: Path | None,
     if merge is None:
         warn(_summary(inputs, draft))
     finish(ExitCode.OK)
+
+
+def _url_list(drafts: Sequence[Draft]) -> list[str]:
+    """Every input's URLs once, in order: a dossier's as found, a bibliography's entries'."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for draft in drafts:
+        for url in [f.url for f in draft.urls] or [s.url for s in draft.sources]:
+            if (key := url_key(url)) not in seen:
+                seen.add(key)
+                out.append(url)
+    return out
 
 
 def _summary(inputs: Sequence[Path], draft: Draft) -> str:
