@@ -269,3 +269,14 @@ def test_cli_export_needs_a_valid_manifest(tmp_path: Path) -> None:
     assert result.exit_code == 3 and "title" in result.stderr
     missing = CliRunner().invoke(cli, ["export", str(path)])
     assert missing.exit_code == 2
+
+
+def test_cli_export_refuses_a_missing_db_given(tmp_path: Path) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text(MANIFEST, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["export", str(path), "--format", "csl-json",
+                                      "--db", str(tmp_path / "none.sqlite3")])
+    assert result.exit_code == 3 and "no history database" in result.stderr
+    default = CliRunner().invoke(cli, ["export", str(path), "--format", "csl-json"])
+    assert default.exit_code == 0 and "no run in the history database" in default.stderr
+    assert not (tmp_path / ".archiver").exists()  # nothing created by an export

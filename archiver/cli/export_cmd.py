@@ -30,11 +30,12 @@ def replay_urls(manifest: Manifest, warcs: Path) -> dict[str, str]:
     return out
 
 
-def quote_states(manifest: Manifest, db: Path) -> tuple[dict[tuple[str, int], QuoteState],
-                                                          str | None]:
+def quote_states(manifest: Manifest, db: Path, *, required: bool = False
+                 ) -> tuple[dict[tuple[str, int], QuoteState], str | None]:
     """Each quote's status in the last ``archiver run`` of the manifest, if the database
-    exists and holds one; a quote whose text changed since is left out."""
-    if not db.is_file():
+    exists and holds one; a quote whose text changed since is left out. A missing
+    database is an error when ``required`` (given with --db), else no status."""
+    if not db.is_file() and not required:
         return {}, None
     with History(db, create=False) as history:
         runs = history.runs(manifest.id, kind=KIND_PIPELINE, limit=1)
@@ -82,7 +83,8 @@ def command(manifest: Path, fmt: str, output: Path | None, warcs: Path | None,
         states: dict[tuple[str, int], QuoteState] = {}
         run = None
     else:
-        states, run = quote_states(loaded, db or default_db_path(loaded))
+        states, run = quote_states(loaded, db or default_db_path(loaded),
+                                   required=db is not None)
         emit(dumps(write_items(loaded.sources, replay=replay, states=states)), output)
     quotes = sum(len(s.quotes) for s in loaded.sources)
     warn(f"{manifest}: {len(loaded.sources)} sources exported as {fmt}, "

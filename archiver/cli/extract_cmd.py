@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from archiver.biblio import (
+    Bibliography,
     looks_like_bibtex,
     looks_like_csljson,
     looks_like_ris,
@@ -61,11 +62,9 @@ def _dossier(path: Path, text: str) -> Draft:
     return extract_dossier(text, str(path))
 
 
-def _bibliography(reader: Callable[[str, str], object]) -> Callable[[Path, str], Draft]:
+def _bibliography(reader: Callable[[str, str], Bibliography]) -> Callable[[Path, str], Draft]:
     def read(path: Path, text: str) -> Draft:
-        bib = reader(text, str(path))
-        assert hasattr(bib, "entries")
-        return to_draft([(str(path), bib)], draft_id=_draft_id(path),  # type: ignore[list-item]
+        return to_draft([(str(path), reader(text, str(path)))], draft_id=_draft_id(path),
                         title=f"Draft manifest from {path.name}")
     return read
 
