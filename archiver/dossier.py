@@ -902,9 +902,14 @@ def merge_draft(text: str, draft: Draft) -> Merged:
         added.append(replace(src, id=new_id))
     if not added:
         return Merged(text, (), tuple(present), tuple(differences))
-    out = text if text.endswith("\n") or not text else text + "\n"
-    blocks = ["\n".join(["", *render_source(src)]) for src in added]
-    out += "\n".join(blocks) + "\n"
+    nl = "\r\n" if "\r\n" in text else "\n"  # the file's own line ends
+    out = text if text.endswith("\n") or not text else text + nl
+    blocks = [nl.join(["", *render_source(src)]) for src in added]
+    out += nl.join(blocks) + nl
+    merged = tomllib.loads(out).get("source", [])  # what was appended reads back whole
+    if len(merged) != len(raw_sources) + len(added):  # pragma: no cover - a bug if so
+        raise DossierError("merging would change the manifest's existing sources; "
+                           "nothing was written", hint="report this as a bug")
     return Merged(out, tuple(added), tuple(present), tuple(differences))
 
 

@@ -215,3 +215,15 @@ def test_urls_and_json_of_several_inputs(tmp_path: Path) -> None:
     document = json.loads(result.stdout)
     validator(schema_id("extract")).validate(document)
     assert document["skipped"] and document["sources"][-1]["accessed"] == "2014-09-20"
+
+
+def test_merge_keeps_windows_line_ends(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.toml"
+    manifest.write_bytes(MANIFEST.replace("\n", "\r\n").encode("utf-8"))
+    before = manifest.read_bytes()
+    result = CliRunner().invoke(cli, ["extract", "--merge", str(manifest),
+                                      str(write(tmp_path, "z.json", CSL))])
+    assert result.exit_code == 0, result.stderr
+    after = manifest.read_bytes()
+    assert after.startswith(before) and b"\n" not in after.replace(b"\r\n", b"")
+    assert [s.id for s in load_manifest(manifest).sources] == ["telegraph-fence", "guardian"]
