@@ -122,6 +122,10 @@ class DraftSource:
     archived_at: str | None = None  # as written: RFC 3339 or a 14-digit timestamp
     #: Where the source came from, for the comment above its table ("dossier line 12").
     origin: str | None = None
+    # -- manifest keys an export carries back (archiver.biblio.csljson) --
+    note: str | None = None
+    ignore: bool = False
+    expect: str | None = None  # an archiver.models.Expectation value
 
     def origin_note(self) -> str:
         where = self.origin or (f"dossier line {self.line}" if self.line else "")
@@ -801,6 +805,12 @@ def render_source(src: DraftSource) -> list[str]:
         out.append(f"archived_url = {toml_string(src.archived_url)}")
     if src.archived_at:
         out.append(f"archived_at = {toml_string(src.archived_at)}")
+    if src.note is not None:
+        out.append(f"note = {toml_string(src.note)}")
+    if src.ignore:
+        out.append("ignore = true")
+    if src.expect:
+        out.append(f"expect = {toml_string(src.expect)}")
     for quote in src.quotes:
         out.append("")
         out.append("  [[source.quote]]")

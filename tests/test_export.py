@@ -141,6 +141,11 @@ def sources(draw: st.DrawFn, ident: str, *, plain: bool) -> str:
         when = draw(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2030, 1, 1),
                                  timezones=st.just(UTC)))
         lines.append(f"archived_at = {toml_string(when.isoformat())}")
+    if not plain and draw(st.booleans()):
+        lines.append(f"note = {toml_string(draw(TEXT))}")
+    if not plain and draw(st.booleans()):
+        lines.append(draw(st.sampled_from(["ignore = true", "ignore = false",
+                                           'expect = "gone"'])))
     for _ in range(draw(st.integers(0, 3))):
         lines += ["[[source.quote]]", f"text = {toml_string(draw(TEXT))}"]
         kind = draw(st.sampled_from([None, "direct", "excerpt"]))

@@ -19,7 +19,8 @@ URL in ``note = {Archived at \\url{…}}``: biblatex prints ``note``; Zotero's
 BibTeX import (the BibTeX.js translator) makes ``note`` a child note and
 reads ``urldate`` as Accessed. Names are written braced, ``{Tim Ross}``, so
 they come back exactly as the manifest writes them. BibTeX has no place for
-quotes or the cited/related relation: those travel in CSL-JSON.
+quotes, the cited/related relation, ``archived_at``, ``note``, ``ignore`` or
+``expect``: those travel in CSL-JSON.
 """
 
 from __future__ import annotations

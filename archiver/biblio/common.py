@@ -39,6 +39,10 @@ class Entry:
     quotes: tuple[DraftQuote, ...] = ()
     line: int | None = None
     notes: tuple[str, ...] = ()
+    # -- manifest keys only archiver's own export carries --
+    note: str | None = None
+    ignore: bool = False
+    expect: str | None = None
 
 
 @dataclass(frozen=True)
@@ -252,5 +256,5 @@ def _source(entry: Entry, url: str, taken: set[str]) -> DraftSource:
         authors=authors if len(authors) > 1 else (),
         published_precision=published[1] if published else DatePrecision.DAY,
         accessed=entry.accessed, archived_url=archived_url, archived_at=entry.archived_at,
-        origin=entry.where,
+        origin=entry.where, note=entry.note, ignore=entry.ignore, expect=entry.expect,
     )

@@ -9,10 +9,10 @@ items, each with ``id``, ``type``, ``URL``, ``title``, ``author`` (names as
 ``archive_location``. Version 1.0.2 added ``custom``, "used to store
 additional information that does not have a designated CSL JSON field":
 :func:`write_items` keeps there what a manifest has and CSL has not
-(``custom.archiver``: relation, the snapshot given in the manifest, the
-quotes with their last verification status and a W3C TextQuoteSelector, Web
-Annotation Data Model §4.2.4), and :func:`read_csljson` reads it back, so an
-export imports as the same manifest.
+(``custom.archiver``: relation, the snapshot given in the manifest, its
+``note``/``ignore``/``expect``, the quotes with their last verification
+status and a W3C TextQuoteSelector, Web Annotation Data Model §4.2.4), and
+:func:`read_csljson` reads it back, so an export imports as the same manifest.
 """
 
 from __future__ import annotations
@@ -34,7 +34,14 @@ from archiver.biblio.common import (
 )
 from archiver.dossier import DraftQuote
 from archiver.errors import InputError
-from archiver.models import DatePrecision, QuoteKind, QuoteResult, Relation, Source
+from archiver.models import (
+    DatePrecision,
+    Expectation,
+    QuoteKind,
+    QuoteResult,
+    Relation,
+    Source,
+)
 
 #: The key under ``custom`` holding what only archiver reads.
 CUSTOM_KEY = "archiver"
@@ -169,6 +176,9 @@ def _entry(item: Mapping[str, Any], where: str) -> Entry:
         language=language, archived_url=archived_url,
         archived_at=_text(mine.get("archived_at")), relation=relation,
         quotes=tuple(_quotes(mine.get("quotes"))), notes=tuple(notes),
+        note=mine["note"] if isinstance(mine.get("note"), str) else None,
+        ignore=mine.get("ignore") is True,
+        expect=mine["expect"] if isinstance(mine.get("expect"), str) else None,
     )
 
 
@@ -240,6 +250,11 @@ def write_items(sources: Sequence[Source], *, replay: Mapping[str, str],
             mine["archived_url"] = src.archived_url
         if src.archived_at:
             mine["archived_at"] = src.archived_at.isoformat().replace("+00:00", "Z")
+        # The manifest's own note stays here: CSL's "note" is Zotero's "Extra".
+        for key in ("note", "ignore", "expect"):
+            value = getattr(src, key, None)
+            if value:
+                mine[key] = value.value if isinstance(value, Relation | Expectation) else value
         quotes = []
         for index, q in enumerate(src.quotes):
             record: dict[str, Any] = {"text": q.text}
