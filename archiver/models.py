@@ -74,6 +74,10 @@ class Source:
     ignore: bool = False
     #: ``expect = "gone"``: a known-dead link; failing does not fail a run, coming back is said.
     expect: Expectation | None = None
+    #: Every author, in order, when there are several (``author`` holds a single one).
+    authors: tuple[str, ...] = ()
+    #: When the researcher last consulted the page (a bibliography's "accessed"/``urldate``).
+    accessed: date | None = None
 
 
 @dataclass(frozen=True)

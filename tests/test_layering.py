@@ -22,7 +22,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"errors", "models", "clock", "urls", "_version", "schemas", "durable"}),
     frozenset({"inputs"}),  # links read from documents (#11): above urls, below check and cli
     frozenset({"failon", "manifest", "dossier", "extract", "config"}),
-    frozenset({"pages", "net", "history"}),
+    frozenset({"pages", "net", "history", "biblio"}),
     frozenset({"check"}),
     frozenset({"store"}),
     frozenset({"fetch"}),
