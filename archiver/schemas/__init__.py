@@ -26,7 +26,9 @@ BASE = "https://archiver.invalid/schemas/"
 
 #: Each schema's name (its file is ``<name>.schema.json``) and current version.
 VERSIONS: dict[str, int] = {
-    "records": 2,  # 2 (0.3): link results' locations and expected, the ignored class, sources' note/ignore/expect, captures' extra_captures, quotes' timeline
+    # 2 (0.3): link results' locations and expected, the ignored class, sources'
+    # note/ignore/expect, captures' extra_captures, quote results' timeline
+    "records": 2,
     "check": 2,  # 2: records 2
     "fetch": 2,  # 2: records 2
     "verify": 2,  # 2: records 2
