@@ -43,26 +43,34 @@ from archiver.verify.search import (
     count_distinct,
     match_from_hits,
     pick,
-    search_tier,
+    regions,
+    tier_hits,
 )
 from archiver.verify.thresholds import MAX_EDIT_RATIO, MIN_FUZZY_CHARS
 
 
 def _direct(q: Query, page: PageIndex) -> Match | None:
     """Tiers exact, normalized and skeleton (with the number check)."""
+    # An exact or normalized hit is also a skeleton hit (all forms are built
+    # character by character), so they are looked for only where the
+    # quote's skeleton occurs: one scan of each layer's skeleton.
+    layers = [(layer, regions(q, layer)) for layer in page.layers]
+    layers = [(layer, w) for layer, w in layers if w is None or w]
+    if not layers:
+        return None
     for tier in (MatchMethod.EXACT, MatchMethod.NORMALIZED):
-        for layer in page.layers:
-            hits = search_tier(q, layer, tier)
+        for layer, where in layers:
+            hits = tier_hits(q, layer, tier, where)
             if hits:
                 found = match_from_hits(q, layer, tier, hits)
                 if tier == MatchMethod.EXACT:
                     # Places that differ only in case or typography count as equally good.
-                    same = count_distinct(search_tier(q, layer, MatchMethod.NORMALIZED))
+                    same = count_distinct(tier_hits(q, layer, MatchMethod.NORMALIZED, where))
                     found = replace(found, match_count=max(found.match_count, same))
                 return found
     altered: Match | None = None
-    for layer in page.layers:
-        hits = search_tier(q, layer, MatchMethod.SKELETON, accept_numbers=False)
+    for layer, where in layers:
+        hits = tier_hits(q, layer, MatchMethod.SKELETON, where, accept_numbers=False)
         if not hits:
             continue
         good = [h for h in hits if numbers(layer.forms.text[h[0]:h[1]]) == q.numbers]
