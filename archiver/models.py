@@ -313,6 +313,17 @@ class QuoteStatus(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class TextQuoteSelector:
+    """Where a quote stands in the archived text, the W3C Web Annotation way
+    (https://www.w3.org/TR/annotation-model/#text-quote-selector): the passage as
+    the page has it and the text just before and after it, whitespace collapsed."""
+
+    exact: str
+    prefix: str = ""
+    suffix: str = ""
+
+
+@dataclass(frozen=True)
 class QuoteResult:
     """One quote looked for in the archived page of its source (and the live page)."""
 
@@ -338,6 +349,11 @@ class QuoteResult:
     capture: Capture | None = None
     live_status: LiveStatus | None = None  # with --live
     live_detail: str | None = None  # with --live: why, e.g. "the live page answered 404"
+    # -- what the page says instead (altered, missing) and where the quote stands --
+    nearest: str | None = None  # the best-scoring passage of the page
+    nearest_score: float | None = None  # its score, as ``score``
+    word_diff: str | None = None  # quote -> passage, git word-diff style: [-quote-]{+page+}
+    selector: TextQuoteSelector | None = None  # verified and altered quotes
 
     @property
     def drifted(self) -> bool:

@@ -146,3 +146,45 @@ def number_diff(quote: str, page: str) -> str:
     """The numbers of quote and page side by side, for the report."""
     return (f"number: quote {', '.join(numbers(quote)) or '∅'} ≠ "
             f"page {', '.join(numbers(page)) or '∅'}")
+
+
+def _words(text: str) -> list[str]:
+    """Words, with punctuation standing alone ("«", "—") joined to its neighbour."""
+    out: list[str] = []
+    pending = ""
+    for token in text.split():
+        if skeleton(token):
+            out.append(pending + token)
+            pending = ""
+        elif out:
+            out[-1] += " " + token
+        else:
+            pending += token + " "
+    if pending:
+        out.append(pending.rstrip())
+    return out
+
+
+def word_diff(quote: str, page: str) -> str | None:
+    """The quote turned into the page passage word by word, the way ``git diff
+    --word-diff`` shows it: ``[-quote words-]{+page words+}``, the words both
+    share as the page has them. Words count as the same when their letters and
+    digits agree (case, accents, punctuation and typographic variants aside).
+    None when nothing differs."""
+    qw, pw = _words(quote), _words(page)
+    matcher = difflib.SequenceMatcher(None, [skeleton(w) for w in qw],
+                                      [skeleton(w) for w in pw], autojunk=False)
+    out: list[str] = []
+    changed = False
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out.extend(pw[j1:j2])
+            continue
+        changed = True
+        part = ""
+        if i2 > i1:
+            part += "[-" + " ".join(qw[i1:i2]) + "-]"
+        if j2 > j1:
+            part += "{+" + " ".join(pw[j1:j2]) + "+}"
+        out.append(part)
+    return " ".join(out) if changed else None

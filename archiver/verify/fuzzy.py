@@ -29,12 +29,14 @@ from archiver.verify.search import (
     match_from_hits,
     pick,
 )
-from archiver.verify.seeds import MAX_WINDOWS, SEED, windows
+from archiver.verify.seeds import MAX_WINDOWS, SEED, votes, windows
 from archiver.verify.thresholds import (
     MAX_EDIT_RATIO,
     MAX_RECHECKS,
     MIN_FUZZY_CHARS,
+    MIN_NEAREST_SCORE,
     MIN_TYPO_SCORE,
+    NEAREST_CANDIDATES,
 )
 
 
@@ -155,3 +157,39 @@ def fuzzy(q: Query, page: PageIndex) -> Match | None:
         difference = f"{ed} character edits"
     return match_from_hits(q, layer, MatchMethod.FUZZY, spans, status=status, score=score,
                            difference=difference, flags=flags)
+
+
+def nearest(q: Query, page: PageIndex) -> tuple[LayerIndex, int, int, float] | None:
+    """The page passage closest to a quote that is not in it: layer, text offsets
+    and score (``1 - edits / length`` of the skeletons, floored at 0).
+
+    Looked for where the page shares the most :data:`~archiver.verify.seeds.SEED`-
+    symbol pieces with the quote (the :data:`NEAREST_CANDIDATES` best diagonal
+    bands), then aligned there without an edit bound: a passage sharing no
+    such piece is not proposed. None when none scores at least
+    :data:`~archiver.verify.thresholds.MIN_NEAREST_SCORE`.
+    """
+    best: tuple[LayerIndex, int, int, float] | None = None
+    m = len(q.skel)
+    for layer in page.layers:
+        target = layer.encoded()[0]
+        query = layer.encode(q.skel)
+        if len(query) < SEED:
+            continue
+        diagonals = layer.seeds().diagonals(query, limit=None, step=1)
+        if diagonals is None:
+            continue
+        for d in votes(diagonals, max(SEED, m // 2), NEAREST_CANDIDATES):
+            a = max(0, d - m)
+            found = _align(query, target[a:d + 2 * m], -1, a)
+            if found is None or not found[1]:
+                continue
+            score = max(0.0, round(1.0 - found[0] / m, 4))
+            if best is None or score > best[3]:
+                s, e = found[1][0]
+                smap, text = layer.forms.skel_map, layer.forms.text
+                start, end = _word_span(text, smap[s], extend_cluster(text, smap[e] + 1))
+                best = (layer, start, end, score)
+    if best is None or best[3] < MIN_NEAREST_SCORE:
+        return None
+    return best

@@ -29,14 +29,22 @@ from __future__ import annotations
 from dataclasses import replace
 
 from archiver.models import MatchMethod, QuoteStatus
-from archiver.verify.edits import differences, format_diff, number_diff, similarity
+from archiver.verify.anchor import selector
+from archiver.verify.edits import (
+    differences,
+    format_diff,
+    number_diff,
+    similarity,
+    word_diff,
+)
 from archiver.verify.ellipsis import ellipsis
-from archiver.verify.fuzzy import fuzzy
+from archiver.verify.fuzzy import fuzzy, nearest
 from archiver.verify.index import PageIndex
 from archiver.verify.language import base_lang, detect_language
 from archiver.verify.normalize import normalize, numbers
 from archiver.verify.query import Query, make_query
 from archiver.verify.search import (
+    FLAG_AMBIGUOUS,
     FLAG_NUMBER,
     FLAG_SHORT,
     Match,
@@ -95,7 +103,7 @@ def match_quote(text: str, page: PageIndex, *, quote_lang: str | None = None) ->
         return Match(QuoteStatus.MISSING, detail="the quote has no letters or digits")
     direct = _direct(q, page)
     if direct is not None and direct.status is QuoteStatus.VERIFIED:
-        return direct
+        return _anchored(direct, q, page)
     candidates = [m for m in (direct, ellipsis(q, page)) if m is not None]
     if not candidates or all(m.status is not QuoteStatus.VERIFIED for m in candidates):
         approximate = fuzzy(q, page)
@@ -106,8 +114,26 @@ def match_quote(text: str, page: PageIndex, *, quote_lang: str | None = None) ->
         if best is None or m.better_than(best):
             best = m
     if best is not None:
-        return best
+        return _anchored(best, q, page)
     return _missing(q, page, quote_lang)
+
+
+def _anchored(m: Match, q: Query, page: PageIndex) -> Match:
+    """A found or altered match with its selector, its ``ambiguous`` flag and, when
+    it is not the quote as such, the passage and word diff."""
+    layer = next((x for x in page.layers if x.name == m.layer), None)
+    if layer is None or m.start is None or m.end is None:
+        return m
+    text = layer.forms.text
+    span = text[m.start:m.end]
+    altered = m.status is QuoteStatus.ALTERED
+    return replace(
+        m, selector=selector(text, m.start, m.end),
+        flags=(*m.flags, FLAG_AMBIGUOUS) if m.match_count > 1 else m.flags,
+        word_diff=(word_diff(q.core, span)
+                   if altered or m.status is QuoteStatus.VERIFIED_TYPO else None),
+        nearest=" ".join(span.split()) if altered else None,
+        nearest_score=m.score if altered else None)
 
 
 def _missing(q: Query, page: PageIndex, quote_lang: str | None) -> Match:
@@ -122,5 +148,13 @@ def _missing(q: Query, page: PageIndex, quote_lang: str | None) -> Match:
     translated = bool(lang and page.lang and lang != page.lang)
     if translated:
         detail += f"; the quote reads as {lang}, the page as {page.lang}"
+    close = nearest(q, page)
+    if close is None:
+        return Match(QuoteStatus.MISSING, detail=detail, probable_translation=translated,
+                     flags=flags)
+    layer, start, end, score = close
+    span = layer.forms.text[start:end]
+    detail += f"; the nearest passage scores {score:.2f}"
     return Match(QuoteStatus.MISSING, detail=detail, probable_translation=translated,
-                 flags=flags)
+                 flags=flags, nearest=" ".join(span.split()), nearest_score=score,
+                 word_diff=word_diff(q.core, span))

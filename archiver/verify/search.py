@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from archiver.models import MatchMethod, PageLayer, QuoteStatus
+from archiver.models import MatchMethod, PageLayer, QuoteStatus, TextQuoteSelector
 from archiver.verify.index import LayerIndex
 from archiver.verify.normalize import numbers
 from archiver.verify.query import Query
@@ -22,6 +22,8 @@ from archiver.verify.thresholds import EXCERPT_CONTEXT, MAX_EXCERPT_INSIDE
 
 FLAG_SHORT = "too_short_for_fuzzy"
 FLAG_NUMBER = "number_changed"
+#: The quote stands in more than one place (``match_count`` says how many).
+FLAG_AMBIGUOUS = "ambiguous"
 
 STATUS_RANK = {QuoteStatus.VERIFIED: 4, QuoteStatus.VERIFIED_TYPO: 3,
                QuoteStatus.ALTERED: 2, QuoteStatus.MISSING: 1, QuoteStatus.UNVERIFIABLE: 0}
@@ -44,6 +46,10 @@ class Match:
     detail: str | None = None
     probable_translation: bool = False
     flags: tuple[str, ...] = ()
+    nearest: str | None = None
+    nearest_score: float | None = None
+    word_diff: str | None = None
+    selector: TextQuoteSelector | None = None
 
     def better_than(self, other: Match) -> bool:
         """A better status wins; on a tie the earlier tier (``other``) is kept."""

@@ -80,15 +80,15 @@ class SeedIndex:
             self.codes, code, side="right")
         return sorted(self.positions[int(lo[0]):int(hi[0])].tolist())
 
-    def diagonals(self, query: bytes,
-                  limit: int | None = MAX_SEED_HITS) -> npt.NDArray[np.int64] | None:
+    def diagonals(self, query: bytes, limit: int | None = MAX_SEED_HITS,
+                  step: int = SEED) -> npt.NDArray[np.int64] | None:
         """Where the quote would start in the page for each intact piece found
         (page position minus the piece's offset in the quote), sorted, one per
-        piece found; None when there are more than ``limit``."""
-        pieces = len(query) // SEED
-        if pieces == 0 or len(self.codes) == 0:
+        piece found; None when there are more than ``limit``. Pieces start every
+        ``step`` symbols (SEED: non-overlapping, as the certification needs)."""
+        if len(query) < SEED or len(self.codes) == 0:
             return np.zeros(0, dtype=np.int64)
-        offsets = np.arange(pieces, dtype=np.int64) * SEED
+        offsets = np.arange(0, len(query) - SEED + 1, step, dtype=np.int64)
         qcodes = _codes(np.frombuffer(query, dtype=np.uint8))[offsets]
         lo = np.searchsorted(self.codes, qcodes, side="left")
         hi = np.searchsorted(self.codes, qcodes, side="right")
