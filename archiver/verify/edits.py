@@ -13,6 +13,7 @@ hyphenation, punctuation or accents are not edits. The thresholds are in
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -148,12 +149,18 @@ def number_diff(quote: str, page: str) -> str:
             f"page {', '.join(numbers(page)) or '∅'}")
 
 
+@functools.lru_cache(maxsize=65_536)
+def _key(token: str) -> str:
+    """A word's letters and digits (words repeat: cached)."""
+    return skeleton(token)
+
+
 def _words(text: str) -> list[str]:
     """Words, with punctuation standing alone ("«", "—") joined to its neighbour."""
     out: list[str] = []
     pending = ""
     for token in text.split():
-        if skeleton(token):
+        if _key(token):
             out.append(pending + token)
             pending = ""
         elif out:
@@ -172,8 +179,8 @@ def word_diff(quote: str, page: str) -> str | None:
     digits agree (case, accents, punctuation and typographic variants aside).
     None when nothing differs."""
     qw, pw = _words(quote), _words(page)
-    matcher = difflib.SequenceMatcher(None, [skeleton(w) for w in qw],
-                                      [skeleton(w) for w in pw], autojunk=False)
+    matcher = difflib.SequenceMatcher(None, [_key(w) for w in qw], [_key(w) for w in pw],
+                                      autojunk=False)
     out: list[str] = []
     changed = False
     for op, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -37,6 +37,7 @@ from archiver.verify.thresholds import (
     MIN_NEAREST_SCORE,
     MIN_TYPO_SCORE,
     NEAREST_CANDIDATES,
+    NEAREST_STEP,
 )
 
 
@@ -176,7 +177,9 @@ def nearest(q: Query, page: PageIndex) -> tuple[LayerIndex, int, int, float] | N
         query = layer.encode(q.skel)
         if len(query) < SEED:
             continue
-        diagonals = layer.seeds().diagonals(query, limit=None, step=1)
+        # Pieces every NEAREST_STEP symbols: any run of SEED + NEAREST_STEP - 1
+        # symbols the passage shares with the quote holds one.
+        diagonals = layer.seeds().diagonals(query, limit=None, step=NEAREST_STEP)
         if diagonals is None:
             continue
         for d in votes(diagonals, max(SEED, m // 2), NEAREST_CANDIDATES):

@@ -40,6 +40,10 @@ MAX_SEED_HITS = 4_000
 MAX_WINDOWS = 16
 
 
+#: Candidate ranges closer than this are aligned as one: an edlib call costs
+#: about as much as aligning a few thousand symbols (measured on this code's
+#: benchmark, bench/bench_verify.py).
+MERGE_GAP = 2048
 #: q of the q-gram filter (:class:`QgramIndex`). With at most 20 % edits
 #: (:data:`~archiver.verify.thresholds.MAX_EDIT_RATIO`) the q-gram lemma's
 #: threshold m + 1 - (k + 1) q stays positive only for q <= 4.
@@ -67,7 +71,7 @@ class SeedIndex:
     @classmethod
     def build(cls, encoded: bytes) -> SeedIndex:
         codes = _codes(np.frombuffer(encoded, dtype=np.uint8))
-        order = np.argsort(codes, kind="stable")
+        order = np.argsort(codes)  # positions of equal codes are sorted by the callers
         return cls(codes[order], order.astype(np.int64))
 
     def starts(self, query: bytes) -> list[int]:
@@ -114,7 +118,7 @@ class QgramIndex:
     @classmethod
     def build(cls, encoded: bytes) -> QgramIndex:
         codes = _codes(np.frombuffer(encoded, dtype=np.uint8), QGRAM)
-        order = np.argsort(codes, kind="stable")
+        order = np.argsort(codes)  # positions of equal codes are sorted by the callers
         return cls(codes[order], order.astype(np.int64), len(encoded))
 
     def candidates(self, query: bytes, k: int) -> list[tuple[int, int]] | None:
@@ -160,7 +164,7 @@ class QgramIndex:
         for b in bands.tolist():
             a = max(0, b * band - m - margin)
             z = min(self.size, (b + 2) * band + margin)
-            if out and a <= out[-1][1]:
+            if out and a <= out[-1][1] + MERGE_GAP:
                 out[-1] = (out[-1][0], max(out[-1][1], z))
             else:
                 out.append((a, z))

@@ -66,3 +66,7 @@ MIN_NEAREST_SCORE = 0.5
 #: Places (diagonal bands sharing the most exact pieces with the quote) aligned
 #: when looking for a missing quote's nearest passage. A bound on the work.
 NEAREST_CANDIDATES = 3
+#: Offset between the quote's pieces looked up for the nearest passage: a
+#: passage sharing a run of 8 + 4 - 1 = 11 letters with the quote is found.
+#: A bound on the work.
+NEAREST_STEP = 4
