@@ -26,7 +26,7 @@ from archiver.report.common import (
     text_table,
 )
 from archiver.report.safe import Markdown, html_link, html_text
-from archiver.verify import counts
+from archiver.verify import FLAG_OTHER_CAPTURE, counts
 from archiver.verify.anchor import text_fragment
 from archiver.verify.search import FLAG_AMBIGUOUS
 
@@ -69,6 +69,26 @@ def nearest_line(r: QuoteResult) -> str:
         return ""
     what = r.word_diff or r.nearest
     return f"nearest passage ({r.nearest_score or 0:.2f}): {what}"
+
+
+def timeline_text(r: QuoteResult) -> str:
+    """A quote's timeline in words ("" without one): where it was found, and when."""
+    t = r.timeline
+    if t is None:
+        return ""
+    if not t.present or t.first_present is None or t.last_present is None:
+        return f"in none of {t.searched} captures"
+    parts = [f"in {t.present} of {t.searched} captures, "
+             + (f"{t.first_present:%Y-%m-%d}" if t.first_present == t.last_present
+                else f"{t.first_present:%Y-%m-%d} to {t.last_present:%Y-%m-%d}")]
+    if t.absent_before is not None:
+        parts.append(f"added after {t.absent_before:%Y-%m-%d}")
+    if t.removed_by is not None:
+        parts.append(f"removed by {t.removed_by:%Y-%m-%d}")
+    if FLAG_OTHER_CAPTURE in r.flags and r.capture is not None:
+        parts.append(f"verified in the capture of {r.capture.memento_datetime:%Y-%m-%d}, "
+                     "not the chosen one")
+    return "; ".join(parts)
 
 
 def _live(r: QuoteResult) -> str:
@@ -135,6 +155,8 @@ def format_table(run: VerifyRun, fail_on: FailOn) -> str:
                 details.append(f"    {nearest_line(r)}")
         if run.live and r.drifted:
             details.append(f"drift {r.source_id} #{r.quote_index}: {r.live_detail or ''}")
+        if r.timeline is not None:
+            details.append(f"timeline {r.source_id} #{r.quote_index}: {timeline_text(r)}")
     if details:
         out.append("")
         out.extend(details)
@@ -156,6 +178,8 @@ def format_markdown(run: VerifyRun, fail_on: FailOn) -> str:
         for extra in (nearest_line(r), ambiguity(r) if note != ambiguity(r) else ""):
             if extra:
                 shown = f"{shown} — {extra}" if shown else extra
+        if r.timeline is not None:
+            shown = f"{shown} ({timeline_text(r)})" if shown else timeline_text(r)
         row: list[Any] = [r.source_id, r.quote_index, Markdown(f"**{r.status.value}**"),
                           r.method or "", f"{r.score:.2f}" if r.method else "", r.text, shown]
         if run.live:
