@@ -415,7 +415,11 @@ class QuoteResult:
 
     @property
     def drifted(self) -> bool:
-        """Found in the archived copy but not (as such) on the live page (``--live``)."""
+        """Found in the archived copy but not (as such) on the live page, or altered
+        there and gone from the live page (``--live``). A quote missing from the
+        archived copy cannot drift."""
+        if self.status is QuoteStatus.ALTERED:
+            return self.live_status is LiveStatus.GONE
         return self.status.is_found and self.live_status in (LiveStatus.GONE,
                                                              LiveStatus.ALTERED)
 

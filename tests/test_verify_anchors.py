@@ -205,6 +205,9 @@ def test_a_quote_missing_from_the_archive_is_not_drift() -> None:
     checked = _live_status(missing, live, live_index, quotes[0])
     assert checked.live_status is None and not checked.drifted
     assert "not drift" in (checked.live_detail or "")
+    altered = _live_status(run.results[1], live, live_index, quotes[1])
+    assert run.results[1].status is QuoteStatus.ALTERED
+    assert altered.live_status is LiveStatus.GONE and altered.drifted
     gone = LivePage(SOURCE.url, None, 404)
     assert _live_status(missing, gone, None, quotes[0]).live_status is None
     assert _live_status(verified, gone, None, quotes[0]).live_status is LiveStatus.GONE

@@ -305,7 +305,7 @@ def format_markdown(result: RunResult, manifest: Manifest) -> str:
             extra = " (probable translation)" if q.probable_translation else ""
             out.append(f"- `{q.status.value}`{extra} **{md_escape(q.source_id)}** "
                        f"#{q.quote_index}: “{md_escape(q.text[:160])}”")
-    drifted = [q for q in result.quotes if q.live_status in (LiveStatus.GONE, LiveStatus.ALTERED)]
+    drifted = [q for q in result.quotes if q.drifted]
     if drifted:
         out += ["", "### Quotes gone from or changed on the live page", ""]
         for q in drifted:

@@ -211,6 +211,7 @@ NOT_IN_ARCHIVE = "not drift: the quote is not in the archived copy either"
 
 
 def _in_archive(result: QuoteResult) -> bool:
+    """Whether drift can be told for the quote (as :attr:`QuoteResult.drifted`)."""
     return result.status.is_found or result.status is QuoteStatus.ALTERED
 
 
