@@ -63,16 +63,17 @@ def _codes(data: npt.NDArray[np.uint8], q: int = SEED) -> npt.NDArray[np.uint64]
 
 @dataclass(frozen=True)
 class SeedIndex:
-    """A layer's encoded skeleton's q-grams, sorted, with their positions."""
+    """A layer's encoded skeleton's q-grams, sorted, with their positions (32-bit:
+    a layer is far below 2 GB; 12 bytes per symbol in all)."""
 
     codes: npt.NDArray[np.uint64]  # sorted
-    positions: npt.NDArray[np.int64]  # positions[i] is where codes[i] starts
+    positions: npt.NDArray[np.int32]  # positions[i] is where codes[i] starts
 
     @classmethod
     def build(cls, encoded: bytes) -> SeedIndex:
         codes = _codes(np.frombuffer(encoded, dtype=np.uint8))
         order = np.argsort(codes)  # positions of equal codes are sorted by the callers
-        return cls(codes[order], order.astype(np.int64))
+        return cls(codes[order], order.astype(np.int32))
 
     def starts(self, query: bytes) -> list[int]:
         """Where the query's first SEED symbols occur, ascending (candidates for an
@@ -98,7 +99,7 @@ class SeedIndex:
         hi = np.searchsorted(self.codes, qcodes, side="right")
         if limit is not None and int((hi - lo).sum()) > limit:
             return None
-        parts = [self.positions[a:b] - off
+        parts = [self.positions[a:b].astype(np.int64) - off
                  for a, b, off in zip(lo.tolist(), hi.tolist(), offsets.tolist(), strict=True)
                  if b > a]
         if not parts:
@@ -111,15 +112,15 @@ class QgramIndex:
     """A layer's encoded skeleton's :data:`QGRAM`-grams, sorted, for the q-gram
     filter of :meth:`candidates`."""
 
-    codes: npt.NDArray[np.uint64]  # sorted
-    positions: npt.NDArray[np.int64]
+    codes: npt.NDArray[np.uint32]  # sorted
+    positions: npt.NDArray[np.int32]
     size: int
 
     @classmethod
     def build(cls, encoded: bytes) -> QgramIndex:
-        codes = _codes(np.frombuffer(encoded, dtype=np.uint8), QGRAM)
+        codes = _codes(np.frombuffer(encoded, dtype=np.uint8), QGRAM).astype(np.uint32)
         order = np.argsort(codes)  # positions of equal codes are sorted by the callers
-        return cls(codes[order], order.astype(np.int64), len(encoded))
+        return cls(codes[order], order.astype(np.int32), len(encoded))
 
     def candidates(self, query: bytes, k: int) -> list[tuple[int, int]] | None:
         """The page ranges that can hold an occurrence of ``query`` within ``k``
@@ -141,7 +142,7 @@ class QgramIndex:
         threshold = m + 1 - (k + 1) * QGRAM
         if threshold <= 0 or m < QGRAM:
             return None
-        qcodes = _codes(np.frombuffer(query, dtype=np.uint8), QGRAM)
+        qcodes = _codes(np.frombuffer(query, dtype=np.uint8), QGRAM).astype(np.uint32)
         lo = np.searchsorted(self.codes, qcodes, side="left")
         hi = np.searchsorted(self.codes, qcodes, side="right")
         lengths = hi - lo
@@ -152,7 +153,8 @@ class QgramIndex:
         # diagonal, without a Python loop over the query.
         firsts = np.cumsum(lengths) - lengths
         flat = np.arange(total, dtype=np.int64) + np.repeat(lo - firsts, lengths)
-        diagonal = self.positions[flat] - np.repeat(np.arange(len(qcodes)), lengths) + m
+        offsets = np.repeat(np.arange(len(qcodes)), lengths)
+        diagonal = self.positions[flat].astype(np.int64) - offsets + m
         band = 2 * k + 1
         counts = np.bincount(diagonal // band, minlength=(self.size + m) // band + 2)
         pair = counts[:-1] + counts[1:]
