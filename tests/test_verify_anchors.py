@@ -283,3 +283,15 @@ def test_report_link_opens_the_replayed_page_at_the_quote(frameless: PywbArchive
             browser.close()
     assert scrolled > 5000
     assert 0 <= top < 700
+
+
+def test_run_report_html_shows_word_diff_and_ambiguity() -> None:
+    run, _ = _results()
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    html = format_html(RunResult(manifest_id="m", started_at=now, finished_at=now,
+                                 quotes=run.results),
+                       Manifest(id="m", title="M", sources=(SOURCE,)))
+    assert "nearest passage (score 0." in html
+    assert "<del>praised</del><ins>criticised</ins>" in html
+    assert '<span class="badge warn">ambiguous: 2 places</span>' in html
+    assert "#:~:text=" not in html  # no capture, no replay URL: no link
