@@ -39,7 +39,8 @@ def _save_traceback(exc: BaseException) -> Path | None:
 #: The commands (``--help`` lists them alphabetically); each lives in ``archiver/cli/<name>_cmd.py``
 #: and exposes a click command named ``command``. They are imported only when used,
 #: so ``archiver check`` does not pay for the quote matcher's imports.
-COMMANDS = ("extract", "validate", "check", "fetch", "verify", "run", "history", "config")
+COMMANDS = ("extract", "validate", "check", "fetch", "verify", "run", "history", "config",
+            "package", "export")
 
 
 class ArchiverGroup(click.Group):
