@@ -374,6 +374,17 @@ class QuoteTimeline:
 
 
 @dataclass(frozen=True)
+class TextQuoteSelector:
+    """Where a quote stands in the archived text, the W3C Web Annotation way
+    (https://www.w3.org/TR/annotation-model/#text-quote-selector): the passage as
+    the page has it and the text just before and after it, whitespace collapsed."""
+
+    exact: str
+    prefix: str = ""
+    suffix: str = ""
+
+
+@dataclass(frozen=True)
 class QuoteResult:
     """One quote looked for in the archived page of its source (and the live page)."""
 
@@ -402,10 +413,19 @@ class QuoteResult:
     #: When the quote was on the stored captures of the URL (when more than one
     #: was searched: ``verify --captures all``, or a quote missing from the chosen one).
     timeline: QuoteTimeline | None = None
+    # -- what the page says instead (altered, missing) and where the quote stands --
+    nearest: str | None = None  # the best-scoring passage of the page
+    nearest_score: float | None = None  # its score, as ``score``
+    word_diff: str | None = None  # quote -> passage, git word-diff style: [-quote-]{+page+}
+    selector: TextQuoteSelector | None = None  # verified and altered quotes
 
     @property
     def drifted(self) -> bool:
-        """Found in the archived copy but not (as such) on the live page (``--live``)."""
+        """Found in the archived copy but not (as such) on the live page, or altered
+        there and gone from the live page (``--live``). A quote missing from the
+        archived copy cannot drift."""
+        if self.status is QuoteStatus.ALTERED:
+            return self.live_status is LiveStatus.GONE
         return self.status.is_found and self.live_status in (LiveStatus.GONE,
                                                              LiveStatus.ALTERED)
 

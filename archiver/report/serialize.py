@@ -107,6 +107,7 @@ from archiver.models import (
     SaveResult,
     SaveRun,
     Source,
+    TextQuoteSelector,
     VerifyRun,
 )
 from archiver.report.safe import json_visible, visible
@@ -193,9 +194,14 @@ def capture_result(r: CaptureResult) -> Record:
                    extra_captures=[capture(c) for c in r.extra_captures])
 
 
+def text_quote_selector(s: TextQuoteSelector) -> Record:
+    return _record(s)
+
+
 def quote_result(r: QuoteResult) -> Record:
     return _record(r, score=round(r.score, 4), capture=_maybe(capture, r.capture),
-                   timeline=_maybe(_record, r.timeline))
+                   timeline=_maybe(_record, r.timeline),
+                   selector=_maybe(text_quote_selector, r.selector))
 
 
 def quote(q: Quote) -> Record:
@@ -617,8 +623,8 @@ __all__ = [
     "hop", "link_history_document", "link_record", "link_result", "links_document",
     "manifest_check", "outcome_counts", "problem", "quote", "quote_result", "rows",
     "run_changes_document", "run_document", "run_result", "runs_document", "source",
-    "source_row", "stored_run", "summarize", "summary", "timestamp", "to_csv", "to_json",
-    "to_jsonl", "transition", "validation_document", "verify_document",
+    "source_row", "stored_run", "summarize", "summary", "text_quote_selector", "timestamp",
+    "to_csv", "to_json", "to_jsonl", "transition", "validation_document", "verify_document",
     "verify_run",
 ]
 
