@@ -29,6 +29,7 @@ from archiver import schemas
 from archiver.cli import cli
 from archiver.history import KIND_CHECK, KIND_PIPELINE
 from archiver.models import (
+    CaptureKind,
     CaptureOutcome,
     ChangeKind,
     DatePrecision,
@@ -227,6 +228,7 @@ ENUMS: dict[str, list[str]] = {
     "quote_kind": [k.value for k in QuoteKind],
     "date_precision": [p.value for p in DatePrecision],
     "run_kind": [KIND_CHECK, KIND_PIPELINE],
+    "capture_kind": [k.value for k in CaptureKind],
 }
 
 

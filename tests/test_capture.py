@@ -1,0 +1,388 @@
+"""archiver capture: live pages stored byte for byte, replayed by pywb, checked by warcio."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import date
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from click.testing import CliRunner
+from warcio.archiveiterator import ArchiveIterator
+
+from archiver.cli import cli
+from archiver.fetch.capture import capture_sources, live_label
+from archiver.fetch.requisites import html_requisites, same_site, stylesheet_requisites
+from archiver.models import CaptureKind, CaptureOutcome, Manifest, Source
+from archiver.net import HostLimiter, HttpClient
+from archiver.net.raw import RawRecorder, dechunk, decode_content
+from archiver.store import LEDGER_NAME, check_folder, provenance, read_warc
+from archiver.store.fields import sha1_base32
+from archiver.store.live import LIVE_LEDGER_NAME, read_live_ledger
+from tests.support.localweb import BackgroundServer
+from tests.support.pywb_archive import PywbArchive, write_manifest
+
+PAGE_HTML = (b"<!doctype html><html><head><title>Harbour</title>"
+             b"<link rel=\"stylesheet\" href=\"/style.css\"></head>"
+             b"<body><p>The harbour will reopen on Monday, the mayor said.</p>"
+             b"<img src=\"/img.png\" alt=\"\"><img src=\"http://elsewhere.invalid/x.png\">"
+             b"</body></html>")
+CSS = b"body { background: url('/bg.png'); }"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+BG = b"\x89PNG\r\n\x1a\n" + b"background" * 30
+
+
+def chunked(data: bytes, size: int = 37) -> bytes:
+    """``data`` in chunked framing (RFC 9112 §7.1), with a chunk extension and a trailer."""
+    out = b""
+    for i in range(0, len(data), size):
+        part = data[i:i + size]
+        ext = b";note=x" if i == 0 else b""
+        out += b"%x%s\r\n%s\r\n" % (len(part), ext, part)
+    return out + b"0\r\nX-Trailer: done\r\n\r\n"
+
+
+def head(status: str, fields: list[tuple[str, str]]) -> bytes:
+    lines = [f"HTTP/1.1 {status}", *(f"{k}: {v}" for k, v in fields)]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+PAGE_GZ = gzip.compress(PAGE_HTML, mtime=0)
+WIRE: dict[str, bytes] = {
+    "/story": head("200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                              ("Content-Encoding", "gzip"), ("Transfer-Encoding", "chunked"),
+                              ("X-Odd-Case", "kept As sent")]) + chunked(PAGE_GZ),
+    "/style.css": head("200 OK", [("Content-Type", "text/css"),
+                                  ("Content-Length", str(len(CSS)))]) + CSS,
+    "/img.png": head("200 OK", [("Content-Type", "image/png"),
+                                ("Content-Length", str(len(PNG)))]) + PNG,
+    "/bg.png": head("200 OK", [("Content-Type", "image/png"),
+                               ("Content-Length", str(len(BG)))]) + BG,
+    "/old": head("301 Moved Permanently", [("Location", "/story"), ("Content-Length", "0")]),
+    "/big": head("200 OK", [("Content-Type", "text/html"),
+                            ("Content-Length", str(300_000))]) + b"<p>" + b"x" * 299_997,
+}
+
+
+class RawSite(BackgroundServer):
+    """A local site that writes each answer as given, byte for byte, then closes."""
+
+    def __init__(self, wire: dict[str, bytes]) -> None:
+        self.wire = dict(wire)
+        self.seen: list[str] = []
+        site = self
+
+        class _H(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                site.seen.append(self.path)
+                data = site.wire.get(self.path) or head("404 Not Found",
+                                                        [("Content-Length", "0")])
+                self.wfile.write(data.replace(b"PORT", str(site.port).encode()))
+                self.wfile.flush()
+                self.close_connection = True
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        super().__init__(_H)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@pytest.fixture
+def site() -> Iterator[RawSite]:
+    with RawSite(WIRE) as server:
+        yield server
+
+
+def client(**kw: Any) -> HttpClient:
+    return HttpClient(allow_private=True, limiter=HostLimiter(interval=0.0), **kw)
+
+
+def manifest(tmp_path: Path, urls: dict[str, str]) -> Manifest:
+    sources = tuple(Source(id=sid, url=url, publisher="P", title="T",
+                           published=date(2014, 10, 15), language="en")
+                    for sid, url in urls.items())
+    return Manifest(id="press", title="Press", sources=sources, path=None)
+
+
+def records(folder: Path) -> list[tuple[str, Any, bytes]]:
+    """(type, WARC headers, raw block) of every record in the folder's WARCs."""
+    out = []
+    for warc in sorted(folder.glob("*.warc.gz")):
+        with open(warc, "rb") as fh:
+            for rec in ArchiveIterator(fh, no_record_parse=True):
+                out.append((rec.rec_type, rec.rec_headers, rec.raw_stream.read()))
+    return out
+
+
+def warcio_check(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "warcio.cli", "check", "-v", str(path)],
+                          capture_output=True, text=True, timeout=60)
+
+
+# --------------------------------------------------------------------------
+# The done-when test
+# --------------------------------------------------------------------------
+
+
+def test_a_gzip_chunked_page_and_its_requisites_are_stored_as_sent_and_replay(
+        tmp_path: Path, site: RawSite, pywb: PywbArchive) -> None:
+    warcs = tmp_path / "warcs"
+    run = capture_sources(manifest(tmp_path, {"story": site.url("/story")}), warcs_dir=warcs,
+                          requisites=True, client=client())
+
+    result = run.results[0]
+    assert result.outcome is CaptureOutcome.STORED, result.detail
+    cap = result.capture
+    assert cap is not None and cap.kind is CaptureKind.LIVE and cap.archive == "live"
+    assert result.detail is not None and result.detail.startswith(live_label(
+        cap.memento_datetime)) and "live capture, 20" in result.detail
+    assert "3 requisites requested" in result.detail  # style.css, img.png, bg.png (from CSS)
+    assert "/x.png" not in site.seen  # another site: not requested
+
+    recs = records(warcs)
+    responses = {h.get_header("WARC-Target-URI"): (h, block) for t, h, block in recs
+                 if t == "response"}
+    assert set(responses) == {site.url(p) for p in ("/story", "/style.css", "/img.png",
+                                                    "/bg.png")}
+    # byte for byte: the record block is what the server wrote, gzip and chunking kept
+    for path in ("/story", "/style.css", "/img.png", "/bg.png"):
+        headers, block = responses[site.url(path)]
+        assert block == WIRE[path], path
+        assert headers.get_header("WARC-IP-Address") == "127.0.0.1"
+        assert headers.get_header("WARC-Block-Digest") == "sha1:" + sha1_base32(block)
+    story_headers, story_block = responses[site.url("/story")]
+    assert b"Transfer-Encoding: chunked\r\n" in story_block and b"X-Odd-Case: kept As sent" \
+        in story_block and b"\r\n0\r\nX-Trailer: done\r\n\r\n" in story_block
+    # payload digest: chunking removed, gzip kept (WARC 1.1 §5.9)
+    assert story_headers.get_header("WARC-Payload-Digest") == "sha1:" + sha1_base32(PAGE_GZ)
+    # request records, concurrent to their response; metadata saying why and when
+    by_id = {h.get_header("WARC-Record-ID"): (t, h, b) for t, h, b in recs}
+    requests_ = [(h, b) for t, h, b in recs if t == "request"]
+    assert len(requests_) == 4
+    for h, block in requests_:
+        assert by_id[h.get_header("WARC-Concurrent-To")][0] == "response"
+        assert block.startswith(b"GET /") and b"Accept-Encoding: gzip, deflate\r\n" in block
+    metas = [dict(provenance.as_dict(provenance.decode_fields(b))) for t, _, b in recs
+             if t == "metadata"]
+    page_meta = next(m for m in metas if m.get("live-page") == "true")
+    assert page_meta["capture-kind"] == "live" and page_meta["source-id"] == "story"
+    assert page_meta["manifest-id"] == "press" and page_meta["software"].startswith("archiver/")
+    assert "no archived capture" in page_meta["reason"] and page_meta["captured-at"]
+    embeds = [m for m in metas if m.get("hopsFromSeed", "").startswith("E")]
+    assert len(embeds) == 3 and all(m["via"] == site.url("/story") for m in embeds)
+    # the live ledger has it; the archived-capture ledger does not
+    assert [e.source_id for e in read_live_ledger(warcs)] == ["story"]
+    assert not (warcs / LEDGER_NAME).exists() or "story" not in (warcs / LEDGER_NAME).read_text()
+    assert check_folder(warcs) == []
+    for warc in warcs.glob("*.warc.gz"):
+        for rec in read_warc(warc):
+            assert rec.type in ("warcinfo", "response", "request", "metadata")
+
+    # warcio check: every digest passes but the chunked response's payload digest, which
+    # warcio 1.8.1 computes over the chunk framing (webrecorder/warcio#74)
+    (warc,) = warcs.glob("*.warc.gz")
+    checked = warcio_check(warc)
+    failures = [line.strip() for line in checked.stdout.splitlines() if "failed" in line]
+    assert failures == [f"payload digest failed {story_headers.get_header('WARC-Payload-Digest')}"]
+    assert dechunk(story_block.split(b"\r\n\r\n", 1)[1]) == (PAGE_GZ, True)
+
+    # pywb replays the page and its requisites from our WARC
+    base = pywb.collection(warcs=[warc])
+    for path, want in (("/story", PAGE_HTML), ("/style.css", CSS), ("/img.png", PNG),
+                       ("/bg.png", BG)):
+        got = requests.get(f"{base}2030id_/{site.url(path)}", timeout=30)
+        assert got.status_code == 200, path
+        assert got.content == want, path
+
+
+def test_warcio_check_passes_wholly_with_the_chunk_framed_payload_digest(
+        tmp_path: Path, site: RawSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warcio reading of the payload digest (PAYLOAD_DIGEST_TRANSFER_DECODED = False)."""
+    import archiver.store.live as live
+
+    monkeypatch.setattr(live.write_exchange, "__kwdefaults__", {"transfer_decoded": False})
+    warcs = tmp_path / "warcs"
+    run = capture_sources(manifest(tmp_path, {"story": site.url("/story")}), warcs_dir=warcs,
+                          requisites=True, client=client())
+    assert run.results[0].outcome is CaptureOutcome.STORED
+    (warc,) = warcs.glob("*.warc.gz")
+    checked = warcio_check(warc)
+    assert checked.returncode == 0, checked.stdout
+    assert "failed" not in checked.stdout
+
+
+def test_every_redirect_hop_is_recorded(tmp_path: Path, site: RawSite) -> None:
+    warcs = tmp_path / "warcs"
+    run = capture_sources(manifest(tmp_path, {"moved": site.url("/old")}), warcs_dir=warcs,
+                          client=client())
+    cap = run.results[0].capture
+    assert cap is not None and cap.url == site.url("/story")
+    assert [(h.url, h.status) for h in cap.redirects] == [(site.url("/old"), 301)]
+    targets = [h.get_header("WARC-Target-URI") for t, h, _ in records(warcs) if t == "response"]
+    assert targets == [site.url("/old"), site.url("/story")]
+    (warc,) = warcs.glob("*.warc.gz")
+    assert warcio_check(warc).stdout.count("payload digest failed") == 1  # the chunked one
+
+
+def test_a_redirect_to_a_private_address_is_refused(tmp_path: Path, site: RawSite) -> None:
+    """The guard judges every hop: a public-looking start may not lead to loopback."""
+    site.wire["/evil"] = head("302 Found", [("Location", "http://127.0.0.1:9/secret"),
+                                             ("Content-Length", "0")])
+    # Only this site's own URL is trusted (as a local archive is), not loopback at large.
+    guarded = HttpClient(trusted_prefixes=(site.url("/"),),
+                         limiter=HostLimiter(interval=0.0))
+    warcs = tmp_path / "warcs"
+    run = capture_sources(manifest(tmp_path, {"evil": site.url("/evil")}), warcs_dir=warcs,
+                          client=guarded)
+    result = run.results[0]
+    assert result.outcome is CaptureOutcome.LIVE_ERROR
+    assert result.detail is not None and "refusing to fetch" in result.detail
+    assert "127.0.0.1" in result.detail and "private" in result.detail
+    assert not list(warcs.glob("*.warc.gz"))
+
+
+def test_a_private_page_is_refused_without_allow_private(tmp_path: Path, site: RawSite) -> None:
+    run = capture_sources(manifest(tmp_path, {"story": site.url("/story")}),
+                          warcs_dir=tmp_path / "w")
+    assert run.results[0].outcome is CaptureOutcome.LIVE_ERROR
+    assert "private" in (run.results[0].detail or "")
+    assert site.seen == []
+
+
+def test_a_page_over_the_cap_is_stored_cut_and_marked_truncated(
+        tmp_path: Path, site: RawSite) -> None:
+    warcs = tmp_path / "warcs"
+    run = capture_sources(manifest(tmp_path, {"big": site.url("/big")}), warcs_dir=warcs,
+                          client=client(), max_bytes=100_000)
+    result = run.results[0]
+    assert result.outcome is CaptureOutcome.STORED
+    assert result.detail is not None and "cut at 100000 bytes" in result.detail
+    assert "WARC-Truncated" in result.detail
+    (resp,) = [(h, b) for t, h, b in records(warcs) if t == "response"]
+    headers, block = resp
+    assert headers.get_header("WARC-Truncated") == "length"
+    assert block == WIRE["/big"][:len(block)] and len(block) == WIRE["/big"].index(b"<p>") \
+        + 100_000
+    (warc,) = warcs.glob("*.warc.gz")
+    checked = warcio_check(warc)
+    assert checked.returncode == 0, checked.stdout
+
+
+def test_default_selection_skips_sources_with_an_archived_capture(
+        tmp_path: Path, site: RawSite) -> None:
+    warcs = tmp_path / "warcs"
+    warcs.mkdir()
+    entry = {"manifest_id": "press", "source_id": "held", "requested_url": site.url("/img.png"),
+             "published": "2014-10-15", "uri_r": site.url("/img.png"),
+             "timestamp": "20141016000000", "memento_url": "http://archive.example/x",
+             "memento_datetime": "2014-10-16T00:00:00Z", "archive": "http://archive.example/",
+             "warc_file": "held.warc.gz", "warc_offset": 0, "record_id": "<urn:uuid:x>"}
+    (warcs / LEDGER_NAME).write_text(json.dumps(entry) + "\n")
+    (warcs / "held.warc.gz").write_bytes(b"")
+    m = manifest(tmp_path, {"held": site.url("/img.png"), "story": site.url("/story")})
+
+    run = capture_sources(m, warcs_dir=warcs, client=client())
+    outcomes = {r.source_id: r.outcome for r in run.results}
+    assert outcomes == {"held": CaptureOutcome.ALREADY_STORED, "story": CaptureOutcome.STORED}
+    assert "/img.png" not in site.seen
+
+    again = capture_sources(m, warcs_dir=warcs, client=client(), all_sources=True)
+    assert [r.outcome for r in again.results] == [CaptureOutcome.STORED] * 2
+    named = capture_sources(m, warcs_dir=warcs, client=client(), source_ids=["held"])
+    assert [r.outcome for r in named.results] == [CaptureOutcome.STORED]
+    assert len(read_live_ledger(warcs)) == 4
+
+
+def test_the_cli_writes_json_and_exits_like_fetch(tmp_path: Path, site: RawSite) -> None:
+    path = write_manifest(tmp_path / "m.toml", [
+        Source(id="story", url=site.url("/story"), publisher="P", title="T",
+               published=date(2014, 10, 15), language="en"),
+        Source(id="gone", url="http://127.0.0.1:9/nothing", publisher="P", title="T",
+               published=date(2014, 10, 15), language="en")])
+    out = tmp_path / "captures.json"
+    res = CliRunner().invoke(cli, ["capture", str(path), "--warcs", str(tmp_path / "w"),
+                                    "--allow-private", "--format", "json", "-o", str(out),
+                                    "--no-progress"])
+    assert res.exit_code == 1, res.output
+    doc = json.loads(out.read_text())
+    by_id = {r["source_id"]: r for r in doc["results"]}
+    assert by_id["story"]["outcome"] == "stored"
+    assert by_id["story"]["capture"]["kind"] == "live"
+    assert by_id["gone"]["outcome"] == "live_error"
+    assert "connection refused" in by_id["gone"]["detail"]
+    assert (tmp_path / "w" / LIVE_LEDGER_NAME).exists()
+
+
+# --------------------------------------------------------------------------
+# The parts
+# --------------------------------------------------------------------------
+
+
+def test_requisites_are_read_from_html_and_css() -> None:
+    html = ("<base href='/sub/'><img src=a.png srcset='b.png 2x, c.png 3x'>"
+            "<link rel='stylesheet icon' href=s.css><script src=/j.js></script>"
+            "<video poster=p.jpg></video><div style=\"background:url(d.png)\"></div>"
+            "<style>@import 'i.css'; p{background:url(\"e.png\")}</style>"
+            "<img src='data:image/png;base64,xx'><a href=/not-a-requisite>")
+    got = html_requisites(html, "http://site.example/page")
+    urls = [u for u, _ in got]
+    assert urls == ["http://site.example/sub/a.png", "http://site.example/sub/b.png",
+                    "http://site.example/sub/c.png", "http://site.example/sub/s.css",
+                    "http://site.example/j.js", "http://site.example/sub/p.jpg",
+                    "http://site.example/sub/d.png", "http://site.example/sub/e.png",
+                    "http://site.example/sub/i.css"]
+    assert dict(got)["http://site.example/sub/s.css"] == "stylesheet"
+    assert stylesheet_requisites("a{b:url( x.png )}", "http://s.example/c/s.css") == [
+        ("http://s.example/c/x.png", "css")]
+    assert same_site("https://www.site.example/x", "http://site.example/")
+    assert not same_site("http://cdn.site.example/x", "http://site.example/")
+
+
+def test_dechunk_and_decode() -> None:
+    assert dechunk(chunked(b"hello world", 3)) == (b"hello world", True)
+    assert dechunk(b"5\r\nhel") == (b"hel", False)
+    assert decode_content(gzip.compress(b"abc"), "gzip", 100) == b"abc"
+    assert decode_content(b"abc", "br", 100) is None
+    assert decode_content(gzip.compress(b"a" * 1000), "gzip", 10) == b"a" * 10
+
+
+def test_the_recorder_sends_one_request_and_keeps_the_answer(site: RawSite) -> None:
+    ex = RawRecorder(client()).get(site.url("/story"))
+    assert ex.response == WIRE["/story"] and ex.payload == PAGE_GZ
+    assert ex.decoded() == PAGE_HTML and ex.chunked and not ex.truncated
+    assert ex.request.startswith(b"GET /story HTTP/1.1\r\nHost: 127.0.0.1:")
+    assert b"Connection: close\r\n" in ex.request
+    assert hashlib.sha1(ex.body).digest() == hashlib.sha1(chunked(PAGE_GZ)).digest()
+
+
+def test_a_slow_site_meets_the_deadline(tmp_path: Path) -> None:
+    release = threading.Event()
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab")
+            self.wfile.flush()
+            release.wait(5)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    with BackgroundServer(Slow) as server:
+        try:
+            from archiver.errors import NetError
+            with pytest.raises(NetError, match="did not finish"):
+                RawRecorder(client(deadline=0.5)).get(f"http://127.0.0.1:{server.port}/")
+        finally:
+            release.set()
