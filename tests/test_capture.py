@@ -19,15 +19,19 @@ import requests
 from click.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
+from archiver.check import CheckOptions
 from archiver.cli import cli
+from archiver.fetch import Archive
 from archiver.fetch.capture import capture_sources, live_label
 from archiver.fetch.requisites import html_requisites, same_site, stylesheet_requisites
-from archiver.models import CaptureKind, CaptureOutcome, Manifest, Source
+from archiver.models import CaptureKind, CaptureOutcome, Manifest, Quote, QuoteStatus, Source
 from archiver.net import HostLimiter, HttpClient
 from archiver.net.raw import RawRecorder, dechunk, decode_content
-from archiver.store import LEDGER_NAME, check_folder, provenance, read_warc
+from archiver.pipeline import RunOptions, run_pipeline
+from archiver.store import LEDGER_NAME, WarcIndex, check_folder, provenance, read_warc
 from archiver.store.fields import sha1_base32
 from archiver.store.live import LIVE_LEDGER_NAME, read_live_ledger
+from archiver.verify import verify_manifest
 from tests.support.localweb import BackgroundServer
 from tests.support.pywb_archive import PywbArchive, write_manifest
 
@@ -386,3 +390,62 @@ def test_a_slow_site_meets_the_deadline(tmp_path: Path) -> None:
                 RawRecorder(client(deadline=0.5)).get(f"http://127.0.0.1:{server.port}/")
         finally:
             release.set()
+
+
+# --------------------------------------------------------------------------
+# verify and run: a live capture is used only when asked
+# --------------------------------------------------------------------------
+
+
+def quoted_manifest(site: RawSite) -> Manifest:
+    src = Source(id="story", url=site.url("/story"), publisher="P", title="T",
+                 published=date(2014, 10, 15), language="en",
+                 quotes=(Quote("The harbour will reopen on Monday"),))
+    return Manifest(id="press", title="Press", sources=(src,))
+
+
+def test_verify_leaves_live_captures_out_unless_asked(tmp_path: Path, site: RawSite) -> None:
+    warcs = tmp_path / "warcs"
+    m = quoted_manifest(site)
+    capture_sources(m, warcs_dir=warcs, client=client())
+
+    plain = verify_manifest(m, warcs)
+    assert [q.status for q in plain.results] == [QuoteStatus.UNVERIFIABLE]
+    assert plain.results[0].capture is None
+
+    index = WarcIndex.build(warcs)
+    assert len(index.live_ids) == 1 and index.candidates(site.url("/story")) == []
+
+    asked = verify_manifest(m, warcs, live_captures=True)
+    (result,) = asked.results
+    assert result.status is QuoteStatus.VERIFIED
+    assert result.capture is not None and result.capture.kind is CaptureKind.LIVE
+    assert result.capture.archive == "live" and "live_capture" in result.flags
+    assert result.capture.memento_datetime.year >= 2026  # the day captured, not 2014
+
+    path = write_manifest(tmp_path / "m.toml", list(m.sources), manifest_id="press")
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write('[[source.quote]]\ntext = "The harbour will reopen on Monday"\n')
+    res = CliRunner().invoke(cli, ["verify", str(path), "--warcs", str(warcs),
+                                   "--live-captures", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["results"][0]["capture"]["kind"] == "live"
+
+
+def test_run_capture_stores_live_pages_of_sources_no_archive_holds(
+        tmp_path: Path, site: RawSite, pywb: PywbArchive) -> None:
+    base = pywb.collection([])
+    check = CheckOptions(per_host_interval=0, backoff=0.01, allow_private=True, retries=0)
+    options = RunOptions(check=check, archives=(Archive.from_url(base),),
+                         warcs_dir=tmp_path / "warcs", capture=True, capture_requisites=True,
+                         listings_per_minute=60000.0, downloads_per_second=1000.0)
+    result = run_pipeline(quoted_manifest(site), options)
+    assert [c.outcome for c in result.captures] == [CaptureOutcome.NO_CAPTURE]
+    live = [n for n in result.notes if n.startswith("story: live capture, ")]
+    assert len(live) == 1 and "not used by verify" in live[0]
+    assert "3 requisites requested" in live[0]
+    assert [q.status for q in result.quotes] == [QuoteStatus.UNVERIFIABLE]
+    assert len(read_live_ledger(tmp_path / "warcs")) == 1
+
+    usage = CliRunner().invoke(cli, ["run", str(tmp_path / "nope.toml"), "--requisites"])
+    assert usage.exit_code == 2 and "--requisites goes with --capture" in usage.output

@@ -38,6 +38,9 @@ from archiver.verify import verify_manifest
 @click.option("--live", is_flag=True, default=False,
               help="Also fetch each live page and report quotes that are in the archived "
               "copy but gone from the live one (content drift).")
+@click.option("--live-captures", "live_captures", is_flag=True, default=False,
+              help="Also check quotes against live captures (`archiver capture`) of sources "
+              "with no archived capture; they show what the page said on the day captured.")
 @format_option(FORMATS)
 @output_option
 @fail_on_option(Command.VERIFY)
@@ -45,7 +48,7 @@ from archiver.verify import verify_manifest
 @proxy_option
 @no_progress_option
 def command(manifest: Path, source_ids: tuple[str, ...], warcs: Path | None, live: bool,
-            fmt: str, output: Path | None,
+            live_captures: bool, fmt: str, output: Path | None,
             fail_on: FailOn, allow_private: bool, proxy: str | None, no_progress: bool) -> None:
     """Check that every quoted passage is in the archived text of its source.
 
@@ -73,7 +76,8 @@ def command(manifest: Path, source_ids: tuple[str, ...], warcs: Path | None, liv
 
     try:
         run = verify_manifest(loaded, folder, live=live, allow_private=allow_private,
-                             proxy=proxy, progress=bar, on_note=note)
+                             proxy=proxy, progress=bar, on_note=note,
+                             live_captures=live_captures)
     finally:
         bar.close()
     with tables_for(output):

@@ -31,7 +31,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from archiver._version import __version__
@@ -75,6 +74,7 @@ from archiver.store.live import (
     KIND_LIVE,
     Exchange,
     append_live_ledger,
+    live_label,
     payload_sha256,
     write_exchange,
 )
@@ -93,11 +93,6 @@ REASON_ALL = "every source was asked for (--all)"
 REASON_NAMED = "the source was named (--source)"
 #: Content types whose body is read for requisites.
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-
-def live_label(when: datetime) -> str:
-    """How reports name a live capture: ``live capture, 2026-11-30``."""
-    return f"live capture, {when.strftime('%Y-%m-%d')}"
 
 
 @dataclass

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from archiver.failon import Command, FailOn, parse_fail_on
-from archiver.models import CaptureResult, FetchRun
+from archiver.models import CaptureKind, CaptureResult, FetchRun
 from archiver.report import serialize
 from archiver.report.common import for_people, markdown_table, md_escape, text_table
+from archiver.store.live import live_label
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown")
 
@@ -37,6 +38,9 @@ def summary(run: FetchRun) -> str:
 def _captured(r: CaptureResult) -> str:
     if r.capture is None:
         return ""
+    if r.capture.kind is CaptureKind.LIVE:  # evidence of that day, not of publication
+        return live_label(r.capture.memento_datetime) + r.capture.memento_datetime.strftime(
+            " %H:%M")
     return r.capture.memento_datetime.strftime("%Y-%m-%d %H:%M")
 
 

@@ -34,7 +34,7 @@ import logging
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -45,12 +45,13 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archiver.errors import WarcError
 from archiver.extract import FLAG_NOT_HTML, PageText, extract_page, is_extractable, mime_of
-from archiver.models import Capture, Hop, Progress, ProgressCallback, Source
+from archiver.models import Capture, CaptureKind, Hop, Progress, ProgressCallback, Source
 from archiver.net.limits import MAX_REDIRECTS
 from archiver.pages import Located, NotLocated
 from archiver.store import provenance
 from archiver.store.fields import as_utc
 from archiver.store.ledger import file_key, read_cache, write_cache
+from archiver.store.live import ARCHIVE_LIVE, live_label, live_record_ids
 from archiver.store.scan import Damage, scan_records
 from archiver.store.structure import WarcStructureError
 from archiver.urls import url_key
@@ -68,6 +69,8 @@ INDEX_CACHE_NAME = ".archiver-index-cache.json"
 INDEX_CACHE_VERSION = 1
 #: Flag on results checked against a capture that no archiver metadata record chose.
 FLAG_NOT_CHOSEN = "capture_not_chosen_by_fetch"
+#: Flag on results checked against a live capture (``verify --live-captures``).
+FLAG_LIVE_CAPTURE = "live_capture"
 #: Memento URLs of Wayback-style archives: .../web/TIMESTAMP[id_]/ORIGINAL, or any
 #: path ending in /14-DIGIT-TIMESTAMP[id_]/http(s)://ORIGINAL (pywb, arquivo.pt).
 _WAYBACK_RES = (
@@ -236,13 +239,22 @@ class WarcIndex:
         self._cache_in: dict[str, Any] = {}
         self._cache_out: dict[str, Any] = {}
         self._cache_changed = False
+        #: Response record ids of live captures (``archiver capture``), and whether
+        #: they may be used: by default a capture is looked for among archived ones.
+        self.live_ids: set[str] = set()
+        self.live_captures = False
 
     # -- building -------------------------------------------------------------
 
     @classmethod
     def build(cls, folder: Path | str, *, progress: ProgressCallback | None = None,
-              strict: bool = False) -> WarcIndex:
+              strict: bool = False, live_captures: bool = False) -> WarcIndex:
         """Index every WARC file under ``folder``.
+
+        Live captures (``archiver capture``: their metadata records say
+        ``capture-kind: live``) are left out of every lookup unless
+        ``live_captures``; a live capture is evidence of the day it was made,
+        never of the publication date.
 
         Raises :class:`WarcError` if the folder is missing or unreadable, and,
         with ``strict``, if any file is damaged.
@@ -273,6 +285,8 @@ class WarcIndex:
         if progress is not None:
             progress(Progress("index", len(files), len(files), None))
         index._save_cache()
+        index.live_ids = live_record_ids([(m.refers_to, m.fields) for m in index.metadata])
+        index.live_captures = live_captures
         return index
 
     def _index_file(self, path: Path, strict: bool) -> None:
@@ -406,6 +420,8 @@ class WarcIndex:
         wb = wayback_original(url)
         if wb is not None:
             out.extend(self.by_key.get(url_key(wb[1]), []))
+        if self.live_ids and not self.live_captures:
+            out = [r for r in out if r.record_id not in self.live_ids]
         return list(dict.fromkeys(out))
 
     def _chosen(self, source: Source) -> tuple[WarcRecord, dict[str, str],
@@ -496,11 +512,21 @@ class WarcIndex:
             redirects = tuple(Hop(h.url, h.status, h.location or t)
                               for h, t in zip(redirects, targets, strict=True))
         capture = self._capture(source, final, fields, redirects or hops)
+        live = final.record_id is not None and final.record_id in self.live_ids
+        if live:
+            capture = replace(capture, kind=CaptureKind.LIVE, archive=ARCHIVE_LIVE,
+                              memento_url=capture.memento_url or final.url)
+            how = live_label(capture.memento_datetime)
         key = (final.rel, final.offset)
         if key not in self._pages:
             self._pages[key] = self._load(final)
         page, detail, flags = self._pages[key]
-        if chosen is None:
+        if live:
+            flags = (*flags, FLAG_LIVE_CAPTURE)
+            if page is not None:
+                detail = (f"checked against a {how} (--live-captures): evidence of that day, "
+                          "not of the publication date")
+        elif chosen is None:
             flags = (*flags, FLAG_NOT_CHOSEN)
             if page is not None:
                 detail = f"checked against {how} (fetch marked no capture as chosen)"
@@ -595,6 +621,8 @@ def read_payload(record: WarcRecord) -> tuple[bytes, str | None]:
                                     f"{MAX_PAYLOAD_BYTES // 2**20} MB; not read",
                                     path=record.path)
                 left = getattr(rec.raw_stream, "limit", 0)
+                if left:  # what warcio left unread: a chunked body's trailer, or missing
+                    left -= len(rec.raw_stream.read(left))
                 if left:
                     raise WarcError(f"{record.rel}:{record.offset}: the record is truncated "
                                     f"({left} bytes missing)", path=record.path)

@@ -55,7 +55,7 @@ __all__ = [
     "PAYLOAD_DIGEST_TRANSFER_DECODED",
     "Exchange",
     "append_live_ledger",
-    "live_record_ids",
+    "live_label", "live_record_ids",
     "payload_sha256",
     "read_live_ledger",
     "write_exchange",
@@ -172,6 +172,11 @@ def write_exchange(fw: FileWriter, exchange: Exchange, fields: Sequence[tuple[st
     _write(fw, _record("metadata", meta_headers, provenance.encode_fields(all_fields),
                        provenance.CONTENT_TYPE), meta_id)
     return response
+
+
+def live_label(when: datetime) -> str:
+    """How reports name a live capture: ``live capture, 2026-11-30`` (its UTC day)."""
+    return f"live capture, {when.strftime('%Y-%m-%d')}"
 
 
 def payload_sha256(payload: bytes) -> str:

@@ -143,7 +143,7 @@ def verify_manifest(manifest: Manifest, warcs_dir: Path | None = None, *, live: 
                    proxy: str | None = None, progress: ProgressCallback | None = None,
                    notes: Sequence[str] = (),
                    on_note: Callable[[str], None] | None = None,
-                   clock: Clock = SYSTEM_CLOCK) -> VerifyRun:
+                   clock: Clock = SYSTEM_CLOCK, live_captures: bool = False) -> VerifyRun:
     """The whole verify stage: index ``warcs_dir``, then verify every quote of the
     manifest against its capture there and, with ``live``, against its live page.
 
@@ -170,13 +170,17 @@ def verify_manifest(manifest: Manifest, warcs_dir: Path | None = None, *, live: 
         matched (the command line prints them as warnings).
     clock:
         The run's start and end times (the pipeline passes its one clock).
+    live_captures:
+        Also use live captures (``archiver capture``) when a source has no
+        archived one; by default they are left out (evidence of the day they
+        were made, never of the publication date).
 
     Never raises for a missing quote or a missing capture: those are results.
     """
 
     if warcs_dir is None:
         warcs_dir = default_warcs_dir(manifest)
-    index = WarcIndex.build(warcs_dir, progress=progress)
+    index = WarcIndex.build(warcs_dir, progress=progress, live_captures=live_captures)
     all_notes = list(index.warnings)
     if not index.files:
         all_notes.append(f"no WARC files in {warcs_dir}; every quote is unverifiable")
