@@ -77,7 +77,7 @@ def command(manifest: Path, source_ids: tuple[str, ...], all_sources: bool, requ
     for note in run.notes:
         warn(f"note: {note}")
     with tables_for(output):
-        text = render(run, fmt, fail_on)
+        text = render(run, fmt, fail_on, command="capture")
     emit(text, output)
     if fmt != "table" or output is not None:
         warn(summary(run))

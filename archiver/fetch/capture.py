@@ -256,7 +256,7 @@ class _Capturer:
         name, place = self.store.write_file(build)
         redirects = tuple(Hop(i.exchange.url, i.exchange.status,
                               i.exchange.location) for i in page_items[:-1])
-        when = final.started_at
+        when = final.started_at.replace(microsecond=0)  # as WARC-Date says it
         entry = LedgerEntry(
             manifest_id=self.manifest.id, source_id=source.id, requested_url=source.url,
             published=source.published.isoformat(), uri_r=final.url,
@@ -267,7 +267,7 @@ class _Capturer:
             mime=_mime(final), rule=LIVE_RULE,
             keys=(capture_key(final.url, when.strftime("%Y%m%d%H%M%S")),),
             redirects=tuple((h.status, h.url, h.location) for h in redirects),
-            stored_at=warc_date(when, micros=True))
+            stored_at=warc_date(final.started_at, micros=True))
         append_live_ledger(self.store.folder, [entry])
         capture = Capture(
             source_id=source.id, url=final.url, archive=ARCHIVE_LIVE, memento_url=final.url,

@@ -101,9 +101,15 @@ _FORMATTERS: dict[str, Callable[[FetchRun, FailOn], str]] = {
 }
 
 
-def render(run: FetchRun, fmt: str, fail_on: FailOn | None = None) -> str:
-    """``run`` in format ``fmt`` (one of :data:`FORMATS`)."""
-    return _FORMATTERS[fmt](run, fail_on or parse_fail_on(None, Command.FETCH))
+def render(run: FetchRun, fmt: str, fail_on: FailOn | None = None, *,
+           command: str = "fetch") -> str:
+    """``run`` in format ``fmt`` (one of :data:`FORMATS`); ``command`` "capture"
+    writes JSON under the capture schema (``archiver capture``)."""
+    policy = fail_on or parse_fail_on(None, Command.FETCH)
+    if command == "capture" and fmt in ("json", "jsonl"):
+        document = serialize.capture_document(run, policy)
+        return serialize.to_json(document) if fmt == "json" else serialize.to_jsonl(document)
+    return _FORMATTERS[fmt](run, policy)
 
 
 __all__ = ["FORMATS", "counts", "render", "summary"]

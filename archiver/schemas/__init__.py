@@ -12,7 +12,7 @@ removed or renamed, a type changed, a value added to an enum. A document that
 uses ``records`` changes version when the records it uses do.
 
 Every document says which schema it follows: in the ``schema`` field of its
-``run`` header (check, fetch, verify, run), else in a top-level ``schema``
+``run`` header (check, fetch, verify, run, capture), else in a top-level ``schema``
 field (history, validate, extract).
 """
 
@@ -37,6 +37,7 @@ VERSIONS: dict[str, int] = {
     "history-run": 1,
     "validate": 1,
     "extract": 1,
+    "capture": 1,
 }
 
 
