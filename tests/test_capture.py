@@ -32,8 +32,9 @@ from archiver.store import LEDGER_NAME, WarcIndex, check_folder, provenance, rea
 from archiver.store.fields import sha1_base32
 from archiver.store.live import LIVE_LEDGER_NAME, read_live_ledger
 from archiver.verify import verify_manifest
-from tests.support.localweb import BackgroundServer
+from tests.support.localweb import BackgroundServer, Reply
 from tests.support.pywb_archive import PywbArchive, write_manifest
+from tests.world.proxy import ForwardProxy, ProxiedRequest, TableRouter, tls_context
 
 PAGE_HTML = (b"<!doctype html><html><head><title>Harbour</title>"
              b"<link rel=\"stylesheet\" href=\"/style.css\"></head>"
@@ -449,3 +450,86 @@ def test_run_capture_stores_live_pages_of_sources_no_archive_holds(
 
     usage = CliRunner().invoke(cli, ["run", str(tmp_path / "nope.toml"), "--requisites"])
     assert usage.exit_code == 2 and "--requisites goes with --capture" in usage.output
+
+
+# --------------------------------------------------------------------------
+# Through a proxy, over TLS
+# --------------------------------------------------------------------------
+
+
+def proxied_news(request: ProxiedRequest) -> Reply:
+    if request.target == "/gone-site":
+        return Reply(404, "<html><title>Not found</title></html>")
+    return Reply(200, "<html><title>Story</title><p>told through a proxy</p></html>",
+                 headers={"X-Seen": request.url})
+
+
+@pytest.fixture(scope="module")
+def news_tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    context, ca = tls_context(["news.example.org"])
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    path.write_bytes(ca)
+    return context, path
+
+
+@pytest.fixture
+def news_proxy(news_tls: tuple[Any, Path]) -> Iterator[ForwardProxy]:
+    with ForwardProxy(TableRouter({"news.example.org": proxied_news}),
+                      tls=news_tls[0]) as p:
+        yield p
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_capture_through_a_proxy(scheme: str, news_proxy: ForwardProxy,
+                                 news_tls: tuple[Any, Path],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(news_tls[1]))
+    proxied = HttpClient(proxy=f"http://127.0.0.1:{news_proxy.port}",
+                         limiter=HostLimiter(interval=0.0))
+    ex = RawRecorder(proxied).get(f"{scheme}://news.example.org/story")
+    assert ex.status == 200 and b"told through a proxy" in ex.payload
+    assert ex.proxy is not None
+    assert ex.request.startswith(b"GET http://news.example.org/story HTTP/1.1\r\n"
+                                 if scheme == "http" else b"GET /story HTTP/1.1\r\n")
+    assert news_proxy.requests[-1] == (
+        ("GET", "http://news.example.org/story") if scheme == "http"
+        else ("GET", "https://news.example.org/story"))
+
+
+def test_a_capture_through_a_proxy_has_no_ip_address(
+        tmp_path: Path, news_proxy: ForwardProxy) -> None:
+    """WARC-IP-Address names the server; behind a proxy it is not known."""
+    proxied = HttpClient(proxy=f"http://127.0.0.1:{news_proxy.port}",
+                         limiter=HostLimiter(interval=0.0))
+    warcs = tmp_path / "warcs"
+    run = capture_sources(manifest(tmp_path, {"s": "http://news.example.org/story"}),
+                          warcs_dir=warcs, client=proxied)
+    assert run.results[0].outcome is CaptureOutcome.STORED
+    (resp,) = [h for t, h, _ in records(warcs) if t == "response"]
+    assert resp.get_header("WARC-IP-Address") is None
+    meta = [dict(provenance.as_dict(provenance.decode_fields(b)))
+            for t, _, b in records(warcs) if t == "metadata"]
+    assert meta[0]["proxy"] == "true"
+
+
+def test_a_proxy_that_cannot_reach_the_site_is_a_live_error(
+        tmp_path: Path, news_proxy: ForwardProxy) -> None:
+    proxied = HttpClient(proxy=f"http://127.0.0.1:{news_proxy.port}",
+                         limiter=HostLimiter(interval=0.0))
+    run = capture_sources(manifest(tmp_path, {"s": "http://nowhere.example.org/"}),
+                          warcs_dir=tmp_path / "w", client=proxied)
+    result = run.results[0]
+    assert result.outcome is CaptureOutcome.LIVE_ERROR
+    assert "the proxy could not get" in (result.detail or "")
+
+
+def test_an_untrusted_certificate_is_a_live_error(
+        tmp_path: Path, news_proxy: ForwardProxy, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    proxied = HttpClient(proxy=f"http://127.0.0.1:{news_proxy.port}",
+                         limiter=HostLimiter(interval=0.0))
+    run = capture_sources(manifest(tmp_path, {"s": "https://news.example.org/story"}),
+                          warcs_dir=tmp_path / "w", client=proxied)
+    assert run.results[0].outcome is CaptureOutcome.LIVE_ERROR
+    assert "TLS" in (run.results[0].detail or "")
