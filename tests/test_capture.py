@@ -61,6 +61,17 @@ def head(status: str, fields: list[tuple[str, str]]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
+PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy",
+              "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The local sites are reached directly, whatever proxy the environment names."""
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
 PAGE_GZ = gzip.compress(PAGE_HTML, mtime=0)
 WIRE: dict[str, bytes] = {
     "/story": head("200 OK", [("Content-Type", "text/html; charset=utf-8"),
