@@ -534,6 +534,23 @@ def test_a_proxy_that_cannot_reach_the_site_is_a_live_error(
     assert "the proxy could not get" in (result.detail or "")
 
 
+def test_an_error_page_is_stored_and_said(tmp_path: Path, site: RawSite) -> None:
+    run = capture_sources(manifest(tmp_path, {"s": site.url("/missing")}),
+                          warcs_dir=tmp_path / "w", client=client())
+    result = run.results[0]
+    assert result.outcome is CaptureOutcome.STORED  # what the site said is evidence too
+    assert result.capture is not None and result.capture.http_status == 404
+    assert "the live page answered 404 Not Found" in (result.detail or "")
+
+
+def test_an_https_page_through_an_https_proxy_is_refused_clearly(tmp_path: Path) -> None:
+    proxied = HttpClient(proxy="https://127.0.0.1:9", limiter=HostLimiter(interval=0.0))
+    run = capture_sources(manifest(tmp_path, {"s": "https://news.example.org/"}),
+                          warcs_dir=tmp_path / "w", client=proxied)
+    assert run.results[0].outcome is CaptureOutcome.LIVE_ERROR
+    assert "TLS inside a TLS tunnel" in (run.results[0].detail or "")
+
+
 def test_an_untrusted_certificate_is_a_live_error(
         tmp_path: Path, news_proxy: ForwardProxy, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)

@@ -275,6 +275,8 @@ class _Capturer:
             warc_file=name, warc_offset=place.offset, record_id=place.record_id,
             payload_sha256=entry.payload_sha256, redirects=redirects, kind=CaptureKind.LIVE)
         detail = [live_label(when)]
+        if final.status >= 400:
+            detail.append(f"the live page answered {final.status} {final.reason}".rstrip())
         if final.truncated:
             detail.append(f"the page was cut at {self.recorder.max_bytes} bytes "
                           "(WARC-Truncated: length)")

@@ -400,6 +400,12 @@ class RawRecorder:
                 watchdog.add(sock)
             return sock, peer
         parts = urlsplit(proxy)
+        if parts.scheme == "https" and wire.scheme == "https":
+            # TLS inside TLS needs ssl.SSLObject plumbing this small client lacks.
+            raise NetError(f"cannot capture {url} through an https:// proxy: TLS inside a "
+                           "TLS tunnel is not supported", url=url, kind=NetErrorKind.PROXY,
+                           hint="give the proxy as an http:// URL (the tunnel to the site "
+                           "is still TLS)")
         proxy_host = parts.hostname or ""
         proxy_port = parts.port or (443 if parts.scheme == "https" else 80)
         sock = socket.create_connection((proxy_host, proxy_port), timeout=timeout)
