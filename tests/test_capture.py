@@ -202,6 +202,8 @@ def test_a_gzip_chunked_page_and_its_requisites_are_stored_as_sent_and_replay(
     assert [e.source_id for e in read_live_ledger(warcs)] == ["story"]
     assert not (warcs / LEDGER_NAME).exists() or "story" not in (warcs / LEDGER_NAME).read_text()
     assert check_folder(warcs) == []
+    info = next(b for t, _, b in recs if t == "warcinfo")
+    assert b"description: live captures (archiver capture" in info
     for warc in warcs.glob("*.warc.gz"):
         for rec in read_warc(warc):
             assert rec.type in ("warcinfo", "response", "request", "metadata")

@@ -91,6 +91,9 @@ LIVE_RULE = "live"
 REASON_DEFAULT = "no archived capture of this source is stored"
 REASON_ALL = "every source was asked for (--all)"
 REASON_NAMED = "the source was named (--source)"
+#: The warcinfo ``description`` of a live-capture file.
+WARCINFO_WHAT = ("live captures (archiver capture: evidence of the day captured, not of "
+                 "publication)")
 #: Content types whose body is read for requisites.
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -324,7 +327,8 @@ def capture_sources(
     user_agent = client.user_agent or DEFAULT_USER_AGENT
     store = WarcStore(folder, info=WarcInfo(manifest_id=manifest.id,
                                             manifest_sha256=manifest_sha256(manifest),
-                                            user_agent=user_agent, operator=operator),
+                                            user_agent=user_agent, operator=operator,
+                                            what=WARCINFO_WHAT),
                       now=clock.now)
     results: list[CaptureResult] = []
     try:
