@@ -173,11 +173,13 @@ def capture(c: Capture) -> Record:
 
 
 def capture_result(r: CaptureResult) -> Record:
-    return _record(r, capture=_maybe(capture, r.capture))
+    return _record(r, capture=_maybe(capture, r.capture),
+                   extra_captures=[capture(c) for c in r.extra_captures])
 
 
 def quote_result(r: QuoteResult) -> Record:
-    return _record(r, score=round(r.score, 4), capture=_maybe(capture, r.capture))
+    return _record(r, score=round(r.score, 4), capture=_maybe(capture, r.capture),
+                   timeline=_maybe(_record, r.timeline))
 
 
 def quote(q: Quote) -> Record:

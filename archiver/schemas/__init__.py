@@ -37,6 +37,7 @@ VERSIONS: dict[str, int] = {
     "history-run": 1,
     "validate": 1,
     "extract": 1,
+    "config": 1,
     "capture": 1,
 }
 

@@ -34,7 +34,7 @@ import logging
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -44,7 +44,14 @@ from urllib.parse import urljoin, urlsplit
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.errors import WarcError
-from archiver.extract import FLAG_NOT_HTML, PageText, extract_page, is_extractable, mime_of
+from archiver.extract import (
+    FLAG_NOT_HTML,
+    PageText,
+    extract_page,
+    is_extractable,
+    mime_of,
+    unreadable_reason,
+)
 from archiver.models import Capture, CaptureKind, Hop, Progress, ProgressCallback, Source
 from archiver.net.limits import MAX_REDIRECTS
 from archiver.pages import Located, NotLocated
@@ -243,6 +250,7 @@ class WarcIndex:
         #: they may be used: by default a capture is looked for among archived ones.
         self.live_ids: set[str] = set()
         self.live_captures = False
+        self._meta_index: dict[str, dict[str, str]] | None = None
 
     # -- building -------------------------------------------------------------
 
@@ -512,28 +520,95 @@ class WarcIndex:
             redirects = tuple(Hop(h.url, h.status, h.location or t)
                               for h, t in zip(redirects, targets, strict=True))
         capture = self._capture(source, final, fields, redirects or hops)
-        live = final.record_id is not None and final.record_id in self.live_ids
-        if live:
-            capture = replace(capture, kind=CaptureKind.LIVE, archive=ARCHIVE_LIVE,
-                              memento_url=capture.memento_url or final.url)
-            how = live_label(capture.memento_datetime)
-        key = (final.rel, final.offset)
-        if key not in self._pages:
-            self._pages[key] = self._load(final)
-        page, detail, flags = self._pages[key]
-        if live:
+        page, detail, flags = self._page(final)
+        if capture.kind is CaptureKind.LIVE:
             flags = (*flags, FLAG_LIVE_CAPTURE)
             if page is not None:
-                detail = (f"checked against a {how} (--live-captures): evidence of that day, "
-                          "not of the publication date")
+                detail = (f"checked against a {live_label(capture.memento_datetime)} "
+                          "(--live-captures): evidence of that day, not of the publication date")
         elif chosen is None:
             flags = (*flags, FLAG_NOT_CHOSEN)
             if page is not None:
                 detail = f"checked against {how} (fetch marked no capture as chosen)"
         return Located(capture, page, detail, flags)
 
+    def _page(self, record: WarcRecord) -> tuple[PageText | None, str | None,
+                                                 tuple[str, ...]]:
+        """A capture's page, read and extracted once per record."""
+        key = (record.rel, record.offset)
+        if key not in self._pages:
+            self._pages[key] = self._load(record)
+        return self._pages[key]
+
+    def history(self, source: Source) -> list[Located]:
+        """Every stored capture of ``source``'s URL, oldest first, each with its page.
+
+        The capture :meth:`locate` gives is among them (the same
+        :class:`~archiver.pages.Located`), then every other ``response``,
+        ``resource`` or ``revisit`` record of the URL (of its ``archived_url``,
+        and of the page a chosen redirect led to) up to the usual equivalences,
+        whoever wrote it:
+        those ``fetch --captures`` stored beside the chosen one, or a crawler's.
+        Redirect and error captures are left out (they hold no page); two
+        records of the same URL at the same second count once.
+        """
+        located = self.locate(source)
+        out: list[Located] = []
+        seen: set[tuple[str, int]] = set()
+        moments: set[tuple[str, datetime | None]] = set()
+        if isinstance(located, Located):
+            out.append(located)
+            seen.add((located.capture.warc_file, located.capture.warc_offset))
+            moments.add((url_key(located.capture.url), located.capture.memento_datetime))
+        cands = self.candidates(source.url)
+        if source.archived_url:
+            cands += self.candidates(source.archived_url)
+        if isinstance(located, Located):  # the page a redirect led to
+            cands += self.candidates(located.capture.url)
+        meta = self._metadata_by_record()
+        for record in dict.fromkeys(cands):
+            if record.type != "revisit" and record.status is not None \
+                    and not 200 <= record.status < 300:
+                continue
+            if (record.rel, record.offset) in seen:
+                continue
+            seen.add((record.rel, record.offset))
+            fields = meta.get(record.record_id or "", {})
+            capture = self._capture(source, record, fields, ())
+            moment = (url_key(capture.url), capture.memento_datetime)
+            if moment in moments:
+                continue
+            moments.add(moment)
+            page, detail, flags = self._page(record)
+            out.append(Located(capture, page, detail, flags))
+        out.sort(key=lambda loc: loc.capture.memento_datetime)
+        return out
+
+    def _metadata_by_record(self) -> dict[str, dict[str, str]]:
+        """archiver's metadata fields (lower-case names) by the record they refer to;
+        a chosen record's fields win over another's."""
+        if self._meta_index is None:
+            index: dict[str, dict[str, str]] = {}
+            for meta in self.metadata:
+                fields = {k.lower(): v for k, v in provenance.as_dict(meta.fields).items()}
+                if provenance.F_MEMENTO_URL not in fields:
+                    continue
+                held = index.get(meta.refers_to)
+                if held is None or held.get(provenance.F_CHOSEN) != "true":
+                    index[meta.refers_to] = fields
+            self._meta_index = index
+        return self._meta_index
+
     def _capture(self, source: Source, record: WarcRecord, fields: dict[str, str],
                  redirects: tuple[Hop, ...]) -> Capture:
+        if self._is_live(record):  # archiver capture's: the live site on that day
+            return Capture(
+                source_id=source.id, url=record.url, archive=ARCHIVE_LIVE,
+                memento_url=record.url,
+                memento_datetime=record.date or datetime(1970, 1, 1, tzinfo=UTC),
+                http_status=record.status or 200, mime=mime_of(record.mime) or None,
+                warc_file=record.rel, warc_offset=record.offset, record_id=record.record_id,
+                redirects=redirects, kind=CaptureKind.LIVE)
         memento_url = fields.get(provenance.F_MEMENTO_URL) or record.source_uri or ""
         wb = wayback_original(record.url)
         when = record.date
@@ -564,6 +639,10 @@ class WarcIndex:
             redirects=redirects,
         )
 
+    def _is_live(self, record: WarcRecord) -> bool:
+        """Whether ``record`` is the response of a live capture (``archiver capture``)."""
+        return record.record_id is not None and record.record_id in self.live_ids
+
     def _payload_record(self, record: WarcRecord) -> WarcRecord | None:
         """The record holding the payload: itself, or a revisit's original."""
         if record.type != "revisit":
@@ -592,9 +671,11 @@ class WarcIndex:
             return None, err.message, ()
         ctype = ctype or record.mime
         if not is_extractable(ctype, body):
-            return None, (f"the capture is {mime_of(ctype) or 'of unknown type'}, "
-                          "not HTML or text"), (FLAG_NOT_HTML,)
-        return extract_page(body, ctype), None, ()
+            return None, unreadable_reason(ctype, body), (FLAG_NOT_HTML,)
+        page = extract_page(body, ctype)
+        if page.unreadable is not None:  # a scanned PDF, invalid JSON
+            return None, page.unreadable, page.flags
+        return page, None, ()
 
     def __len__(self) -> int:
         return len(self.records)
