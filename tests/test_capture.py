@@ -426,6 +426,8 @@ def test_verify_leaves_live_captures_out_unless_asked(tmp_path: Path, site: RawS
     plain = verify_manifest(m, warcs)
     assert [q.status for q in plain.results] == [QuoteStatus.UNVERIFIABLE]
     assert plain.results[0].capture is None
+    every = verify_manifest(m, warcs, captures="all")  # every stored capture: still none
+    assert [q.status for q in every.results] == [QuoteStatus.UNVERIFIABLE]
 
     index = WarcIndex.build(warcs)
     assert len(index.live_ids) == 1 and index.candidates(site.url("/story")) == []

@@ -365,11 +365,13 @@ class RawRecorder:
             except NetError:
                 raise
             except (OSError, ssl.SSLError, ValueError) as err:
-                if watchdog.fired and answered:
+                # the socket's own timeout is the time left, so it may beat the watchdog
+                timed_out = watchdog.fired or isinstance(err, TimeoutError)
+                if timed_out and answered:
                     raise SlowAnswer(f"the answer from {url} started but did not finish "
                                      f"within {deadline:g} s", url=url,
                                      kind=NetErrorKind.TIMEOUT, cause=err) from err
-                if watchdog.fired or isinstance(err, TimeoutError):
+                if timed_out:
                     raise DeadlineExceeded(f"no complete answer from {url} within "
                                            f"{deadline:g} s", url=url,
                                            kind=NetErrorKind.TIMEOUT, cause=err) from err
