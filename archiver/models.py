@@ -74,6 +74,10 @@ class Source:
     ignore: bool = False
     #: ``expect = "gone"``: a known-dead link; failing does not fail a run, coming back is said.
     expect: Expectation | None = None
+    #: Every author, in order, when there are several (``author`` holds a single one).
+    authors: tuple[str, ...] = ()
+    #: When the researcher last consulted the page (a bibliography's "accessed"/``urldate``).
+    accessed: date | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,8 @@ class LinkResult:
     previous_state: LinkState | None = None  # the history state before this check
     #: The manifest's ``expect`` for the source (``gone``: failing is expected).
     expected: Expectation | None = None
+    #: Where the link is written, as ``file:line`` (``archiver check`` on documents), in order.
+    locations: tuple[str, ...] = ()
 
     @property
     def came_back(self) -> bool:
@@ -500,3 +506,54 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+# --------------------------------------------------------------------------
+# package: WACZ and BagIt packages of a manifest's captures
+# --------------------------------------------------------------------------
+
+
+class PackageKind(enum.StrEnum):
+    """The kind of package ``archiver package`` writes."""
+
+    WACZ = "wacz"  # Web Archive Collection Zipped 1.1.1 (Webrecorder): for replay
+    BAGIT = "bagit"  # BagIt (RFC 8493, Library of Congress): for deposit
+
+
+class FileRole(enum.StrEnum):
+    """What a file in a package is."""
+
+    WARC = "warc"  # a WARC file of the store
+    LEDGER = "ledger"  # the store's ledger lines for the packaged captures
+    INDEX = "index"  # the CDXJ index of the WARCs (WACZ)
+    PAGES = "pages"  # the page list (WACZ)
+    MANIFEST = "manifest"  # the manifest file, as written
+    REPORT = "report"  # a report of the last run
+    HISTORY = "history"  # the history database's export (JSON)
+    METADATA = "metadata"  # the package's own description and checksums
+
+
+@dataclass(frozen=True)
+class PackagedFile:
+    """One file in a package: its path inside the package, size and SHA-256."""
+
+    path: str
+    role: FileRole
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class PackageResult:
+    """One package written by ``archiver package``."""
+
+    kind: PackageKind
+    path: Path  # the WACZ file or the bag's folder
+    manifest_id: str
+    created_at: datetime
+    sources: int  # sources selected
+    packaged: tuple[str, ...]  # ids of the sources whose stored capture is in the package
+    missing: tuple[str, ...]  # ids of selected sources with no stored capture
+    files: tuple[PackagedFile, ...]
+    bytes: int  # the package's own size on disk (the WACZ, or every file of the bag)
+    notes: tuple[str, ...] = ()
