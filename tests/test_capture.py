@@ -30,6 +30,7 @@ from archiver.net.raw import RawRecorder, dechunk, decode_content
 from archiver.pipeline import RunOptions, run_pipeline
 from archiver.store import LEDGER_NAME, WarcIndex, check_folder, provenance, read_warc
 from archiver.store.fields import sha1_base32
+from archiver.store.fixity import check_folder as check_fixity
 from archiver.store.live import LIVE_LEDGER_NAME, read_live_ledger
 from archiver.verify import verify_manifest
 from tests.support.localweb import BackgroundServer, Reply
@@ -215,6 +216,11 @@ def test_a_gzip_chunked_page_and_its_requisites_are_stored_as_sent_and_replay(
     failures = [line.strip() for line in checked.stdout.splitlines() if "failed" in line]
     assert failures == [f"payload digest failed {story_headers.get_header('WARC-Payload-Digest')}"]
     assert dechunk(story_block.split(b"\r\n\r\n", 1)[1]) == (PAGE_GZ, True)
+
+    # archiver fixity recomputes every digest of the file and finds them all right
+    fixity = check_fixity(warcs)
+    assert [r.outcome.value for r in fixity.results] == ["ok"], fixity.results
+    assert fixity.results[0].digests_checked >= 12
 
     # pywb replays the page and its requisites from our WARC
     base = pywb.collection(warcs=[warc])

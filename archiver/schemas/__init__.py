@@ -14,6 +14,8 @@ uses ``records`` changes version when the records it uses do.
 Every document says which schema it follows: in the ``schema`` field of its
 ``run`` header (check, fetch, verify, run, capture), else in a top-level ``schema``
 field (history, validate, extract).
+The ``save`` and ``fixity`` documents keep their outcome enums in their own
+``$defs`` (``save_outcome``, ``fixity_outcome``).
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ VERSIONS: dict[str, int] = {
     "config": 1,
     "history-export": 1,
     "package": 1,
+    "save": 1,
+    "fixity": 1,
+    "history-saves": 1,
+    "history-fixity": 1,
     "capture": 1,
 }
 
