@@ -226,6 +226,13 @@ class CheckRun:
 # --------------------------------------------------------------------------
 
 
+class CaptureKind(enum.StrEnum):
+    """Where a stored capture came from."""
+
+    ARCHIVED = "archived"  # a web archive's memento (``fetch``)
+    LIVE = "live"  # the live site, captured by ``archiver capture`` (evidence of that day)
+
+
 @dataclass(frozen=True)
 class Capture:
     """A web-archive capture stored in a local WARC file."""
@@ -244,6 +251,9 @@ class Capture:
     distance_days: float | None = None  # capture time minus publication date
     pre_publication: bool = False
     redirects: tuple[Hop, ...] = ()
+    #: ``live`` for a page ``archiver capture`` fetched from the live site itself:
+    #: evidence of the day it was captured, never of the publication date.
+    kind: CaptureKind = CaptureKind.ARCHIVED
 
 
 class CaptureOutcome(enum.StrEnum):
@@ -258,6 +268,7 @@ class CaptureOutcome(enum.StrEnum):
     PLAYBACK_ERROR = "playback_error"  # listed, but playback failed (5xx, bad redirect ...)
     RATE_LIMITED = "rate_limited"  # not attempted: the run stopped on repeated 429s
     ARCHIVE_UNREACHABLE = "archive_unreachable"  # not attempted: no archive could be reached
+    LIVE_ERROR = "live_error"  # capture: the live page could not be fetched (network, guard)
 
     @property
     def has_capture(self) -> bool:

@@ -29,6 +29,7 @@ from datetime import datetime
 from archiver._version import __version__
 from archiver.history import RunRecord
 from archiver.models import (
+    CaptureKind,
     CaptureResult,
     Change,
     ChangeKind,
@@ -55,6 +56,7 @@ from archiver.report.safe import (
     md_link,
 )
 from archiver.report.serialize import SourceRow, Summary, capture_word, rows, summarize
+from archiver.store.live import live_label
 
 #: Excerpts mark the matched passage between these brackets (archiver.verify).
 MARK_OPEN, MARK_CLOSE = "⟦", "⟧"
@@ -249,6 +251,8 @@ def _capture_cell(capture: CaptureResult | None) -> Markdown:
     if capture is None:
         return Markdown("—")
     if capture.capture is not None:
+        if capture.capture.kind is CaptureKind.LIVE:
+            return Markdown(live_label(capture.capture.memento_datetime))
         return Markdown(capture.capture.memento_datetime.strftime("%Y-%m-%d"))
     return Markdown(capture_word(capture))
 
@@ -431,6 +435,9 @@ def _capture_html(capture: CaptureResult | None) -> str:
                 else "warn" if capture.outcome.is_excluded else "bad")
         detail = f'<div class="meta">{_e(capture.detail)}</div>' if capture.detail else ""
         return f'<span class="badge {tone}">{_e(capture_word(capture))}</span>{detail}'
+    if cap.kind is CaptureKind.LIVE:  # not a memento: no replay link
+        return (f'<span class="badge warn">{_e(live_label(cap.memento_datetime))}</span>'
+                f"<div class=\"meta\">{_e(cap.warc_file)}</div>")
     flag = ' <span class="badge warn">before publication</span>' if cap.pre_publication else ""
     when = cap.memento_datetime.strftime("%Y-%m-%d")
     return (html_link(replay_url(cap.memento_url), _e(when))
@@ -716,7 +723,8 @@ def format_robust_links(result: RunResult, manifest: Manifest) -> str:
     comment saying why; a source whose own URL is not http(s) gets its title as
     text.
     """
-    captures = {c.source_id: c.capture for c in result.captures if c.capture is not None}
+    captures = {c.source_id: c.capture for c in result.captures if c.capture is not None
+                and c.capture.kind is not CaptureKind.LIVE}  # a live capture is no version
     out = ["<!-- Robust Links for manifest "
            f"{html_comment(manifest.id)}, written by archiver {_e(__version__)}.",
            ROBUST_LINKS_HOWTO + " -->"]

@@ -316,6 +316,15 @@ def fetch_document(run: FetchRun, fail_on: FailOn) -> Record:
     return {"run": fetch_run(run, fail_on), "results": [capture_result(r) for r in run.results]}
 
 
+def capture_document(run: FetchRun, fail_on: FailOn) -> Record:
+    """``archiver capture``'s document: a fetch document under the capture schema."""
+    document = fetch_document(run, fail_on)
+    head = document["run"]
+    document["run"] = {**_head("capture"),
+                       **{k: v for k, v in head.items() if k not in ("schema", "command")}}
+    return document
+
+
 def verify_run(run: VerifyRun, fail_on: FailOn) -> Record:
     return {
         **_head("verify"), **_record(run, results=OMIT),

@@ -12,7 +12,7 @@ removed or renamed, a type changed, a value added to an enum. A document that
 uses ``records`` changes version when the records it uses do.
 
 Every document says which schema it follows: in the ``schema`` field of its
-``run`` header (check, fetch, verify, run), else in a top-level ``schema``
+``run`` header (check, fetch, verify, run, capture), else in a top-level ``schema``
 field (history, validate, extract).
 The ``save`` and ``fixity`` documents keep their outcome enums in their own
 ``$defs`` (``save_outcome``, ``fixity_outcome``).
@@ -29,7 +29,8 @@ BASE = "https://archiver.invalid/schemas/"
 #: Each schema's name (its file is ``<name>.schema.json``) and current version.
 VERSIONS: dict[str, int] = {
     # 2 (0.3): link results' locations and expected, the ignored class, sources'
-    # note/ignore/expect, captures' extra_captures, quote results' timeline
+    # note/ignore/expect, captures' extra_captures, quote results' timeline; captures'
+    # kind (archived or live) and the live_error outcome (archiver capture)
     "records": 2,
     "check": 2,  # 2: records 2
     "fetch": 2,  # 2: records 2
@@ -48,6 +49,7 @@ VERSIONS: dict[str, int] = {
     "fixity": 1,
     "history-saves": 1,
     "history-fixity": 1,
+    "capture": 1,
 }
 
 

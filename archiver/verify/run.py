@@ -306,7 +306,8 @@ def verify_manifest(manifest: Manifest, warcs_dir: Path | None = None, *, live: 
                    notes: Sequence[str] = (),
                    on_note: Callable[[str], None] | None = None,
                    clock: Clock = SYSTEM_CLOCK,
-                   captures: SearchScope | str = SearchScope.CHOSEN) -> VerifyRun:
+                   captures: SearchScope | str = SearchScope.CHOSEN,
+                   live_captures: bool = False) -> VerifyRun:
     """The whole verify stage: index ``warcs_dir``, then verify every quote of the
     manifest against its capture there and, with ``live``, against its live page.
 
@@ -337,13 +338,17 @@ def verify_manifest(manifest: Manifest, warcs_dir: Path | None = None, *, live: 
         ``chosen`` (the default: the other stored captures of a URL only for a
         quote not found in the chosen one) or ``all`` (every capture, every
         quote); see :class:`SearchScope`. ValueError for anything else.
+    live_captures:
+        Also use live captures (``archiver capture``) when a source has no
+        archived one; by default they are left out (evidence of the day they
+        were made, never of the publication date).
 
     Never raises for a missing quote or a missing capture: those are results.
     """
 
     if warcs_dir is None:
         warcs_dir = default_warcs_dir(manifest)
-    index = WarcIndex.build(warcs_dir, progress=progress)
+    index = WarcIndex.build(warcs_dir, progress=progress, live_captures=live_captures)
     all_notes = list(index.warnings)
     if not index.files:
         all_notes.append(f"no WARC files in {warcs_dir}; every quote is unverifiable")
