@@ -295,23 +295,53 @@ def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
     own = checker is None
     checker = checker or Checker(options, clock=clock)
     started = clock.now()
-    ignored = {s.id: why for s in manifest.sources if (why := _ignored(s, options)) is not None}
-    pairs = [(s.id, s.url) for s in manifest.sources if s.id not in ignored]
+    ignored, pairs = plan_check(manifest, options)
     reason: str | None = None
     try:
         if options.canary:
             reason = checker.canary(options.canary)
         if reason is None:
             results = check_urls(pairs, options, progress, checker=checker)
-            reason = judge_offline(results, share=options.offline_share,
-                                   min_hosts=options.offline_min_hosts)
         else:
-            results = [LinkResult(sid, url, LinkClass.INCONCLUSIVE, checked_at=started,
-                                  detail=f"not checked: {reason}") for sid, url in pairs]
+            results = not_checked(pairs, reason, started)
         requests = checker.requests
     finally:
         if own:
             checker.close()
+    return conclude_check(manifest, options, results, reason, ignored=ignored,
+                          started=started, history=history, clock=clock, requests=requests)
+
+
+def plan_check(manifest: Manifest, options: CheckOptions,
+               ) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """What a check run of ``manifest`` does: the ignored sources (id -> why), and the
+    ``(source_id, url)`` pairs to check, in manifest order."""
+    ignored = {s.id: why for s in manifest.sources if (why := _ignored(s, options)) is not None}
+    pairs = [(s.id, s.url) for s in manifest.sources if s.id not in ignored]
+    return ignored, pairs
+
+
+def not_checked(pairs: Sequence[tuple[str, str]], reason: str,
+                at: datetime) -> list[LinkResult]:
+    """The results of a run stopped before any check (a failed canary): inconclusive."""
+    return [LinkResult(sid, url, LinkClass.INCONCLUSIVE, checked_at=at,
+                       detail=f"not checked: {reason}") for sid, url in pairs]
+
+
+def conclude_check(manifest: Manifest, options: CheckOptions, results: Sequence[LinkResult],
+                   reason: str | None, *, ignored: Mapping[str, str], started: datetime,
+                   history: History | None, clock: Clock, requests: int) -> CheckRun:
+    """A :class:`~archiver.models.CheckRun` from the results of :func:`plan_check`'s pairs.
+
+    The tail of :func:`check_manifest`, also used by a run whose checks were made
+    elsewhere (:mod:`archiver.cluster`): unless ``reason`` (a failed canary) is
+    given, the run is judged offline or not over all ``results``; an offline run's
+    failures are voided; the run is recorded in ``history``; the ignored sources
+    and the manifest's ``expect`` are put back in, in manifest order.
+    """
+    if reason is None:
+        reason = judge_offline(results, share=options.offline_share,
+                               min_hosts=options.offline_min_hosts)
     inconclusive = reason is not None
     if inconclusive:
         assert reason is not None
@@ -322,12 +352,13 @@ def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
     if history is not None:
         results, run_id = _record(history, manifest.id, started, finished, results,
                                   inconclusive, reason)
+    hosts = len({host_of(r.url) for r in results})
     results = _with_manifest_view(manifest, results, ignored, started)
     return CheckRun(
         manifest_id=manifest.id, started_at=started, finished_at=finished,
         results=tuple(results), inconclusive=inconclusive, inconclusive_reason=reason,
         run_id=run_id, db_path=history.path if history is not None else None,
-        hosts=len({host_of(url) for _, url in pairs}), requests=requests)
+        hosts=hosts, requests=requests)
 
 
 def _ignored(source: Source, options: CheckOptions) -> str | None:
