@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -417,6 +417,10 @@ def _record(history: History, manifest_id: str, started: datetime, finished: dat
 # The whole pipeline: check -> fetch -> verify -> history
 # --------------------------------------------------------------------------
 
+#: A check stage made elsewhere (``run --cluster``): ``(manifest, options, progress)`` to
+#: an unrecorded :class:`~archiver.models.CheckRun`, as :func:`check_manifest` without history.
+CheckStage = Callable[[Manifest, CheckOptions, ProgressCallback | None], CheckRun]
+
 #: The stages of :func:`run_pipeline`, in order (also their names in progress events;
 #: the WARC folder is indexed, as stage ``index``, between fetch and verify).
 STAGES = ("check", "fetch", "verify")
@@ -483,7 +487,8 @@ def shared_client(options: RunOptions, limiter: HostLimiter | None = None) -> Ht
 def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
                  progress: ProgressCallback | None = None, *,
                  history: History | None = None, clock: Clock = SYSTEM_CLOCK,
-                 client: HttpClient | None = None) -> RunResult:
+                 client: HttpClient | None = None,
+                 check_stage: CheckStage | None = None) -> RunResult:
     """Check every link, store a capture for every source, verify every quote; record it.
 
     The stages run one after the other, each over the whole manifest: the
@@ -520,6 +525,9 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
     client:
         The shared HTTP client (default :func:`shared_client`); a client passed
         in is not closed, and its host limiter, if any, must run on ``clock``.
+    check_stage:
+        Makes the link checks instead of :func:`check_manifest` (``run --cluster``:
+        :func:`archiver.cluster.check_on_cluster` on Dask workers).
 
     Returns
     -------
@@ -541,8 +549,12 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
         limiter = client.limiter
     started = clock.now()
     try:
-        checker = Checker(opts.check, limiter=limiter, client=client, clock=clock)
-        check_run = check_manifest(manifest, opts.check, progress, clock=clock, checker=checker)
+        if check_stage is not None:
+            check_run = check_stage(manifest, opts.check, progress)
+        else:
+            checker = Checker(opts.check, limiter=limiter, client=client, clock=clock)
+            check_run = check_manifest(manifest, opts.check, progress, clock=clock,
+                                       checker=checker)
         fetch_run = fetch_sources(
             manifest, warcs_dir=folder, archives=opts.archives, client=client,
             clock=clock, listings_per_minute=opts.listings_per_minute,

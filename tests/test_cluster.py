@@ -233,39 +233,6 @@ def test_same_classes_as_a_local_run_and_the_per_host_limit_holds(
     assert events and events[-1].done == events[-1].total == len(set(urls))
 
 
-def test_a_worker_killed_mid_run_loses_and_doubles_nothing(
-        cluster: LocalCluster, tmp_path: Path) -> None:
-    slow = Web(delay=0.25)  # long enough that the killed worker is busy with a partition
-    try:
-        manifest = manifest_of(slow.urls)
-        with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
-            pids = client.run(os.getpid)
-        killed: list[int] = []
-
-        def kill_one(event: Progress) -> None:
-            if not killed:  # the first results are in; the other partitions are running
-                pid = next(iter(pids.values()))
-                os.kill(pid, signal.SIGKILL)
-                killed.append(pid)
-
-        with History(tmp_path / "h.db") as history:
-            run = check_on_cluster(cluster.scheduler_address, manifest, options(), kill_one,
-                                   history=history, partitions=HOSTS)
-    finally:
-        slow.close()
-    assert killed
-    assert [r.source_id for r in run.results] == [s.id for s in manifest.sources]
-    assert [r.link_class for r in run.results] == [expected_class(u) for u in slow.urls]
-    assert not run.inconclusive
-    checks = history_checks(tmp_path / "h.db", run.run_id)
-    assert len(checks) == len(slow.urls) and set(checks.values()) == {1}
-    # the killed worker's partitions were checked again elsewhere: some URL asked twice
-    seen = [r.path for site in slow.sites for r in site.requests]
-    hops = sum(1 for url in slow.urls if expected_class(url) is LinkClass.REDIRECTED)
-    assert len(seen) > len(slow.urls) + hops
-    assert max(slow.peaks().values()) <= PER_HOST
-
-
 def write_manifest(folder: Path, urls: list[str]) -> Path:
     toml = ["[manifest]", 'id = "m"', 'title = "M"', ""]
     for i, url in enumerate(urls):
@@ -308,3 +275,83 @@ def test_cluster_without_the_distributed_package_says_how_to_install_it(
     assert result.exit_code == 3, result.output
     assert "needs the Dask 'distributed' package" in result.output
     assert "pip install 'archiver-provenance[cluster]'" in result.output
+
+
+def test_run_makes_its_checks_on_the_cluster_and_records_them_once(
+        cluster: LocalCluster, web: Web, tmp_path: Path) -> None:
+    from functools import partial
+
+    from archiver.fetch import Archive
+    from archiver.pipeline import RunOptions, run_pipeline
+
+    urls = web.urls[:PATHS_PER_HOST * 2]
+    manifest = manifest_of(urls)
+    with LocalSite(Reply(200, "", content_type="text/plain")) as archive:  # no captures
+        opts = RunOptions(check=options(), warcs_dir=tmp_path / "warcs", archives=(
+            Archive(archive.url("/web/"), cdx_api=archive.url("/cdx")),))
+        web.reset()
+        with History(tmp_path / "h.db") as history:
+            result = run_pipeline(manifest, opts, history=history,
+                                  check_stage=partial(check_on_cluster,
+                                                      cluster.scheduler_address))
+    assert [r.link_class for r in result.links] == [expected_class(u) for u in urls]
+    assert not result.check_inconclusive and result.run_id is not None
+    checks = history_checks(tmp_path / "h.db", result.run_id)
+    assert len(checks) == len(urls) and set(checks.values()) == {1}
+    assert len(result.captures) == len(urls)  # fetch ran here, over every source
+
+
+def test_a_failed_canary_checks_nothing_and_the_run_is_inconclusive(
+        cluster: LocalCluster, web: Web) -> None:
+    web.reset()
+    with LocalSite(Reply(503, "down")) as canary:
+        run = check_on_cluster(cluster.scheduler_address, manifest_of(web.urls[:5]),
+                               options(canary=canary.url("/")))
+        assert canary.requests  # a worker asked the canary
+    assert run.inconclusive and "canary" in (run.inconclusive_reason or "")
+    assert {r.link_class for r in run.results} == {LinkClass.INCONCLUSIVE}
+    assert not any(site.requests for site in web.sites)
+
+
+def test_workers_of_another_version_are_refused(
+        cluster: LocalCluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archiver.cluster import run as cluster_run
+
+    monkeypatch.setattr(cluster_run, "__version__", "0.0.0")
+    with pytest.raises(ConfigError, match="another archiver version") as err:
+        check_on_cluster(cluster.scheduler_address, manifest_of(["http://127.0.0.1:9/"]),
+                         options())
+    assert "archiver-provenance==0.0.0" in (err.value.hint or "")
+
+
+def test_a_worker_killed_mid_run_loses_and_doubles_nothing(
+        cluster: LocalCluster, tmp_path: Path) -> None:
+    slow = Web(delay=0.25)  # long enough that the killed worker is busy with a partition
+    try:
+        manifest = manifest_of(slow.urls)
+        with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+            pids = client.run(os.getpid)
+        killed: list[int] = []
+
+        def kill_one(event: Progress) -> None:
+            if not killed:  # the first results are in; the other partitions are running
+                pid = next(iter(pids.values()))
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+
+        with History(tmp_path / "h.db") as history:
+            run = check_on_cluster(cluster.scheduler_address, manifest, options(), kill_one,
+                                   history=history, partitions=HOSTS)
+    finally:
+        slow.close()
+    assert killed
+    assert [r.source_id for r in run.results] == [s.id for s in manifest.sources]
+    assert [r.link_class for r in run.results] == [expected_class(u) for u in slow.urls]
+    assert not run.inconclusive
+    checks = history_checks(tmp_path / "h.db", run.run_id)
+    assert len(checks) == len(slow.urls) and set(checks.values()) == {1}
+    # the killed worker's partitions were checked again elsewhere: some URL asked twice
+    seen = [r.path for site in slow.sites for r in site.requests]
+    hops = sum(1 for url in slow.urls if expected_class(url) is LinkClass.REDIRECTED)
+    assert len(seen) > len(slow.urls) + hops
+    assert max(slow.peaks().values()) <= PER_HOST
