@@ -32,7 +32,7 @@ from archiver.cluster import (
 )
 from archiver.errors import ConfigError
 from archiver.history import History
-from archiver.models import LinkClass, LinkResult, Manifest, Progress, Source
+from archiver.models import LinkClass, LinkResult, LinkState, Manifest, Progress, Source
 from archiver.pipeline import check_manifest
 from tests.support.localweb import LocalSite, Reply, SeenRequest
 
@@ -231,6 +231,27 @@ def test_same_classes_as_a_local_run_and_the_per_host_limit_holds(
     assert set(history_checks(tmp_path / "h.db", run.run_id).values()) == {1}
     assert len(history_checks(tmp_path / "h.db", run.run_id)) == len(set(urls))
     assert events and events[-1].done == events[-1].total == len(set(urls))
+
+
+def test_a_partition_failing_on_every_try_leaves_its_sources_inconclusive(
+        cluster: LocalCluster, web: Web, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from archiver.cluster import run as cluster_run
+
+    # past the up-front check, every task refuses the coordinator's version, on every try
+    monkeypatch.setattr(cluster_run, "_check_versions", lambda client, address: None)
+    monkeypatch.setattr(cluster_run, "__version__", "0.0.0")
+    web.reset()
+    with History(tmp_path / "h.db") as history:
+        run = check_on_cluster(cluster.scheduler_address, manifest_of(web.urls[:4]),
+                               options(), history=history)
+        links = history.links()  # no state advanced on a partial picture
+    assert len(links) == 4
+    assert all(link.state is LinkState.UNKNOWN and link.last_class is None for link in links)
+    assert run.inconclusive
+    assert "could not be checked on the cluster" in (run.inconclusive_reason or "")
+    assert "install the same version on every worker" in (run.inconclusive_reason or "")
+    assert {r.link_class for r in run.results} == {LinkClass.INCONCLUSIVE}
 
 
 def write_manifest(folder: Path, urls: list[str]) -> Path:
