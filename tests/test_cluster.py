@@ -252,6 +252,13 @@ def test_a_partition_failing_on_every_try_leaves_its_sources_inconclusive(
     assert "could not be checked on the cluster" in (run.inconclusive_reason or "")
     assert "install the same version on every worker" in (run.inconclusive_reason or "")
     assert {r.link_class for r in run.results} == {LinkClass.INCONCLUSIVE}
+    # the canary's task failing likewise makes the run inconclusive, with nothing checked
+    web.reset()
+    run = check_on_cluster(cluster.scheduler_address, manifest_of(web.urls[:4]),
+                           options(canary=web.urls[0]))
+    assert run.inconclusive
+    assert "canary could not be checked on the cluster" in (run.inconclusive_reason or "")
+    assert not any(site.requests for site in web.sites)
 
 
 def write_manifest(folder: Path, urls: list[str]) -> Path:

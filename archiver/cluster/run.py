@@ -132,9 +132,13 @@ def check_on_cluster(address: str, manifest: Manifest, options: CheckOptions | N
     with connect(address, timeout=connect_timeout) as client:
         reason: str | None = None
         if options.canary:
-            reason = client.submit(run_canary, options, options.canary, __version__,
-                                   key=f"archiver-canary-{uuid.uuid4().hex}",
-                                   retries=TASK_RETRIES).result()
+            try:
+                reason = client.submit(run_canary, options, options.canary, __version__,
+                                       key=f"archiver-canary-{uuid.uuid4().hex}",
+                                       retries=TASK_RETRIES).result()
+            except Exception as err:  # the canary task failed on every try
+                reason = (f"the canary could not be checked on the cluster "
+                          f"({type(err).__name__}: {err})")
         if reason is not None:
             results = not_checked(pairs, reason, started)
             requests = 0
