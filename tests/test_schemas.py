@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -355,3 +356,12 @@ def test_a_renamed_or_extra_field_fails_validation(outputs: Outputs) -> None:
     with pytest.raises(ValidationError):
         validate("run", report)
 
+
+
+def test_every_reference_names_a_current_schema() -> None:
+    """A ``$ref`` to another schema names its current version (a bump updates every user)."""
+    current = {schemas.schema_id(name) for name in schemas.VERSIONS}
+    for name, doc in ALL.items():
+        refs = re.findall(r'"\$ref":\s*"(https://archiver\.invalid/[^"#]+)', json.dumps(doc))
+        stale = sorted(set(refs) - current)
+        assert not stale, f"{name}.schema.json refers to {stale}"

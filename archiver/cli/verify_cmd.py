@@ -37,7 +37,8 @@ from archiver.verify import verify_manifest
 @warcs_option
 @click.option("--live", is_flag=True, default=False,
               help="Also fetch each live page and report quotes that are in the archived "
-              "copy but gone from the live one (content drift).")
+              "copy (verified or altered) but gone from or changed on the live one "
+              "(content drift; the LIVE column says 'drift: ...').")
 @click.option("--captures", type=click.Choice(["chosen", "all"]), default="chosen",
               show_default=True,
               help="Which stored captures of each URL to search: the one fetch chose, "
@@ -64,6 +65,10 @@ def command(manifest: Path, source_ids: tuple[str, ...], warcs: Path | None, liv
     Statuses: verified, verified_typo, altered (a word or number differs),
     missing (flagged "probable translation" when the languages differ),
     unverifiable (no capture). Exits 1 when a result matches --fail-on.
+    An altered or missing quote shows the nearest passage of the page, its
+    score and a word diff ([-quote-]{+page+}); a quote found in several
+    places is flagged "ambiguous" with the count (match_count); JSON gives
+    each found quote's W3C TextQuoteSelector (exact, prefix, suffix).
 
     \b
     Example:

@@ -45,6 +45,7 @@ from archiver.models import (
 )
 from archiver.report import serialize
 from archiver.report.common import for_people, markdown_table, md_escape, text_table
+from archiver.report.quotes import passage_html
 from archiver.report.safe import (
     Markdown,
     html_comment,
@@ -304,7 +305,7 @@ def format_markdown(result: RunResult, manifest: Manifest) -> str:
             extra = " (probable translation)" if q.probable_translation else ""
             out.append(f"- `{q.status.value}`{extra} **{md_escape(q.source_id)}** "
                        f"#{q.quote_index}: “{md_escape(q.text[:160])}”")
-    drifted = [q for q in result.quotes if q.live_status in (LiveStatus.GONE, LiveStatus.ALTERED)]
+    drifted = [q for q in result.quotes if q.drifted]
     if drifted:
         out += ["", "### Quotes gone from or changed on the live page", ""]
         for q in drifted:
@@ -458,6 +459,7 @@ def _quote_item(q: QuoteResult, skipped: set[tuple[str, int]]) -> str:
         body += f'<div class="excerpt">{_excerpt_html(q.excerpt)}</div>'
     if q.difference:
         body += f'<div class="excerpt">difference: {_e(q.difference)}</div>'
+    body += passage_html(q, replay_url(q.capture.memento_url) if q.capture else None)
     return (f'<li class="quote-{_e(q.status.value)}"><span class="badge {tone}">{_e(word)}</span>'
             f"{extra} {body}</li>")
 
