@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -298,23 +298,53 @@ def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
     own = checker is None
     checker = checker or Checker(options, clock=clock)
     started = clock.now()
-    ignored = {s.id: why for s in manifest.sources if (why := _ignored(s, options)) is not None}
-    pairs = [(s.id, s.url) for s in manifest.sources if s.id not in ignored]
+    ignored, pairs = plan_check(manifest, options)
     reason: str | None = None
     try:
         if options.canary:
             reason = checker.canary(options.canary)
         if reason is None:
             results = check_urls(pairs, options, progress, checker=checker)
-            reason = judge_offline(results, share=options.offline_share,
-                                   min_hosts=options.offline_min_hosts)
         else:
-            results = [LinkResult(sid, url, LinkClass.INCONCLUSIVE, checked_at=started,
-                                  detail=f"not checked: {reason}") for sid, url in pairs]
+            results = not_checked(pairs, reason, started)
         requests = checker.requests
     finally:
         if own:
             checker.close()
+    return conclude_check(manifest, options, results, reason, ignored=ignored,
+                          started=started, history=history, clock=clock, requests=requests)
+
+
+def plan_check(manifest: Manifest, options: CheckOptions,
+               ) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """What a check run of ``manifest`` does: the ignored sources (id -> why), and the
+    ``(source_id, url)`` pairs to check, in manifest order."""
+    ignored = {s.id: why for s in manifest.sources if (why := _ignored(s, options)) is not None}
+    pairs = [(s.id, s.url) for s in manifest.sources if s.id not in ignored]
+    return ignored, pairs
+
+
+def not_checked(pairs: Sequence[tuple[str, str]], reason: str,
+                at: datetime) -> list[LinkResult]:
+    """The results of a run stopped before any check (a failed canary): inconclusive."""
+    return [LinkResult(sid, url, LinkClass.INCONCLUSIVE, checked_at=at,
+                       detail=f"not checked: {reason}") for sid, url in pairs]
+
+
+def conclude_check(manifest: Manifest, options: CheckOptions, results: Sequence[LinkResult],
+                   reason: str | None, *, ignored: Mapping[str, str], started: datetime,
+                   history: History | None, clock: Clock, requests: int) -> CheckRun:
+    """A :class:`~archiver.models.CheckRun` from the results of :func:`plan_check`'s pairs.
+
+    The tail of :func:`check_manifest`, also used by a run whose checks were made
+    elsewhere (:mod:`archiver.cluster`): unless ``reason`` (a failed canary) is
+    given, the run is judged offline or not over all ``results``; an offline run's
+    failures are voided; the run is recorded in ``history``; the ignored sources
+    and the manifest's ``expect`` are put back in, in manifest order.
+    """
+    if reason is None:
+        reason = judge_offline(results, share=options.offline_share,
+                               min_hosts=options.offline_min_hosts)
     inconclusive = reason is not None
     if inconclusive:
         assert reason is not None
@@ -325,12 +355,13 @@ def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
     if history is not None:
         results, run_id = _record(history, manifest.id, started, finished, results,
                                   inconclusive, reason)
+    hosts = len({host_of(r.url) for r in results})
     results = _with_manifest_view(manifest, results, ignored, started)
     return CheckRun(
         manifest_id=manifest.id, started_at=started, finished_at=finished,
         results=tuple(results), inconclusive=inconclusive, inconclusive_reason=reason,
         run_id=run_id, db_path=history.path if history is not None else None,
-        hosts=len({host_of(url) for _, url in pairs}), requests=requests)
+        hosts=hosts, requests=requests)
 
 
 def _ignored(source: Source, options: CheckOptions) -> str | None:
@@ -388,6 +419,10 @@ def _record(history: History, manifest_id: str, started: datetime, finished: dat
 # --------------------------------------------------------------------------
 # The whole pipeline: check -> fetch -> verify -> history
 # --------------------------------------------------------------------------
+
+#: A check stage made elsewhere (``run --cluster``): ``(manifest, options, progress)`` to
+#: an unrecorded :class:`~archiver.models.CheckRun`, as :func:`check_manifest` without history.
+CheckStage = Callable[[Manifest, CheckOptions, ProgressCallback | None], CheckRun]
 
 #: The stages of :func:`run_pipeline`, in order (also their names in progress events;
 #: the WARC folder is indexed, as stage ``index``, between fetch and verify).
@@ -484,7 +519,8 @@ def _capture_step(manifest: Manifest, opts: RunOptions, folder: Path, client: Ht
 def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
                  progress: ProgressCallback | None = None, *,
                  history: History | None = None, clock: Clock = SYSTEM_CLOCK,
-                 client: HttpClient | None = None) -> RunResult:
+                 client: HttpClient | None = None,
+                 check_stage: CheckStage | None = None) -> RunResult:
     """Check every link, store a capture for every source, verify every quote; record it.
 
     The stages run one after the other, each over the whole manifest: the
@@ -521,6 +557,9 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
     client:
         The shared HTTP client (default :func:`shared_client`); a client passed
         in is not closed, and its host limiter, if any, must run on ``clock``.
+    check_stage:
+        Makes the link checks instead of :func:`check_manifest` (``run --cluster``:
+        :func:`archiver.cluster.check_on_cluster` on Dask workers).
 
     Returns
     -------
@@ -542,8 +581,12 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
         limiter = client.limiter
     started = clock.now()
     try:
-        checker = Checker(opts.check, limiter=limiter, client=client, clock=clock)
-        check_run = check_manifest(manifest, opts.check, progress, clock=clock, checker=checker)
+        if check_stage is not None:
+            check_run = check_stage(manifest, opts.check, progress)
+        else:
+            checker = Checker(opts.check, limiter=limiter, client=client, clock=clock)
+            check_run = check_manifest(manifest, opts.check, progress, clock=clock,
+                                       checker=checker)
         fetch_run = fetch_sources(
             manifest, warcs_dir=folder, archives=opts.archives, client=client,
             clock=clock, listings_per_minute=opts.listings_per_minute,

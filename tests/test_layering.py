@@ -30,12 +30,14 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"report"}),
     frozenset({"package"}),
     frozenset({"pipeline"}),
+    frozenset({"cluster"}),
     frozenset({"cli"}),
     frozenset({"__init__", "__main__"}),
 )
 
 #: Third-party modules only these parts of archiver may import.
-RESTRICTED_IMPORTS = {"click": frozenset({"cli"})}
+RESTRICTED_IMPORTS = {"click": frozenset({"cli"}),
+                      "distributed": frozenset({"cluster"}), "dask": frozenset({"cluster"})}
 
 
 def _rank(name: str) -> int:

@@ -58,10 +58,15 @@ from archiver.report.links import CHECK_FORMATS, format_check_run, summary_line
 @allow_private_option
 @proxy_option
 @no_progress_option
+@click.option("--cluster", metavar="ADDRESS", default=None,
+              help="Make the checks on the workers of a Dask cluster (its scheduler's "
+              "address, e.g. tcp://10.0.0.5:8786); needs "
+              "pip install 'archiver-provenance[cluster]'.")
 def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbatim: bool,
             fmt: str, output: Path | None, fail_on: FailOn,
             db: Path | None, no_history: bool, check_tuning: CheckTuning,
-            allow_private: bool, proxy: str | None, no_progress: bool) -> None:
+            allow_private: bool, proxy: str | None, no_progress: bool,
+            cluster: str | None) -> None:
     """Check that every source URL of MANIFEST (or every link in documents) still answers.
 
     One GET per URL (body capped, redirects followed by hand and recorded,
@@ -110,7 +115,11 @@ def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbat
                                                policy=check_tuning.history_policy())
     bar = progress_callback(no_progress)
     try:
-        run = check_manifest(loaded, options, bar, history=history)
+        if cluster:
+            from archiver.cluster import check_on_cluster
+            run = check_on_cluster(cluster, loaded, options, bar, history=history)
+        else:
+            run = check_manifest(loaded, options, bar, history=history)
     finally:
         bar.close()
         if history is not None:

@@ -116,12 +116,16 @@ def sigterm_as_interrupt() -> Iterator[None]:
 @allow_private_option
 @proxy_option
 @no_progress_option
+@click.option("--cluster", metavar="ADDRESS", default=None,
+              help="Make the link checks on the workers of a Dask cluster (its scheduler's "
+              "address, e.g. tcp://10.0.0.5:8786); fetch and verify run here. Needs "
+              "pip install 'archiver-provenance[cluster]'.")
 def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ...],
             warcs: Path | None, db: Path | None,
             report_dir: Path | None, no_report: bool, robust_links: Path | None, live: bool,
             capture: bool, capture_requisites: bool, fail_on: FailOn, fmt: str, output: Path | None,
             check_tuning: CheckTuning, fetch_tuning: FetchTuning, allow_private: bool,
-            proxy: str | None, no_progress: bool) -> None:
+            proxy: str | None, no_progress: bool, cluster: str | None) -> None:
     """Check every link, store a capture for every source, verify every quote.
 
     The stages run in order over the whole manifest: check (live link
@@ -173,7 +177,13 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     try:
         with sigterm_as_interrupt(), History(db or default_db_path(loaded),
                                              policy=policy) as history:
-            result = run_pipeline(loaded, options, bar, history=history)
+            stage = None
+            if cluster:
+                from functools import partial
+
+                from archiver.cluster import check_on_cluster
+                stage = partial(check_on_cluster, cluster)
+            result = run_pipeline(loaded, options, bar, history=history, check_stage=stage)
     except KeyboardInterrupt:
         bar.close()
         warn("interrupted: this run was not recorded in the history; captures already "
