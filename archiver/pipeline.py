@@ -80,8 +80,8 @@ logger = logging.getLogger(__name__)
 CHECK_STAGE = "check"
 
 
-@dataclass
-class _Job:
+@dataclass(slots=True)
+class _Job:  # one per distinct URL: kept small (slots), its strings the manifest's own
     index: int  # position in the list of distinct URLs
     source_id: str
     url: str
@@ -255,7 +255,10 @@ def check_urls(sources: Sequence[tuple[str, str]], options: CheckOptions | None 
         if own:
             checker.close()
     by_url = {r.url: r for r in results}
-    return [replace(by_url[url], source_id=source_id) for source_id, url in sources]
+    del results
+    # A URL listed once keeps its one result object: no second copy of every result.
+    return [r if (r := by_url[url]).source_id == source_id else replace(r, source_id=source_id)
+            for source_id, url in sources]
 
 
 def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
@@ -373,10 +376,14 @@ def _record(history: History, manifest_id: str, started: datetime, finished: dat
     recorded = history.record_run(manifest_id=manifest_id, started_at=started,
                                   finished_at=finished, results=list(first.values()),
                                   inconclusive=inconclusive, reason=reason)
+    del first
     by_url = {r.url: r for r in recorded.results}
     out = []
     for result in results:
         stored = by_url[result.url]
+        if stored.source_id == result.source_id:  # the result itself, with its state
+            out.append(stored)
+            continue
         out.append(replace(result, state=stored.state, failing_count=stored.failing_count,
                            previous_state=stored.previous_state, checked_at=stored.checked_at))
     return out, recorded.run_id

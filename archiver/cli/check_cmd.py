@@ -34,6 +34,7 @@ from archiver.history import (
 from archiver.manifest import load_manifest, select_sources
 from archiver.pipeline import check_manifest
 from archiver.report.links import CHECK_FORMATS, format_check_run, summary_line
+from archiver.report.serialize import check_jsonl
 
 
 @click.command("check")
@@ -87,9 +88,12 @@ def command(manifest: Path, source_ids: tuple[str, ...], fmt: str, output: Path 
         bar.close()
         if history is not None:
             history.close()
-    with tables_for(output):
-        text = format_check_run(run, fmt, fail_on)
-    emit(text, output)
+    if fmt == "jsonl":  # line by line: a 100,000-link document is never built whole
+        emit(check_jsonl(run, fail_on), output)
+    else:
+        with tables_for(output):
+            text = format_check_run(run, fmt, fail_on)
+        emit(text, output)
     if fmt != "table" or output is not None:
         warn(summary_line(run))
     if run.inconclusive:

@@ -35,9 +35,12 @@ from archiver.models import (
 
 def ts(value: datetime) -> str:
     """A time as stored: UTC, ``2026-01-01T09:00:00.000000Z`` (a naive time is taken as UTC)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+    # isoformat is C code; strftime was a tenth of the CPU of recording 2,000 checks
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"  # drop "+00:00"
 
 
 def opt_ts(value: datetime | None) -> str | None:

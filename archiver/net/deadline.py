@@ -197,8 +197,45 @@ class _WatchedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
+#: How many pool references :class:`WatchedAdapter` keeps before forgetting them all
+#: (references only: the pool manager still decides which pools stay open).
+_POOL_CACHE_SIZE = 1024
+
+
 class WatchedAdapter(HTTPAdapter):
-    """A requests adapter whose connections obey the deadline and the peer check."""
+    """A requests adapter whose connections obey the deadline and the peer check.
+
+    Direct requests find their host's connection pool in a plain dict, read
+    without a lock: urllib3's PoolManager takes one lock per lookup (its
+    RecentlyUsedContainer), and 80 threads checking 20 hosts queued on it. The
+    PoolManager still creates the pools and closes the least recently created
+    beyond ``pool_connections``, so open sockets stay bounded; a closed pool
+    found in the dict is looked up again.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._pool_cache: dict[tuple[Any, ...], Any] = {}
+        super().__init__(*args, **kwargs)
+
+    def get_connection_with_tls_context(self, request: Any, verify: Any,
+                                        proxies: Any = None, cert: Any = None) -> Any:
+        if proxies:  # a proxy's pools are the ProxyManager's: the usual path
+            return super().get_connection_with_tls_context(request, verify, proxies, cert)
+        url = str(request.url)
+        parts = url.split("/", 3)  # "scheme:", "", "host:port", path
+        key = (parts[0].lower(), parts[2] if len(parts) > 2 else "", verify, cert)
+        found = self._pool_cache.get(key)
+        if found is not None and found.pool is not None:  # None once the manager closed it
+            return found
+        pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
+        if len(self._pool_cache) >= _POOL_CACHE_SIZE:
+            self._pool_cache.clear()
+        self._pool_cache[key] = pool
+        return pool
+
+    def close(self) -> None:
+        self._pool_cache.clear()
+        super().close()
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
