@@ -367,12 +367,23 @@ def _came_back(result: LinkResult) -> str:
 
 
 def _record(history: History, manifest_id: str, started: datetime, finished: datetime,
-            results: Sequence[LinkResult], inconclusive: bool,
+            results: list[LinkResult], inconclusive: bool,
             reason: str | None) -> tuple[list[LinkResult], int]:
-    """Store one check per distinct URL; give every source its URL's state."""
+    """Store one check per distinct URL; give every source its URL's state.
+
+    When every URL is distinct (the usual case) ``results`` itself is recorded
+    in place: each result is replaced by its recorded copy as it is stored, so
+    100,000 results are never held twice.
+    """
     first: dict[str, LinkResult] = {}
     for result in results:
         first.setdefault(result.url, result)
+    if len(first) == len(results):
+        del first
+        recorded = history.record_run(manifest_id=manifest_id, started_at=started,
+                                      finished_at=finished, results=results,
+                                      inconclusive=inconclusive, reason=reason, in_place=True)
+        return results, recorded.run_id
     recorded = history.record_run(manifest_id=manifest_id, started_at=started,
                                   finished_at=finished, results=list(first.values()),
                                   inconclusive=inconclusive, reason=reason)

@@ -65,3 +65,19 @@ def test_batches_store_what_one_at_a_time_stores(tmp_path: Path,
     # the second "c" of a run sees the record the first left
     assert batched[0][2].previous_state is LinkState.UNKNOWN
     assert batched[0][3].previous_state is LinkState.FAILING
+
+
+def test_in_place_replaces_the_callers_list_with_the_recorded_results(tmp_path: Path) -> None:
+    results = [LinkResult(f"s{n}", f"https://x.example/{n}", LinkClass.GONE, checked_at=T0)
+               for n in range(3)]
+    given = list(results)
+    with History(tmp_path / "h.sqlite3") as history:
+        recorded = history.record_run(manifest_id="m", started_at=T0, finished_at=T0,
+                                      results=results, in_place=True)
+        with pytest.raises(TypeError, match="needs a list"):
+            history.record_run(manifest_id="m", started_at=T0, finished_at=T0,
+                               results=tuple(given), in_place=True)
+    assert list(recorded.results) == results
+    assert all(r.state is LinkState.FAILING for r in results)
+    assert [r.url for r in results] == [r.url for r in given]
+    assert all(r.state is LinkState.UNKNOWN for r in given)

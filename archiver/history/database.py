@@ -266,14 +266,23 @@ class History:
 
     def record_run(self, *, manifest_id: str, started_at: datetime, finished_at: datetime,
                    results: Sequence[LinkResult], inconclusive: bool = False,
-                   reason: str | None = None) -> RecordedRun:
+                   reason: str | None = None, in_place: bool = False) -> RecordedRun:
         """Store a run's checks (one per URL) and advance each URL's state.
 
         In an inconclusive run the checks are stored and no state changes.
         Returns the results with ``state``, ``failing_count`` and
-        ``previous_state`` filled in.
+        ``previous_state`` filled in. With ``in_place`` (``results`` must be a
+        list) each item of ``results`` is replaced by its recorded result as it
+        is stored, so a large run never holds two copies of every result (if
+        the transaction fails, some items are already replaced: the list is
+        then only good for discarding).
         """
-        out: list[LinkResult] = []
+        into: list[LinkResult] | None = None
+        if in_place:
+            if not isinstance(results, list):
+                raise TypeError("record_run(in_place=True) needs a list of results")
+            into = results
+        out: Sequence[LinkResult] = []
         try:
             with self._transaction() as db:
                 cur = db.execute(
@@ -282,21 +291,25 @@ class History:
                     (manifest_id, ts(started_at), ts(finished_at), int(inconclusive), reason,
                      __version__))
                 run_id = int(cur.lastrowid or 0)
-                out = self._record_many(db, run_id, results, inconclusive)
+                out = self._record_many(db, run_id, results, inconclusive,
+                                        into=into)
         except sqlite3.Error as err:
             raise self._error(err, "write to") from err
         return RecordedRun(run_id, tuple(out))
 
     def _record_many(self, db: sqlite3.Connection, run_id: int,
-                     results: Sequence[LinkResult], inconclusive: bool) -> list[LinkResult]:
+                     results: Sequence[LinkResult], inconclusive: bool,
+                     into: list[LinkResult] | None = None) -> list[LinkResult]:
         """Store one check per result and advance its URL's state, :data:`RECORD_BATCH` at a time.
 
         Each batch reads the URLs' records with one query and writes its checks,
         link records and transitions with one ``executemany`` each (the caller's
         transaction is held, so the check ids are given here: the next after the
-        largest). A URL met twice sees the record its first check left.
+        largest). A URL met twice sees the record its first check left. With
+        ``into`` (``results`` itself), each recorded result replaces its item
+        there, and ``into`` is returned.
         """
-        out: list[LinkResult] = []
+        out: list[LinkResult] = into if into is not None else []
         next_id = int(db.execute("SELECT COALESCE(MAX(id), 0) FROM checks").fetchone()[0]) + 1
         for start in range(0, len(results), RECORD_BATCH):
             batch = results[start:start + RECORD_BATCH]
@@ -319,9 +332,13 @@ class History:
                     moves.append(transition_row(result.url, at, old.state, new, next_id,
                                                 step.reason))
                 current[result.url] = new
+                recorded = replace(result, state=new.state, failing_count=new.failing_count,
+                                   previous_state=old.state, checked_at=at)
+                if into is not None:
+                    into[start + len(checks) - 1] = recorded
+                else:
+                    out.append(recorded)
                 next_id += 1
-                out.append(replace(result, state=new.state, failing_count=new.failing_count,
-                                   previous_state=old.state, checked_at=at))
             db.executemany(INSERT_CHECK, checks)
             db.executemany(UPSERT_LINK, links.values())
             db.executemany(INSERT_TRANSITION, moves)
