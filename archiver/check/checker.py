@@ -179,7 +179,9 @@ class Checker:
 
     def _probe(self, final_url: str) -> ProbeAnswer:
         """The site's answer for a sibling URL that cannot exist; one per pattern per run."""
-        probe_url, key = sibling_url(final_url, PROBE_PREFIX + secrets.token_hex(6))
+        # The key does not depend on the token: the token (os.urandom, a tenth of a
+        # check's CPU when drawn for every URL) is drawn only for the one probe made.
+        _, key = sibling_url(final_url, PROBE_PREFIX)
         with self._lock:
             future = self._probes.get(key)
             owner = future is None
@@ -189,6 +191,7 @@ class Checker:
         if not owner:
             return future.result()
         try:
+            probe_url, _ = sibling_url(final_url, PROBE_PREFIX + secrets.token_hex(6))
             walk = self._walk(probe_url)
             if walk.final is None or walk.stop is not None:
                 answer = ProbeAnswer(probe_url, None, None)
