@@ -250,7 +250,10 @@ def check_urls(sources: Sequence[tuple[str, str]], options: CheckOptions | None 
     own = checker is None
     checker = checker or Checker(options)
     try:
-        results = _HostScheduler(list(unique.values()), checker, options, progress).run()
+        scheduler = _HostScheduler(list(unique.values()), checker, options, progress)
+        del unique  # the scheduler's queues hold the jobs now: each goes once its URL is done
+        results = scheduler.run()
+        del scheduler
     finally:
         if own:
             checker.close()

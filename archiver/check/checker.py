@@ -24,6 +24,7 @@ import hashlib
 import logging
 import math
 import secrets
+import sys
 import threading
 import time
 from concurrent.futures import Future
@@ -57,6 +58,9 @@ from archiver.urls import host_of
 #: error status the user vouches for. Below it (2xx/3xx) the class comes from the
 #: content (a soft 404 answered 200 stays one).
 ACCEPTABLE_FROM = 400
+
+#: Details up to this long are shared between results (:func:`sys.intern`).
+_SHARED_DETAIL = 16
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +264,11 @@ class Checker:
             verdict = Verdict(LinkClass.OK, f"HTTP {final.status} is an accepted status "
                               f"(would be {verdict.link_class.value}: {verdict.detail})")
             retry_after = None
-        return Attempt(replace(evidence, link_class=verdict.link_class, detail=verdict.detail),
+        # A short detail ("HTTP 200") is one of a few: shared, not one copy per URL.
+        detail = verdict.detail
+        if len(detail) <= _SHARED_DETAIL:
+            detail = sys.intern(detail)
+        return Attempt(replace(evidence, link_class=verdict.link_class, detail=detail),
                        retry_after=retry_after)
 
     def _note_rate_limits(self, final: HttpResponse) -> float | None:
