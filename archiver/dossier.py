@@ -17,15 +17,18 @@ the wrap width is estimated from the text itself.
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from archiver.errors import DossierError
-from archiver.models import QuoteKind, Relation
+from archiver.models import DatePrecision, QuoteKind, Relation
+from archiver.urls import url_key
 
 #: Dossiers are text files; anything larger than this is not one.
 MAX_DOSSIER_BYTES = 20 * 1024 * 1024
@@ -94,7 +97,7 @@ class FoundUrl:
 @dataclass(frozen=True)
 class DraftQuote:
     text: str
-    kind: QuoteKind
+    kind: QuoteKind | None  # None: not said (a bibliography's quote may not say)
     lang: str | None = None
 
 
@@ -111,6 +114,22 @@ class DraftSource:
     quotes: tuple[DraftQuote, ...] = ()
     line: int | None = None
     notes: tuple[str, ...] = ()
+    # -- what a bibliography also knows (archiver.biblio) --
+    authors: tuple[str, ...] = ()  # several authors; ``author`` when there is one
+    published_precision: DatePrecision = DatePrecision.DAY
+    accessed: date | None = None
+    archived_url: str | None = None
+    archived_at: str | None = None  # as written: RFC 3339 or a 14-digit timestamp
+    #: Where the source came from, for the comment above its table ("dossier line 12").
+    origin: str | None = None
+    # -- manifest keys an export carries back (archiver.biblio.csljson) --
+    note: str | None = None
+    ignore: bool = False
+    expect: str | None = None  # an archiver.models.Expectation value
+
+    def origin_note(self) -> str:
+        where = self.origin or (f"dossier line {self.line}" if self.line else "")
+        return "; ".join([where, *self.notes]) if where else "; ".join(self.notes)
 
 
 @dataclass(frozen=True)
@@ -120,6 +139,8 @@ class Draft:
     dossier: str
     sources: tuple[DraftSource, ...]
     urls: tuple[FoundUrl, ...]
+    #: Entries of the input that gave no source, each saying which and why.
+    skipped: tuple[str, ...] = ()
 
 
 @dataclass
@@ -191,35 +212,114 @@ def _wrap_width(lines: list[str]) -> int:
     return int(lengths[int(len(lengths) * 0.9)]) if len(lengths) >= 10 else max(lengths)
 
 
-def _continuation(url: str, line: str, nxt: str, width: int, compact: str) -> str | None:
-    """The part of ``nxt`` that continues ``url`` (cut at the end of ``line``), or None."""
+#: A URL line ending like this ends a whole URL (a page name or a folder):
+#: a single word on the next line is not its continuation unless other
+#: evidence says so.
+NATURAL_END_RE = re.compile(r"(?:\.(?:s?html?|php\d?|aspx?|jsp|cfm|pdf)|/)$", re.IGNORECASE)
+#: A continuation token may itself start with "http" inside an archive's URL
+#: ("https://web.archive.org/web/2014…/" + "http://…") or a query value ("?url=").
+_EMBEDDED_URL_BEFORE_RE = re.compile(r"(?:/web/\d{1,14}[a-z_]*/|=)$")
+
+
+def _cut_widths(lines: list[str]) -> frozenset[int]:
+    """The widths at which URLs were cut, independent of the prose's wrap width.
+
+    A converter (or a narrow column, a footnote) that cuts URLs at a fixed
+    width leaves several URL lines of exactly that length, each followed by a
+    line starting with URL characters. A length shared by at least two
+    different such pairs of lines is taken for a cut width.
+    """
+    seen: dict[int, set[str]] = {}  # width -> distinct (line, next token)
+    for i in range(len(lines) - 1):
+        line = lines[i].rstrip()
+        nxt = lines[i + 1]
+        if not line or " " in line.strip() or not URL_START_RE.match(line.lstrip()):
+            continue
+        if not nxt or nxt[0].isspace():
+            continue
+        token = nxt.split(None, 1)[0]
+        if URL_START_RE.match(token) or not URL_CHARS_RE.match(token):
+            continue
+        seen.setdefault(len(line), set()).add(line + "\n" + token)
+    return frozenset(width for width, texts in seen.items() if len(texts) >= 2)
+
+
+@dataclass(frozen=True)
+class _Widths:
+    prose: int  # the wrap width of the prose
+    cuts: frozenset[int]  # widths at which URLs were cut (see _cut_widths)
+
+
+def _continuation(url: str, line: str, nxt: str, widths: _Widths, compact: str) -> str | None:
+    """The part of ``nxt`` that continues ``url`` (cut at the end of ``line``), or None.
+
+    The token must start ``nxt`` (no indent) and be made of URL characters.
+    It is joined when any of these says the URL was cut: the joined URL
+    appears unbroken elsewhere in the dossier; the URL ends where a URL cannot
+    (``-``, ``_``, ``=`` …); the line has exactly a width at which this
+    dossier cut URLs; the line's length is near the prose's wrap width and the
+    token looks like a URL's tail; or the token is alone on its line, looks like a
+    URL's tail (not a bare page number, unless the URL ends in a digit) and
+    the URL does not end like a whole URL (``.html``, ``/``).
+    """
     if not nxt or nxt[0].isspace():
         return None  # wrapped URLs continue at the start of the next line
     token = nxt.split(None, 1)[0]
     rest = nxt[len(token):].strip()
-    token = _strip_trailing(token) if rest or token[-1:] in TRAILING_PUNCT else token
-    if not token or URL_START_RE.match(token) or not URL_CHARS_RE.match(token):
+    # A token alone on its line keeps its last character ("…-of-Calais." + "html"):
+    # the whole URL is stripped of trailing punctuation once it is complete.
+    token = _strip_trailing(token) if rest else token
+    if not token or not URL_CHARS_RE.match(token):
+        return None
+    if URL_START_RE.match(token) and not _EMBEDDED_URL_BEFORE_RE.search(url):
         return None
     joined = url + token
     urlish = bool(URL_PUNCT_RE.search(token))
-    cut_mid_url = url.endswith(CUT_ENDINGS)
-    attested = compact.count(joined) > 1  # the whole URL appears unbroken elsewhere
-    long_line = len(line.rstrip()) >= width * 0.85
-    if attested or cut_mid_url:
-        return token
+    alone = not rest
+    length = len(line.rstrip())
+    if url.endswith(CUT_ENDINGS):
+        return token  # cut where a URL cannot end
     if rest and not urlish:
         return None  # "…/article.html\nLe ministre a dit …": prose, not a URL
-    if long_line and (urlish or token[0].islower()):
+    if compact.count(joined) > 1:
+        return token  # the whole URL appears unbroken elsewhere
+    if length in widths.cuts and (alone or urlish):
         return token
+    whole = bool(NATURAL_END_RE.search(url))
+    if (widths.prose * 0.85 <= length <= widths.prose * 1.15
+            and (urlish or token[0].islower()) and not (whole and token.isdigit())):
+        return token  # cut at the prose's width (a page number is not a tail)
+    if alone and urlish and not whole and (not token.isdigit() or url[-1].isdigit()):
+        return token  # a lone number is a page number, unless it goes on a number
     return None
 
 
 def find_urls(text: str) -> list[FoundUrl]:
-    """Every URL occurrence in ``text``, wrapped URLs rejoined, in order."""
+    """Every URL occurrence in ``text``, wrapped URLs rejoined, in order.
+
+    Two passes: the cut widths found in the first (the lengths of the lines
+    that the sure joins continued, shared by two different lines or more) let
+    the second join tails that alone would not say they are one, such as a
+    single letter left on the last line.
+    """
     lines = text.splitlines()
-    width = _wrap_width(lines)
     compact = "".join(lines)  # text with line breaks removed, to attest joins
     compact = re.sub(r"\s+", " ", compact)
+    widths = _Widths(prose=_wrap_width(lines), cuts=_cut_widths(lines))
+    found = _find_urls(lines, widths, compact)
+    seen: dict[int, set[str]] = {}
+    for f in found:
+        for n in range(f.line - 1, f.end_line - 1):
+            piece = lines[n].strip()
+            if " " not in piece:
+                seen.setdefault(len(lines[n].rstrip()), set()).add(piece)
+    learned = frozenset(w for w, pieces in seen.items() if len(pieces) >= 2)
+    if learned - widths.cuts:
+        found = _find_urls(lines, replace(widths, cuts=widths.cuts | learned), compact)
+    return found
+
+
+def _find_urls(lines: list[str], widths: _Widths, compact: str) -> list[FoundUrl]:
     found: list[FoundUrl] = []
     i = 0
     while i < len(lines):
@@ -233,7 +333,7 @@ def find_urls(text: str) -> list[FoundUrl]:
             if is_last:
                 j = i
                 while j + 1 < len(lines):
-                    token = _continuation(url, lines[j], lines[j + 1], width, compact)
+                    token = _continuation(url, lines[j], lines[j + 1], widths, compact)
                     if token is None:
                         break
                     url += token
@@ -341,29 +441,35 @@ def _find_blocks(lines: list[str], url_lines: set[int]) -> list[_Block]:
         blocks.append(_Block(start=i, end=end, publisher=publisher, published=when,
                              body_start=i + 1))
     for block in blocks:
-        _fill_block(block, lines)
+        _fill_block(block, lines, url_lines)
     return blocks
 
 
-def _paragraphs(lines: list[str], start: int, end: int) -> list[tuple[int, int]]:
-    """(first, last+1) line ranges of the non-empty paragraphs in [start, end)."""
+def _paragraphs(lines: list[str], start: int, end: int,
+                skip: set[int] | frozenset[int] = frozenset()) -> list[tuple[int, int]]:
+    """(first, last+1) line ranges of the non-empty paragraphs in [start, end).
+
+    Lines in ``skip`` (those holding URLs) separate paragraphs as blank lines
+    do: a URL set directly above or below prose, without a blank line, leaves
+    the prose a paragraph of its own.
+    """
     out: list[tuple[int, int]] = []
     i = start
     while i < end:
-        if not lines[i].strip():
+        if not lines[i].strip() or i in skip:
             i += 1
             continue
         j = i
-        while j < end and lines[j].strip():
+        while j < end and lines[j].strip() and j not in skip:
             j += 1
         out.append((i, j))
         i = j
     return out
 
 
-def _fill_block(block: _Block, lines: list[str]) -> None:
+def _fill_block(block: _Block, lines: list[str], url_lines: set[int]) -> None:
     first = block.start + 1 if block.publisher else block.start
-    paras = [p for p in _paragraphs(lines, first, block.end)
+    paras = [p for p in _paragraphs(lines, first, block.end, url_lines)
              if not all(_is_url_line(x) for x in lines[p[0]:p[1]])]
     if not paras:
         block.body_start = first
@@ -553,16 +659,18 @@ def extract_dossier(text: str, dossier: str = "dossier.txt") -> Draft:
 
     for found in urls:
         block_of(found.line).urls.append(found)
+    if _urls_lead(blocks, lines, url_lines):
+        for k in range(len(blocks) - 1, 0, -1):
+            blocks[k].urls = blocks[k - 1].urls
+        blocks[0].urls = []
 
     taken: set[str] = set()
     sources: list[DraftSource] = []
     for block in blocks:
         if not block.urls:
             continue
-        paragraphs = [
-            _join(lines[a:b]) for a, b in _paragraphs(lines, block.body_start, block.end)
-            if not any((n in url_lines) for n in range(a, b))
-        ]
+        paragraphs = [_join(lines[a:b])
+                      for a, b in _paragraphs(lines, block.body_start, block.end, url_lines)]
         body = " ".join(paragraphs)
         lang = guess_language(body)
         scores = [_title_match(f.url, block.title) for f in block.urls]
@@ -591,13 +699,33 @@ def extract_dossier(text: str, dossier: str = "dossier.txt") -> Draft:
                 language=lang if cited else _guess_lang_from_url(found.url, lang),
                 relation=Relation.CITED if cited else Relation.RELATED,
                 author=block.author if cited else None,
-                quotes=tuple(propose_quotes(paragraphs, lang)) if cited else (),
+                # The quotes' language is the source's: left unset, as in a manifest.
+                quotes=tuple(propose_quotes(paragraphs, None)) if cited else (),
                 line=found.line, notes=tuple(notes),
             ))
     name = Path(dossier).stem
     draft_id = re.sub(r"[^a-z0-9]+", "-", _fold(name)).strip("-") or "draft"
     return Draft(id=draft_id, title=f"Draft manifest from {Path(dossier).name}",
                  dossier=dossier, sources=tuple(sources), urls=tuple(urls))
+
+
+def _urls_lead(blocks: list[_Block], lines: list[str], url_lines: set[int]) -> bool:
+    """Whether each article's URLs come *before* its header line, not after its body.
+
+    Said when URLs precede the first header, the last article has none, and in
+    every block the URLs come after all of its prose: then the URLs closing a
+    block belong to the article that follows.
+    """
+    if len(blocks) < 2 or blocks[0].publisher is not None or not blocks[0].urls:
+        return False
+    if blocks[-1].urls:
+        return False
+    for block in blocks[:-1]:
+        prose = [i for i in range(block.body_start, block.end)
+                 if lines[i].strip() and i not in url_lines]
+        if block.urls and prose and min(f.line - 1 for f in block.urls) < max(prose):
+            return False
+    return True
 
 
 def _guess_lang_from_url(url: str, fallback: str | None) -> str | None:
@@ -648,24 +776,169 @@ def render_toml(draft: Draft) -> str:
     ]
     for src in draft.sources:
         out.append("")
-        out.append(f"# dossier line {src.line}" + (f"; {'; '.join(src.notes)}"
-                                                     if src.notes else ""))
-        out.append("[[source]]")
-        out.append(f"id = {toml_string(src.id)}")
-        out.append(f"url = {toml_string(src.url)}")
-        out.append(f"publisher = {toml_string(src.publisher)}" if src.publisher
-                   else '# publisher = "TODO"')
-        out.append(f"title = {toml_string(src.title)}" if src.title else '# title = "TODO"')
-        if src.author:
-            out.append(f"author = {toml_string(src.author)}")
-        out.append(f"published = {src.published.isoformat()}" if src.published
-                   else "# published = TODO  (YYYY-MM-DD, YYYY-MM or YYYY)")
-        out.append(f"language = {toml_string(src.language)}" if src.language
-                   else '# language = "TODO"')
-        out.append(f"relation = {toml_string(src.relation.value)}")
-        for quote in src.quotes:
-            out.append("")
-            out.append("  [[source.quote]]")
-            out.append(f"  text = {toml_string(quote.text)}")
-            out.append(f"  kind = {toml_string(quote.kind.value)}")
+        out.extend(render_source(src))
     return "\n".join(out) + "\n"
+
+
+def render_source(src: DraftSource) -> list[str]:
+    """The ``[[source]]`` table of one draft source, as lines (with its comment line)."""
+    note = src.origin_note()
+    out = [f"# {note}"] if note else []
+    out.append("[[source]]")
+    out.append(f"id = {toml_string(src.id)}")
+    out.append(f"url = {toml_string(src.url)}")
+    out.append(f"publisher = {toml_string(src.publisher)}" if src.publisher
+               else '# publisher = "TODO"')
+    out.append(f"title = {toml_string(src.title)}" if src.title else '# title = "TODO"')
+    if src.author:
+        out.append(f"author = {toml_string(src.author)}")
+    if src.authors:
+        out.append("authors = [" + ", ".join(toml_string(a) for a in src.authors) + "]")
+    out.append(f"published = {_toml_date(src.published, src.published_precision)}"
+               if src.published else "# published = TODO  (YYYY-MM-DD, YYYY-MM or YYYY)")
+    out.append(f"language = {toml_string(src.language)}" if src.language
+               else '# language = "TODO"')
+    out.append(f"relation = {toml_string(src.relation.value)}")
+    if src.accessed:
+        out.append(f"accessed = {src.accessed.isoformat()}")
+    if src.archived_url:
+        out.append(f"archived_url = {toml_string(src.archived_url)}")
+    if src.archived_at:
+        out.append(f"archived_at = {toml_string(src.archived_at)}")
+    if src.note is not None:
+        out.append(f"note = {toml_string(src.note)}")
+    if src.ignore:
+        out.append("ignore = true")
+    if src.expect:
+        out.append(f"expect = {toml_string(src.expect)}")
+    for quote in src.quotes:
+        out.append("")
+        out.append("  [[source.quote]]")
+        out.append(f"  text = {toml_string(quote.text)}")
+        if quote.kind is not None:
+            out.append(f"  kind = {toml_string(quote.kind.value)}")
+        if quote.lang:
+            out.append(f"  lang = {toml_string(quote.lang)}")
+    return out
+
+
+def _toml_date(value: date, precision: DatePrecision) -> str:
+    if precision is DatePrecision.YEAR:
+        return toml_string(f"{value.year:04d}")
+    if precision is DatePrecision.MONTH:
+        return toml_string(f"{value.year:04d}-{value.month:02d}")
+    return value.isoformat()
+
+
+# --------------------------------------------------------------------------
+# merging a draft into an existing manifest
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A source already in the manifest whose draft says something else."""
+
+    id: str  # the manifest's id
+    field: str
+    manifest: str
+    draft: str
+    where: str  # where the draft's value came from
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What :func:`merge_draft` did: the new text, and what it added, found or left."""
+
+    text: str
+    added: tuple[DraftSource, ...]
+    present: tuple[tuple[str, DraftSource], ...]  # (manifest id, draft source)
+    differences: tuple[Difference, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added)
+
+
+def merge_draft(text: str, draft: Draft) -> Merged:
+    """``draft``'s new sources appended to the manifest ``text``; nothing else touched.
+
+    A draft source whose URL is already (the same page by
+    :func:`archiver.urls.url_key`) in the manifest is
+    not added: it is reported as present, with the fields that differ (title,
+    published, publisher, when the draft knows them). New sources get ids not
+    used in the manifest and are appended as ``[[source]]`` tables after the
+    last line, so every byte already there stays as it was. Raises
+    :class:`~archiver.errors.DossierError` when ``text`` is not TOML or has no
+    ``[manifest]`` table, and :class:`ValueError` never.
+    """
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError) as err:
+        raise DossierError(f"the manifest to merge into is not valid TOML: {err}",
+                           hint="fix it (archiver validate says where), then merge") from err
+    raw_sources = data.get("source", [])
+    if not isinstance(data.get("manifest"), dict) or not isinstance(raw_sources, list):
+        raise DossierError("the file to merge into is not a manifest (no [manifest] table, "
+                           "or 'source' is not an array of [[source]] tables)",
+                           hint="give the path of a manifest, or leave out --merge")
+    existing: dict[str, dict[str, Any]] = {}
+    ids: set[str] = set()
+    for raw in raw_sources:
+        if not isinstance(raw, dict):
+            continue
+        if isinstance(raw.get("id"), str):
+            ids.add(raw["id"])
+        if isinstance(raw.get("url"), str):
+            existing.setdefault(url_key(raw["url"]), raw)
+    added: list[DraftSource] = []
+    present: list[tuple[str, DraftSource]] = []
+    differences: list[Difference] = []
+    for src in draft.sources:
+        key = url_key(src.url)
+        if key in existing:
+            raw = existing[key]
+            sid = str(raw.get("id", "?"))
+            present.append((sid, src))
+            differences.extend(_differences(sid, raw, src))
+            continue
+        existing[key] = {"id": src.id, "url": src.url}
+        new_id = src.id
+        n = 2
+        while new_id in ids:
+            new_id = f"{src.id}-{n}"
+            n += 1
+        ids.add(new_id)
+        added.append(replace(src, id=new_id))
+    if not added:
+        return Merged(text, (), tuple(present), tuple(differences))
+    nl = "\r\n" if "\r\n" in text else "\n"  # the file's own line ends
+    out = text if text.endswith("\n") or not text else text + nl
+    blocks = [nl.join(["", *render_source(src)]) for src in added]
+    out += nl.join(blocks) + nl
+    merged = tomllib.loads(out).get("source", [])  # what was appended reads back whole
+    if len(merged) != len(raw_sources) + len(added):  # pragma: no cover - a bug if so
+        raise DossierError("merging would change the manifest's existing sources; "
+                           "nothing was written", hint="report this as a bug")
+    return Merged(out, tuple(added), tuple(present), tuple(differences))
+
+
+def _differences(sid: str, raw: Mapping[str, Any], src: DraftSource) -> list[Difference]:
+    where = src.origin_note().split(";")[0] or "the input"
+    out: list[Difference] = []
+    pairs: list[tuple[str, object, str | None]] = [
+        # A related link's title is guessed from its URL: no news in it differing.
+        ("title", raw.get("title"), src.title if src.relation is Relation.CITED else None),
+        ("publisher", raw.get("publisher"), src.publisher if src.relation is Relation.CITED
+         and "publisher taken from the host name" not in src.notes else None),
+        ("published", raw.get("published"),
+         _toml_date(src.published, src.published_precision).strip('"') if src.published
+         else None),
+    ]
+    for name, mine, theirs in pairs:
+        if theirs is None or mine is None:
+            continue
+        shown = mine.isoformat() if isinstance(mine, date) else str(mine)
+        if shown != theirs:
+            out.append(Difference(sid, name, shown, theirs, where))
+    return out

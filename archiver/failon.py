@@ -83,7 +83,7 @@ PRE_PUBLICATION = "pre-publication"
 #: Outcomes that leave a source without a stored capture (inconclusive ones aside).
 MISSING_CAPTURE = frozenset({
     CaptureOutcome.NO_CAPTURE, CaptureOutcome.BLOCKED_SITE, CaptureOutcome.BLOCKED_ROBOTS,
-    CaptureOutcome.NO_MEMENTO, CaptureOutcome.PLAYBACK_ERROR,
+    CaptureOutcome.NO_MEMENTO, CaptureOutcome.PLAYBACK_ERROR, CaptureOutcome.LIVE_ERROR,
 })
 #: The finer capture words: ``not-archived`` is the outcome ``no_capture``
 #: (no archive lists a usable capture), renamed so as not to read as the group.

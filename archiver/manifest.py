@@ -53,6 +53,10 @@ SOURCE_KEYS = {
     "note", "ignore", "expect",
 }
 QUOTE_KEYS = {"text", "kind", "lang"}
+#: Keys a bibliography brings (``archiver extract`` from BibTeX, CSL-JSON or RIS):
+#: several authors (``authors = ["…", "…"]``; ``author`` holds a single one) and
+#: the day the researcher consulted the page (``accessed = 2014-09-20``).
+SOURCE_KEYS |= {"authors", "accessed"}
 REQUIRED_SOURCE_KEYS = ("id", "url", "publisher", "title", "published", "language")
 
 #: Every pattern that validates a value is used with ``fullmatch`` (``$`` would
@@ -610,6 +614,22 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
             err(f"archived_at {_show(raw['archived_at'])} is out of range (years {MIN_YEAR} "
                 f"to {MAX_YEAR})", "is the year mistyped?")
 
+    authors = _authors(raw, err)
+    if authors and author is not None:
+        err("give either author (one) or authors (several), not both",
+            'write authors = ["First Author", "Second Author"]')
+    accessed: date | None = None
+    if "accessed" in raw:
+        parsed_accessed = _parse_date(raw["accessed"])
+        if parsed_accessed is None or parsed_accessed[1] is not DatePrecision.DAY:
+            err(f"accessed {_show(raw['accessed'])} is not a day",
+                "write the day the page was consulted, e.g. accessed = 2014-09-20")
+        elif not MIN_YEAR <= parsed_accessed[0].year <= MAX_YEAR:
+            err(f"accessed {_show(raw['accessed'])} is out of range (years {MIN_YEAR} "
+                f"to {MAX_YEAR})", "is the year mistyped?")
+        else:
+            accessed = parsed_accessed[0]
+
     quotes = _build_quotes(raw.get("quote", []), sid, line, ctx)
 
     note = _str_field(raw, "note", ctx, where=label, required=False, source_id=sid, line=line)
@@ -639,7 +659,28 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
         relation=relation, author=author, archived_url=archived_url,
         archived_at=archived_at, quotes=quotes, line=line, published_precision=precision,
         note=note, ignore=ignore, expect=expect,
+        authors=authors, accessed=accessed,
     )
+
+
+def _authors(raw: Mapping[str, Any], err: Any) -> tuple[str, ...]:
+    """``authors``: two names or more (one is ``author``), as non-empty strings.
+
+    Empty when absent or wrong (with an error). One spelling per case keeps a
+    manifest the same through ``archiver export`` and back.
+    """
+    if "authors" not in raw:
+        return ()
+    value = raw["authors"]
+    if not isinstance(value, list) or len(value) < 2:
+        err("'authors' must be a list of several names",
+            'write authors = ["First Author", "Second Author"], or author = "…" for one')
+        return ()
+    if not all(isinstance(name, str) and name.strip() for name in value):
+        err("'authors' must hold non-empty strings only",
+            'write authors = ["First Author", "Second Author"]')
+        return ()
+    return tuple(value)
 
 
 def _build_quotes(raw: Any, sid: str | None, line: int | None,

@@ -57,9 +57,12 @@ from archiver.fetch import (
     Archive,
     fetch_sources,
 )
+from archiver.fetch.capture import capture_sources
 from archiver.history import History
 from archiver.manifest import select_sources
 from archiver.models import (
+    CaptureKind,
+    CaptureOutcome,
     Change,
     CheckRun,
     LinkClass,
@@ -438,6 +441,12 @@ class RunOptions:
         Only these sources of the manifest (``--source``); all when empty. Such
         a partial run is recorded, but never becomes the run later ones are
         compared with.
+    capture:
+        After fetch, capture the live page of each source still without an
+        archived capture (``run --capture``; :func:`archiver.fetch.capture_sources`),
+        with ``capture_requisites`` its same-site requisites too. Live captures
+        are evidence of the day they are made: they are reported in the run's
+        notes, never as the source's capture, and verify does not use them.
     """
 
     check: CheckOptions = field(default_factory=CheckOptions)
@@ -448,6 +457,8 @@ class RunOptions:
     downloads_per_second: float | None = None
     operator: str | None = None
     source_ids: tuple[str, ...] = ()
+    capture: bool = False
+    capture_requisites: bool = False
 
     def __post_init__(self) -> None:
         if not self.archives:
@@ -468,6 +479,27 @@ def shared_client(options: RunOptions, limiter: HostLimiter | None = None) -> Ht
                       connect_timeout=opts.connect_timeout, max_bytes=opts.max_bytes,
                       allow_private=opts.allow_private, trusted_prefixes=trusted,
                       limiter=limiter, verify_tls=opts.verify_tls, proxy=opts.proxy)
+
+
+def _capture_step(manifest: Manifest, opts: RunOptions, folder: Path, client: HttpClient,
+                  clock: Clock, progress: ProgressCallback | None, *,
+                  offline: bool) -> tuple[str, ...]:
+    """``run --capture``: live captures of the sources fetch found no capture for; notes."""
+    if not opts.capture:
+        return ()
+    if offline:
+        return ("no live capture was made: the check stage found this machine offline",)
+    run = capture_sources(manifest, warcs_dir=folder, client=client, clock=clock,
+                          requisites=opts.capture_requisites, operator=opts.operator,
+                          progress=progress)
+    notes = list(run.notes)
+    for r in run.results:
+        if r.capture is not None and r.capture.kind is CaptureKind.LIVE:
+            notes.append(f"{r.source_id}: {r.detail} (stored in {r.capture.warc_file}; not "
+                         "used by verify)")
+        elif r.outcome is CaptureOutcome.LIVE_ERROR:
+            notes.append(f"{r.source_id}: {r.detail}")
+    return tuple(notes)
 
 
 def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
@@ -538,6 +570,8 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
             clock=clock, listings_per_minute=opts.listings_per_minute,
             downloads_per_second=opts.downloads_per_second,
             allow_private=opts.check.allow_private, operator=opts.operator, progress=progress)
+        capture_notes = _capture_step(manifest, opts, folder, client, clock, progress,
+                                      offline=check_run.inconclusive)
         live = opts.live and not check_run.inconclusive
         offline = ("quotes were not looked for on the live pages: the check stage found "
                    "this machine offline")
@@ -573,7 +607,8 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
         manifest_id=manifest.id, started_at=started, finished_at=finished, links=links,
         captures=fetch_run.results, quotes=verify_run.results, inconclusive=inconclusive,
         inconclusive_reason=reason, run_id=run_id,
-        notes=(*fetch_run.notes, *verify_run.notes), previous_run_id=previous_id,
+        notes=(*fetch_run.notes, *capture_notes, *verify_run.notes),
+        previous_run_id=previous_id,
         changes=changes, db_path=history.path if history is not None else None,
         warcs_dir=folder, archives=tuple(a.base for a in opts.archives), live=verify_run.live,
         check_inconclusive=check_run.inconclusive)

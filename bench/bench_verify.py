@@ -2,10 +2,11 @@
 
 Run: .venv/bin/python bench/bench_verify.py [--quotes 1000] [--seed 1]
 
-A. 1,000 quotes of 50-500 characters against 1 MB of page text (the issue's
-   target: <= 5 s on a 2-core machine), with the dossier's artifacts applied
-   round-robin; time per quote grouped by the tier that decided it, and how
-   many got the expected status.
+A. 1,000 quotes of 50-500 characters against 1 MB of page text (issue #14's
+   target: <= 1.0 s on a 2-core machine, found >= 999), with the dossier's
+   artifacts applied round-robin; the median of --repeat runs (wall and
+   CPU); time per quote grouped by the tier that decided it, and how many
+   got the expected status.
 B. 100 quotes against 50 pages of ~20 kB through the whole path: a WARC
    written here, WarcIndex.build, verify_pages.
 
@@ -154,7 +155,7 @@ def sample_quotes(text: str, n: int, rng: random.Random,
     return out
 
 
-def bench_one_megabyte(n_quotes: int, rng: random.Random) -> None:
+def bench_one_megabyte(n_quotes: int, rng: random.Random, repeat: int = 5) -> None:
     text = generate(1_000_000, rng)
     markup = to_html(text)
     t0 = time.perf_counter()
@@ -165,22 +166,36 @@ def bench_one_megabyte(n_quotes: int, rng: random.Random) -> None:
         layer.encoded()
     t2 = time.perf_counter()
     quotes = sample_quotes(page.text, n_quotes, rng)
+    walls: list[float] = []
+    cpus: list[float] = []
     by_method: dict[str, list[float]] = defaultdict(list)
     ok: dict[str, list[bool]] = defaultdict(list)
     surprises: list[str] = []
-    started = time.perf_counter()
-    for name, quote, expected in quotes:
-        q0 = time.perf_counter()
-        m = match_quote(quote, index)
-        by_method[m.method or "missing"].append(time.perf_counter() - q0)
-        ok[name].append(m.status in expected)
-        if m.status not in expected:
-            surprises.append(f"{name}: {m.status.value}/{m.method} {quote[:70]!r}")
-    total = time.perf_counter() - started
+    for run in range(repeat):
+        if run:
+            # A fresh index: what is built lazily (the seed index) is timed each run.
+            index = index_page(page)
+            for layer in index.layers:
+                layer.encoded()
+        started, cpu_started = time.perf_counter(), time.process_time()
+        for name, quote, expected in quotes:
+            q0 = time.perf_counter()
+            m = match_quote(quote, index)
+            if run == 0:
+                by_method[m.method or "missing"].append(time.perf_counter() - q0)
+                ok[name].append(m.status in expected)
+                if m.status not in expected:
+                    surprises.append(f"{name}: {m.status.value}/{m.method} {quote[:70]!r}")
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu_started)
+    total = statistics.median(walls)
     print(f"A. {n_quotes} quotes (50-500 chars) against {len(page.text):,} characters of text")
     print(f"   extract {t1 - t0:.2f} s, index (L1 + skeleton + edlib bytes) {t2 - t1:.2f} s")
-    print(f"   matching {total:.2f} s in total, {total / n_quotes * 1000:.1f} ms per quote")
-    print("   tier         quotes  median ms  p95 ms")
+    print(f"   matching {total:.2f} s in total (median of {repeat} runs; CPU "
+          f"{statistics.median(cpus):.2f} s), {total / n_quotes * 1000:.1f} ms per quote")
+    print(f"   runs: {', '.join(f'{w:.2f}' for w in walls)} s")
+    print(f"   found (expected status): {sum(sum(v) for v in ok.values())}/{n_quotes}")
+    print("   tier         quotes  median ms  p95 ms   (first run)")
     for method in ("exact", "normalized", "skeleton", "ellipsis", "fuzzy", "missing"):
         times = sorted(by_method.get(method, []))
         if times:
@@ -237,9 +252,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quotes", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="matching runs of part A; the median is printed")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    bench_one_megabyte(args.quotes, rng)
+    bench_one_megabyte(args.quotes, rng, args.repeat)
     bench_pages(50, 100, rng)
     return 0
 

@@ -36,6 +36,7 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert first_code_block()[1] in ci.splitlines()
 
 
+
 def test_every_command_is_documented_and_has_help() -> None:
     assert isinstance(cli, click.Group)
     ctx = click.Context(cli)

@@ -117,7 +117,7 @@ def test_hosts_are_checked_in_parallel_under_the_global_cap(hosts: list[LocalSit
     results = check_urls(pairs, quick(per_host_concurrency=1, concurrency=16))
     took = time.monotonic() - started
     assert all(r.link_class is LinkClass.OK for r in results)
-    assert took < 1.2  # 3 rounds of 0.2 s, not 12
+    assert took < 1.8  # 3 rounds of 0.2 s (0.6 s), not 12 in turn (2.4 s); slack for load
     # With a global cap of 2, at most 2 requests are in flight over all hosts.
     shared = InFlight(0.05)
     for site in hosts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import shlex
@@ -114,3 +115,11 @@ def test_the_cron_line_is_a_valid_schedule_and_command() -> None:
     assert str(params["fail_on"]) == "changes"
     assert params["live"] and params["no_progress"]
     assert params["robust_links"] == Path("public/robust-links.html")
+    # the weekly fixity check: a valid schedule, and a command `archiver fixity` accepts
+    fields = lines[2].split(None, 5)
+    assert len(fields) == 6 and all(re.fullmatch(r"[\d*/,-]+", f) for f in fields[:5])
+    argv = shlex.split(fields[5].split(" chronic ", 1)[1])
+    assert argv[0].endswith("archiver") and argv[1] == "fixity"
+    fixity = importlib.import_module("archiver.cli.fixity_cmd").command
+    ctx = fixity.make_context("fixity", argv[2:])
+    assert ctx.params["warcs"] == Path("warcs") and ctx.params["no_progress"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from archiver import schemas
 from archiver.cli import cli
 from archiver.history import KIND_CHECK, KIND_PIPELINE
 from archiver.models import (
+    CaptureKind,
     CaptureOutcome,
     ChangeKind,
     DatePrecision,
@@ -166,6 +168,8 @@ def outputs(pywb: PywbArchive, tmp_path_factory: pytest.TempPathFactory) -> Iter
                    *FAST[-4:], "--no-progress", "--format", fmt)
             invoke(f"verify-{fmt}", "verify", manifest, "--warcs", warcs, "--no-progress",
                    "--format", fmt)
+            invoke(f"capture-{fmt}", "capture", manifest, "--warcs", tmp / "live", "--all",
+                   "--allow-private", "--no-progress", "--format", fmt)
         history: list[str | Path] = ["history", *common]
         for fmt in ("json", "csv"):
             invoke(f"history-links-{fmt}", *history, "--format", fmt)
@@ -227,6 +231,7 @@ ENUMS: dict[str, list[str]] = {
     "quote_kind": [k.value for k in QuoteKind],
     "date_precision": [p.value for p in DatePrecision],
     "run_kind": [KIND_CHECK, KIND_PIPELINE],
+    "capture_kind": [k.value for k in CaptureKind],
 }
 
 
@@ -256,7 +261,7 @@ def test_the_csv_columns_are_the_schemas_result_fields() -> None:
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["check", "fetch", "verify"])
+@pytest.mark.parametrize("command", ["check", "fetch", "verify", "capture"])
 def test_json_documents_validate(outputs: Outputs, command: str) -> None:
     doc = outputs.json(f"{command}-json")
     validate(command, doc)
@@ -265,7 +270,7 @@ def test_json_documents_validate(outputs: Outputs, command: str) -> None:
     assert len(doc["results"]) == len(STORIES) or command == "verify"
 
 
-@pytest.mark.parametrize("command", ["check", "fetch", "verify"])
+@pytest.mark.parametrize("command", ["check", "fetch", "verify", "capture"])
 def test_jsonl_validates_line_by_line(outputs: Outputs, command: str) -> None:
     *results, last = outputs.text[f"{command}-jsonl"].splitlines()
     assert results
@@ -277,7 +282,8 @@ def test_jsonl_validates_line_by_line(outputs: Outputs, command: str) -> None:
 
 
 @pytest.mark.parametrize(("command", "key"), [("check", "check-csv"), ("fetch", "fetch-csv"),
-                                              ("verify", "verify-csv")])
+                                              ("verify", "verify-csv"),
+                                              ("capture", "capture-csv")])
 def test_csv_header_is_the_schemas_result_fields_and_rows_parse(outputs: Outputs,
                                                                 command: str, key: str) -> None:
     reader = csv.DictReader(io.StringIO(outputs.text[key]))
@@ -287,6 +293,9 @@ def test_csv_header_is_the_schemas_result_fields_and_rows_parse(outputs: Outputs
     assert len(rows) == len(records)
     # check's timings differ from one invocation to the next; its other columns do not.
     unstable = {"elapsed_ms", "checked_at"} if command == "check" else set()
+    if command == "capture":  # each invocation captures anew, into a new file
+        unstable = {"capture.memento_datetime", "capture.warc_file", "capture.warc_offset",
+                    "capture.record_id", "detail"}
     for row, record in zip(rows, records, strict=True):
         for column, value in row.items():
             if column not in unstable:
@@ -355,3 +364,12 @@ def test_a_renamed_or_extra_field_fails_validation(outputs: Outputs) -> None:
     with pytest.raises(ValidationError):
         validate("run", report)
 
+
+
+def test_every_reference_names_a_current_schema() -> None:
+    """A ``$ref`` to another schema names its current version (a bump updates every user)."""
+    current = {schemas.schema_id(name) for name in schemas.VERSIONS}
+    for name, doc in ALL.items():
+        refs = re.findall(r'"\$ref":\s*"(https://archiver\.invalid/[^"#]+)', json.dumps(doc))
+        stale = sorted(set(refs) - current)
+        assert not stale, f"{name}.schema.json refers to {stale}"

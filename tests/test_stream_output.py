@@ -74,3 +74,19 @@ def test_an_output_in_pieces_is_written_whole(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == "".join(lines)
     with pytest.raises(InputError, match="folder"):
         write_output(tmp_path, iter(lines))
+
+
+def test_a_json_lines_manifest_is_checked_as_a_manifest(tmp_path: Path) -> None:
+    with LocalSite() as site:
+        site.route("/ok", Reply(200, "<html><body>story</body></html>"))
+        manifest = tmp_path / "collection.jsonl"
+        manifest.write_text(
+            json.dumps({"manifest": {"id": "c", "title": "C"}}) + "\n"
+            + json.dumps({"id": "harbour", "url": site.url("/ok"), "publisher": "P",
+                          "title": "T", "published": "2014-09-01", "language": "en"}) + "\n",
+            encoding="utf-8")
+        done = CliRunner().invoke(cli, ["check", str(manifest), "--format", "jsonl",
+                                        "--no-history", "--fail-on", "never", *FAST])
+    assert done.exit_code == 0, done.output
+    first = json.loads(done.stdout.splitlines()[0])
+    assert (first["source_id"], first["link_class"]) == ("harbour", "ok")

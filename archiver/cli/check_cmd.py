@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -26,20 +28,27 @@ from archiver.cli.options import (
     source_option,
 )
 from archiver.cli.tuning import CheckTuning, check_tuning_options
+from archiver.clock import SYSTEM_CLOCK
 from archiver.failon import Command, FailOn
 from archiver.history import (
     History,
     default_db_path,
 )
-from archiver.manifest import load_manifest, select_sources
+from archiver.inputs import InputStats, links_in_paths
+from archiver.inputs.sources import document_sources
+from archiver.manifest import JSONL_SUFFIXES, load_manifest, select_sources
+from archiver.models import CheckRun, Manifest
 from archiver.pipeline import check_manifest
 from archiver.report.links import CHECK_FORMATS, format_check_run, summary_line
 from archiver.report.serialize import check_jsonl
 
 
 @click.command("check")
-@click.argument("manifest", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True, metavar="MANIFEST.toml | PATH...")
 @source_option
+@click.option("--include-verbatim", is_flag=True, default=False,
+              help="Documents: also check links in code blocks, code spans, <pre>, <code>, "
+              "<script> and literal blocks (skipped by default, as lychee does).")
 @format_option(CHECK_FORMATS)
 @output_option
 @fail_on_option(Command.CHECK)
@@ -50,16 +59,26 @@ from archiver.report.serialize import check_jsonl
 @allow_private_option
 @proxy_option
 @no_progress_option
-def command(manifest: Path, source_ids: tuple[str, ...], fmt: str, output: Path | None,
-            fail_on: FailOn,
+def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbatim: bool,
+            fmt: str, output: Path | None, fail_on: FailOn,
             db: Path | None, no_history: bool, check_tuning: CheckTuning,
             allow_private: bool, proxy: str | None, no_progress: bool) -> None:
-    """Check that every source URL of MANIFEST still answers, and keep a history.
+    """Check that every source URL of MANIFEST (or every link in documents) still answers.
 
     One GET per URL (body capped, redirects followed by hand and recorded,
     total deadline), classified: ok, redirected, gone, soft404, blocked,
     paywalled, transient, tls_error, invalid. Only transient failures are
     retried; 429 and Retry-After slow the whole host down.
+
+    Documents instead of a manifest: give Markdown, HTML, reStructuredText,
+    text files, URL lists (.urls), CSV tables with a url column, folders
+    (walked recursively, skipping hidden files and what .gitignore ignores),
+    globs ('docs/**/*.md') or '-' for stdin. Their http(s) links are checked
+    (each URL once, links in code skipped unless --include-verbatim) and every
+    result names the file:line where the link is written. The history database
+    is then .archiver/history.sqlite3 in the current folder. An argument
+    ending in .toml (or .jsonl, a JSON Lines manifest) is a manifest and must be
+    the only one.
 
     Every check is stored in the history database. A link is dead after 3
     failing checks (gone, soft404, tls_error) at least 3 days apart; any ok
@@ -69,15 +88,25 @@ def command(manifest: Path, source_ids: tuple[str, ...], fmt: str, output: Path 
     Exit codes:
       0  no result matches --fail-on
       1  some result matches --fail-on (default: gone or soft404 now, or dead by history)
-      3  invalid manifest, unusable database or output file
+      3  invalid manifest, a missing document or folder, unusable database or output file
       4  inconclusive: the canary failed or most hosts were unreachable
          (this machine looks offline); no history was advanced
 
     \b
-    Example:
+    Examples:
       archiver check manifests/calais-2014.toml --format markdown -o summary.md
+      archiver check README.md docs/ --format junit -o links.xml
     """
-    loaded = select_sources(load_manifest(manifest), source_ids)
+    locations: dict[str, tuple[str, ...]] = {}
+    notes: tuple[str, ...] = ()
+    manifest = _manifest_path(inputs)
+    if manifest is not None:
+        loaded = select_sources(load_manifest(manifest), source_ids)
+    else:
+        if source_ids:
+            raise click.UsageError("--source picks sources of a manifest; with documents, "
+                                   "name the files or folders to check instead")
+        loaded, locations, notes = _from_documents(inputs, include_verbatim)
     options = check_tuning.check_options(allow_private=allow_private, proxy=proxy)
     history = None if no_history else History(db or default_db_path(loaded),
                                                policy=check_tuning.history_policy())
@@ -88,6 +117,8 @@ def command(manifest: Path, source_ids: tuple[str, ...], fmt: str, output: Path 
         bar.close()
         if history is not None:
             history.close()
+    if manifest is None:
+        run = _located(run, locations, notes)
     if fmt == "jsonl":  # line by line: a 100,000-link document is never built whole
         emit(check_jsonl(run, fail_on), output)
     else:
@@ -105,3 +136,50 @@ def command(manifest: Path, source_ids: tuple[str, ...], fmt: str, output: Path 
     if failed:
         warn(f"{len(failed)} of {len(run.results)} links match --fail-on {fail_on}")
     finish(ExitCode.FINDINGS if failed else ExitCode.OK)
+
+
+def _manifest_path(inputs: Sequence[str]) -> Path | None:
+    """The manifest to check, or None when ``inputs`` are documents.
+
+    The rule: an argument ending in ``.toml`` (or ``.jsonl``/``.ndjson``, a JSON
+    Lines manifest) is a manifest; it must then be the only argument (a manifest
+    and documents together are ambiguous).
+    """
+    manifests = [i for i in inputs if i.lower().endswith((".toml", *JSONL_SUFFIXES))]
+    if not manifests:
+        return None
+    if len(inputs) > 1:
+        raise click.UsageError(
+            f"check takes one manifest (.toml) or documents and folders, not both: got "
+            f"{', '.join(inputs[:4])}{' ...' if len(inputs) > 4 else ''}. Run one check per "
+            "manifest, and one for the documents")
+    return Path(manifests[0])
+
+
+def _from_documents(inputs: Sequence[str], include_verbatim: bool,
+                    ) -> tuple[Manifest, dict[str, tuple[str, ...]], tuple[str, ...]]:
+    stats = InputStats()
+    found = document_sources(links_in_paths(inputs, include_verbatim=include_verbatim,
+                                            stats=stats),
+                             today=SYSTEM_CLOCK.now().date())
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(stats.kinds.items()))
+    read = (f"read {stats.files} file{'s' if stats.files != 1 else ''}"
+            f"{f' ({kinds})' if kinds else ''}: {found.occurrences} http(s) links, "
+            f"{len(found.manifest.sources)} distinct URLs")
+    skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(stats.skipped_links.items()))
+    notes = [read + (f"; not checked: {skipped}" if skipped else "")]
+    notes += [f"skipped {path}: {why}" for path, why in stats.skipped_files]
+    for note in notes:
+        warn(note)
+    if stats.files == 0:
+        warn("  hint: a folder is searched for .md, .html, .rst and .txt files; name other "
+             "files directly")
+    return found.manifest, found.locations, tuple(notes)
+
+
+def _located(run: CheckRun, locations: dict[str, tuple[str, ...]],
+             notes: tuple[str, ...]) -> CheckRun:
+    """``run`` with each result's file:line locations and the reading notes."""
+    results = tuple(dataclasses.replace(r, locations=locations.get(r.source_id, ()))
+                    for r in run.results)
+    return dataclasses.replace(run, results=results, notes=(*notes, *run.notes))

@@ -19,7 +19,7 @@ from archiver.report.safe import visible
 from archiver.schemas import schema_id
 
 #: The commands whose settings are shown by default (the ones a file usually tunes).
-SHOWN = ("check", "fetch", "verify", "run")
+SHOWN = ("check", "fetch", "verify", "run", "capture")
 
 
 def _plain(value: Any) -> Any:

@@ -102,6 +102,12 @@ def sigterm_as_interrupt() -> Iterator[None]:
 @click.option("--live", is_flag=True, default=False,
               help="Also look for each quote on the live page and report quotes that are "
               "gone from it or changed there (content drift).")
+@click.option("--capture", "capture", is_flag=True, default=False,
+              help="After fetch, capture the live page of each source no archive holds "
+              "into the WARC folder, as `archiver capture` does (named in the notes; "
+              "never used by verify).")
+@click.option("--requisites", "capture_requisites", is_flag=True, default=False,
+              help="With --capture: also the pages' same-site images, stylesheets, scripts.")
 @fail_on_option(Command.RUN)
 @format_option((*RUN_FORMATS, JUNIT))
 @output_option
@@ -113,7 +119,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
 def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ...],
             warcs: Path | None, db: Path | None,
             report_dir: Path | None, no_report: bool, robust_links: Path | None, live: bool,
-            fail_on: FailOn, fmt: str, output: Path | None,
+            capture: bool, capture_requisites: bool, fail_on: FailOn, fmt: str, output: Path | None,
             check_tuning: CheckTuning, fetch_tuning: FetchTuning, allow_private: bool,
             proxy: str | None, no_progress: bool) -> None:
     """Check every link, store a capture for every source, verify every quote.
@@ -145,6 +151,8 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     Example:
       archiver run manifests/calais-2014.toml --report report/ --live
     """
+    if capture_requisites and not capture:
+        raise click.UsageError("--requisites goes with --capture")
     loaded = select_sources(load_manifest(manifest), source_ids)
     if no_report:
         report_dir = None
@@ -159,7 +167,7 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
         archives=tuple(fetch_tuning.archive_list(archives)), warcs_dir=warcs, live=live,
         listings_per_minute=fetch_tuning.list_rate,
         downloads_per_second=fetch_tuning.download_rate, operator=fetch_tuning.operator,
-        source_ids=source_ids)
+        source_ids=source_ids, capture=capture, capture_requisites=capture_requisites)
     policy = check_tuning.history_policy()
     bar = progress_callback(no_progress)
     try:

@@ -37,13 +37,17 @@ from archiver.verify import verify_manifest
 @warcs_option
 @click.option("--live", is_flag=True, default=False,
               help="Also fetch each live page and report quotes that are in the archived "
-              "copy but gone from the live one (content drift).")
+              "copy (verified or altered) but gone from or changed on the live one "
+              "(content drift; the LIVE column says 'drift: ...').")
 @click.option("--captures", type=click.Choice(["chosen", "all"]), default="chosen",
               show_default=True,
               help="Which stored captures of each URL to search: the one fetch chose, "
               "then the others for a quote not found there (chosen); or every capture for "
               "every quote (all). A quote searched in several gets a timeline: first and "
               "last capture holding it, and the capture it was removed by.")
+@click.option("--live-captures", "live_captures", is_flag=True, default=False,
+              help="Also check quotes against live captures (`archiver capture`) of sources "
+              "with no archived capture; they show what the page said on the day captured.")
 @format_option(FORMATS)
 @output_option
 @fail_on_option(Command.VERIFY)
@@ -51,7 +55,7 @@ from archiver.verify import verify_manifest
 @proxy_option
 @no_progress_option
 def command(manifest: Path, source_ids: tuple[str, ...], warcs: Path | None, live: bool,
-            captures: str, fmt: str, output: Path | None,
+            captures: str, live_captures: bool, fmt: str, output: Path | None,
             fail_on: FailOn, allow_private: bool, proxy: str | None, no_progress: bool) -> None:
     """Check that every quoted passage is in the archived text of its source.
 
@@ -64,6 +68,10 @@ def command(manifest: Path, source_ids: tuple[str, ...], warcs: Path | None, liv
     Statuses: verified, verified_typo, altered (a word or number differs),
     missing (flagged "probable translation" when the languages differ),
     unverifiable (no capture). Exits 1 when a result matches --fail-on.
+    An altered or missing quote shows the nearest passage of the page, its
+    score and a word diff ([-quote-]{+page+}); a quote found in several
+    places is flagged "ambiguous" with the count (match_count); JSON gives
+    each found quote's W3C TextQuoteSelector (exact, prefix, suffix).
 
     \b
     Example:
@@ -79,7 +87,8 @@ def command(manifest: Path, source_ids: tuple[str, ...], warcs: Path | None, liv
 
     try:
         run = verify_manifest(loaded, folder, live=live, allow_private=allow_private,
-                             proxy=proxy, progress=bar, on_note=note, captures=captures)
+                             proxy=proxy, progress=bar, on_note=note, captures=captures,
+                             live_captures=live_captures)
     finally:
         bar.close()
     with tables_for(output):

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from archiver.failon import Command, FailOn, parse_fail_on
-from archiver.models import CaptureResult, FetchRun
+from archiver.models import CaptureKind, CaptureResult, FetchRun
 from archiver.report import serialize
 from archiver.report.common import for_people, markdown_table, md_escape, text_table
+from archiver.store.live import live_label
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown")
 
@@ -37,6 +38,9 @@ def summary(run: FetchRun) -> str:
 def _captured(r: CaptureResult) -> str:
     if r.capture is None:
         return ""
+    if r.capture.kind is CaptureKind.LIVE:  # evidence of that day, not of publication
+        return live_label(r.capture.memento_datetime) + r.capture.memento_datetime.strftime(
+            " %H:%M")
     return r.capture.memento_datetime.strftime("%Y-%m-%d %H:%M")
 
 
@@ -99,9 +103,15 @@ _FORMATTERS: dict[str, Callable[[FetchRun, FailOn], str]] = {
 }
 
 
-def render(run: FetchRun, fmt: str, fail_on: FailOn | None = None) -> str:
-    """``run`` in format ``fmt`` (one of :data:`FORMATS`)."""
-    return _FORMATTERS[fmt](run, fail_on or parse_fail_on(None, Command.FETCH))
+def render(run: FetchRun, fmt: str, fail_on: FailOn | None = None, *,
+           command: str = "fetch") -> str:
+    """``run`` in format ``fmt`` (one of :data:`FORMATS`); ``command`` "capture"
+    writes JSON under the capture schema (``archiver capture``)."""
+    policy = fail_on or parse_fail_on(None, Command.FETCH)
+    if command == "capture" and fmt in ("json", "jsonl"):
+        document = serialize.capture_document(run, policy)
+        return serialize.to_json(document) if fmt == "json" else serialize.to_jsonl(document)
+    return _FORMATTERS[fmt](run, policy)
 
 
 __all__ = ["FORMATS", "counts", "render", "summary"]

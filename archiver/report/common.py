@@ -149,6 +149,10 @@ class JUnitCase:
     skipped: str | None = None
     details: str | None = None
     time: float = 0.0
+    #: Where the case is written (``check`` on documents): the ``file`` and ``line``
+    #: attributes pytest writes and CI annotators (e.g. action-junit-report) read.
+    file: str | None = None
+    line: int | None = None
 
 
 def _attr(text: str) -> str:
@@ -194,6 +198,10 @@ def junit_suites(name: str, suites: Sequence[tuple[str, Sequence[JUnitCase]]]) -
 def _junit_case(c: JUnitCase) -> str:
     head = (f"    <testcase name={_attr(c.name)} classname={_attr(c.classname)} "
             f"time=\"{c.time:.3f}\"")
+    if c.file is not None:
+        head += f" file={_attr(c.file)}"
+    if c.line is not None:
+        head += f" line=\"{c.line}\""
     if c.failure is None and c.skipped is None:
         return head + "/>"
     out = [head + ">"]

@@ -79,14 +79,34 @@ def _state(r: LinkResult) -> str:
 
 
 ROW_HEADERS = ("source", "class", "http", "state", "url", "detail")
+#: With links read from documents (``archiver check README.md docs/``), "where" replaces
+#: "source": the first file:line the link is written at, and how many more.
+WHERE_HEADERS = ("where", "class", "http", "state", "url", "detail")
 
 
-def _row(r: LinkResult) -> list[Any]:
-    return [r.source_id, r.link_class, r.http_status, _state(r), r.url, _explain(r)]
+def _where(r: LinkResult, *, every: bool = False) -> str:
+    if every or len(r.locations) <= 1:
+        return ", ".join(r.locations)
+    return f"{r.locations[0]} (+{len(r.locations) - 1})"
+
+
+def _located(results: Sequence[LinkResult]) -> bool:
+    return any(r.locations for r in results)
+
+
+def _headers(results: Sequence[LinkResult]) -> tuple[str, ...]:
+    return WHERE_HEADERS if _located(results) else ROW_HEADERS
+
+
+def _row(r: LinkResult, *, located: bool = False, every: bool = False) -> list[Any]:
+    first = _where(r, every=every) if located else r.source_id
+    return [first, r.link_class, r.http_status, _state(r), r.url, _explain(r)]
 
 
 def format_table(run: CheckRun) -> str:
-    table = text_table(ROW_HEADERS, [_row(r) for r in _sorted(run.results)])
+    located = _located(run.results)
+    table = text_table(_headers(run.results),
+                       [_row(r, located=located) for r in _sorted(run.results)])
     return for_people(f"{table}\n\n{summary_line(run)}")
 
 
@@ -114,15 +134,24 @@ def format_markdown(run: CheckRun, policy: FailOn | None = None) -> str:
     if policy is not None:
         failed = [r for r in run.results if policy.matches_link(r)]
         out += [f"**Fails the run** (`--fail-on {policy}`): {len(failed)}", ""]
+    located = _located(run.results)
+    headers = _headers(run.results)
     if findings:
-        out += ["### Findings", "", markdown_table(ROW_HEADERS, [_row(r) for r in findings]),
-                ""]
+        out += ["### Findings", "",
+                markdown_table(headers, [_row(r, located=located, every=True)
+                                         for r in findings]), ""]
     else:
         out += ["No findings.", ""]
     out += ["<details><summary>All links</summary>", "",
-            markdown_table(ROW_HEADERS, [_row(r) for r in _sorted(run.results)]), "",
+            markdown_table(headers, [_row(r, located=located, every=True)
+                                     for r in _sorted(run.results)]), "",
             "</details>"]
     return for_people("\n".join(out))
+
+
+def _file_line(location: str) -> tuple[str, int | None]:
+    file, _, line = location.rpartition(":")
+    return (file, int(line)) if file and line.isdigit() else (location, None)
 
 
 def format_junit(run: CheckRun, policy: FailOn) -> str:
@@ -136,12 +165,15 @@ def format_junit(run: CheckRun, policy: FailOn) -> str:
             [f"url: {r.url}", f"class: {r.link_class}", f"state: {_state(r)}",
              f"http status: {r.http_status}", f"final url: {r.final_url}"]
             + [f"redirect: {h.status} {h.url} -> {h.location}" for h in r.redirects]
-            + [f"detail: {r.detail}"])
+            + [f"detail: {r.detail}"] + [f"written at: {where}" for where in r.locations])
+        file, line = _file_line(r.locations[0]) if r.locations else (None, None)
         cases.append(JUnitCase(
-            name=f"{r.source_id}: {r.url}", classname=f"archiver.check.{run.manifest_id}",
+            # a link read from documents is named by where it is written: "docs/a.md:12: URL"
+            name=f"{_where(r, every=True) if r.locations else r.source_id}: {r.url}",
+            classname=f"archiver.check.{file}" if file else f"archiver.check.{run.manifest_id}",
             failure=message if failed else None, failure_type=str(r.link_class),
             skipped=message if skipped else None, details=details,
-            time=(r.elapsed_ms or 0) / 1000))
+            time=(r.elapsed_ms or 0) / 1000, file=file, line=line))
     return junit_xml(f"archiver check {run.manifest_id}", cases)
 
 

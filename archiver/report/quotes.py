@@ -10,6 +10,7 @@ shape is the JSON Schema ``archiver/schemas/verify.schema.json`` (records in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -24,8 +25,10 @@ from archiver.report.common import (
     md_escape,
     text_table,
 )
-from archiver.report.safe import Markdown
+from archiver.report.safe import Markdown, html_link, html_text
 from archiver.verify import FLAG_OTHER_CAPTURE, counts
+from archiver.verify.anchor import text_fragment
+from archiver.verify.search import FLAG_AMBIGUOUS
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown", "junit")
 
@@ -50,8 +53,22 @@ def _note(r: QuoteResult) -> str:
     if r.status in (QuoteStatus.MISSING, QuoteStatus.UNVERIFIABLE):
         return r.detail or ""
     if r.match_count > 1:
-        return f"{r.match_count} places"
+        return ambiguity(r)
     return ""
+
+
+def ambiguity(r: QuoteResult) -> str:
+    """"ambiguous: N places" for a quote that stands in more than one place, else ""."""
+    return f"{FLAG_AMBIGUOUS}: {r.match_count} places" if r.match_count > 1 else ""
+
+
+def nearest_line(r: QuoteResult) -> str:
+    """What the page says instead (altered, missing): the nearest passage's score and
+    the word diff from the quote to it, or "" when there is none."""
+    if r.nearest is None or r.status.is_found:
+        return ""
+    what = r.word_diff or r.nearest
+    return f"nearest passage ({r.nearest_score or 0:.2f}): {what}"
 
 
 def timeline_text(r: QuoteResult) -> str:
@@ -75,7 +92,42 @@ def timeline_text(r: QuoteResult) -> str:
 
 
 def _live(r: QuoteResult) -> str:
+    if r.drifted:
+        return f"drift: {r.live_status}"
     return r.live_status or ("?" if r.live_detail else "")
+
+
+def fragment_url(r: QuoteResult, replay: str | None) -> str | None:
+    """The replay URL with a text fragment that opens the page at the quote (verified
+    and altered quotes with a selector), else None."""
+    if replay is None or r.selector is None or "#" in replay:
+        return None
+    fragment = text_fragment(r.selector)
+    return replay + fragment if fragment else None
+
+
+def _word_diff_html(diff: str) -> str:
+    out = html_text(diff)
+    out = re.sub(r"\[-(.*?)-\]", r"<del>\1</del>", out, flags=re.S)
+    return re.sub(r"\{\+(.*?)\+\}", r"<ins>\1</ins>", out, flags=re.S)
+
+
+def passage_html(r: QuoteResult, replay: str | None) -> str:
+    """The HTML report's additions to a quote: a link to the replayed page opened at
+    the passage (text fragment), ``ambiguous``, and the nearest passage with its
+    word diff (removed words struck, added words underlined)."""
+    out = ""
+    link = fragment_url(r, replay)
+    if link is not None:
+        out += (' <span class="meta">'
+                + html_link(link, "open the archived page at the passage") + "</span>")
+    if r.match_count > 1:
+        out += f' <span class="badge warn">{html_text(ambiguity(r))}</span>'
+    if r.nearest is not None and not r.status.is_found:
+        shown = _word_diff_html(r.word_diff) if r.word_diff else html_text(r.nearest)
+        out += (f'<div class="excerpt">nearest passage (score {r.nearest_score or 0:.2f}): '
+                f"{shown}</div>")
+    return out
 
 
 def format_table(run: VerifyRun, fail_on: FailOn) -> str:
@@ -95,8 +147,12 @@ def format_table(run: VerifyRun, fail_on: FailOn) -> str:
         if r.status in (QuoteStatus.ALTERED, QuoteStatus.VERIFIED_TYPO) and r.excerpt:
             details.append(f"{r.status.value} {r.source_id} #{r.quote_index}: "
                            f"{r.difference or ''}\n    {r.excerpt}")
+            if r.word_diff:
+                details.append(f"    word diff: {r.word_diff}")
         elif r.status is QuoteStatus.MISSING:
             details.append(f"missing {r.source_id} #{r.quote_index}: {r.detail or ''}")
+            if nearest_line(r):
+                details.append(f"    {nearest_line(r)}")
         if run.live and r.drifted:
             details.append(f"drift {r.source_id} #{r.quote_index}: {r.live_detail or ''}")
         if r.timeline is not None:
@@ -119,6 +175,9 @@ def format_markdown(run: VerifyRun, fail_on: FailOn) -> str:
         shown = r.excerpt or ""
         if note and note != shown:
             shown = f"{note} — {shown}" if shown else note
+        for extra in (nearest_line(r), ambiguity(r) if note != ambiguity(r) else ""):
+            if extra:
+                shown = f"{shown} — {extra}" if shown else extra
         if r.timeline is not None:
             shown = f"{shown} ({timeline_text(r)})" if shown else timeline_text(r)
         row: list[Any] = [r.source_id, r.quote_index, Markdown(f"**{r.status.value}**"),
@@ -138,6 +197,8 @@ def format_junit(run: VerifyRun, fail_on: FailOn) -> str:
     for r in run.results:
         name = f"{r.source_id} #{r.quote_index}: {r.text[:60]}"
         message = f"{r.status.value}: {r.difference or r.detail or ''}".rstrip(": ")
+        if nearest_line(r):
+            message += f"; {nearest_line(r)}"
         if r.drifted:
             message += f"; live: {r.live_status} ({r.live_detail or ''})"
         if fail_on.matches_quote(r):
@@ -176,4 +237,5 @@ def render(run: VerifyRun, fmt: str, fail_on: FailOn | None = None) -> str:
     return _FORMATTERS[fmt](run, fail_on or parse_fail_on(None, Command.VERIFY))
 
 
-__all__ = ["FORMATS", "render", "summary"]
+__all__ = ["FORMATS", "ambiguity", "fragment_url", "nearest_line", "passage_html", "render",
+           "summary"]

@@ -29,6 +29,7 @@ from datetime import datetime
 from archiver._version import __version__
 from archiver.history import RunRecord
 from archiver.models import (
+    CaptureKind,
     CaptureResult,
     Change,
     ChangeKind,
@@ -45,6 +46,7 @@ from archiver.models import (
 )
 from archiver.report import serialize
 from archiver.report.common import for_people, markdown_table, md_escape, text_table
+from archiver.report.quotes import passage_html
 from archiver.report.safe import (
     Markdown,
     html_comment,
@@ -54,6 +56,7 @@ from archiver.report.safe import (
     md_link,
 )
 from archiver.report.serialize import SourceRow, Summary, capture_word, rows, summarize
+from archiver.store.live import live_label
 
 #: Excerpts mark the matched passage between these brackets (archiver.verify).
 MARK_OPEN, MARK_CLOSE = "⟦", "⟧"
@@ -248,6 +251,8 @@ def _capture_cell(capture: CaptureResult | None) -> Markdown:
     if capture is None:
         return Markdown("—")
     if capture.capture is not None:
+        if capture.capture.kind is CaptureKind.LIVE:
+            return Markdown(live_label(capture.capture.memento_datetime))
         return Markdown(capture.capture.memento_datetime.strftime("%Y-%m-%d"))
     return Markdown(capture_word(capture))
 
@@ -304,7 +309,7 @@ def format_markdown(result: RunResult, manifest: Manifest) -> str:
             extra = " (probable translation)" if q.probable_translation else ""
             out.append(f"- `{q.status.value}`{extra} **{md_escape(q.source_id)}** "
                        f"#{q.quote_index}: “{md_escape(q.text[:160])}”")
-    drifted = [q for q in result.quotes if q.live_status in (LiveStatus.GONE, LiveStatus.ALTERED)]
+    drifted = [q for q in result.quotes if q.drifted]
     if drifted:
         out += ["", "### Quotes gone from or changed on the live page", ""]
         for q in drifted:
@@ -430,6 +435,9 @@ def _capture_html(capture: CaptureResult | None) -> str:
                 else "warn" if capture.outcome.is_excluded else "bad")
         detail = f'<div class="meta">{_e(capture.detail)}</div>' if capture.detail else ""
         return f'<span class="badge {tone}">{_e(capture_word(capture))}</span>{detail}'
+    if cap.kind is CaptureKind.LIVE:  # not a memento: no replay link
+        return (f'<span class="badge warn">{_e(live_label(cap.memento_datetime))}</span>'
+                f"<div class=\"meta\">{_e(cap.warc_file)}</div>")
     flag = ' <span class="badge warn">before publication</span>' if cap.pre_publication else ""
     when = cap.memento_datetime.strftime("%Y-%m-%d")
     return (html_link(replay_url(cap.memento_url), _e(when))
@@ -458,6 +466,7 @@ def _quote_item(q: QuoteResult, skipped: set[tuple[str, int]]) -> str:
         body += f'<div class="excerpt">{_excerpt_html(q.excerpt)}</div>'
     if q.difference:
         body += f'<div class="excerpt">difference: {_e(q.difference)}</div>'
+    body += passage_html(q, replay_url(q.capture.memento_url) if q.capture else None)
     return (f'<li class="quote-{_e(q.status.value)}"><span class="badge {tone}">{_e(word)}</span>'
             f"{extra} {body}</li>")
 
@@ -714,7 +723,8 @@ def format_robust_links(result: RunResult, manifest: Manifest) -> str:
     comment saying why; a source whose own URL is not http(s) gets its title as
     text.
     """
-    captures = {c.source_id: c.capture for c in result.captures if c.capture is not None}
+    captures = {c.source_id: c.capture for c in result.captures if c.capture is not None
+                and c.capture.kind is not CaptureKind.LIVE}  # a live capture is no version
     out = ["<!-- Robust Links for manifest "
            f"{html_comment(manifest.id)}, written by archiver {_e(__version__)}.",
            ROBUST_LINKS_HOWTO + " -->"]

@@ -12,8 +12,10 @@ removed or renamed, a type changed, a value added to an enum. A document that
 uses ``records`` changes version when the records it uses do.
 
 Every document says which schema it follows: in the ``schema`` field of its
-``run`` header (check, fetch, verify, run), else in a top-level ``schema``
+``run`` header (check, fetch, verify, run, capture), else in a top-level ``schema``
 field (history, validate, extract).
+The ``save`` and ``fixity`` documents keep their outcome enums in their own
+``$defs`` (``save_outcome``, ``fixity_outcome``).
 """
 
 from __future__ import annotations
@@ -26,25 +28,33 @@ BASE = "https://archiver.invalid/schemas/"
 
 #: Each schema's name (its file is ``<name>.schema.json``) and current version.
 VERSIONS: dict[str, int] = {
-    "records": 1,
-    "check": 1,
-    "fetch": 1,
-    "verify": 1,
-    "run": 1,
-    "history-links": 1,
-    "history-link": 1,
-    "history-runs": 1,
-    "history-run": 1,
+    # 2 (0.3): link results' locations and expected, the ignored class, sources'
+    # note/ignore/expect, captures' extra_captures, quote results' timeline; captures'
+    # kind (archived or live) and the live_error outcome (archiver capture)
+    "records": 2,
+    "check": 2,  # 2: records 2
+    "fetch": 2,  # 2: records 2
+    "verify": 2,  # 2: records 2
+    "run": 2,  # 2: records 2
+    "history-links": 2,  # 2: records 2
+    "history-link": 2,  # 2: records 2
+    "history-runs": 2,  # 2: records 2
+    "history-run": 2,  # 2: records 2
     "validate": 1,
-    "extract": 1,
+    "extract": 2,  # 2: records 2
     "config": 1,
     "history-export": 1,
     "package": 1,
+    "save": 1,
+    "fixity": 1,
+    "history-saves": 1,
+    "history-fixity": 1,
+    "capture": 1,
 }
 
 
 def schema_id(name: str) -> str:
-    """The ``$id`` of schema ``name``, e.g. ``https://archiver.invalid/schemas/check/1.json``."""
+    """The ``$id`` of schema ``name``, e.g. ``https://archiver.invalid/schemas/check/2.json``."""
     return f"{BASE}{name}/{VERSIONS[name]}.json"
 
 

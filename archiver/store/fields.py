@@ -118,6 +118,8 @@ class WarcInfo:
     operator: str | None = None
     software: str = SOFTWARE
     environment: str | None = None  # "(warcio/x; python/y)"; computed when None
+    #: What the file holds, when not archived captures (``archiver capture``: live ones).
+    what: str = "web-archive captures"
 
     def fields(self, filename: str) -> list[tuple[str, str]]:
         out = [
@@ -126,7 +128,7 @@ class WarcInfo:
             ("conformsTo",
              "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"),
             ("isPartOf", self.manifest_id),
-            ("description", f"web-archive captures for manifest {self.manifest_id}"
+            ("description", f"{self.what} for manifest {self.manifest_id}"
                             + (f" (sha256:{self.manifest_sha256})"
                                if self.manifest_sha256 else "")),
         ]

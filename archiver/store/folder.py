@@ -222,6 +222,12 @@ class WarcStore:
         name = self._new_name()
         return name, write_warc_file(self.folder, name, self.writer_class, self.info, build)
 
+    def write_file(self, build: Callable[[FileWriter], T]) -> tuple[str, T]:
+        """Write a new WARC file of this store (named, atomic, warcinfo first) with the
+        records ``build`` writes; (its name, what ``build`` returned). Nothing is
+        added to the ledger: the caller records what the file holds."""
+        return self._write_file(build)
+
     def write_capture(self, selection: Selection, final: Memento,
                       hops: Sequence[Memento] = (),
                       stored: LedgerEntry | None = None) -> LedgerEntry:

@@ -52,12 +52,13 @@ from archiver.extract import (
     mime_of,
     unreadable_reason,
 )
-from archiver.models import Capture, Hop, Progress, ProgressCallback, Source
+from archiver.models import Capture, CaptureKind, Hop, Progress, ProgressCallback, Source
 from archiver.net.limits import MAX_REDIRECTS
 from archiver.pages import Located, NotLocated
 from archiver.store import provenance
 from archiver.store.fields import as_utc
 from archiver.store.ledger import file_key, read_cache, write_cache
+from archiver.store.live import ARCHIVE_LIVE, live_label, live_record_ids
 from archiver.store.scan import Damage, scan_records
 from archiver.store.structure import WarcStructureError
 from archiver.urls import url_key
@@ -75,6 +76,8 @@ INDEX_CACHE_NAME = ".archiver-index-cache.json"
 INDEX_CACHE_VERSION = 1
 #: Flag on results checked against a capture that no archiver metadata record chose.
 FLAG_NOT_CHOSEN = "capture_not_chosen_by_fetch"
+#: Flag on results checked against a live capture (``verify --live-captures``).
+FLAG_LIVE_CAPTURE = "live_capture"
 #: Memento URLs of Wayback-style archives: .../web/TIMESTAMP[id_]/ORIGINAL, or any
 #: path ending in /14-DIGIT-TIMESTAMP[id_]/http(s)://ORIGINAL (pywb, arquivo.pt).
 _WAYBACK_RES = (
@@ -243,14 +246,23 @@ class WarcIndex:
         self._cache_in: dict[str, Any] = {}
         self._cache_out: dict[str, Any] = {}
         self._cache_changed = False
+        #: Response record ids of live captures (``archiver capture``), and whether
+        #: they may be used: by default a capture is looked for among archived ones.
+        self.live_ids: set[str] = set()
+        self.live_captures = False
         self._meta_index: dict[str, dict[str, str]] | None = None
 
     # -- building -------------------------------------------------------------
 
     @classmethod
     def build(cls, folder: Path | str, *, progress: ProgressCallback | None = None,
-              strict: bool = False) -> WarcIndex:
+              strict: bool = False, live_captures: bool = False) -> WarcIndex:
         """Index every WARC file under ``folder``.
+
+        Live captures (``archiver capture``: their metadata records say
+        ``capture-kind: live``) are left out of every lookup unless
+        ``live_captures``; a live capture is evidence of the day it was made,
+        never of the publication date.
 
         Raises :class:`WarcError` if the folder is missing or unreadable, and,
         with ``strict``, if any file is damaged.
@@ -281,6 +293,8 @@ class WarcIndex:
         if progress is not None:
             progress(Progress("index", len(files), len(files), None))
         index._save_cache()
+        index.live_ids = live_record_ids([(m.refers_to, m.fields) for m in index.metadata])
+        index.live_captures = live_captures
         return index
 
     def _index_file(self, path: Path, strict: bool) -> None:
@@ -414,6 +428,8 @@ class WarcIndex:
         wb = wayback_original(url)
         if wb is not None:
             out.extend(self.by_key.get(url_key(wb[1]), []))
+        if self.live_ids and not self.live_captures:
+            out = [r for r in out if r.record_id not in self.live_ids]
         return list(dict.fromkeys(out))
 
     def _chosen(self, source: Source) -> tuple[WarcRecord, dict[str, str],
@@ -505,7 +521,12 @@ class WarcIndex:
                               for h, t in zip(redirects, targets, strict=True))
         capture = self._capture(source, final, fields, redirects or hops)
         page, detail, flags = self._page(final)
-        if chosen is None:
+        if capture.kind is CaptureKind.LIVE:
+            flags = (*flags, FLAG_LIVE_CAPTURE)
+            if page is not None:
+                detail = (f"checked against a {live_label(capture.memento_datetime)} "
+                          "(--live-captures): evidence of that day, not of the publication date")
+        elif chosen is None:
             flags = (*flags, FLAG_NOT_CHOSEN)
             if page is not None:
                 detail = f"checked against {how} (fetch marked no capture as chosen)"
@@ -580,6 +601,14 @@ class WarcIndex:
 
     def _capture(self, source: Source, record: WarcRecord, fields: dict[str, str],
                  redirects: tuple[Hop, ...]) -> Capture:
+        if self._is_live(record):  # archiver capture's: the live site on that day
+            return Capture(
+                source_id=source.id, url=record.url, archive=ARCHIVE_LIVE,
+                memento_url=record.url,
+                memento_datetime=record.date or datetime(1970, 1, 1, tzinfo=UTC),
+                http_status=record.status or 200, mime=mime_of(record.mime) or None,
+                warc_file=record.rel, warc_offset=record.offset, record_id=record.record_id,
+                redirects=redirects, kind=CaptureKind.LIVE)
         memento_url = fields.get(provenance.F_MEMENTO_URL) or record.source_uri or ""
         wb = wayback_original(record.url)
         when = record.date
@@ -609,6 +638,10 @@ class WarcIndex:
             pre_publication=fields.get(provenance.F_PRE_PUBLICATION, "").lower() == "true",
             redirects=redirects,
         )
+
+    def _is_live(self, record: WarcRecord) -> bool:
+        """Whether ``record`` is the response of a live capture (``archiver capture``)."""
+        return record.record_id is not None and record.record_id in self.live_ids
 
     def _payload_record(self, record: WarcRecord) -> WarcRecord | None:
         """The record holding the payload: itself, or a revisit's original."""
@@ -669,6 +702,8 @@ def read_payload(record: WarcRecord) -> tuple[bytes, str | None]:
                                     f"{MAX_PAYLOAD_BYTES // 2**20} MB; not read",
                                     path=record.path)
                 left = getattr(rec.raw_stream, "limit", 0)
+                if left:  # what warcio left unread: a chunked body's trailer, or missing
+                    left -= len(rec.raw_stream.read(left))
                 if left:
                     raise WarcError(f"{record.rel}:{record.offset}: the record is truncated "
                                     f"({left} bytes missing)", path=record.path)

@@ -4,9 +4,11 @@
 - :mod:`~archiver.verify.normalize`: L1 and skeleton forms with offset maps; numbers;
 - :mod:`~archiver.verify.language`: stop-word language guess;
 - :mod:`~archiver.verify.index`: a page's layers indexed once (:func:`index_page`);
+- :mod:`~archiver.verify.seeds`: q-gram indexes that narrow the fuzzy tier's alignment;
 - :mod:`~archiver.verify.query`: a quote prepared for searching;
 - :mod:`~archiver.verify.search`: hits at one tier, word boundaries, :class:`Match`;
-- :mod:`~archiver.verify.edits`: edit distances and word-level differences;
+- :mod:`~archiver.verify.edits`: edit distances, word-level differences, word diffs;
+- :mod:`~archiver.verify.anchor`: TextQuoteSelector and text-fragment links;
 - :mod:`~archiver.verify.fuzzy`, :mod:`~archiver.verify.ellipsis`: those two tiers;
 - :mod:`~archiver.verify.match`: one quote against one page (:func:`match_quote`);
 - :mod:`~archiver.verify.pages`: the page providers and their answers;

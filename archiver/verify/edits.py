@@ -13,6 +13,7 @@ hyphenation, punctuation or accents are not edits. The thresholds are in
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -146,3 +147,51 @@ def number_diff(quote: str, page: str) -> str:
     """The numbers of quote and page side by side, for the report."""
     return (f"number: quote {', '.join(numbers(quote)) or '∅'} ≠ "
             f"page {', '.join(numbers(page)) or '∅'}")
+
+
+@functools.lru_cache(maxsize=65_536)
+def _key(token: str) -> str:
+    """A word's letters and digits (words repeat: cached)."""
+    return skeleton(token)
+
+
+def _words(text: str) -> list[str]:
+    """Words, with punctuation standing alone ("«", "—") joined to its neighbour."""
+    out: list[str] = []
+    pending = ""
+    for token in text.split():
+        if _key(token):
+            out.append(pending + token)
+            pending = ""
+        elif out:
+            out[-1] += " " + token
+        else:
+            pending += token + " "
+    if pending:
+        out.append(pending.rstrip())
+    return out
+
+
+def word_diff(quote: str, page: str) -> str | None:
+    """The quote turned into the page passage word by word, the way ``git diff
+    --word-diff`` shows it: ``[-quote words-]{+page words+}``, the words both
+    share as the page has them. Words count as the same when their letters and
+    digits agree (case, accents, punctuation and typographic variants aside).
+    None when nothing differs."""
+    qw, pw = _words(quote), _words(page)
+    matcher = difflib.SequenceMatcher(None, [_key(w) for w in qw], [_key(w) for w in pw],
+                                      autojunk=False)
+    out: list[str] = []
+    changed = False
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out.extend(pw[j1:j2])
+            continue
+        changed = True
+        part = ""
+        if i2 > i1:
+            part += "[-" + " ".join(qw[i1:i2]) + "-]"
+        if j2 > j1:
+            part += "{+" + " ".join(pw[j1:j2]) + "+}"
+        out.append(part)
+    return " ".join(out) if changed else None

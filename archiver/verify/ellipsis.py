@@ -14,7 +14,14 @@ from archiver.models import MatchMethod, QuoteStatus
 from archiver.verify.fuzzy import fuzzy
 from archiver.verify.index import LayerIndex, PageIndex
 from archiver.verify.query import EDGE_CHARS, ELLIPSIS_RE, Query, make_query
-from archiver.verify.search import STATUS_RANK, Match, excerpt, search_tier
+from archiver.verify.search import (
+    STATUS_RANK,
+    Match,
+    excerpt,
+    regions,
+    search_tier,
+    tier_hits,
+)
 from archiver.verify.thresholds import MAX_ELLIPSIS_GAP, MIN_SEGMENT_CHARS
 
 _DIRECT_TIERS = (MatchMethod.EXACT, MatchMethod.NORMALIZED, MatchMethod.SKELETON)
@@ -46,9 +53,10 @@ def ellipsis(q: Query, page: PageIndex) -> Match | None:
     for layer in page.layers:
         text = layer.forms.text
         anchors: list[tuple[int, int, QuoteStatus, float]] = []
-        for tier in _DIRECT_TIERS:
+        where = regions(anchor, layer) if anchor.skel else []
+        for tier in _DIRECT_TIERS if where != [] else ():
             anchors = [(s, e, QuoteStatus.VERIFIED, 1.0)
-                       for s, e in search_tier(anchor, layer, tier)]
+                       for s, e in tier_hits(anchor, layer, tier, where)]
             if anchors:
                 break
         if not anchors:

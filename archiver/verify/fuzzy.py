@@ -13,6 +13,8 @@ changed word or number gives ``altered`` with the difference shown.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import edlib
 
 from archiver.models import MatchMethod, QuoteStatus
@@ -27,11 +29,15 @@ from archiver.verify.search import (
     match_from_hits,
     pick,
 )
+from archiver.verify.seeds import MAX_WINDOWS, SEED, votes, windows
 from archiver.verify.thresholds import (
     MAX_EDIT_RATIO,
     MAX_RECHECKS,
     MIN_FUZZY_CHARS,
+    MIN_NEAREST_SCORE,
     MIN_TYPO_SCORE,
+    NEAREST_CANDIDATES,
+    NEAREST_STEP,
 )
 
 
@@ -43,6 +49,71 @@ def _word_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _align(query: bytes, target: bytes, k: int,
+           offset: int = 0) -> tuple[int, list[tuple[int, int]]] | None:
+    """edlib's best distance (at most ``k``; -1 means unbounded) and its locations."""
+    result = edlib.align(query, target, mode="HW", task="locations", k=k)
+    ed = int(result["editDistance"])
+    if ed < 0:
+        return None
+    return ed, [(offset + int(s), offset + int(e)) for s, e in result["locations"]
+                if s is not None]
+
+
+def locate(skel: str, layer: LayerIndex, k: int) -> tuple[int, list[tuple[int, int]]] | None:
+    """The smallest edit distance (at most ``k``) of a skeleton in a layer's skeleton
+    and every place it is reached, as inclusive skeleton offsets; None if none.
+
+    Aligned first on windows around exact seeds (:mod:`archiver.verify.seeds`);
+    the whole layer is aligned only when the windows cannot be certified to
+    give the same answer.
+    """
+    target = layer.encoded()[0]
+    query = layer.encode(skel)
+    if not query or len(target) < len(query) - k:
+        return None
+    diagonals = layer.seeds().diagonals(query)
+    if diagonals is not None and len(diagonals):
+        pieces = len(query) // SEED
+        # An occurrence within k edits of a seed's diagonal starts at most 2k
+        # before it and ends at most 2k after the quote's length. One within d
+        # edits keeps pieces - d seeds, all in the same window: windows holding
+        # fewer need no alignment.
+        spans = windows(diagonals, len(query), 2 * k + 1, len(target))
+        best = _best(query, target, k, spans, lambda held, d: held >= pieces - d)
+        if best is not None and pieces >= best[0] + 1:
+            return best
+        if best is not None:
+            k = best[0]
+    # Not certified by the seeds: the q-gram filter rules out most of the page.
+    where = layer.qgrams().candidates(query, k)
+    if where is None:
+        return _align(query, target, k)
+    return _best(query, target, k, [(a, z, 0) for a, z in where], lambda held, d: True,
+                 limit=None)
+
+
+def _best(query: bytes, target: bytes, k: int, spans: list[tuple[int, int, int]],
+          worth: Callable[[int, int], bool],
+          limit: int | None = MAX_WINDOWS) -> tuple[int, list[tuple[int, int]]] | None:
+    """The best alignment over the spans (a, z, held) in order, while ``worth(held,
+    bound)``; None if none within ``k``, or when more than ``limit`` spans are worth it."""
+    best: tuple[int, list[tuple[int, int]]] | None = None
+    for aligned, (a, z, held) in enumerate(spans):
+        if not worth(held, k if best is None else best[0]):
+            break
+        if limit is not None and aligned >= limit:
+            return None
+        found = _align(query, target[a:z], k if best is None else best[0], a)
+        if found is None:
+            continue
+        if best is None or found[0] < best[0]:
+            best = found
+        elif found[0] == best[0]:
+            best[1].extend(found[1])
+    return None if best is None else (best[0], sorted(set(best[1])))
+
+
 def fuzzy(q: Query, page: PageIndex) -> Match | None:
     """Semi-global alignment of the quote's skeleton; None if nothing within budget."""
     if len(q.skel) < MIN_FUZZY_CHARS:
@@ -50,17 +121,13 @@ def fuzzy(q: Query, page: PageIndex) -> Match | None:
     k = int(MAX_EDIT_RATIO * len(q.skel))
     best: tuple[int, LayerIndex, list[tuple[int, int]]] | None = None
     for layer in page.layers:
-        target, table = layer.encoded()
-        if len(target) < len(q.skel) - k:
-            continue
-        query = bytes(table.get(c, 0) for c in q.skel)
-        result = edlib.align(query, target, mode="HW", task="locations", k=k)
-        ed = int(result["editDistance"])
-        if ed < 0 or (best is not None and ed >= best[0]):
-            continue
-        locations = [(int(s), int(e)) for s, e in result["locations"] if s is not None]
-        if locations:
-            best = (ed, layer, locations)
+        # A later layer must do strictly better: ties go to the earlier one.
+        bound = k if best is None else best[0] - 1
+        if bound < 0:
+            break
+        found = locate(q.skel, layer, bound)
+        if found is not None and found[1]:
+            best = (found[0], layer, found[1])
     if best is None:
         return None
     ed, layer, locations = best
@@ -91,3 +158,41 @@ def fuzzy(q: Query, page: PageIndex) -> Match | None:
         difference = f"{ed} character edits"
     return match_from_hits(q, layer, MatchMethod.FUZZY, spans, status=status, score=score,
                            difference=difference, flags=flags)
+
+
+def nearest(q: Query, page: PageIndex) -> tuple[LayerIndex, int, int, float] | None:
+    """The page passage closest to a quote that is not in it: layer, text offsets
+    and score (``1 - edits / length`` of the skeletons, floored at 0).
+
+    Looked for where the page shares the most :data:`~archiver.verify.seeds.SEED`-
+    symbol pieces with the quote (the :data:`NEAREST_CANDIDATES` best diagonal
+    bands), then aligned there without an edit bound: a passage sharing no
+    such piece is not proposed. None when none scores at least
+    :data:`~archiver.verify.thresholds.MIN_NEAREST_SCORE`.
+    """
+    best: tuple[LayerIndex, int, int, float] | None = None
+    m = len(q.skel)
+    for layer in page.layers:
+        target = layer.encoded()[0]
+        query = layer.encode(q.skel)
+        if len(query) < SEED:
+            continue
+        # Pieces every NEAREST_STEP symbols: any run of SEED + NEAREST_STEP - 1
+        # symbols the passage shares with the quote holds one.
+        diagonals = layer.seeds().diagonals(query, limit=None, step=NEAREST_STEP)
+        if diagonals is None:
+            continue
+        for d in votes(diagonals, max(SEED, m // 2), NEAREST_CANDIDATES):
+            a = max(0, d - m)
+            found = _align(query, target[a:d + 2 * m], -1, a)
+            if found is None or not found[1]:
+                continue
+            score = max(0.0, round(1.0 - found[0] / m, 4))
+            if best is None or score > best[3]:
+                s, e = found[1][0]
+                smap, text = layer.forms.skel_map, layer.forms.text
+                start, end = _word_span(text, smap[s], extend_cluster(text, smap[e] + 1))
+                best = (layer, start, end, score)
+    if best is None or best[3] < MIN_NEAREST_SCORE:
+        return None
+    return best

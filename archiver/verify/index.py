@@ -20,6 +20,22 @@ from archiver.extract import PageText
 from archiver.models import PageLayer
 from archiver.verify.language import base_lang, detect_language
 from archiver.verify.normalize import Forms, forms
+from archiver.verify.seeds import SEED, QgramIndex, SeedIndex
+
+#: Searches of a layer after which its seed index is built and used instead of
+#: a scan. A judgement call: the index costs a few scans of the layer.
+SCANS_BEFORE_INDEX = 8
+
+
+class _Absent(dict[int, int]):
+    """A translate table: symbols the page lacks become code 0."""
+
+    def __init__(self, table: dict[int, int]) -> None:
+        super().__init__(table)
+
+    def __missing__(self, key: int) -> int:
+        return 0
+
 
 #: Layers in the order they are searched at each tier; ties go to the first.
 LAYER_ORDER = tuple(PageLayer)  # text, script, meta: the order the enum lists them
@@ -35,6 +51,52 @@ class LayerIndex:
     _encoded: bytes | None = None
     _table: dict[str, int] | None = None
     collisions: bool = False  # more than 254 symbols: code 255 stands for several
+    _seeds: SeedIndex | None = None
+    _qgrams: QgramIndex | None = None
+    _trans: dict[int, int] | None = None
+    _searches: int = 0
+
+    def seeds(self) -> SeedIndex:
+        """The encoded skeleton's seed index (:mod:`archiver.verify.seeds`), built
+        on first use."""
+        if self._seeds is None:
+            self._seeds = SeedIndex.build(self.encoded()[0])
+        return self._seeds
+
+    def qgrams(self) -> QgramIndex:
+        """The encoded skeleton's q-gram index (:class:`~archiver.verify.seeds.QgramIndex`),
+        built on first use."""
+        if self._qgrams is None:
+            self._qgrams = QgramIndex.build(self.encoded()[0])
+        return self._qgrams
+
+    def encode(self, skel: str) -> bytes:
+        """A quote's skeleton in this layer's byte code (0: absent from the page)."""
+        if self._trans is None:
+            self._trans = _Absent({ord(c): v for c, v in self.encoded()[1].items()})
+        # Every symbol of the page has a code; others become 0 (translate to
+        # latin-1 code points, then bytes).
+        mapped = skel.translate(self._trans)
+        return mapped.encode("latin-1")
+
+    def occurrences(self, skel: str, limit: int) -> list[int]:
+        """Where ``skel`` occurs in the layer's skeleton (at most ``limit`` places).
+
+        The first few searches of a layer scan it; later ones use the seed
+        index, built once, so a page searched for many quotes pays for one
+        index instead of one scan per quote.
+        """
+        self._searches += 1
+        f = self.forms.skel
+        if len(skel) < SEED or (self._seeds is None and self._searches <= SCANS_BEFORE_INDEX):
+            out: list[int] = []
+            i = f.find(skel)
+            while i >= 0 and len(out) < limit:
+                out.append(i)
+                i = f.find(skel, i + 1)
+            return out
+        return [i for i in self.seeds().starts(self.encode(skel))
+                if f.startswith(skel, i)][:limit]
 
     def encoded(self) -> tuple[bytes, dict[str, int]]:
         """The skeleton as bytes for edlib: the 254 most frequent symbols get

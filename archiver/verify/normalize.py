@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u00b4`\u02bc\u2039\u203a\uff07"
@@ -88,25 +89,46 @@ def _skel_char(ch: str) -> str:
     return out
 
 
+class _Table(dict[int, str]):
+    """A ``str.translate`` table filled on first use of each character."""
+
+    def __init__(self, one: Callable[[str], str]) -> None:
+        super().__init__()
+        self.one = one
+
+    def __missing__(self, code: int) -> str:
+        out = self.one(chr(code))
+        self[code] = out
+        return out
+
+
+def _l1_translated(ch: str) -> str:
+    out = _l1_char(ch)
+    # A space inside a longer replacement (NFKC of U+00A8 is " \u0308") is not
+    # collapsed: it travels as NUL, which no input character maps to (controls
+    # become a space).
+    return out.replace(" ", "\x00") if len(out) > 1 else out
+
+
+_L1_TABLE = _Table(_l1_translated)
+_SKEL_TABLE = _Table(_skel_char)
+_SPACE_RUN_RE = re.compile(" {2,}")
+
+
 def normalize(text: str) -> str:
     """The L1 ("normalized") form of a text, without offsets."""
-    out: list[str] = []
-    space = True
-    for ch in text:
-        r = _l1_char(ch)
-        if r == " ":
-            if not space:
-                out.append(" ")
-                space = True
-        elif r:
-            out.append(r)
-            space = False
-    return "".join(out).rstrip(" ")
+    out = _SPACE_RUN_RE.sub(" ", text.translate(_L1_TABLE)).lstrip(" ")
+    return out.replace("\x00", " ").rstrip(" ")
 
 
 def skeleton(text: str) -> str:
     """Letters and digits only, casefolded, accents stripped."""
-    return "".join(_skel_char(c) for c in normalize(text))
+    return skeleton_of_l1(normalize(text))
+
+
+def skeleton_of_l1(l1: str) -> str:
+    """:func:`skeleton` of a text already in L1 form."""
+    return l1.translate(_SKEL_TABLE)
 
 
 @dataclass(frozen=True)
@@ -162,6 +184,7 @@ def forms(text: str) -> Forms:
 
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _SEP_RE = re.compile(r"([.,])")
+_DIGIT_RE = re.compile(r"\d")
 #: OCR look-alikes inside a word ("he1p", "p0lice") are letters, not numbers.
 _OCR_RE = re.compile(r"(?<=[^\W\d_])[01](?=[^\W\d_])")
 
@@ -172,7 +195,14 @@ def numbers(text: str) -> tuple[str, ...]:
     "1 300" = "1,300" = "1.300" -> "1300"; "1,6" = "1.6" -> "1.6"; but
     "1.2m" -> "1.2" while "12m" -> "12".
     """
-    l1 = _OCR_RE.sub(lambda m: "l" if m.group(0) == "1" else "o", normalize(text))
+    return numbers_of_l1(normalize(text))
+
+
+def numbers_of_l1(l1: str) -> tuple[str, ...]:
+    """:func:`numbers` of a text already in L1 form."""
+    if _DIGIT_RE.search(l1) is None:
+        return ()
+    l1 = _OCR_RE.sub(lambda m: "l" if m.group(0) == "1" else "o", l1)
     flat = "".join(l1.split())
     out: list[str] = []
     for token in _NUMBER_RE.findall(flat):

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from archiver.extract import repair_mojibake
-from archiver.verify.normalize import normalize, numbers, skeleton
+from archiver.verify.normalize import normalize, numbers_of_l1, skeleton_of_l1
 
 _HYPHEN_BREAK_RE = re.compile(r"(\w)[-\u00ad\u2010][ \t]*\r?\n\s*(\w)")
 #: An elision mark: [...], [&#8230;], (...), (…), … or three or more dots.
@@ -51,5 +51,5 @@ def make_query(text: str) -> Query:
     raw = _HYPHEN_BREAK_RE.sub(r"\1\2", raw).strip()
     core = _strip_edges(raw) or raw
     l1 = normalize(core)
-    return Query(raw, core, l1, skeleton(core), numbers(core),
+    return Query(raw, core, l1, skeleton_of_l1(l1), numbers_of_l1(l1),
                  core[:1].isalnum(), core[-1:].isalnum())

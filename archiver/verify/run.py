@@ -76,6 +76,8 @@ def result_from_match(source: Source, index: int, quote: Quote, match: Match,
         probable_translation=match.probable_translation, difference=match.difference,
         capture=capture, detail=match.detail, url=source.url,
         flags=tuple(dict.fromkeys((*page_flags, *match.flags))),
+        nearest=match.nearest, nearest_score=match.nearest_score, word_diff=match.word_diff,
+        selector=match.selector,
     )
 
 
@@ -203,7 +205,30 @@ def _pick(first: QuoteResult, per: Sequence[QuoteResult], base: Capture | None) 
     return first
 
 
+#: Added to the live detail of a quote absent from the live page and from the
+#: archived copy: that is no drift (nothing changed since the capture).
+NOT_IN_ARCHIVE = "not drift: the quote is not in the archived copy either"
+
+
+def _in_archive(result: QuoteResult) -> bool:
+    """Whether drift can be told for the quote (as :attr:`QuoteResult.drifted`)."""
+    return result.status.is_found or result.status is QuoteStatus.ALTERED
+
+
 def _live_status(result: QuoteResult, live: LivePage, index: PageIndex | None,
+                 quote: Quote) -> QuoteResult:
+    """The live page's verdict on one quote. Drift (gone from or altered on the
+    live page) is a change since the archived copy, so only a quote found (or
+    altered) there gets it; for another, a live page without the quote says
+    nothing new, while a live page with it is reported (``present``)."""
+    checked = _live_check(result, live, index, quote)
+    if _in_archive(result) or checked.live_status not in (LiveStatus.GONE, LiveStatus.ALTERED):
+        return checked
+    return replace(checked, live_status=None,
+                   live_detail=f"{checked.live_detail or ''}; {NOT_IN_ARCHIVE}".lstrip("; "))
+
+
+def _live_check(result: QuoteResult, live: LivePage, index: PageIndex | None,
                  quote: Quote) -> QuoteResult:
     if index is None:
         if live.status in (404, 410):
@@ -281,7 +306,8 @@ def verify_manifest(manifest: Manifest, warcs_dir: Path | None = None, *, live: 
                    notes: Sequence[str] = (),
                    on_note: Callable[[str], None] | None = None,
                    clock: Clock = SYSTEM_CLOCK,
-                   captures: SearchScope | str = SearchScope.CHOSEN) -> VerifyRun:
+                   captures: SearchScope | str = SearchScope.CHOSEN,
+                   live_captures: bool = False) -> VerifyRun:
     """The whole verify stage: index ``warcs_dir``, then verify every quote of the
     manifest against its capture there and, with ``live``, against its live page.
 
@@ -312,13 +338,17 @@ def verify_manifest(manifest: Manifest, warcs_dir: Path | None = None, *, live: 
         ``chosen`` (the default: the other stored captures of a URL only for a
         quote not found in the chosen one) or ``all`` (every capture, every
         quote); see :class:`SearchScope`. ValueError for anything else.
+    live_captures:
+        Also use live captures (``archiver capture``) when a source has no
+        archived one; by default they are left out (evidence of the day they
+        were made, never of the publication date).
 
     Never raises for a missing quote or a missing capture: those are results.
     """
 
     if warcs_dir is None:
         warcs_dir = default_warcs_dir(manifest)
-    index = WarcIndex.build(warcs_dir, progress=progress)
+    index = WarcIndex.build(warcs_dir, progress=progress, live_captures=live_captures)
     all_notes = list(index.warnings)
     if not index.files:
         all_notes.append(f"no WARC files in {warcs_dir}; every quote is unverifiable")

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from archiver.models import MatchMethod, PageLayer, QuoteStatus
+from archiver.models import MatchMethod, PageLayer, QuoteStatus, TextQuoteSelector
 from archiver.verify.index import LayerIndex
 from archiver.verify.normalize import numbers
 from archiver.verify.query import Query
@@ -22,6 +22,8 @@ from archiver.verify.thresholds import EXCERPT_CONTEXT, MAX_EXCERPT_INSIDE
 
 FLAG_SHORT = "too_short_for_fuzzy"
 FLAG_NUMBER = "number_changed"
+#: The quote stands in more than one place (``match_count`` says how many).
+FLAG_AMBIGUOUS = "ambiguous"
 
 STATUS_RANK = {QuoteStatus.VERIFIED: 4, QuoteStatus.VERIFIED_TYPO: 3,
                QuoteStatus.ALTERED: 2, QuoteStatus.MISSING: 1, QuoteStatus.UNVERIFIABLE: 0}
@@ -44,6 +46,10 @@ class Match:
     detail: str | None = None
     probable_translation: bool = False
     flags: tuple[str, ...] = ()
+    nearest: str | None = None
+    nearest_score: float | None = None
+    word_diff: str | None = None
+    selector: TextQuoteSelector | None = None
 
     def better_than(self, other: Match) -> bool:
         """A better status wins; on a tie the earlier tier (``other``) is kept."""
@@ -72,7 +78,7 @@ def _bounded(text: str, start: int, end: int, q: Query) -> bool:
                 and is_word(text[end - 1]))
 
 
-def _find_all(hay: str, needle: str, lo: int = 0, hi: int | None = None,
+def find_all(hay: str, needle: str, lo: int = 0, hi: int | None = None,
               limit: int = 10_000) -> Iterable[int]:
     if not needle:
         return
@@ -115,7 +121,7 @@ def search_tier(q: Query, layer: LayerIndex, tier: MatchMethod, lo: int = 0,
     hits: list[tuple[int, int]] = []
     if tier == MatchMethod.EXACT:
         for needle in dict.fromkeys((q.raw, q.core)):
-            for i in _find_all(text, needle, lo, hi_t):
+            for i in find_all(text, needle, lo, hi_t):
                 if _bounded(text, i, i + len(needle), q):
                     hits.append((i, i + len(needle)))
             if hits:
@@ -129,7 +135,7 @@ def search_tier(q: Query, layer: LayerIndex, tier: MatchMethod, lo: int = 0,
         return hits
     lo_n = bisect.bisect_left(omap, lo)
     hi_n = bisect.bisect_left(omap, hi_t)
-    for i in _find_all(hay, needle, lo_n, hi_n):
+    for i in find_all(hay, needle, lo_n, hi_n):
         start, end = omap[i], omap[i + len(needle) - 1] + 1
         end = extend_cluster(text, end)
         if not _bounded(text, start, end, q):
@@ -141,6 +147,43 @@ def search_tier(q: Query, layer: LayerIndex, tier: MatchMethod, lo: int = 0,
     if last:
         hits.reverse()
     return hits
+
+
+#: Skeleton occurrences beyond which the exact and normalized tiers scan the
+#: whole layer rather than the neighbourhood of each. A bound on the work.
+MAX_REGIONS = 64
+
+
+def regions(q: Query, layer: LayerIndex) -> list[tuple[int, int]] | None:
+    """Where in the layer's text an exact or normalized hit can be: between the
+    letters or digits around each skeleton occurrence of the quote (its
+    skeleton is the quote's). None: too many occurrences, search everywhere."""
+    f = layer.forms
+    spots = layer.occurrences(q.skel, MAX_REGIONS + 1)
+    if len(spots) > MAX_REGIONS:
+        return None
+    out: list[tuple[int, int]] = []
+    n = len(q.skel)
+    for i in spots:
+        lo = f.skel_map[i - 1] + 1 if i > 0 else 0
+        hi = f.skel_map[i + n] if i + n < len(f.skel) else len(f.text)
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def tier_hits(q: Query, layer: LayerIndex, tier: MatchMethod,
+              regions: list[tuple[int, int]] | None, accept_numbers: bool = True,
+              last: bool = False) -> list[tuple[int, int]]:
+    """:func:`search_tier` within ``regions`` (from :func:`regions`; None: everywhere)."""
+    if regions is None:
+        return search_tier(q, layer, tier, accept_numbers=accept_numbers, last=last)
+    hits: list[tuple[int, int]] = []
+    for lo, hi in regions:
+        hits.extend(search_tier(q, layer, tier, lo, hi, accept_numbers=accept_numbers))
+    return sorted(set(hits), reverse=last)
 
 
 def extend_cluster(text: str, end: int) -> int:

@@ -57,3 +57,16 @@ MIN_SEGMENT_CHARS = 4
 #: runner-up's hits), and how much of a text is read to guess it. Judgement calls.
 MIN_LANG_HITS = 2
 LANG_SAMPLE_CHARS = 20_000
+#: A missing quote's nearest passage is shown only from this score up: below
+#: it the passage shares little more than chance with the quote (absent
+#: passages of 40+ characters scored up to .66 in 1 MB, translations .31-.50,
+#: see MIN_FUZZY_CHARS). A judgement call: low enough to show a rewritten
+#: sentence, high enough not to show noise for every translation.
+MIN_NEAREST_SCORE = 0.5
+#: Places (diagonal bands sharing the most exact pieces with the quote) aligned
+#: when looking for a missing quote's nearest passage. A bound on the work.
+NEAREST_CANDIDATES = 3
+#: Offset between the quote's pieces looked up for the nearest passage: a
+#: passage sharing a run of 8 + 4 - 1 = 11 letters with the quote is found.
+#: A bound on the work.
+NEAREST_STEP = 4
