@@ -517,6 +517,7 @@ def _build(data: dict[str, Any], text: str, path: Path, ctx: _Ctx,
     seen_urls: dict[str, str] = {}
     for index, raw in enumerate(raw_sources):
         line = lines[index] if index < len(lines) else None
+        raw_sources[index] = None  # each parsed table freed once built: not all held twice
         source = _build_source(raw, index, line, ctx)
         if source is None:
             continue
@@ -747,6 +748,7 @@ def validate_file(path: Path | str, *, max_bytes: int = MAX_MANIFEST_BYTES
         if parsed is None:
             return None, ctx.problems
         data, lines = parsed
+        text = ""  # parsed, and line numbers known: 100,000 sources' text is not kept
     else:
         data = _parse_toml(text, ctx)  # type: ignore[assignment]
         if data is None:

@@ -83,8 +83,8 @@ logger = logging.getLogger(__name__)
 CHECK_STAGE = "check"
 
 
-@dataclass
-class _Job:
+@dataclass(slots=True)
+class _Job:  # one per distinct URL: kept small (slots), its strings the manifest's own
     index: int  # position in the list of distinct URLs
     source_id: str
     url: str
@@ -253,12 +253,18 @@ def check_urls(sources: Sequence[tuple[str, str]], options: CheckOptions | None 
     own = checker is None
     checker = checker or Checker(options)
     try:
-        results = _HostScheduler(list(unique.values()), checker, options, progress).run()
+        scheduler = _HostScheduler(list(unique.values()), checker, options, progress)
+        del unique  # the scheduler's queues hold the jobs now: each goes once its URL is done
+        results = scheduler.run()
+        del scheduler
     finally:
         if own:
             checker.close()
     by_url = {r.url: r for r in results}
-    return [replace(by_url[url], source_id=source_id) for source_id, url in sources]
+    del results
+    # A URL listed once keeps its one result object: no second copy of every result.
+    return [r if (r := by_url[url]).source_id == source_id else replace(r, source_id=source_id)
+            for source_id, url in sources]
 
 
 def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
@@ -398,19 +404,34 @@ def _came_back(result: LinkResult) -> str:
 
 
 def _record(history: History, manifest_id: str, started: datetime, finished: datetime,
-            results: Sequence[LinkResult], inconclusive: bool,
+            results: list[LinkResult], inconclusive: bool,
             reason: str | None) -> tuple[list[LinkResult], int]:
-    """Store one check per distinct URL; give every source its URL's state."""
+    """Store one check per distinct URL; give every source its URL's state.
+
+    When every URL is distinct (the usual case) ``results`` itself is recorded
+    in place: each result is replaced by its recorded copy as it is stored, so
+    100,000 results are never held twice.
+    """
     first: dict[str, LinkResult] = {}
     for result in results:
         first.setdefault(result.url, result)
+    if len(first) == len(results):
+        del first
+        recorded = history.record_run(manifest_id=manifest_id, started_at=started,
+                                      finished_at=finished, results=results,
+                                      inconclusive=inconclusive, reason=reason, in_place=True)
+        return results, recorded.run_id
     recorded = history.record_run(manifest_id=manifest_id, started_at=started,
                                   finished_at=finished, results=list(first.values()),
                                   inconclusive=inconclusive, reason=reason)
+    del first
     by_url = {r.url: r for r in recorded.results}
     out = []
     for result in results:
         stored = by_url[result.url]
+        if stored.source_id == result.source_id:  # the result itself, with its state
+            out.append(stored)
+            continue
         out.append(replace(result, state=stored.state, failing_count=stored.failing_count,
                            previous_state=stored.previous_state, checked_at=stored.checked_at))
     return out, recorded.run_id

@@ -1,12 +1,21 @@
 """Benchmark: N URLs over H local hosts with L ms latency, through `archiver check`.
 
 Prints wall time and the ratio to the physical limit (URLs per host / per-host
-concurrency x latency). Servers run in a separate process.
+concurrency x latency). Servers run in a separate process. archiver runs as in
+issue 13's comparison with lychee: retries off, no history (``--history`` to
+keep one), JSON Lines output; each tool is run ``--repeat`` times in turn and the
+median is printed.
+
+    python bench/bench_check.py --per-host 4 --hosts 20 --urls 2000 --latency 0.05 \
+        --tools archiver,lychee --repeat 5
 """
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -76,6 +85,9 @@ def main() -> None:
     ap.add_argument("--linkinator", default="linkinator", help="path of linkinator (optional)")
     ap.add_argument("--tools", default="archiver",
                     help="comma list: archiver,lychee,linkchecker,linkinator")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each tool (median shown)")
+    ap.add_argument("--history", action="store_true",
+                    help="archiver keeps a history database (default: --no-history)")
     args = ap.parse_args()
     mgr = multiprocessing.Manager()
     ports = mgr.list()
@@ -109,9 +121,9 @@ def main() -> None:
     commands = {
         "archiver": [args.archiver, "check", str(manifest), "--allow-private", "--no-progress",
                      "--per-host-concurrency", str(args.per_host), "--per-host-interval", "0",
-                     "--concurrency", conc, "--format", "json",
-                     "--output", str(tmp / "out.json"), "--fail-on", "never",
-                     *args.extra.split()],
+                     "--concurrency", conc, "--format", "jsonl", "--retries", "0",
+                     "--output", str(tmp / "out.jsonl"), "--fail-on", "never",
+                     *([] if args.history else ["--no-history"]), *args.extra.split()],
         "lychee": [args.lychee, "--no-progress", "--host-concurrency",
                    str(args.per_host), "--host-request-interval", "0s", "--max-concurrency",
                    conc, "--timeout", "30", "--format", "json", "-o", str(tmp / "lychee.json"),
@@ -123,27 +135,41 @@ def main() -> None:
     }
     print(f"{len(urls)} URLs over {args.hosts} hosts, {args.latency * 1000:.0f} ms latency, "
           f"{args.per_host} per host: physical limit {limit:.2f} s")
-    for tool in args.tools.split(","):
-        started = time.monotonic()
-        try:
-            out = subprocess.run(commands[tool], capture_output=True, text=True, cwd=tmp)
-        except FileNotFoundError:
-            print(f"  {tool:12s} skipped: {commands[tool][0]} not found")
-            continue
-        took = time.monotonic() - started
-        both = (out.stdout.strip() + "\n" + out.stderr.strip()).strip()
-        tail = (both.splitlines() or [""])[-1][:150]
-        print(f"  {tool:12s} {took:6.2f} s  ratio {took / limit:5.2f}  exit {out.returncode}"
-              f"  | {tail}")
-        if tool == "linkchecker":
-            (tmp / "linkchecker.out").write_text(out.stdout + out.stderr)
-            rows = [r for r in out.stdout.splitlines() if r.startswith("http")]
-            print(f"               linkchecker rows: {len(rows)}; "
-                  f"valid: {sum(1 for r in rows if ';True;' in r or ';200 OK;' in r)}")
-        if tool == "linkinator":
-            rows = out.stdout.splitlines()[1:]
-            print(f"               linkinator rows: {len(rows)}; not OK: "
-                  f"{sum(1 for r in rows if ',OK,' not in r and 'OK' not in r.split(',')[2:3])}")
+    walls: dict[str, list[float]] = {}
+    cpus: dict[str, list[float]] = {}
+    for _ in range(args.repeat):
+        for tool in args.tools.split(","):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.monotonic()
+            try:
+                out = subprocess.run(commands[tool], capture_output=True, text=True, cwd=tmp)
+            except FileNotFoundError:
+                print(f"  {tool:12s} skipped: {commands[tool][0]} not found")
+                continue
+            took = time.monotonic() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            walls.setdefault(tool, []).append(took)
+            cpus.setdefault(tool, []).append(cpu)
+            both = (out.stdout.strip() + "\n" + out.stderr.strip()).strip()
+            tail = (both.splitlines() or [""])[-1][:150]
+            print(f"  {tool:12s} {took:6.2f} s  ratio {took / limit:5.2f}  cpu {cpu:5.2f} s"
+                  f"  exit {out.returncode}  | {tail}")
+            if tool == "linkchecker":
+                (tmp / "linkchecker.out").write_text(out.stdout + out.stderr)
+                rows = [r for r in out.stdout.splitlines() if r.startswith("http")]
+                print(f"               linkchecker rows: {len(rows)}; "
+                      f"valid: {sum(1 for r in rows if ';True;' in r or ';200 OK;' in r)}")
+            if tool == "linkinator":
+                rows = out.stdout.splitlines()[1:]
+                bad = sum(1 for r in rows if ',OK,' not in r and 'OK' not in r.split(',')[2:3])
+                print(f"               linkinator rows: {len(rows)}; not OK: {bad}")
+    if args.repeat > 1:
+        print(f"median of {args.repeat} (load average {os.getloadavg()[0]:.1f}):")
+        for tool, times in walls.items():
+            print(f"  {tool:12s} wall {statistics.median(times):6.2f} s  "
+                  f"ratio {statistics.median(times) / limit:5.2f}  "
+                  f"cpu {statistics.median(cpus[tool]):5.2f} s")
     print(f"workdir {tmp}")
     proc.terminate()
 

@@ -24,6 +24,7 @@ import hashlib
 import logging
 import math
 import secrets
+import sys
 import threading
 import time
 from concurrent.futures import Future
@@ -57,6 +58,9 @@ from archiver.urls import host_of
 #: error status the user vouches for. Below it (2xx/3xx) the class comes from the
 #: content (a soft 404 answered 200 stays one).
 ACCEPTABLE_FROM = 400
+
+#: Details up to this long are shared between results (:func:`sys.intern`).
+_SHARED_DETAIL = 16
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +183,9 @@ class Checker:
 
     def _probe(self, final_url: str) -> ProbeAnswer:
         """The site's answer for a sibling URL that cannot exist; one per pattern per run."""
-        probe_url, key = sibling_url(final_url, PROBE_PREFIX + secrets.token_hex(6))
+        # The key does not depend on the token: the token (os.urandom, a tenth of a
+        # check's CPU when drawn for every URL) is drawn only for the one probe made.
+        _, key = sibling_url(final_url, PROBE_PREFIX)
         with self._lock:
             future = self._probes.get(key)
             owner = future is None
@@ -189,6 +195,7 @@ class Checker:
         if not owner:
             return future.result()
         try:
+            probe_url, _ = sibling_url(final_url, PROBE_PREFIX + secrets.token_hex(6))
             walk = self._walk(probe_url)
             if walk.final is None or walk.stop is not None:
                 answer = ProbeAnswer(probe_url, None, None)
@@ -257,7 +264,11 @@ class Checker:
             verdict = Verdict(LinkClass.OK, f"HTTP {final.status} is an accepted status "
                               f"(would be {verdict.link_class.value}: {verdict.detail})")
             retry_after = None
-        return Attempt(replace(evidence, link_class=verdict.link_class, detail=verdict.detail),
+        # A short detail ("HTTP 200") is one of a few: shared, not one copy per URL.
+        detail = verdict.detail
+        if len(detail) <= _SHARED_DETAIL:
+            detail = sys.intern(detail)
+        return Attempt(replace(evidence, link_class=verdict.link_class, detail=detail),
                        retry_after=retry_after)
 
     def _note_rate_limits(self, final: HttpResponse) -> float | None:

@@ -36,10 +36,11 @@ from archiver.history import (
 )
 from archiver.inputs import InputStats, links_in_paths
 from archiver.inputs.sources import document_sources
-from archiver.manifest import load_manifest, select_sources
+from archiver.manifest import JSONL_SUFFIXES, load_manifest, select_sources
 from archiver.models import CheckRun, Manifest
 from archiver.pipeline import check_manifest
 from archiver.report.links import CHECK_FORMATS, format_check_run, summary_line
+from archiver.report.serialize import check_jsonl
 
 
 @click.command("check")
@@ -81,7 +82,8 @@ def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbat
     (each URL once, links in code skipped unless --include-verbatim) and every
     result names the file:line where the link is written. The history database
     is then .archiver/history.sqlite3 in the current folder. An argument
-    ending in .toml is a manifest and must be the only one.
+    ending in .toml (or .jsonl, a JSON Lines manifest) is a manifest and must be
+    the only one.
 
     Every check is stored in the history database. A link is dead after 3
     failing checks (gone, soft404, tls_error) at least 3 days apart; any ok
@@ -126,9 +128,12 @@ def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbat
             history.close()
     if manifest is None:
         run = _located(run, locations, notes)
-    with tables_for(output):
-        text = format_check_run(run, fmt, fail_on)
-    emit(text, output)
+    if fmt == "jsonl":  # line by line: a 100,000-link document is never built whole
+        emit(check_jsonl(run, fail_on), output)
+    else:
+        with tables_for(output):
+            text = format_check_run(run, fmt, fail_on)
+        emit(text, output)
     if fmt != "table" or output is not None:
         warn(summary_line(run))
     if run.inconclusive:
@@ -145,10 +150,11 @@ def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbat
 def _manifest_path(inputs: Sequence[str]) -> Path | None:
     """The manifest to check, or None when ``inputs`` are documents.
 
-    The rule: an argument ending in ``.toml`` is a manifest; it must then be the
-    only argument (a manifest and documents together are ambiguous).
+    The rule: an argument ending in ``.toml`` (or ``.jsonl``/``.ndjson``, a JSON
+    Lines manifest) is a manifest; it must then be the only argument (a manifest
+    and documents together are ambiguous).
     """
-    manifests = [i for i in inputs if i.lower().endswith(".toml")]
+    manifests = [i for i in inputs if i.lower().endswith((".toml", *JSONL_SUFFIXES))]
     if not manifests:
         return None
     if len(inputs) > 1:

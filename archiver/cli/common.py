@@ -229,13 +229,25 @@ def output_file_callback(ctx: click.Context, param: click.Parameter,
     return value
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes | Iterable[bytes]) -> None:
+    if not isinstance(data, bytes):  # pieces (a long JSON Lines output): ~1 MB writes
+        buffer = bytearray()
+        for piece in data:
+            buffer += piece
+            if len(buffer) >= _WRITE_BUFFER:
+                _write_all(fd, bytes(buffer))
+                buffer.clear()
+        data = bytes(buffer)
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
 
 
-def _write_through(target: Path, data: bytes) -> None:
+#: How much of an output given in pieces is gathered before each write.
+_WRITE_BUFFER = 1 << 20
+
+
+def _write_through(target: Path, data: bytes | Iterable[bytes]) -> None:
     fd = os.open(target, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC)
     try:
         _write_all(fd, data)
@@ -243,7 +255,7 @@ def _write_through(target: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _write_in_place(target: Path, data: bytes) -> None:
+def _write_in_place(target: Path, data: bytes | Iterable[bytes]) -> None:
     fd = os.open(target, os.O_WRONLY | os.O_TRUNC | os.O_NOCTTY | os.O_CLOEXEC)
     try:
         _write_all(fd, data)
@@ -252,7 +264,7 @@ def _write_in_place(target: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _replace(target: Path, data: bytes, st: os.stat_result | None) -> None:
+def _replace(target: Path, data: bytes | Iterable[bytes], st: os.stat_result | None) -> None:
     """Write ``target`` atomically: a temporary file beside it, fsynced, renamed over it."""
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
@@ -285,9 +297,15 @@ def _replace(target: Path, data: bytes, st: os.stat_result | None) -> None:
     fsync_dir(folder)
 
 
-def write_output(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to the output file ``path`` under the module's rule."""
-    data = text.encode("utf-8", errors="backslashreplace")
+def write_output(path: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` (UTF-8) to the output file ``path`` under the module's rule.
+
+    ``text`` may come in pieces (an iterator of lines): they are written as they
+    come, never joined, and the file is still replaced whole or not at all.
+    """
+    data: bytes | Iterable[bytes] = (
+        text.encode("utf-8", errors="backslashreplace") if isinstance(text, str)
+        else (piece.encode("utf-8", errors="backslashreplace") for piece in text))
     target = _resolved(path)
     st = _stat(target, path)
     try:
@@ -304,8 +322,19 @@ def write_output(path: Path, text: str) -> None:
         raise _os_error(path, err) from err
 
 
-def emit(text: str, output: Path | None) -> None:
-    """Write ``text`` to ``output`` (see the module's rule) or to stdout."""
+def emit(text: str | Iterable[str], output: Path | None) -> None:
+    """Write ``text`` to ``output`` (see the module's rule) or to stdout.
+
+    ``text`` may be an iterator of pieces, each ending in a newline (JSON Lines
+    written one line at a time).
+    """
+    if not isinstance(text, str):
+        if output is None:
+            for piece in text:
+                click.echo(piece, nl=False)
+            return
+        write_output(output, text)
+        return
     if not text.endswith("\n"):
         text += "\n"
     if output is None:

@@ -57,21 +57,24 @@ from archiver.history.preserve import (
 )
 from archiver.history.records import CheckRecord, RecordedRun, RunRecord, Transition
 from archiver.history.rows import (
+    INSERT_CHECK,
+    INSERT_TRANSITION,
+    UPSERT_LINK,
     capture_result,
     check_record,
+    check_row,
     insert_capture,
-    insert_check,
     insert_link,
     insert_quote,
-    insert_transition,
     link_record,
     link_result,
     link_result_from_check,
+    link_row,
     quote_result,
     req_dt,
     transition,
+    transition_row,
     ts,
-    upsert_link,
 )
 from archiver.history.schema import ADDED_COLUMNS, INDEXES, SCHEMA, SCHEMA_VERSION
 from archiver.history.state import Advance, HistoryPolicy, LinkRecord, advance
@@ -87,6 +90,10 @@ from archiver.models import (
 
 #: How long a run waits for another run's transaction on the same database.
 BUSY_TIMEOUT = 60.0
+
+#: Checks recorded per ``executemany`` (and URLs per ``IN (...)`` look-up: SQLite
+#: allows 32,766 parameters since 3.32, https://www.sqlite.org/limits.html#max_variable_number).
+RECORD_BATCH = 500
 
 #: What a row conversion (:mod:`archiver.history.rows`) raises on a value it
 #: cannot understand: an unknown class or state, a date that does not parse, a
@@ -275,14 +282,23 @@ class History:
 
     def record_run(self, *, manifest_id: str, started_at: datetime, finished_at: datetime,
                    results: Sequence[LinkResult], inconclusive: bool = False,
-                   reason: str | None = None) -> RecordedRun:
+                   reason: str | None = None, in_place: bool = False) -> RecordedRun:
         """Store a run's checks (one per URL) and advance each URL's state.
 
         In an inconclusive run the checks are stored and no state changes.
         Returns the results with ``state``, ``failing_count`` and
-        ``previous_state`` filled in.
+        ``previous_state`` filled in. With ``in_place`` (``results`` must be a
+        list) each item of ``results`` is replaced by its recorded result as it
+        is stored, so a large run never holds two copies of every result (if
+        the transaction fails, some items are already replaced: the list is
+        then only good for discarding).
         """
-        out: list[LinkResult] = []
+        into: list[LinkResult] | None = None
+        if in_place:
+            if not isinstance(results, list):
+                raise TypeError("record_run(in_place=True) needs a list of results")
+            into = results
+        out: Sequence[LinkResult] = []
         try:
             with self._transaction() as db:
                 cur = db.execute(
@@ -291,32 +307,65 @@ class History:
                     (manifest_id, ts(started_at), ts(finished_at), int(inconclusive), reason,
                      __version__))
                 run_id = int(cur.lastrowid or 0)
-                for result in results:
-                    out.append(self._record_one(db, run_id, result, inconclusive))
+                out = self._record_many(db, run_id, results, inconclusive,
+                                        into=into)
         except sqlite3.Error as err:
             raise self._error(err, "write to") from err
         return RecordedRun(run_id, tuple(out))
 
-    def _record_one(self, db: sqlite3.Connection, run_id: int, result: LinkResult,
-                    inconclusive: bool) -> LinkResult:
-        at = result.checked_at or self.clock.now()
-        row = db.execute("SELECT * FROM links WHERE url = ?", (result.url,)).fetchone()
-        try:
-            old = link_record(row) if row is not None else LinkRecord(result.url)
-        except _ROW_ERRORS as err:
-            raise self._error(err, "read") from err
+    def _record_many(self, db: sqlite3.Connection, run_id: int,
+                     results: Sequence[LinkResult], inconclusive: bool,
+                     into: list[LinkResult] | None = None) -> list[LinkResult]:
+        """Store one check per result and advance its URL's state, :data:`RECORD_BATCH` at a time.
+
+        Each batch reads the URLs' records with one query and writes its checks,
+        link records and transitions with one ``executemany`` each (the caller's
+        transaction is held, so the check ids are given here: the next after the
+        largest). A URL met twice sees the record its first check left. With
+        ``into`` (``results`` itself), each recorded result replaces its item
+        there, and ``into`` is returned.
+        """
+        out: list[LinkResult] = into if into is not None else []
+        next_id = int(db.execute("SELECT COALESCE(MAX(id), 0) FROM checks").fetchone()[0]) + 1
+        for start in range(0, len(results), RECORD_BATCH):
+            batch = results[start:start + RECORD_BATCH]
+            urls = list(dict.fromkeys(r.url for r in batch))
+            marks = ", ".join("?" * len(urls))
+            try:
+                current = {row["url"]: link_record(row) for row in db.execute(
+                    f"SELECT * FROM links WHERE url IN ({marks})", urls)}
+            except _ROW_ERRORS as err:
+                raise self._error(err, "read") from err
+            checks, links, moves = [], {}, []
+            for result in batch:
+                at = result.checked_at or self.clock.now()
+                old = current.get(result.url) or LinkRecord(result.url)
+                step = self._step(old, result, at, inconclusive)
+                new = replace(step.record, source_id=old.source_id or result.source_id)
+                checks.append(check_row(next_id, run_id, result, at, step.counted, new))
+                links[result.url] = link_row(new)
+                if new.state is not old.state:
+                    moves.append(transition_row(result.url, at, old.state, new, next_id,
+                                                step.reason))
+                current[result.url] = new
+                recorded = replace(result, state=new.state, failing_count=new.failing_count,
+                                   previous_state=old.state, checked_at=at)
+                if into is not None:
+                    into[start + len(checks) - 1] = recorded
+                else:
+                    out.append(recorded)
+                next_id += 1
+            db.executemany(INSERT_CHECK, checks)
+            db.executemany(UPSERT_LINK, links.values())
+            db.executemany(INSERT_TRANSITION, moves)
+        return out
+
+    def _step(self, old: LinkRecord, result: LinkResult, at: datetime,
+              inconclusive: bool) -> Advance:
         if inconclusive or result.link_class is LinkClass.INCONCLUSIVE:
-            step = Advance(replace(old, last_checked_at=at, checks=old.checks + 1), False,
+            return Advance(replace(old, last_checked_at=at, checks=old.checks + 1), False,
                            "inconclusive run: history not advanced")
-        else:
-            step = advance(old, result.link_class, at, self.policy)
-        new = replace(step.record, source_id=old.source_id or result.source_id)
-        check_id = insert_check(db, run_id, result, at, step.counted, new)
-        upsert_link(db, new)
-        if new.state is not old.state:
-            insert_transition(db, result.url, at, old.state, new, check_id, step.reason)
-        return replace(result, state=new.state, failing_count=new.failing_count,
-                       previous_state=old.state, checked_at=at)
+        return advance(old, result.link_class, at, self.policy)
 
     def record_pipeline_run(self, *, manifest_id: str, started_at: datetime,
                             finished_at: datetime, links: Sequence[LinkResult],
@@ -347,11 +396,14 @@ class History:
                     (manifest_id, ts(started_at), ts(finished_at), int(voided), reason,
                      __version__, KIND_PIPELINE, int(baseline)))
                 run_id = int(cur.lastrowid or 0)
-                by_url: dict[str, LinkResult] = {}
+                first: dict[str, LinkResult] = {}
                 for result in links:
                     # an ignored link was not requested: listed in the run, no check stored
-                    if result.url not in by_url and result.link_class is not LinkClass.IGNORED:
-                        by_url[result.url] = self._record_one(db, run_id, result, voided)
+                    if result.url not in first and result.link_class is not LinkClass.IGNORED:
+                        first[result.url] = result
+                by_url = {r.url: r for r in self._record_many(db, run_id, list(first.values()),
+                                                              voided)}
+                del first
                 for position, result in enumerate(links):
                     stored = by_url.get(result.url)
                     if stored is not None and result.link_class is not LinkClass.IGNORED:

@@ -35,9 +35,12 @@ from archiver.models import (
 
 def ts(value: datetime) -> str:
     """A time as stored: UTC, ``2026-01-01T09:00:00.000000Z`` (a naive time is taken as UTC)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+    # isoformat is C code; strftime was a tenth of the CPU of recording 2,000 checks
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"  # drop "+00:00"
 
 
 def opt_ts(value: datetime | None) -> str | None:
@@ -60,51 +63,79 @@ def req_dt(value: str) -> datetime:
 # -- link states and checks (``links``, ``checks``, ``transitions``) -----------------------
 
 
+#: ``INSERT`` of one check, its id given (:func:`check_row`).
+INSERT_CHECK = (
+    "INSERT INTO checks (id, run_id, url, source_id, checked_at, class, observed_class, "
+    "http_status, final_url, redirects, error, detail, elapsed_ms, body_size, "
+    "body_sha256, attempts, counted, state_after, failing_after) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def check_row(check_id: int | None, run_id: int, result: LinkResult, at: datetime,
+              counted: bool, after: LinkRecord) -> tuple[object, ...]:
+    """The :data:`INSERT_CHECK` values of one check of ``result.url`` and the state it left
+    (``check_id`` None: SQLite picks the id)."""
+    return (check_id, run_id, result.url, result.source_id, ts(at), str(result.link_class),
+            str(result.observed_class) if result.observed_class else None,
+            result.http_status, result.final_url,
+            json.dumps([[h.url, h.status, h.location] for h in result.redirects])
+            if result.redirects else "[]",
+            result.error, result.detail, result.elapsed_ms, result.body_size,
+            result.body_sha256, result.attempts, int(counted), str(after.state),
+            after.failing_count)
+
+
 def insert_check(db: sqlite3.Connection, run_id: int, result: LinkResult, at: datetime,
                  counted: bool, after: LinkRecord) -> int | None:
     """Store one check of ``result.url`` and the state it left; returns the check's id."""
-    cur = db.execute(
-        "INSERT INTO checks (run_id, url, source_id, checked_at, class, observed_class, "
-        "http_status, final_url, redirects, error, detail, elapsed_ms, body_size, "
-        "body_sha256, attempts, counted, state_after, failing_after) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (run_id, result.url, result.source_id, ts(at), str(result.link_class),
-         str(result.observed_class) if result.observed_class else None,
-         result.http_status, result.final_url,
-         json.dumps([[h.url, h.status, h.location] for h in result.redirects]),
-         result.error, result.detail, result.elapsed_ms, result.body_size,
-         result.body_sha256, result.attempts, int(counted), str(after.state),
-         after.failing_count))
+    cur = db.execute(INSERT_CHECK, check_row(None, run_id, result, at, counted, after))
     return cur.lastrowid
+
+
+#: ``INSERT`` of a URL's record, replacing the one stored before (:func:`link_row`).
+UPSERT_LINK = (
+    "INSERT INTO links (url, source_id, state, failing_count, first_failure_at, "
+    "last_failure_at, last_success_at, last_checked_at, last_class, state_since, checks) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET "
+    "source_id = excluded.source_id, state = excluded.state, "
+    "failing_count = excluded.failing_count, "
+    "first_failure_at = excluded.first_failure_at, "
+    "last_failure_at = excluded.last_failure_at, "
+    "last_success_at = excluded.last_success_at, "
+    "last_checked_at = excluded.last_checked_at, last_class = excluded.last_class, "
+    "state_since = excluded.state_since, checks = excluded.checks")
+
+
+def link_row(record: LinkRecord) -> tuple[object, ...]:
+    """The :data:`UPSERT_LINK` values of ``record``."""
+    return (record.url, record.source_id, str(record.state), record.failing_count,
+            opt_ts(record.first_failure_at), opt_ts(record.last_failure_at),
+            opt_ts(record.last_success_at), opt_ts(record.last_checked_at),
+            str(record.last_class) if record.last_class else None, opt_ts(record.state_since),
+            record.checks)
 
 
 def upsert_link(db: sqlite3.Connection, record: LinkRecord) -> None:
     """Store a URL's record, replacing the one stored before."""
-    db.execute(
-        "INSERT INTO links (url, source_id, state, failing_count, first_failure_at, "
-        "last_failure_at, last_success_at, last_checked_at, last_class, state_since, checks) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET "
-        "source_id = excluded.source_id, state = excluded.state, "
-        "failing_count = excluded.failing_count, "
-        "first_failure_at = excluded.first_failure_at, "
-        "last_failure_at = excluded.last_failure_at, "
-        "last_success_at = excluded.last_success_at, "
-        "last_checked_at = excluded.last_checked_at, last_class = excluded.last_class, "
-        "state_since = excluded.state_since, checks = excluded.checks",
-        (record.url, record.source_id, str(record.state), record.failing_count,
-         opt_ts(record.first_failure_at), opt_ts(record.last_failure_at),
-         opt_ts(record.last_success_at), opt_ts(record.last_checked_at),
-         str(record.last_class) if record.last_class else None, opt_ts(record.state_since),
-         record.checks))
+    db.execute(UPSERT_LINK, link_row(record))
+
+
+#: ``INSERT`` of one change of a URL's state (:func:`transition_row`).
+INSERT_TRANSITION = (
+    "INSERT INTO transitions (url, at, from_state, to_state, failing_count, "
+    "check_id, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")
+
+
+def transition_row(url: str, at: datetime, before: LinkState, after: LinkRecord,
+                   check_id: int | None, reason: str) -> tuple[object, ...]:
+    """The :data:`INSERT_TRANSITION` values of ``url``'s change to ``after.state``."""
+    return (url, ts(at), str(before), str(after.state), after.failing_count, check_id, reason)
 
 
 def insert_transition(db: sqlite3.Connection, url: str, at: datetime, before: LinkState,
                       after: LinkRecord, check_id: int | None, reason: str) -> None:
     """Store a change of ``url``'s state from ``before`` to ``after.state``."""
-    db.execute(
-        "INSERT INTO transitions (url, at, from_state, to_state, failing_count, "
-        "check_id, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (url, ts(at), str(before), str(after.state), after.failing_count, check_id, reason))
+    db.execute(INSERT_TRANSITION, transition_row(url, at, before, after, check_id, reason))
 
 
 def link_record(row: sqlite3.Row) -> LinkRecord:

@@ -188,6 +188,7 @@ ADDED_COLUMNS = (
 #: Created after the columns above exist.
 INDEXES = """
 CREATE INDEX IF NOT EXISTS runs_by_manifest ON runs(manifest_id, kind, id);
+CREATE INDEX IF NOT EXISTS checks_by_run ON checks(run_id, id);
 """
 
 

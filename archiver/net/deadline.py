@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from requests.adapters import HTTPAdapter
+from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -198,7 +198,44 @@ class _WatchedHTTPSPool(HTTPSConnectionPool):
 
 
 class WatchedAdapter(HTTPAdapter):
-    """A requests adapter whose connections obey the deadline and the peer check."""
+    """A requests adapter whose connections obey the deadline and the peer check.
+
+    Direct requests find their host's connection pool in a plain dict, read
+    without a lock: urllib3's PoolManager takes one lock per lookup (its
+    RecentlyUsedContainer), and 80 threads checking 20 hosts queued on it. The
+    PoolManager still creates the pools and drops the least recently used
+    beyond ``pool_connections``; the dict is emptied whenever it holds that
+    many, so open sockets stay bounded by the pools' sizes (with 1,000 hosts,
+    pools come and go as before). A closed pool found in the dict is looked up
+    again.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._pool_cache: dict[tuple[Any, ...], Any] = {}
+        super().__init__(*args, **kwargs)
+
+    def get_connection_with_tls_context(self, request: Any, verify: Any,
+                                        proxies: Any = None, cert: Any = None) -> Any:
+        if proxies:  # a proxy's pools are the ProxyManager's: the usual path
+            return super().get_connection_with_tls_context(request, verify, proxies, cert)
+        url = str(request.url)
+        parts = url.split("/", 3)  # "scheme:", "", "host:port", path
+        key = (parts[0].lower(), parts[2] if len(parts) > 2 else "", verify, cert)
+        found = self._pool_cache.get(key)
+        if found is not None and found.pool is not None:  # None once the manager closed it
+            return found
+        pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
+        # urllib3 2 drops (does not close) the pools its manager evicts; they close
+        # their sockets when collected, so the dict never holds more pools than the
+        # manager keeps: at most twice pool_connections pools are ever alive.
+        if len(self._pool_cache) >= getattr(self, "_pool_connections", DEFAULT_POOLSIZE):
+            self._pool_cache.clear()
+        self._pool_cache[key] = pool
+        return pool
+
+    def close(self) -> None:
+        self._pool_cache.clear()
+        super().close()
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
