@@ -190,7 +190,9 @@ def _parse_jsonl(text: str, ctx: _Ctx) -> tuple[dict[str, Any], list[int]] | Non
     sources: list[Any] = []
     lines: list[int] = []
     ok = True
-    for number, line in enumerate(text.splitlines(), start=1):
+    # JSON Lines separates records with "\n" only (jsonlines.org); str.splitlines()
+    # would also split at U+2028 and the other separators JSON allows inside strings
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

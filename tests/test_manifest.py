@@ -212,6 +212,12 @@ def test_jsonl_manifest_reads_like_toml_with_its_line_numbers(tmp_path: Path) ->
     assert [s.line for s in loaded.sources] == list(range(2, len(toml.sources) + 2))
     assert [s.quotes for s in loaded.sources] == [s.quotes for s in toml.sources]
     assert [s.published for s in loaded.sources] == [s.published for s in toml.sources]
+    # a line separator inside a JSON string is text, not the end of a record
+    one = json.loads(lines[1])
+    one["title"] = "before\u2028after\u0085end"
+    path.write_text("\n".join([lines[0], json.dumps(one, ensure_ascii=False)]) + "\r\n",
+                    encoding="utf-8")
+    assert load_manifest(path).sources[0].title == "before\u2028after\u0085end"
     # every bad line is reported with its number
     lines[3] = "{not json"
     lines[5] = "[1, 2"
