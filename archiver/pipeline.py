@@ -359,7 +359,9 @@ def conclude_check(manifest: Manifest, options: CheckOptions, results: Sequence[
     finished = clock.now()
     run_id = None
     if history is not None:
-        results, run_id = _record(history, manifest.id, started, finished, results,
+        # recorded in place when given a list (no second copy of every result)
+        results, run_id = _record(history, manifest.id, started, finished,
+                                  results if isinstance(results, list) else list(results),
                                   inconclusive, reason)
     hosts = len({host_of(r.url) for r in results})
     results = _with_manifest_view(manifest, results, ignored, started)
