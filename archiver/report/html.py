@@ -70,7 +70,13 @@ from archiver.report.run import (
 from archiver.report.safe import html_text, link_target, visible
 from archiver.report.serialize import SourceRow, capture_word, rows
 from archiver.store.folder import default_warcs_dir
-from archiver.store.replay import DEFAULT_BASE, local_replay_url
+from archiver.store.replay import (
+    COLLECTION,
+    DEFAULT_BASE,
+    DEFAULT_PORT,
+    local_replay_url,
+    timestamp14,
+)
 
 #: Up to this many sources, the rows are written as HTML (readable without the script);
 #: above it they are JSON drawn by the script one page at a time.
@@ -121,20 +127,31 @@ def to_html(node: Node) -> str:
 
 
 def _visible_tree(node: Any) -> Any:
+    """``node`` (a tree or a record) with every string :func:`visible`; numbers as they are."""
     if isinstance(node, str):
         return visible(node)
     if isinstance(node, dict):
-        return {k: visible(v) for k, v in node.items()}
-    return [_visible_tree(c) for c in node]
+        return {k: _visible_tree(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_visible_tree(c) for c in node]
+    return node
 
 
-_SCRIPT_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
-                                "\u2028": "\\u2028", "\u2029": "\\u2029"})
+#: What a JSON text inside a script element writes escaped (see the module's docstring).
+_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                   ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 def script_json(value: Any) -> str:
-    """``value`` as JSON safe inside ``<script type="application/json">`` (and XML)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_UNSAFE)
+    """``value`` as JSON safe inside ``<script type="application/json">`` (and XML).
+
+    Each of these characters only occurs inside a JSON string, where its ``\\uXXXX``
+    escape stands for it: JSON.parse gives the same value.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for char, escape in _SCRIPT_ESCAPES:
+        text = text.replace(char, escape)
+    return text
 
 
 # --------------------------------------------------------------------------
@@ -147,26 +164,9 @@ _QUOTE_TONE = {
     QuoteStatus.UNVERIFIABLE: "neutral",
 }
 _MARKED = re.compile(re.escape(MARK_OPEN) + "(.*?)" + re.escape(MARK_CLOSE), re.S)
-
-
-def link(url: str | None, *label: Node, spec: str = "a",
-         attrs: dict[str, str] | None = None) -> list[Node]:
-    """An ``<a>`` to ``url`` when it may be linked; else the label and the URL as text."""
-    target = link_target(url)
-    if target is None:
-        return [*label, *([" ", el("span.unlinked", f"({url})")] if url else [])]
-    return [el(spec, {"href": target, **(attrs or {})}, *label)]
-
-
-def _excerpt(excerpt: str) -> list[Node]:
-    out: list[Node] = []
-    pos = 0
-    for m in _MARKED.finditer(excerpt):
-        out.append(excerpt[pos:m.start()])
-        out.append(el("mark", m.group(1)))
-        pos = m.end()
-    out.append(excerpt[pos:])
-    return [n for n in out if n != ""]
+_LIVE_BADGES = {LiveStatus.GONE.value: ("bad", "gone from the live page"),
+                LiveStatus.ALTERED.value: ("warn", "changed on the live page"),
+                LiveStatus.PRESENT.value: ("good", "on the live page")}
 
 
 def _tags(row: SourceRow, skipped: set[tuple[str, int]]) -> list[str]:
@@ -197,24 +197,6 @@ def _tags(row: SourceRow, skipped: set[tuple[str, int]]) -> list[str]:
     return tags
 
 
-def _link_cell(lk: LinkResult | None) -> list[Node]:
-    if lk is None:
-        return [el("span.neutral", "not checked")]
-    tone = LINK_TONE.get(lk.link_class, "neutral")
-    out: list[Node] = [el(f"span.badge {tone}", lk.link_class.value)]
-    if lk.state is not LinkState.UNKNOWN:
-        count = f" ×{lk.failing_count}" if lk.state is LinkState.FAILING else ""
-        out += [" ", el("span.meta", f"{lk.state.value}{count}")]
-    status = f"HTTP {lk.http_status}" if lk.http_status else None
-    if status and not (lk.detail or "").startswith(status):
-        out.append(el("div.meta", status))
-    if lk.final_url and lk.final_url != lk.url:
-        out.append(el("div.meta", f"→ {lk.final_url}"))
-    if lk.detail:
-        out.append(el("div.meta", lk.detail))
-    return out
-
-
 class LocalCopies:
     """Where a run's captures are on this machine, and how to open them locally."""
 
@@ -226,18 +208,41 @@ class LocalCopies:
         command = ["archiver", "replay"]
         if manifest.path is not None:
             command.append(_relative(manifest.path, project) or manifest.path.name)
-        if result.warcs_dir is not None and (manifest.path is None or
-                                             _same(result.warcs_dir,
-                                                   default_warcs_dir(manifest)) is False):
+        if result.warcs_dir is not None and (
+                manifest.path is None or not _same(result.warcs_dir, default_warcs_dir(manifest))):
             command += ["--warcs", self.folder or str(warcs)]
         port = re.search(r":(\d+)/?$", replay_base)
-        if port and port.group(1) != "8080":
+        if port and port.group(1) != str(DEFAULT_PORT):
             command += ["--port", port.group(1)]
         self.command = " ".join(_shell_word(w) for w in command)
+        #: The archives' replay prefixes, so a row names one by number, not in full.
+        self.archives: list[str] = []
+        self._archive_no: dict[str, int] = {}
+        self._prefix_ok: dict[str, bool] = {}
 
-    def where(self, warc_file: str) -> str:
-        """A WARC file's path as a reader finds it: under the project folder when it is there."""
-        return f"{self.folder}/{warc_file}" if self.folder else warc_file
+    def linkable_prefix(self, prefix: str) -> bool:
+        """Whether a URL that starts with ``prefix`` (an http(s) base, safe characters)
+        may be linked as soon as the rest may: the rest is then a URL's path."""
+        known = self._prefix_ok.get(prefix)
+        if known is None:
+            known = self._prefix_ok[prefix] = (
+                link_target(prefix) is not None and prefix.endswith("/")
+                and prefix.count("/") >= 3)
+        return known
+
+    def archive_no(self, prefix: str) -> int:
+        if prefix not in self._archive_no:
+            self._archive_no[prefix] = len(self.archives)
+            self.archives.append(prefix)
+        return self._archive_no[prefix]
+
+    def config(self) -> dict[str, Any]:
+        """What the page's script needs besides the rows (see :func:`row_tree`)."""
+        return _visible_tree({
+            "base": self.base, "folder": self.folder, "command": self.command,
+            "collection": COLLECTION, "archives": self.archives,
+            "linkTone": {k.value: v for k, v in LINK_TONE.items()},
+            "quoteTone": {k.value: v for k, v in _QUOTE_TONE.items()}})
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -262,89 +267,220 @@ def _shell_word(word: str) -> str:
     return word if _SHELL_SAFE.fullmatch(word) else "'" + word.replace("'", "'\\''") + "'"
 
 
-def _capture_cell(capture: CaptureResult | None, local: LocalCopies) -> list[Node]:
-    if capture is None:
-        return [el("span.neutral", "—")]
+# -- a row's record: every decision about a row, in Python --------------------------------
+
+
+def _link_record(lk: LinkResult) -> dict[str, Any]:
+    rec: dict[str, Any] = {"c": lk.link_class.value}
+    if lk.state is not LinkState.UNKNOWN:
+        count = f" ×{lk.failing_count}" if lk.state is LinkState.FAILING else ""
+        rec["s"] = f"{lk.state.value}{count}"
+    status = f"HTTP {lk.http_status}" if lk.http_status else None
+    if status and not (lk.detail or "").startswith(status):
+        rec["h"] = status
+    if lk.final_url and lk.final_url != lk.url:
+        rec["f"] = lk.final_url
+    if lk.detail:
+        rec["e"] = lk.detail
+    return rec
+
+
+def _capture_record(capture: CaptureResult, source_url: str, source_ok: bool,
+                    local: LocalCopies) -> dict[str, Any]:
     cap = capture.capture
     if cap is None:
         tone = ("neutral" if capture.outcome.stopped  # not attempted: no finding
                 else "warn" if capture.outcome.is_excluded else "bad")
-        return [el(f"span.badge {tone}", capture_word(capture)),
-                el("div.meta", capture.detail) if capture.detail else ""]
-    when = cap.memento_datetime.strftime("%Y-%m-%d")
-    out: list[Node] = link(replay_url(cap.memento_url), when)
+        rec: dict[str, Any] = {"w": capture_word(capture), "o": tone}
+        if capture.detail:
+            rec["e"] = capture.detail
+        return rec
+    ts = timestamp14(cap.memento_datetime)
+    rec = {"t": ts, "f": cap.warc_file, "n": cap.warc_offset}
+    same = cap.url == source_url
+    if not same:
+        rec["cu"] = cap.url
+    tail_ok = same and source_ok
+    remote = replay_url(cap.memento_url)
+    prefix, sep, rest = remote.partition(f"/{ts}/")
+    if sep and rest == cap.url and local.linkable_prefix(prefix + "/"):
+        rec["A"] = local.archive_no(prefix + "/")
+        remote_ok = tail_ok or link_target(remote) is not None
+    else:
+        rec["r"] = remote
+        remote_ok = link_target(remote) is not None
+    if not remote_ok:
+        rec["R"] = 1
+    if not ((tail_ok and local.linkable_prefix(local.base))
+            or link_target(local_replay_url(cap, local.base)) is not None):
+        rec["L"] = 1
     if cap.pre_publication:
-        out += [" ", el("span.badge warn", "before publication")]
-    local_url = local_replay_url(cap, local.base)
-    out.append(el("div.meta local",
-                  *link(local_url, "local copy", spec="a.local",
-                        attrs={"title": f"start it with: {local.command}"}),
-                  ": ", el("code", local.where(cap.warc_file)), f" @ {cap.warc_offset}"))
+        rec["P"] = 1
+    return rec
+
+
+def _quote_record(q: QuoteResult, skipped: set[tuple[str, int]]) -> dict[str, Any]:
+    rec: dict[str, Any] = {"s": q.status.value, "x": q.text}
+    if (q.source_id, q.quote_index) in skipped:
+        rec["j"] = 1
+    if q.method:
+        rec["m"] = f"{q.method}, score {q.score:.2f}"
+    if q.probable_translation:
+        rec["T"] = 1
+    if q.live_status is not None and q.live_status.value in _LIVE_BADGES:
+        rec["v"] = q.live_status.value
+        if q.live_detail and q.live_status in (LiveStatus.GONE, LiveStatus.ALTERED):
+            rec["vd"] = q.live_detail
+    if q.excerpt:
+        rec["e"] = q.excerpt
+    if q.difference:
+        rec["df"] = q.difference
+    return rec
+
+
+def row_record(row: SourceRow, skipped: set[tuple[str, int]],
+               local: LocalCopies) -> dict[str, Any]:
+    """A source's row as data: what :func:`row_tree` and the page's script draw.
+
+    Keys are short (the record is repeated 100,000 times); a key is left out
+    when it has its default. Strings are as they are: :func:`to_html` and
+    :func:`_record_json` make them :func:`visible`.
+    """
+    src = row.source
+    rec: dict[str, Any] = {"i": src.id, "p": src.publisher, "t": src.title, "u": src.url,
+                           "d": date_text(src), "r": src.relation.value, "l": src.language}
+    anchor = source_anchor(src.id)
+    if anchor != "source-" + src.id:
+        rec["a"] = anchor
+    tags = _tags(row, skipped)
+    if tags:
+        rec["g"] = " ".join(tags)
+    source_ok = link_target(src.url) is not None
+    if not source_ok:
+        rec["U"] = 1
+    if row.changes:
+        rec["x"] = [c.detail for c in row.changes]
+    if row.link is not None:
+        rec["k"] = _link_record(row.link)
+    if row.capture is not None:
+        rec["C"] = _capture_record(row.capture, src.url, source_ok, local)
+    if row.quotes:
+        unjudged_here = [q for q in row.quotes if (q.source_id, q.quote_index) in skipped]
+        fine = [q for q in row.quotes if q.status.is_found and not q.drifted]
+        problems = [q for q in row.quotes if q not in fine and q not in unjudged_here]
+        rec["Q"] = {key: [_quote_record(q, skipped) for q in group]
+                    for key, group in (("P", problems), ("F", fine), ("J", unjudged_here))
+                    if group}
+    return rec
+
+
+# -- the row drawn from its record (the page's script has the twin of each function) -------
+
+
+def _link(url: str, unlinked: Any, label: list[Node], spec: str = "a",
+          attrs: dict[str, str] | None = None) -> list[Node]:
+    """An ``<a>`` around ``label``; the label and the URL as text when it may not be linked."""
+    if unlinked:
+        return [*label, " ", el("span.unlinked", f"({url})")] if url else label
+    return [el(spec, {"href": url, **(attrs or {})}, *label)]
+
+
+def _excerpt(excerpt: str) -> list[Node]:
+    out: list[Node] = []
+    pos = 0
+    for m in _MARKED.finditer(excerpt):
+        out.append(excerpt[pos:m.start()])
+        out.append(el("mark", m.group(1)))
+        pos = m.end()
+    out.append(excerpt[pos:])
+    return [n for n in out if n != ""]
+
+
+def _link_cell(k: dict[str, Any] | None, cfg: dict[str, Any]) -> list[Node]:
+    if k is None:
+        return [el("span.neutral", "not checked")]
+    out: list[Node] = [el(f"span.badge {cfg['linkTone'].get(k['c'], 'neutral')}", k["c"])]
+    if "s" in k:
+        out += [" ", el("span.meta", k["s"])]
+    for key, prefix in (("h", ""), ("f", "→ "), ("e", "")):
+        if key in k:
+            out.append(el("div.meta", prefix + k[key]))
     return out
 
 
-def _quote_item(q: QuoteResult, skipped: set[tuple[str, int]]) -> list[Any]:
-    not_judged = (q.source_id, q.quote_index) in skipped
-    tone = "neutral" if not_judged else _QUOTE_TONE.get(q.status, "neutral")
-    word = "not judged" if not_judged else q.status.value
+def _capture_cell(c: dict[str, Any] | None, url: str, cfg: dict[str, Any]) -> list[Node]:
+    if c is None:
+        return [el("span.neutral", "—")]
+    if "t" not in c:
+        return [el(f"span.badge {c['o']}", c["w"]), el("div.meta", c["e"]) if "e" in c else ""]
+    ts, cap_url = c["t"], c.get("cu", url)
+    remote = c["r"] if "r" in c else f"{cfg['archives'][c['A']]}{ts}/{cap_url}"
+    out = _link(remote, c.get("R"), [f"{ts[0:4]}-{ts[4:6]}-{ts[6:8]}"])
+    if c.get("P"):
+        out += [" ", el("span.badge warn", "before publication")]
+    local = f"{cfg['base']}{cfg['collection']}/{ts}/{cap_url}"
+    where = f"{cfg['folder']}/{c['f']}" if cfg["folder"] else c["f"]
+    out.append(el("div.meta local",
+                  *_link(local, c.get("L"), ["local copy"], "a.local",
+                         {"title": f"start it with: {cfg['command']}"}),
+                  ": ", el("code", where), f" @ {c['n']}"))
+    return out
+
+
+def _quote_item(q: dict[str, Any], cfg: dict[str, Any]) -> list[Any]:
+    tone = "neutral" if q.get("j") else cfg["quoteTone"].get(q["s"], "neutral")
+    word = "not judged" if q.get("j") else q["s"]
     extra: list[Node] = []
-    if q.method:
-        extra += [" ", el("span.meta", f"{q.method}, score {q.score:.2f}")]
-    if q.probable_translation:
+    if "m" in q:
+        extra += [" ", el("span.meta", q["m"])]
+    if q.get("T"):
         extra += [" ", el("span.badge warn", "probable translation")]
-    if q.live_status is LiveStatus.GONE:
-        extra += [" ", el("span.badge bad", "gone from the live page")]
-    elif q.live_status is LiveStatus.ALTERED:
-        extra += [" ", el("span.badge warn", "changed on the live page")]
-    elif q.live_status is LiveStatus.PRESENT:
-        extra += [" ", el("span.badge good", "on the live page")]
-    if q.live_detail and q.live_status in (LiveStatus.GONE, LiveStatus.ALTERED):
-        extra.append(el("div.meta", f"live: {q.live_detail}"))
-    body: list[Node] = [f" “{q.text}”"]
-    if q.excerpt:
-        body.append(el("div.excerpt", *_excerpt(q.excerpt)))
-    if q.difference:
-        body.append(el("div.excerpt", f"difference: {q.difference}"))
-    return el(f"li.quote-{q.status.value}", el(f"span.badge {tone}", word), *extra, *body)
+    if "v" in q:
+        badge_tone, badge = _LIVE_BADGES[q["v"]]
+        extra += [" ", el(f"span.badge {badge_tone}", badge)]
+    if "vd" in q:
+        extra.append(el("div.meta", f"live: {q['vd']}"))
+    body: list[Node] = [f" “{q['x']}”"]
+    if "e" in q:
+        body.append(el("div.excerpt", *_excerpt(q["e"])))
+    if "df" in q:
+        body.append(el("div.excerpt", f"difference: {q['df']}"))
+    return el(f"li.quote-{q['s']}", el(f"span.badge {tone}", word), *extra, *body)
 
 
-def _quotes_cell(quotes: tuple[QuoteResult, ...], skipped: set[tuple[str, int]]) -> list[Node]:
+def _quotes_cell(groups: dict[str, Any] | None, cfg: dict[str, Any]) -> list[Node]:
     """Problem quotes (missing, altered, unverifiable, drift) open; verified ones folded.
 
     Quotes an inconclusive run could not judge are folded too: they are no problem found.
     """
-    if not quotes:
+    if not groups:
         return [el("span.neutral", "—")]
-    unjudged_here = [q for q in quotes if (q.source_id, q.quote_index) in skipped]
-    fine = [q for q in quotes if q.status.is_found and not q.drifted]
-    problems = [q for q in quotes if q not in fine and q not in unjudged_here]
     out: list[Node] = []
-    if problems:
-        out.append(el("ul.quotes problems", *(_quote_item(q, skipped) for q in problems)))
-    for group, word in ((fine, "verified"), (unjudged_here, "not judged")):
-        if group:
-            out.append(el(f"details.{word.replace(' ', '-')}",
-                          el("summary", f"{len(group)} {word}"),
-                          el("ul.quotes", *(_quote_item(q, skipped) for q in group))))
+    if "P" in groups:
+        out.append(el("ul.quotes problems", *(_quote_item(q, cfg) for q in groups["P"])))
+    for key, word, spec in (("F", "verified", "details.verified"),
+                            ("J", "not judged", "details.not-judged")):
+        if key in groups:
+            out.append(el(spec, el("summary", f"{len(groups[key])} {word}"),
+                          el("ul.quotes", *(_quote_item(q, cfg) for q in groups[key]))))
     return out
 
 
-def row_tree(row: SourceRow, skipped: set[tuple[str, int]], local: LocalCopies) -> list[Any]:
-    """One source's table row, as a tree (see the module's docstring)."""
-    src = row.source
-    tags = _tags(row, skipped)
+def row_tree(rec: dict[str, Any], cfg: dict[str, Any]) -> list[Any]:
+    """A row record (:func:`row_record`) as a tree of elements (see the module's docstring)."""
+    tags = rec.get("g", "")
     return el(
-        "tr.source changed" if row.changes else "tr.source",
-        {"id": source_anchor(src.id), "data-source-id": src.id,
-         "data-problem": "yes" if "problem" in tags else "no", "data-tags": " ".join(tags)},
-        el("td", src.publisher),
-        el("td", *link(src.url, src.title),
-           el("div.meta", f"{src.relation.value} · {src.language}"),
-           *(el("div.meta", f"changed: {c.detail}") for c in row.changes)),
-        el("td.date", date_text(src)),
-        el("td", *_link_cell(row.link)),
-        el("td", *_capture_cell(row.capture, local)),
-        el("td", *_quotes_cell(row.quotes, skipped)))
+        "tr.source changed" if "x" in rec else "tr.source",
+        {"id": rec.get("a", "source-" + rec["i"]), "data-source-id": rec["i"],
+         "data-problem": "yes" if " problem " in f" {tags} " else "no", "data-tags": tags},
+        el("td", rec["p"]),
+        el("td", *_link(rec["u"], rec.get("U"), [rec["t"]]),
+           el("div.meta", f"{rec['r']} · {rec['l']}"),
+           *(el("div.meta", f"changed: {detail}") for detail in rec.get("x", ()))),
+        el("td.date", rec["d"]),
+        el("td", *_link_cell(rec.get("k"), cfg)),
+        el("td", *_capture_cell(rec.get("C"), rec["u"], cfg)),
+        el("td", *_quotes_cell(rec.get("Q"), cfg)))
 
 
 # --------------------------------------------------------------------------
@@ -433,38 +569,143 @@ _SCRIPT = """//<![CDATA[
     for (; i < node.length; i++) { e.appendChild(build(node[i])); }
     return e;
   }
-  function treeText(node) {
-    if (typeof node === 'string') { return node; }
-    var out = '';
-    for (var i = 1; i < node.length; i++) {
-      if (typeof node[i] === 'string' || Array.isArray(node[i])) {
-        out += ' ' + treeText(node[i]);
+  // -- the twins of row_tree and its helpers in archiver/report/html.py ------------------
+  var cfg = null;
+  function el(spec) {
+    var out = [spec];
+    for (var i = 1; i < arguments.length; i++) {
+      var c = arguments[i];
+      if (c === null || c === undefined || c === '') { continue; }
+      out.push(c);
+    }
+    return out;
+  }
+  function elOf(spec, children) { return el.apply(null, [spec].concat(children)); }
+  function link(url, unlinked, label, spec, attrs) {
+    if (unlinked) {
+      return url ? label.concat([' ', el('span.unlinked', '(' + url + ')')]) : label;
+    }
+    var a = {href: url};
+    for (var k in attrs || {}) { a[k] = attrs[k]; }
+    return [elOf(spec || 'a', [a].concat(label))];
+  }
+  var MARKED = /\\u27e6([\\s\\S]*?)\\u27e7/g;
+  function excerpt(text) {
+    var out = [], pos = 0, m;
+    MARKED.lastIndex = 0;
+    while ((m = MARKED.exec(text)) !== null) {
+      out.push(text.slice(pos, m.index));
+      out.push(el('mark', m[1]));
+      pos = m.index + m[0].length;
+    }
+    out.push(text.slice(pos));
+    return out.filter(function (n) { return n !== ''; });
+  }
+  function linkCell(k) {
+    if (!k) { return [el('span.neutral', 'not checked')]; }
+    var out = [el('span.badge ' + (cfg.linkTone[k.c] || 'neutral'), k.c)];
+    if ('s' in k) { out.push(' ', el('span.meta', k.s)); }
+    if ('h' in k) { out.push(el('div.meta', k.h)); }
+    if ('f' in k) { out.push(el('div.meta', '\\u2192 ' + k.f)); }
+    if ('e' in k) { out.push(el('div.meta', k.e)); }
+    return out;
+  }
+  function captureCell(c, url) {
+    if (!c) { return [el('span.neutral', '\\u2014')]; }
+    if (!('t' in c)) { return [el('span.badge ' + c.o, c.w), 'e' in c ? el('div.meta', c.e) : '']; }
+    var ts = c.t, capUrl = 'cu' in c ? c.cu : url;
+    var remote = 'r' in c ? c.r : cfg.archives[c.A] + ts + '/' + capUrl;
+    var out = link(remote, c.R, [ts.slice(0, 4) + '-' + ts.slice(4, 6) + '-' + ts.slice(6, 8)]);
+    if (c.P) { out.push(' ', el('span.badge warn', 'before publication')); }
+    var local = cfg.base + cfg.collection + '/' + ts + '/' + capUrl;
+    var where = cfg.folder ? cfg.folder + '/' + c.f : c.f;
+    out.push(elOf('div.meta local', link(local, c.L, ['local copy'], 'a.local',
+                                         {title: 'start it with: ' + cfg.command})
+      .concat([': ', el('code', where), ' @ ' + c.n])));
+    return out;
+  }
+  var LIVE = {gone: ['bad', 'gone from the live page'],
+              altered: ['warn', 'changed on the live page'],
+              present: ['good', 'on the live page']};
+  function quoteItem(q) {
+    var tone = q.j ? 'neutral' : (cfg.quoteTone[q.s] || 'neutral');
+    var word = q.j ? 'not judged' : q.s;
+    var extra = [];
+    if ('m' in q) { extra.push(' ', el('span.meta', q.m)); }
+    if (q.T) { extra.push(' ', el('span.badge warn', 'probable translation')); }
+    if ('v' in q) { extra.push(' ', el('span.badge ' + LIVE[q.v][0], LIVE[q.v][1])); }
+    if ('vd' in q) { extra.push(el('div.meta', 'live: ' + q.vd)); }
+    var body = [' \\u201c' + q.x + '\\u201d'];
+    if ('e' in q) { body.push(elOf('div.excerpt', excerpt(q.e))); }
+    if ('df' in q) { body.push(el('div.excerpt', 'difference: ' + q.df)); }
+    return elOf('li.quote-' + q.s, [el('span.badge ' + tone, word)].concat(extra, body));
+  }
+  function quotesCell(groups) {
+    if (!groups) { return [el('span.neutral', '\\u2014')]; }
+    var out = [];
+    if ('P' in groups) { out.push(elOf('ul.quotes problems', groups.P.map(quoteItem))); }
+    var folded = [['F', 'verified', 'details.verified'], ['J', 'not judged', 'details.not-judged']];
+    for (var i = 0; i < folded.length; i++) {
+      var g = groups[folded[i][0]];
+      if (g) {
+        out.push(el(folded[i][2], el('summary', g.length + ' ' + folded[i][1]),
+                    elOf('ul.quotes', g.map(quoteItem))));
       }
     }
     return out;
   }
+  function rowTree(rec) {
+    var tags = rec.g || '';
+    var changed = (rec.x || []).map(function (d) { return el('div.meta', 'changed: ' + d); });
+    return el('x' in rec ? 'tr.source changed' : 'tr.source',
+      {'id': 'a' in rec ? rec.a : 'source-' + rec.i, 'data-source-id': rec.i,
+       'data-problem': (' ' + tags + ' ').indexOf(' problem ') >= 0 ? 'yes' : 'no',
+       'data-tags': tags},
+      el('td', rec.p),
+      elOf('td', link(rec.u, rec.U, [rec.t]).concat(
+        [el('div.meta', rec.r + ' \\u00b7 ' + rec.l)], changed)),
+      el('td.date', rec.d),
+      elOf('td', linkCell(rec.k)),
+      elOf('td', captureCell(rec.C, rec.u)),
+      elOf('td', quotesCell(rec.Q)));
+  }
+  function recordText(value) {
+    if (typeof value === 'string') { return value; }
+    var out = '';
+    if (Array.isArray(value)) {
+      for (var i = 0; i < value.length; i++) { out += ' ' + recordText(value[i]); }
+    } else if (value && typeof value === 'object') {
+      for (var k in value) { if (k !== 'g') { out += ' ' + recordText(value[k]); } }
+    }
+    return out;
+  }
   if (data) {
-    var trees = JSON.parse(data.textContent);
-    for (var i = 0; i < trees.length; i++) {
-      var a = trees[i][1];
-      entries.push({el: null, tree: trees[i], id: a.id, tags: ' ' + a['data-tags'] + ' ',
-                    text: null});
+    cfg = JSON.parse(document.getElementById('rows-config').textContent);
+    var recs = JSON.parse(data.textContent);
+    for (var i = 0; i < recs.length; i++) {
+      entries.push({el: null, rec: recs[i], id: 'a' in recs[i] ? recs[i].a : 'source-' + recs[i].i,
+                    tags: ' ' + (recs[i].g || '') + ' ', text: null});
     }
   } else {
     var trs = body.querySelectorAll('tr.source');
     for (var j = 0; j < trs.length; j++) {
-      entries.push({el: trs[j], tree: null, id: trs[j].id,
+      entries.push({el: trs[j], rec: null, id: trs[j].id,
                     tags: ' ' + (trs[j].getAttribute('data-tags') || '') + ' ', text: null});
     }
   }
   for (var n = 0; n < entries.length; n++) { byId[entries[n].id] = n; }
+  function rowText(tr) {  // a server-written row: its text and its links' URLs
+    var out = tr.textContent, links = tr.querySelectorAll('a[href]');
+    for (var i = 0; i < links.length; i++) { out += ' ' + links[i].getAttribute('href'); }
+    return out;
+  }
   function element(entry) {
-    if (!entry.el) { entry.el = build(entry.tree); }
+    if (!entry.el) { entry.el = build(rowTree(entry.rec)); }
     return entry.el;
   }
   function text(entry) {
     if (entry.text === null) {
-      entry.text = (entry.tree ? treeText(entry.tree) : entry.el.textContent).toLowerCase();
+      entry.text = (entry.rec ? recordText(entry.rec) : rowText(entry.el)).toLowerCase();
     }
     return entry.text;
   }
@@ -616,13 +857,28 @@ def _changes_html(result: RunResult, known: set[str]) -> str:
     return "".join(out)
 
 
-def _rows_json(all_rows: Sequence[SourceRow], skipped: set[tuple[str, int]],
-               local: LocalCopies) -> Iterator[str]:
-    """The rows' trees as one JSON array, a row at a time (memory: one row, not the run)."""
-    yield "["
-    for n, row in enumerate(all_rows):
-        yield ("," if n else "") + script_json(_visible_tree(row_tree(row, skipped, local)))
-    yield "]"
+#: A row's JSON may hold something :func:`visible` escapes: such a raw character, or the
+#: escape json.dumps writes for a C0 control (tab and newline aside). A false alarm
+#: only costs the slow path.
+_MAY_NEED_VISIBLE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+                               r"|\\u00[01]|\\u007f|\\[bfr]")
+
+
+def _record_json(rec: dict[str, Any]) -> str:
+    """A row record as compact JSON, its strings :func:`visible` (fast when nothing needs it)."""
+    text = json.dumps(rec, ensure_ascii=False, separators=(",", ":"), check_circular=False)
+    if _MAY_NEED_VISIBLE.search(text):
+        text = json.dumps(_visible_tree(rec), ensure_ascii=False, separators=(",", ":"))
+    return text
+
+
+def _rows_json(records: Iterator[dict[str, Any]]) -> str:
+    """The rows' records as one JSON array, a row at a time (memory: one row, not the run),
+    escaped for a script element (:func:`script_json`)."""
+    text = "[" + ",".join(_record_json(rec) for rec in records) + "]"
+    for char, escape in _SCRIPT_ESCAPES:
+        text = text.replace(char, escape)
+    return text
 
 
 def format_html(result: RunResult, manifest: Manifest, *,
@@ -683,12 +939,18 @@ def format_html(result: RunResult, manifest: Manifest, *,
         ("publisher", "title", "date", "link", "capture", "quotes")) + "</colgroup>"
         "<thead><tr><th>publisher</th><th>title</th><th>date</th>"
         '<th>link</th><th>capture</th><th>quotes</th></tr></thead><tbody id="rows">')
+    records = (row_record(row, skipped, local) for row in all_rows)
     if server:
-        parts.extend(to_html(row_tree(row, skipped, local)) for row in all_rows)
+        listed = list(records)  # first: the records name the archives in the config
+        cfg = local.config()
+        parts.extend(to_html(row_tree(rec, cfg)) for rec in listed)
     parts.append("</tbody></table>")
     if not server:
-        parts.append('<script type="application/json" id="rows-data">'
-                     + "".join(_rows_json(all_rows, skipped, local)) + "</script>")
+        rows_json = _rows_json(records)  # first: the records name the archives
+        parts.append('<script type="application/json" id="rows-config">'
+                     + script_json(local.config()) + "</script>")
+        parts.append('<script type="application/json" id="rows-data">' + rows_json
+                     + "</script>")
     if result.notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{html_text(n)}</li>"
                                                      for n in result.notes) + "</ul>")
