@@ -347,14 +347,14 @@ def row_record(row: SourceRow, skipped: set[tuple[str, int]],
     :func:`_record_json` make them :func:`visible`.
     """
     src = row.source
-    rec: dict[str, Any] = {"i": src.id, "p": src.publisher, "t": src.title, "u": src.url,
-                           "d": date_text(src), "r": src.relation.value, "l": src.language}
-    anchor = source_anchor(src.id)
-    if anchor != "source-" + src.id:
-        rec["a"] = anchor
+    # "a" first, then "g": the page's script reads both from a row's JSON text without
+    # parsing it (an anchor is made of characters JSON never escapes; tags are words).
+    rec: dict[str, Any] = {"a": source_anchor(src.id)}
     tags = _tags(row, skipped)
     if tags:
         rec["g"] = " ".join(tags)
+    rec.update({"i": src.id, "p": src.publisher, "t": src.title, "u": src.url,
+                "d": date_text(src), "r": src.relation.value, "l": src.language})
     source_ok = link_target(src.url) is not None
     if not source_ok:
         rec["U"] = 1
@@ -471,7 +471,7 @@ def row_tree(rec: dict[str, Any], cfg: dict[str, Any]) -> list[Any]:
     tags = rec.get("g", "")
     return el(
         "tr.source changed" if "x" in rec else "tr.source",
-        {"id": rec.get("a", "source-" + rec["i"]), "data-source-id": rec["i"],
+        {"id": rec["a"], "data-source-id": rec["i"],
          "data-problem": "yes" if " problem " in f" {tags} " else "no", "data-tags": tags},
         el("td", rec["p"]),
         el("td", *_link(rec["u"], rec.get("U"), [rec["t"]]),
@@ -658,7 +658,7 @@ _SCRIPT = """//<![CDATA[
     var tags = rec.g || '';
     var changed = (rec.x || []).map(function (d) { return el('div.meta', 'changed: ' + d); });
     return el('x' in rec ? 'tr.source changed' : 'tr.source',
-      {'id': 'a' in rec ? rec.a : 'source-' + rec.i, 'data-source-id': rec.i,
+      {'id': rec.a, 'data-source-id': rec.i,
        'data-problem': (' ' + tags + ' ').indexOf(' problem ') >= 0 ? 'yes' : 'no',
        'data-tags': tags},
       el('td', rec.p),
@@ -669,22 +669,23 @@ _SCRIPT = """//<![CDATA[
       elOf('td', captureCell(rec.C, rec.u)),
       elOf('td', quotesCell(rec.Q)));
   }
-  function recordText(value) {
-    if (typeof value === 'string') { return value; }
-    var out = '';
-    if (Array.isArray(value)) {
-      for (var i = 0; i < value.length; i++) { out += ' ' + recordText(value[i]); }
-    } else if (value && typeof value === 'object') {
-      for (var k in value) { if (k !== 'g') { out += ' ' + recordText(value[k]); } }
-    }
-    return out;
+  function lineText(line) {  // a row's JSON text, searched as it is (its keys are 1-2 letters)
+    return line.replace(/\\u003c/g, '<').replace(/\\u003e/g, '>').replace(/\\u0026/g, '&');
   }
   if (data) {
+    // One row per line of the JSON text: a row is parsed only when it is drawn, and its
+    // anchor and tags are read from the start of its line ({"a":"ANCHOR","g":"TAGS",...}).
     cfg = JSON.parse(document.getElementById('rows-config').textContent);
-    var recs = JSON.parse(data.textContent);
-    for (var i = 0; i < recs.length; i++) {
-      entries.push({el: null, rec: recs[i], id: 'a' in recs[i] ? recs[i].a : 'source-' + recs[i].i,
-                    tags: ' ' + (recs[i].g || '') + ' ', text: null});
+    var lines = data.textContent.split('\\n');
+    for (var i = 1; i < lines.length - 1; i++) {
+      var line = lines[i];
+      if (line.charAt(line.length - 1) === ',') { line = line.slice(0, -1); }
+      var idEnd = line.indexOf('"', 6), tags = '';
+      if (line.substr(idEnd + 2, 5) === '"g":"') {
+        tags = line.slice(idEnd + 7, line.indexOf('"', idEnd + 7));
+      }
+      entries.push({el: null, rec: null, line: line, id: line.slice(6, idEnd),
+                    tags: ' ' + tags + ' ', text: null});
     }
   } else {
     var trs = body.querySelectorAll('tr.source');
@@ -700,12 +701,16 @@ _SCRIPT = """//<![CDATA[
     return out;
   }
   function element(entry) {
-    if (!entry.el) { entry.el = build(rowTree(entry.rec)); }
+    if (!entry.el) {
+      if (!entry.rec) { entry.rec = JSON.parse(entry.line); }
+      entry.el = build(rowTree(entry.rec));
+    }
     return entry.el;
   }
   function text(entry) {
     if (entry.text === null) {
-      entry.text = (entry.rec ? recordText(entry.rec) : rowText(entry.el)).toLowerCase();
+      entry.text = (entry.line !== undefined ? lineText(entry.line) : rowText(entry.el))
+        .toLowerCase();
     }
     return entry.text;
   }
@@ -813,7 +818,8 @@ _SCRIPT = """//<![CDATA[
   for (var c = 0; c < controls.length; c++) { controls[c].hidden = false; }
   refresh();
   if (location.hash) { show(decodeURIComponent(location.hash.slice(1))); }
-  window.archiverReport = {entries: entries.length, show: show};
+  // for tests and the curious: how many rows, and when the page was ready (ms after navigation)
+  window.archiverReport = {entries: entries.length, show: show, ready: performance.now()};
 })();
 //]]>"""
 
@@ -873,9 +879,9 @@ def _record_json(rec: dict[str, Any]) -> str:
 
 
 def _rows_json(records: Iterator[dict[str, Any]]) -> str:
-    """The rows' records as one JSON array, a row at a time (memory: one row, not the run),
-    escaped for a script element (:func:`script_json`)."""
-    text = "[" + ",".join(_record_json(rec) for rec in records) + "]"
+    """The rows' records as one JSON array, one row per line, escaped for a script element
+    (:func:`script_json`). Built a row at a time: memory is one row, not the run."""
+    text = "[\n" + ",\n".join(_record_json(rec) for rec in records) + "\n]"
     for char, escape in _SCRIPT_ESCAPES:
         text = text.replace(char, escape)
     return text
