@@ -34,7 +34,7 @@ from archiver.models import (
     RunResult,
     Source,
 )
-from archiver.report.html import PAGE_SIZE, SERVER_ROWS_MAX, format_html
+from archiver.report.html import PAGE_SIZE, format_html
 from archiver.report.run import MD_ALL_ROWS_MAX, format_markdown
 from tests.support.browser import CHROMIUM_ARGS, chromium_path
 

@@ -238,11 +238,12 @@ class LocalCopies:
 
     def config(self) -> dict[str, Any]:
         """What the page's script needs besides the rows (see :func:`row_tree`)."""
-        return _visible_tree({
+        cfg: dict[str, Any] = _visible_tree({
             "base": self.base, "folder": self.folder, "command": self.command,
             "collection": COLLECTION, "archives": self.archives,
             "linkTone": {k.value: v for k, v in LINK_TONE.items()},
             "quoteTone": {k.value: v for k, v in _QUOTE_TONE.items()}})
+        return cfg
 
 
 def _same(a: Path, b: Path) -> bool:

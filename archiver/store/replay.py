@@ -268,6 +268,15 @@ class ReplayServer:
                 time.sleep(0.1)
         raise InputError(f"pywb did not answer on {self.url} within {START_TIMEOUT:.0f} s")
 
+    def log_tail(self, limit: int = 500) -> str:
+        """The end of pywb's log (what it said before it stopped)."""
+        if self._tmp is None:
+            return ""
+        try:
+            return (self._tmp / "pywb.log").read_text(errors="replace").strip()[-limit:]
+        except OSError:
+            return ""
+
     def wait(self) -> int:
         """Wait until the server stops (or is stopped); its exit status."""
         if self._process is None:
