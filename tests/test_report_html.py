@@ -156,3 +156,51 @@ def test_a_hash_with_an_escaped_anchor_opens_its_row_in_the_json_page(tmp_path: 
                     for i in range(page.locator("tr.source").count())] == ["b"]
         finally:
             browser.close()
+
+
+def many(n: int, changed: int = 0) -> tuple[RunResult, Manifest]:
+    """``n`` fine sources (no quotes, links ok), the first ``changed`` of them changed."""
+    sources = tuple(one_source(id=f"s{i}", url=f"http://a.example/{i}") for i in range(n))
+    links = tuple(LinkResult(s.id, s.url, LinkClass.OK, http_status=200) for s in sources)
+    changes = tuple(Change(ChangeKind.LINK_FAILING, s.id, "started failing")
+                    for s in sources[:changed])
+    manifest = Manifest(id="m", title="M", sources=sources)
+    result = RunResult(manifest_id="m", started_at=sample()[0].started_at,
+                       finished_at=sample()[0].finished_at, links=links, changes=changes,
+                       run_id=2, previous_run_id=1)
+    return result, manifest
+
+
+def test_a_big_page_says_without_its_script_what_it_holds() -> None:
+    result, manifest = many(SERVER_ROWS_MAX + 1, changed=3)
+    page = format_html(result, manifest)
+    noscript = page.split("<noscript>", 1)[1].split("</noscript>", 1)[0]
+    assert f"This report has {SERVER_ROWS_MAX + 1} sources" in noscript
+    assert "0 dead · 0 failing" in noscript and "report.md lists the problems" in noscript
+    assert page.count("<tr") == 1  # only the header: the rows are data
+    small = format_html(*many(SERVER_ROWS_MAX))
+    assert "<noscript>" not in small and small.count('<tr class="source') == SERVER_ROWS_MAX
+
+
+def test_the_changes_list_is_cut_short_and_says_where_the_rest_are() -> None:
+    from archiver.report.html import CHANGES_SHOWN_MAX
+
+    result, manifest = many(CHANGES_SHOWN_MAX + 20, changed=CHANGES_SHOWN_MAX + 20)
+    page = format_html(result, manifest)
+    changes = page.split('<section id="changes">', 1)[1].split("</section>", 1)[0]
+    assert changes.count("<li") == CHANGES_SHOWN_MAX
+    assert "… and 20 more" in changes
+
+
+def test_report_md_lists_only_problem_rows_above_its_threshold() -> None:
+    from archiver.report.run import MD_ALL_ROWS_MAX, format_markdown
+
+    result, manifest = many(MD_ALL_ROWS_MAX + 1, changed=2)
+    md = format_markdown(result, manifest)
+    assert (f"{MD_ALL_ROWS_MAX + 1} sources (more than {MD_ALL_ROWS_MAX}): only the 2 with "
+            "problems or changes are listed") in md
+    table = md.split("### Sources", 1)[1].split("###", 1)[0]
+    assert table.count("| P |") == 2
+    small = format_markdown(*many(MD_ALL_ROWS_MAX, changed=2))
+    assert "only the" not in small
+    assert small.split("### Sources", 1)[1].count("| P |") == MD_ALL_ROWS_MAX

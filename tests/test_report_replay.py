@@ -187,3 +187,26 @@ def test_index_lines_are_cached_per_warc_file(project: tuple[Manifest, FetchRun]
     # the second time, the cache answers (the same index)
     assert replay.build_index(fetched.warcs_dir, tmp_path / "b.cdxj") == first
     assert (tmp_path / "b.cdxj").read_text() == (tmp_path / "a.cdxj").read_text()
+
+
+def test_a_killed_replay_leaves_no_server_behind(project: tuple[Manifest, FetchRun]) -> None:
+    manifest, fetched = project
+    assert fetched.warcs_dir is not None
+    port = free_port()
+    server = Replay("--warcs", str(fetched.warcs_dir), "--port", str(port),
+                    cwd=fetched.warcs_dir)
+    try:
+        server.wait_serving()
+        server.proc.kill()  # SIGKILL: no chance to stop pywb itself
+        server.proc.wait()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            except OSError:
+                break  # pywb noticed its parent was gone and stopped
+            time.sleep(0.2)
+        else:
+            raise AssertionError("pywb still serves after archiver replay was killed")
+    finally:
+        server.kill()
