@@ -190,7 +190,7 @@ def test_index_lines_are_cached_per_warc_file(project: tuple[Manifest, FetchRun]
 
 
 def test_a_killed_replay_leaves_no_server_behind(project: tuple[Manifest, FetchRun]) -> None:
-    manifest, fetched = project
+    _, fetched = project
     assert fetched.warcs_dir is not None
     port = free_port()
     server = Replay("--warcs", str(fetched.warcs_dir), "--port", str(port),
