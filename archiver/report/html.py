@@ -6,18 +6,26 @@ script in a CDATA section, the row data with ``<``, ``>`` and ``&`` escaped), so
 XML parser can check it. Every text in it is escaped by
 :mod:`archiver.report.safe`, and its links go only to http(s) URLs.
 
-**One renderer, two ways to ship it.** Each source's row is built once, in
-Python, as a small tree of elements (:func:`row_tree`): ``[tag_and_class,
-{attributes}?, *children]``, a text child being a plain string. Then either
+**One record, two ways to draw it.** Every decision about a source's row (which
+tiles it counts for, what may be linked, which quotes are problems and stay open,
+which are folded) is made once, in Python, into a compact record
+(:func:`row_record`). The record is drawn as a small tree of elements
+(:func:`row_tree`: ``[tag.class, {attributes}?, *children]``, a text child being
+a string), then either
 
-- (at most :data:`SERVER_ROWS_MAX` sources) the tree is written as HTML rows in
-  the table, so the page reads without its script; or
-- (more) the trees are embedded as JSON in a ``<script type="application/json">``
-  and the page's script draws only the rows of the page shown, with
-  ``createElement``/``textContent`` (no HTML is parsed from the data). A
-  ``<noscript>`` note then gives the counts and points to report.md and
-  report.json. (100,000 server-rendered rows would be a table of several
-  hundred thousand elements that a browser takes many seconds to lay out.)
+- (at most :data:`SERVER_ROWS_MAX` sources) written as HTML rows of the table,
+  so the page reads without its script; or
+- (more) the records are embedded as JSON, one row per line, in a
+  ``<script type="application/json">``, and the page's script draws only the
+  rows of the page shown, with its twin of :func:`row_tree` (the same functions,
+  line for line) and ``createElement``/``textContent``: no HTML is ever parsed
+  from the data. A row's line is parsed only when the row is drawn; its anchor
+  and tags are read from the line's start. A ``<noscript>`` note then gives the
+  counts and points to report.md and report.json. (100,000 rows written as HTML
+  are a table of millions of elements that a browser takes many seconds to lay
+  out; as records they are about 45 MB and open in about a second.)
+
+tests/test_report_html.py checks that both ways give the same rows in Chromium.
 
 Either way the script offers the same controls over the rows: text search,
 the triage tiles as filter buttons, "problems only", pagination of

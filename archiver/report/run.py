@@ -1,12 +1,12 @@
 """Reports of a whole run: a table, JSON, Markdown, a self-contained HTML page, Robust Links.
 
 Pure functions of a :class:`~archiver.models.RunResult` and its manifest: no
-I/O, no verdicts. The HTML page loads nothing from the network (no CDN, no
-fonts, no images): its CSS and its few lines of script are inline. It is also
-well-formed XML (void elements closed, the script in a CDATA section), so an
-XML parser can check it; every text in it is escaped by
+I/O, no verdicts. The HTML page (:mod:`archiver.report.html`) loads nothing
+from the network and is well-formed XML; every text in it is escaped by
 :mod:`archiver.report.safe`, and its links, like the Markdown report's and the
 Robust Links file's, go only to http(s) URLs (:func:`~archiver.report.safe.link_target`).
+Above :data:`MD_ALL_ROWS_MAX` sources, report.md lists only the sources with
+problems or changes, and says so.
 
 ``archiver run --report DIR`` writes :data:`REPORT_FILES`; ``--format`` picks
 one of :data:`RUN_FORMATS` for standard output (:func:`render`).
