@@ -23,7 +23,7 @@ a string), then either
   and tags are read from the line's start. A ``<noscript>`` note then gives the
   counts and points to report.md and report.json. (100,000 rows written as HTML
   are a table of millions of elements that a browser takes many seconds to lay
-  out; as records they are about 45 MB and open in about a second.)
+  out; as records they are about 47 MB and open in one to two seconds.)
 
 tests/test_report_html.py checks that both ways give the same rows in Chromium.
 
