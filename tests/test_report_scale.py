@@ -154,7 +154,7 @@ def test_in_chromium_it_loads_filters_and_finds_a_late_row_in_under_2_s(
                 page = open_page(path.as_uri())
                 wall = (time.perf_counter() - started) * 1000
                 loads.append((page.evaluate("window.archiverReport.ready"), wall))
-                if loads[-1][0] < 2000:
+                if loads[-1][0] < 2000 or len(loads) == LOAD_TRIES:
                     break
                 page.close()
             print("\nloads (in page, wall) ms: " + ", ".join(f"{a:.0f}/{b:.0f}" for a, b in loads))

@@ -356,9 +356,13 @@ def row_record(row: SourceRow, skipped: set[tuple[str, int]],
     :func:`_record_json` make them :func:`visible`.
     """
     src = row.source
-    # "a" first, then "g": the page's script reads both from a row's JSON text without
-    # parsing it (an anchor is made of characters JSON never escapes; tags are words).
-    rec: dict[str, Any] = {"a": source_anchor(src.id)}
+    # The anchor first, then "g": the page's script reads both from a row's JSON text
+    # without parsing it. An id made only of the characters an anchor keeps ("i") is
+    # the anchor without its "source-"; any other id has its anchor ("a") first. Either
+    # way the first value holds no character JSON escapes; tags are words.
+    anchor = source_anchor(src.id)
+    plain = anchor == "source-" + src.id
+    rec: dict[str, Any] = {"i": src.id} if plain else {"a": anchor}
     tags = _tags(row, skipped)
     if tags:
         rec["g"] = " ".join(tags)
@@ -480,7 +484,7 @@ def row_tree(rec: dict[str, Any], cfg: dict[str, Any]) -> list[Any]:
     tags = rec.get("g", "")
     return el(
         "tr.source changed" if "x" in rec else "tr.source",
-        {"id": rec["a"], "data-source-id": rec["i"],
+        {"id": rec.get("a", "source-" + rec["i"]), "data-source-id": rec["i"],
          "data-problem": "yes" if " problem " in f" {tags} " else "no", "data-tags": tags},
         el("td", rec["p"]),
         el("td", *_link(rec["u"], rec.get("U"), [rec["t"]]),
@@ -551,12 +555,13 @@ ul.changes li.bad { color: var(--bad); } ul.changes li.good { color: var(--ok); 
 _SCRIPT = """//<![CDATA[
 (function () {
   'use strict';
+  var started = performance.now();
   var PAGE = %(page)d;
   var TAGS = /^(tr|td|div|span|a|b|ul|li|details|summary|mark|code)$/;
   var body = document.getElementById('rows');
   var data = document.getElementById('rows-data');
   var entries = [];
-  var byId = {};
+  var byId = null;  // anchor -> row number, made when a row is first looked for
   function build(node) {
     if (typeof node === 'string') { return document.createTextNode(node); }
     var spec = node[0], dot = spec.indexOf('.');
@@ -667,7 +672,7 @@ _SCRIPT = """//<![CDATA[
     var tags = rec.g || '';
     var changed = (rec.x || []).map(function (d) { return el('div.meta', 'changed: ' + d); });
     return el('x' in rec ? 'tr.source changed' : 'tr.source',
-      {'id': rec.a, 'data-source-id': rec.i,
+      {'id': 'a' in rec ? rec.a : 'source-' + rec.i, 'data-source-id': rec.i,
        'data-problem': (' ' + tags + ' ').indexOf(' problem ') >= 0 ? 'yes' : 'no',
        'data-tags': tags},
       el('td', rec.p),
@@ -693,7 +698,9 @@ _SCRIPT = """//<![CDATA[
       if (line.substr(idEnd + 2, 5) === '"g":"') {
         tags = line.slice(idEnd + 7, line.indexOf('"', idEnd + 7));
       }
-      entries.push({el: null, rec: null, line: line, id: line.slice(6, idEnd),
+      var first = line.slice(6, idEnd);  // {"i":"ID" or {"a":"ANCHOR"
+      entries.push({el: null, rec: null, line: line,
+                    id: line.charAt(2) === 'i' ? 'source-' + first : first,
                     tags: ' ' + tags + ' ', text: null});
     }
   } else {
@@ -703,7 +710,6 @@ _SCRIPT = """//<![CDATA[
                     tags: ' ' + (trs[j].getAttribute('data-tags') || '') + ' ', text: null});
     }
   }
-  for (var n = 0; n < entries.length; n++) { byId[entries[n].id] = n; }
   function rowText(tr) {  // a server-written row: its text and its links' URLs
     var out = tr.textContent, links = tr.querySelectorAll('a[href]');
     for (var i = 0; i < links.length; i++) { out += ' ' + links[i].getAttribute('href'); }
@@ -777,6 +783,10 @@ _SCRIPT = """//<![CDATA[
     if (row) { row.classList.add('target'); row.scrollIntoView({block: 'start'}); }
   }
   function show(id) {
+    if (byId === null) {
+      byId = {};
+      for (var r = 0; r < entries.length; r++) { byId[entries[r].id] = r; }
+    }
     var n = byId[id];
     if (n === undefined) { return false; }
     if (!matches(entries[n])) {  // hidden by a filter: drop the filters
@@ -828,7 +838,8 @@ _SCRIPT = """//<![CDATA[
   refresh();
   if (location.hash) { show(decodeURIComponent(location.hash.slice(1))); }
   // for tests and the curious: how many rows, and when the page was ready (ms after navigation)
-  window.archiverReport = {entries: entries.length, show: show, ready: performance.now()};
+  window.archiverReport = {entries: entries.length, show: show, started: started,
+                           ready: performance.now()};
 })();
 //]]>"""
 
