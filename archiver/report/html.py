@@ -985,4 +985,5 @@ def format_html(result: RunResult, manifest: Manifest, *,
     return "\n".join(parts) + "\n"
 
 
-__all__ = ["PAGE_SIZE", "SERVER_ROWS_MAX", "format_html", "row_tree", "script_json", "to_html"]
+__all__ = ["CHANGES_SHOWN_MAX", "PAGE_SIZE", "SERVER_ROWS_MAX", "format_html", "row_record",
+           "row_tree", "script_json", "to_html"]
