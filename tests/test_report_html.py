@@ -29,6 +29,7 @@ from archiver.models import (
     QuoteResult,
     QuoteStatus,
     RunResult,
+    TextQuoteSelector,
 )
 from archiver.report.html import SERVER_ROWS_MAX, format_html
 from tests.support.browser import CHROMIUM_ARGS, chromium_path
@@ -48,12 +49,19 @@ def hostile() -> tuple[RunResult, Manifest]:
                   memento_url="http://archive.example/20140921000000id_/http://a.example/y",
                   warc_file=BREAKOUT + ".warc.gz", warc_offset=7, pre_publication=True)
     result, manifest = run_of(src, cap)
+    elsewhere = capture(memento_url="https://other.example/web/20150101000000id_/http://a.example/")
     quotes = (QuoteResult(src.id, 1, BREAKOUT, QuoteStatus.ALTERED, score=0.5,
                           method=MatchMethod.FUZZY, excerpt="a ⟦" + BREAKOUT + "⟧ b",
                           difference=BREAKOUT, probable_translation=True,
-                          live_status=LiveStatus.GONE, live_detail=BREAKOUT),
+                          live_status=LiveStatus.GONE, live_detail=BREAKOUT, match_count=2,
+                          nearest=BREAKOUT, nearest_score=0.71,
+                          word_diff="[-praised " + BREAKOUT + "-]{+criticised+} & [-x-]",
+                          capture=cap, selector=TextQuoteSelector(BREAKOUT, "<p>", "& more")),
               QuoteResult(src.id, 2, "fine", QuoteStatus.VERIFIED, score=1.0,
-                          method=MatchMethod.EXACT, live_status=LiveStatus.PRESENT))
+                          method=MatchMethod.EXACT, live_status=LiveStatus.PRESENT,
+                          capture=elsewhere, selector=TextQuoteSelector("fine")),
+              QuoteResult(src.id, 3, "gone", QuoteStatus.MISSING, nearest="g\x1bone",
+                          nearest_score=0.4))
     link = LinkResult(src.id, src.url, LinkClass.GONE, http_status=410, state=LinkState.DEAD,
                       final_url=BREAKOUT, detail=BREAKOUT)
     other = one_source(id="b", url="http://b.example/", title="B")
@@ -130,6 +138,9 @@ def test_rows_drawn_by_the_script_are_the_rows_written_as_html(name: str, tmp_pa
     assert server_dialogs == client_dialogs == []
     if name == "hostile":
         assert 'href="javascript' not in "".join(client_rows)
+        assert "<del>praised " in client_rows[0] and "<ins>criticised</ins>" in client_rows[0]
+        assert client_rows[0].count("#:~:text=") == 2  # a passage link per quote with one
+        assert "ambiguous: 2 places" in client_rows[0]
         assert "&lt;/script&gt;&lt;script&gt;alert(1)" in client_rows[0]
 
 

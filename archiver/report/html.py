@@ -59,6 +59,7 @@ from archiver.models import (
     QuoteStatus,
     RunResult,
 )
+from archiver.report.quotes import ambiguity, fragment_url
 from archiver.report.run import (
     BAD_CHANGES,
     LINK_TONE,
@@ -244,6 +245,10 @@ class LocalCopies:
             self.archives.append(prefix)
         return self._archive_no[prefix]
 
+    def config_archives(self) -> dict[str, Any]:
+        """The part of :meth:`config` a row's capture link is made from."""
+        return {"archives": self.archives}
+
     def config(self) -> dict[str, Any]:
         """What the page's script needs besides the rows (see :func:`row_tree`)."""
         cfg: dict[str, Any] = _visible_tree({
@@ -328,7 +333,10 @@ def _capture_record(capture: CaptureResult, source_url: str, source_ok: bool,
     return rec
 
 
-def _quote_record(q: QuoteResult, skipped: set[tuple[str, int]]) -> dict[str, Any]:
+def _quote_record(q: QuoteResult, skipped: set[tuple[str, int]],
+                  remote: str | None) -> dict[str, Any]:
+    """A quote's record; ``remote`` is the row's capture link (a passage link that
+    extends it keeps only its fragment)."""
     rec: dict[str, Any] = {"s": q.status.value, "x": q.text}
     if (q.source_id, q.quote_index) in skipped:
         rec["j"] = 1
@@ -344,6 +352,24 @@ def _quote_record(q: QuoteResult, skipped: set[tuple[str, int]]) -> dict[str, An
         rec["e"] = q.excerpt
     if q.difference:
         rec["df"] = q.difference
+    # What archiver.report.quotes.passage_html adds: the passage link, "ambiguous",
+    # the nearest passage and its word diff.
+    passage = fragment_url(q, replay_url(q.capture.memento_url) if q.capture else None)
+    if passage is not None:
+        if remote and passage.startswith(remote + "#"):
+            rec["fr"] = passage[len(remote):]
+        else:
+            rec["fl"] = passage
+        if link_target(passage) is None:
+            rec["FL"] = 1
+    if q.match_count > 1:
+        rec["am"] = ambiguity(q)
+    if q.nearest is not None and not q.status.is_found:
+        rec["ns"] = f"{q.nearest_score or 0:.2f}"
+        if q.word_diff:
+            rec["nd"] = q.word_diff
+        else:
+            rec["nn"] = q.nearest
     return rec
 
 
@@ -378,10 +404,11 @@ def row_record(row: SourceRow, skipped: set[tuple[str, int]],
     if row.capture is not None:
         rec["C"] = _capture_record(row.capture, src.url, source_ok, local)
     if row.quotes:
+        remote = _remote(rec.get("C"), src.url, local.config_archives())
         unjudged_here = [q for q in row.quotes if (q.source_id, q.quote_index) in skipped]
         fine = [q for q in row.quotes if q.status.is_found and not q.drifted]
         problems = [q for q in row.quotes if q not in fine and q not in unjudged_here]
-        rec["Q"] = {key: [_quote_record(q, skipped) for q in group]
+        rec["Q"] = {key: [_quote_record(q, skipped, remote) for q in group]
                     for key, group in (("P", problems), ("F", fine), ("J", unjudged_here))
                     if group}
     return rec
@@ -421,13 +448,35 @@ def _link_cell(k: dict[str, Any] | None, cfg: dict[str, Any]) -> list[Node]:
     return out
 
 
+def _remote(c: dict[str, Any] | None, url: str, cfg: dict[str, Any]) -> str | None:
+    """The archive's replay URL of a row's stored capture, or None."""
+    if c is None or "t" not in c:
+        return None
+    return str(c["r"]) if "r" in c else f"{cfg['archives'][c['A']]}{c['t']}/{c.get('cu', url)}"
+
+
+_WORD_DIFF = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
+
+
+def _word_diff(diff: str) -> list[Node]:
+    """A git-style word diff: ``[-removed-]`` struck, ``{+added+}`` underlined."""
+    out: list[Node] = []
+    pos = 0
+    for m in _WORD_DIFF.finditer(diff):
+        out.append(diff[pos:m.start()])
+        out.append(el("del", m.group(1)) if m.group(1) is not None else el("ins", m.group(2)))
+        pos = m.end()
+    out.append(diff[pos:])
+    return [n for n in out if n != ""]
+
+
 def _capture_cell(c: dict[str, Any] | None, url: str, cfg: dict[str, Any]) -> list[Node]:
     if c is None:
         return [el("span.neutral", "—")]
     if "t" not in c:
         return [el(f"span.badge {c['o']}", c["w"]), el("div.meta", c["e"]) if "e" in c else ""]
     ts, cap_url = c["t"], c.get("cu", url)
-    remote = c["r"] if "r" in c else f"{cfg['archives'][c['A']]}{ts}/{cap_url}"
+    remote = _remote(c, url, cfg) or ""
     out = _link(remote, c.get("R"), [f"{ts[0:4]}-{ts[4:6]}-{ts[6:8]}"])
     if c.get("P"):
         out += [" ", el("span.badge warn", "before publication")]
@@ -440,7 +489,7 @@ def _capture_cell(c: dict[str, Any] | None, url: str, cfg: dict[str, Any]) -> li
     return out
 
 
-def _quote_item(q: dict[str, Any], cfg: dict[str, Any]) -> list[Any]:
+def _quote_item(q: dict[str, Any], remote: str | None, cfg: dict[str, Any]) -> list[Any]:
     tone = "neutral" if q.get("j") else cfg["quoteTone"].get(q["s"], "neutral")
     word = "not judged" if q.get("j") else q["s"]
     extra: list[Node] = []
@@ -458,10 +507,20 @@ def _quote_item(q: dict[str, Any], cfg: dict[str, Any]) -> list[Any]:
         body.append(el("div.excerpt", *_excerpt(q["e"])))
     if "df" in q:
         body.append(el("div.excerpt", f"difference: {q['df']}"))
+    if "fr" in q or "fl" in q:
+        passage = q["fl"] if "fl" in q else f"{remote}{q['fr']}"
+        body += [" ", el("span.meta", *_link(passage, q.get("FL"),
+                                              ["open the archived page at the passage"]))]
+    if "am" in q:
+        body += [" ", el("span.badge warn", q["am"])]
+    if "ns" in q:
+        body.append(el("div.excerpt", f"nearest passage (score {q['ns']}): ",
+                       *(_word_diff(q["nd"]) if "nd" in q else [q["nn"]])))
     return el(f"li.quote-{q['s']}", el(f"span.badge {tone}", word), *extra, *body)
 
 
-def _quotes_cell(groups: dict[str, Any] | None, cfg: dict[str, Any]) -> list[Node]:
+def _quotes_cell(groups: dict[str, Any] | None, remote: str | None,
+                 cfg: dict[str, Any]) -> list[Node]:
     """Problem quotes (missing, altered, unverifiable, drift) open; verified ones folded.
 
     Quotes an inconclusive run could not judge are folded too: they are no problem found.
@@ -470,12 +529,12 @@ def _quotes_cell(groups: dict[str, Any] | None, cfg: dict[str, Any]) -> list[Nod
         return [el("span.neutral", "—")]
     out: list[Node] = []
     if "P" in groups:
-        out.append(el("ul.quotes problems", *(_quote_item(q, cfg) for q in groups["P"])))
+        out.append(el("ul.quotes problems", *(_quote_item(q, remote, cfg) for q in groups["P"])))
     for key, word, spec in (("F", "verified", "details.verified"),
                             ("J", "not judged", "details.not-judged")):
         if key in groups:
             out.append(el(spec, el("summary", f"{len(groups[key])} {word}"),
-                          el("ul.quotes", *(_quote_item(q, cfg) for q in groups[key]))))
+                          el("ul.quotes", *(_quote_item(q, remote, cfg) for q in groups[key]))))
     return out
 
 
@@ -493,7 +552,7 @@ def row_tree(rec: dict[str, Any], cfg: dict[str, Any]) -> list[Any]:
         el("td.date", rec["d"]),
         el("td", *_link_cell(rec.get("k"), cfg)),
         el("td", *_capture_cell(rec.get("C"), rec["u"], cfg)),
-        el("td", *_quotes_cell(rec.get("Q"), cfg)))
+        el("td", *_quotes_cell(rec.get("Q"), _remote(rec.get("C"), rec["u"], cfg), cfg)))
 
 
 # --------------------------------------------------------------------------
@@ -557,7 +616,7 @@ _SCRIPT = """//<![CDATA[
   'use strict';
   var started = performance.now();
   var PAGE = %(page)d;
-  var TAGS = /^(tr|td|div|span|a|b|ul|li|details|summary|mark|code)$/;
+  var TAGS = /^(tr|td|div|span|a|b|ul|li|details|summary|mark|code|del|ins)$/;
   var body = document.getElementById('rows');
   var data = document.getElementById('rows-data');
   var entries = [];
@@ -624,11 +683,27 @@ _SCRIPT = """//<![CDATA[
     if ('e' in k) { out.push(el('div.meta', k.e)); }
     return out;
   }
+  function remoteOf(c, url) {
+    if (!c || !('t' in c)) { return null; }
+    return 'r' in c ? c.r : cfg.archives[c.A] + c.t + '/' + ('cu' in c ? c.cu : url);
+  }
+  var WORD_DIFF = /\\[-([\\s\\S]*?)-\\]|\\{\\+([\\s\\S]*?)\\+\\}/g;
+  function wordDiff(diff) {
+    var out = [], pos = 0, m;
+    WORD_DIFF.lastIndex = 0;
+    while ((m = WORD_DIFF.exec(diff)) !== null) {
+      out.push(diff.slice(pos, m.index));
+      out.push(m[1] !== undefined ? el('del', m[1]) : el('ins', m[2]));
+      pos = m.index + m[0].length;
+    }
+    out.push(diff.slice(pos));
+    return out.filter(function (n) { return n !== ''; });
+  }
   function captureCell(c, url) {
     if (!c) { return [el('span.neutral', '\\u2014')]; }
     if (!('t' in c)) { return [el('span.badge ' + c.o, c.w), 'e' in c ? el('div.meta', c.e) : '']; }
     var ts = c.t, capUrl = 'cu' in c ? c.cu : url;
-    var remote = 'r' in c ? c.r : cfg.archives[c.A] + ts + '/' + capUrl;
+    var remote = remoteOf(c, url);
     var out = link(remote, c.R, [ts.slice(0, 4) + '-' + ts.slice(4, 6) + '-' + ts.slice(6, 8)]);
     if (c.P) { out.push(' ', el('span.badge warn', 'before publication')); }
     var local = cfg.base + cfg.collection + '/' + ts + '/' + capUrl;
@@ -641,7 +716,7 @@ _SCRIPT = """//<![CDATA[
   var LIVE = {gone: ['bad', 'gone from the live page'],
               altered: ['warn', 'changed on the live page'],
               present: ['good', 'on the live page']};
-  function quoteItem(q) {
+  function quoteItem(q, remote) {
     var tone = q.j ? 'neutral' : (cfg.quoteTone[q.s] || 'neutral');
     var word = q.j ? 'not judged' : q.s;
     var extra = [];
@@ -652,18 +727,29 @@ _SCRIPT = """//<![CDATA[
     var body = [' \\u201c' + q.x + '\\u201d'];
     if ('e' in q) { body.push(elOf('div.excerpt', excerpt(q.e))); }
     if ('df' in q) { body.push(el('div.excerpt', 'difference: ' + q.df)); }
+    if ('fr' in q || 'fl' in q) {
+      var passage = 'fl' in q ? q.fl : remote + q.fr;
+      body.push(' ', elOf('span.meta', link(passage, q.FL,
+                                           ['open the archived page at the passage'])));
+    }
+    if ('am' in q) { body.push(' ', el('span.badge warn', q.am)); }
+    if ('ns' in q) {
+      body.push(elOf('div.excerpt', ['nearest passage (score ' + q.ns + '): ']
+        .concat('nd' in q ? wordDiff(q.nd) : [q.nn])));
+    }
     return elOf('li.quote-' + q.s, [el('span.badge ' + tone, word)].concat(extra, body));
   }
-  function quotesCell(groups) {
+  function quotesCell(groups, remote) {
     if (!groups) { return [el('span.neutral', '\\u2014')]; }
     var out = [];
-    if ('P' in groups) { out.push(elOf('ul.quotes problems', groups.P.map(quoteItem))); }
+    var item = function (q) { return quoteItem(q, remote); };
+    if ('P' in groups) { out.push(elOf('ul.quotes problems', groups.P.map(item))); }
     var folded = [['F', 'verified', 'details.verified'], ['J', 'not judged', 'details.not-judged']];
     for (var i = 0; i < folded.length; i++) {
       var g = groups[folded[i][0]];
       if (g) {
         out.push(el(folded[i][2], el('summary', g.length + ' ' + folded[i][1]),
-                    elOf('ul.quotes', g.map(quoteItem))));
+                    elOf('ul.quotes', g.map(item))));
       }
     }
     return out;
@@ -681,7 +767,7 @@ _SCRIPT = """//<![CDATA[
       el('td.date', rec.d),
       elOf('td', linkCell(rec.k)),
       elOf('td', captureCell(rec.C, rec.u)),
-      elOf('td', quotesCell(rec.Q)));
+      elOf('td', quotesCell(rec.Q, remoteOf(rec.C, rec.u))));
   }
   function lineText(line) {  // a row's JSON text, searched as it is (its keys are 1-2 letters)
     return line.replace(/\\u003c/g, '<').replace(/\\u003e/g, '>').replace(/\\u0026/g, '&');

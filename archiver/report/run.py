@@ -38,7 +38,6 @@ from archiver.models import (
     LinkClass,
     LinkResult,
     LinkState,
-    LiveStatus,
     Manifest,
     QuoteResult,
     QuoteStatus,
