@@ -46,7 +46,7 @@ N = 100_000
 #: Every DEAD_EVERY-th source is dead (gone, 404); others fail, go missing or change.
 DEAD_EVERY = 997
 LATE = N - 3  # a source on the last page
-LOAD_TRIES = 3
+LOAD_TRIES = 5
 
 
 def sid(n: int) -> str:
