@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from archiver.models import (
+    CaptureKind,
     CaptureOutcome,
     CaptureResult,
     Change,
@@ -65,10 +66,15 @@ def hostile() -> tuple[RunResult, Manifest]:
     link = LinkResult(src.id, src.url, LinkClass.GONE, http_status=410, state=LinkState.DEAD,
                       final_url=BREAKOUT, detail=BREAKOUT)
     other = one_source(id="b", url="http://b.example/", title="B")
-    manifest = replace(manifest, sources=(*manifest.sources, other))
+    live = one_source(id="c", url="http://c.example/", title="C")
+    live_capture = capture(source_id="c", url=live.url, memento_url=live.url,
+                           kind=CaptureKind.LIVE, warc_file=BREAKOUT)
+    manifest = replace(manifest, sources=(*manifest.sources, other, live))
     result = replace(result, quotes=quotes, links=(link,),
                      captures=(*result.captures, CaptureResult(
-                         "b", other.url, CaptureOutcome.BLOCKED_ROBOTS, detail=BREAKOUT)),
+                         "b", other.url, CaptureOutcome.BLOCKED_ROBOTS, detail=BREAKOUT),
+                               CaptureResult("c", live.url, CaptureOutcome.STORED,
+                                             capture=live_capture)),
                      changes=(Change(ChangeKind.LINK_DIED, src.id, BREAKOUT),))
     return result, manifest
 
@@ -141,6 +147,8 @@ def test_rows_drawn_by_the_script_are_the_rows_written_as_html(name: str, tmp_pa
         assert "<del>praised " in client_rows[0] and "<ins>criticised</ins>" in client_rows[0]
         assert client_rows[0].count("#:~:text=") == 2  # a passage link per quote with one
         assert "ambiguous: 2 places" in client_rows[0]
+        assert "live capture, " in client_rows[2] and "href" not in client_rows[2].split(
+            "<td>", 5)[5].split("</td>")[0]  # a live capture: no replay link
         assert "&lt;/script&gt;&lt;script&gt;alert(1)" in client_rows[0]
 
 

@@ -49,6 +49,7 @@ from typing import Any
 
 from archiver._version import __version__
 from archiver.models import (
+    CaptureKind,
     CaptureResult,
     LinkClass,
     LinkResult,
@@ -79,6 +80,7 @@ from archiver.report.run import (
 from archiver.report.safe import html_text, link_target, visible
 from archiver.report.serialize import SourceRow, capture_word, rows
 from archiver.store.folder import default_warcs_dir
+from archiver.store.live import live_label
 from archiver.store.replay import (
     COLLECTION,
     DEFAULT_BASE,
@@ -309,6 +311,8 @@ def _capture_record(capture: CaptureResult, source_url: str, source_ok: bool,
         if capture.detail:
             rec["e"] = capture.detail
         return rec
+    if cap.kind is CaptureKind.LIVE:  # archiver's own capture of the live page: no memento
+        return {"lv": live_label(cap.memento_datetime), "f": cap.warc_file}
     ts = timestamp14(cap.memento_datetime)
     rec = {"t": ts, "f": cap.warc_file, "n": cap.warc_offset}
     same = cap.url == source_url
@@ -473,6 +477,8 @@ def _word_diff(diff: str) -> list[Node]:
 def _capture_cell(c: dict[str, Any] | None, url: str, cfg: dict[str, Any]) -> list[Node]:
     if c is None:
         return [el("span.neutral", "—")]
+    if "lv" in c:  # a live capture: no replay link
+        return [el("span.badge warn", c["lv"]), el("div.meta", c["f"])]
     if "t" not in c:
         return [el(f"span.badge {c['o']}", c["w"]), el("div.meta", c["e"]) if "e" in c else ""]
     ts, cap_url = c["t"], c.get("cu", url)
@@ -701,6 +707,7 @@ _SCRIPT = """//<![CDATA[
   }
   function captureCell(c, url) {
     if (!c) { return [el('span.neutral', '\\u2014')]; }
+    if ('lv' in c) { return [el('span.badge warn', c.lv), el('div.meta', c.f)]; }
     if (!('t' in c)) { return [el('span.badge ' + c.o, c.w), 'e' in c ? el('div.meta', c.e) : '']; }
     var ts = c.t, capUrl = 'cu' in c ? c.cu : url;
     var remote = remoteOf(c, url);
