@@ -153,14 +153,21 @@ def test_html_in_headless_chromium(tmp_path: Path) -> None:
             assert page.locator("#source-lvdn").get_attribute("class") == "source changed"
             assert "the link started failing" in page.locator("#changes").inner_text()
             page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-            # A tile takes the reader to the first row it counts; folded quotes open on a click.
+            # A tile shows only the rows it counts and takes the reader to the first one;
+            # folded quotes open on a click.
             page.click("a.tile[data-label='missing']")
             assert page.evaluate("location.hash") == "#source-guardian"
+            assert page.locator("a.tile[data-label='missing']").get_attribute(
+                "aria-pressed") == "true"
+            assert [rows.nth(i).get_attribute("data-source-id")
+                    for i in range(rows.count())] == ["guardian"]
             verified = page.locator("#source-guardian details")
             assert not verified.locator("li").first.is_visible()
             verified.locator("summary").click()
             assert verified.locator("li").first.is_visible()
             assert page.locator("#source-guardian ul.problems li").first.is_visible()
+            page.click("a.tile[data-label='missing']")  # pressed again: the filter is off
+            assert rows.count() == 3
             page.check("#only-problems")
             assert page.locator("#source-reuters").is_hidden()
             assert page.locator("#source-guardian").is_visible()  # a missing quote is a problem

@@ -40,7 +40,7 @@ def _save_traceback(exc: BaseException) -> Path | None:
 #: and exposes a click command named ``command``. They are imported only when used,
 #: so ``archiver check`` does not pay for the quote matcher's imports.
 COMMANDS = ("extract", "validate", "check", "fetch", "verify", "run", "history", "config",
-            "package", "export", "save", "fixity", "capture")
+            "package", "export", "save", "fixity", "capture", "replay")
 
 
 class ArchiverGroup(click.Group):

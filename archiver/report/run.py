@@ -1,12 +1,12 @@
 """Reports of a whole run: a table, JSON, Markdown, a self-contained HTML page, Robust Links.
 
 Pure functions of a :class:`~archiver.models.RunResult` and its manifest: no
-I/O, no verdicts. The HTML page loads nothing from the network (no CDN, no
-fonts, no images): its CSS and its few lines of script are inline. It is also
-well-formed XML (void elements closed, the script in a CDATA section), so an
-XML parser can check it; every text in it is escaped by
+I/O, no verdicts. The HTML page (:mod:`archiver.report.html`) loads nothing
+from the network and is well-formed XML; every text in it is escaped by
 :mod:`archiver.report.safe`, and its links, like the Markdown report's and the
 Robust Links file's, go only to http(s) URLs (:func:`~archiver.report.safe.link_target`).
+Above :data:`MD_ALL_ROWS_MAX` sources, report.md lists only the sources with
+problems or changes, and says so.
 
 ``archiver run --report DIR`` writes :data:`REPORT_FILES`; ``--format`` picks
 one of :data:`RUN_FORMATS` for standard output (:func:`render`).
@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from archiver._version import __version__
 from archiver.history import RunRecord
@@ -37,7 +38,6 @@ from archiver.models import (
     LinkClass,
     LinkResult,
     LinkState,
-    LiveStatus,
     Manifest,
     QuoteResult,
     QuoteStatus,
@@ -46,11 +46,9 @@ from archiver.models import (
 )
 from archiver.report import serialize
 from archiver.report.common import for_people, markdown_table, md_escape, text_table
-from archiver.report.quotes import passage_html
 from archiver.report.safe import (
     Markdown,
     html_comment,
-    html_link,
     html_text,
     link_target,
     md_link,
@@ -67,6 +65,31 @@ BAD_CHANGES = frozenset(k for k in ChangeKind if k.is_regression)
 
 def summary(result: RunResult) -> Summary:
     return summarize(result.links, result.captures, result.quotes, result.changes)
+
+
+#: The tone of each link class in the reports; a "bad" one makes its source a problem.
+LINK_TONE = {
+    LinkClass.OK: "good", LinkClass.REDIRECTED: "good", LinkClass.GONE: "bad",
+    LinkClass.SOFT404: "bad", LinkClass.TLS_ERROR: "bad", LinkClass.BLOCKED: "warn",
+    LinkClass.PAYWALLED: "warn", LinkClass.TRANSIENT: "warn", LinkClass.INVALID: "bad",
+    LinkClass.INCONCLUSIVE: "neutral",
+}
+
+#: Above this many sources, report.md lists only the sources with problems or changes.
+MD_ALL_ROWS_MAX = 500
+#: report.md lists at most this many sources, and this many quotes per list (a GitHub
+#: job summary is limited to 1 MiB per step: docs.github.com, "Adding a job summary").
+MD_LIST_MAX = 1000
+
+
+def is_problem(row: SourceRow, skipped: set[tuple[str, int]]) -> bool:
+    """A source with a change, a bad link, or a judged quote not found or drifted."""
+    if row.changes:
+        return True
+    if row.link is not None and LINK_TONE.get(row.link.link_class) == "bad":
+        return True
+    return any((not q.status.is_found or q.drifted)
+               and (q.source_id, q.quote_index) not in skipped for q in row.quotes)
 
 
 def date_text(src: Source) -> str:
@@ -288,13 +311,25 @@ def format_markdown(result: RunResult, manifest: Manifest) -> str:
     out.append("")
     if result.changes:
         out += ["### Changes since the previous run", ""]
-        for change in result.changes:
+        if len(result.changes) > MD_LIST_MAX:
+            out += [f"The first {MD_LIST_MAX} of {len(result.changes)} "
+                    "(report.json has them all):", ""]
+        for change in result.changes[:MD_LIST_MAX]:
             mark = "⚠️" if change.kind in BAD_CHANGES else "✅"
             out.append(f"- {mark} **{md_escape(change.source_id)}**: {md_escape(change.detail)}")
         out.append("")
     out += ["### Sources", ""]
+    listed = all_rows
+    if len(all_rows) > MD_ALL_ROWS_MAX:
+        listed = [row for row in all_rows if is_problem(row, skipped)]
+        out += [f"{len(all_rows)} sources (more than {MD_ALL_ROWS_MAX}): only the "
+                f"{len(listed)} with problems or changes are listed; report.html and "
+                "report.json have every source.", ""]
+    if len(listed) > MD_LIST_MAX:
+        out += [f"The first {MD_LIST_MAX} of them:", ""]
+        listed = listed[:MD_LIST_MAX]
     table = []
-    for row in all_rows:
+    for row in listed:
         src = row.source
         table.append([src.publisher, md_link(src.title, src.url), date_text(src),
                       _link_cell(row.link), _capture_cell(row.capture),
@@ -305,14 +340,20 @@ def format_markdown(result: RunResult, manifest: Manifest) -> str:
                 and (q.source_id, q.quote_index) not in skipped]
     if problems:
         out += ["", "### Quotes that did not verify", ""]
-        for q in problems:
+        if len(problems) > MD_LIST_MAX:
+            out += [f"The first {MD_LIST_MAX} of {len(problems)} (report.json has them all):",
+                    ""]
+        for q in problems[:MD_LIST_MAX]:
             extra = " (probable translation)" if q.probable_translation else ""
             out.append(f"- `{q.status.value}`{extra} **{md_escape(q.source_id)}** "
                        f"#{q.quote_index}: “{md_escape(q.text[:160])}”")
     drifted = [q for q in result.quotes if q.drifted]
     if drifted:
         out += ["", "### Quotes gone from or changed on the live page", ""]
-        for q in drifted:
+        if len(drifted) > MD_LIST_MAX:
+            out += [f"The first {MD_LIST_MAX} of {len(drifted)} (report.json has them all):",
+                    ""]
+        for q in drifted[:MD_LIST_MAX]:
             why = f" ({md_escape(q.live_detail)})" if q.live_detail else ""
             out.append(f"- `{q.live_status}` **{md_escape(q.source_id)}** "
                        f"#{q.quote_index}: “{md_escape(q.text[:160])}”{why}")
@@ -320,253 +361,19 @@ def format_markdown(result: RunResult, manifest: Manifest) -> str:
 
 
 # --------------------------------------------------------------------------
-# HTML
+# HTML (archiver/report/html.py)
 # --------------------------------------------------------------------------
-
-_CSS = """
-:root { --ok:#1a7f37; --warn:#9a6700; --bad:#cf222e; --muted:#57606a; --line:#d0d7de; }
-* { box-sizing: border-box; }
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0;
-       color: #1f2328; background: #fff; }
-header, main { max-width: 1200px; margin: 0 auto; padding: 16px 24px; }
-header { border-bottom: 1px solid var(--line); }
-h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 24px 0 8px; }
-.meta { color: var(--muted); font-size: 13px; }
-.tiles { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
-.tile { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; min-width: 120px;
-        text-decoration: none; color: inherit; }
-.tile b { display: block; font-size: 22px; }
-a.tile.bad { border-color: var(--bad); color: var(--bad); }
-a.tile.warn { border-color: var(--warn); color: var(--warn); }
-a.tile:hover, a.tile:focus { background: #f6f8fa; }
-.tile.muted { color: var(--muted); opacity: .7; }
-tr.source:target { outline: 3px solid #0969da; }
-details summary { cursor: pointer; color: var(--ok); font-size: 13px; }
-details.not-judged summary { color: var(--muted); }
-ul.changes a { color: inherit; }
-td.date { white-space: nowrap; }
-.inconclusive { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 8px;
-                padding: 10px 14px; margin: 12px 0; }
-table { border-collapse: collapse; width: 100%; table-layout: fixed; }
-col.c-publisher { width: 11%; } col.c-title { width: 16%; } col.c-date { width: 8.5%; }
-col.c-link { width: 16.5%; } col.c-capture { width: 11%; } col.c-quotes { width: 37%; }
-td { overflow-wrap: anywhere; }
-th, td { text-align: left; vertical-align: top; padding: 8px;
-         border-bottom: 1px solid var(--line); }
-th { background: #f6f8fa; font-size: 13px; }
-tr.changed { background: #fff8c5; }
-.badge { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px;
-         border: 1px solid currentColor; white-space: nowrap; }
-.good { color: var(--ok); } .warn { color: var(--warn); } .bad { color: var(--bad); }
-.neutral { color: var(--muted); }
-td .badge { white-space: normal; overflow-wrap: anywhere; }
-ul.quotes { margin: 0; padding-left: 18px; } ul.quotes li { margin-bottom: 6px; }
-.excerpt { color: var(--muted); font-size: 13px; }
-mark { background: #fff3a3; color: inherit; }
-ul.changes li.bad { color: var(--bad); } ul.changes li.good { color: var(--ok); }
-.controls { margin: 8px 0; font-size: 14px; }
-"""
-
-_SCRIPT = """//<![CDATA[
-document.getElementById('only-problems').addEventListener('change', function (e) {
-  var rows = document.querySelectorAll('tr.source');
-  for (var i = 0; i < rows.length; i++) {
-    rows[i].hidden = e.target.checked && rows[i].getAttribute('data-problem') !== 'yes';
-  }
-});
-//]]>"""
-
-_LINK_TONE = {
-    LinkClass.OK: "good", LinkClass.REDIRECTED: "good", LinkClass.GONE: "bad",
-    LinkClass.SOFT404: "bad", LinkClass.TLS_ERROR: "bad", LinkClass.BLOCKED: "warn",
-    LinkClass.PAYWALLED: "warn", LinkClass.TRANSIENT: "warn", LinkClass.INVALID: "bad",
-    LinkClass.INCONCLUSIVE: "neutral",
-}
-_QUOTE_TONE = {
-    QuoteStatus.VERIFIED: "good", QuoteStatus.VERIFIED_TYPO: "good",
-    QuoteStatus.ALTERED: "warn", QuoteStatus.MISSING: "bad",
-    QuoteStatus.UNVERIFIABLE: "neutral",
-}
 
 
 def _e(text: object) -> str:
     return html_text(text)
 
 
-def _excerpt_html(excerpt: str) -> str:
-    escaped = _e(excerpt)
-    return re.sub(re.escape(_e(MARK_OPEN)) + "(.*?)" + re.escape(_e(MARK_CLOSE)),
-                  r"<mark>\1</mark>", escaped, flags=re.S)
+def format_html(result: RunResult, manifest: Manifest, **options: Any) -> str:
+    """The run as one self-contained HTML page: :func:`archiver.report.html.format_html`."""
+    from archiver.report.html import format_html as page
 
-
-def _is_problem(row: SourceRow, skipped: set[tuple[str, int]]) -> bool:
-    if row.changes:
-        return True
-    if row.link is not None and _LINK_TONE.get(row.link.link_class) == "bad":
-        return True
-    return any((not q.status.is_found or q.drifted)
-               and (q.source_id, q.quote_index) not in skipped for q in row.quotes)
-
-
-def _link_html(link: LinkResult | None) -> str:
-    if link is None:
-        return '<span class="neutral">not checked</span>'
-    tone = _LINK_TONE.get(link.link_class, "neutral")
-    out = f'<span class="badge {tone}">{_e(link.link_class.value)}</span>'
-    if link.state is not LinkState.UNKNOWN:
-        count = f" ×{link.failing_count}" if link.state is LinkState.FAILING else ""
-        out += f' <span class="meta">{_e(link.state.value)}{count}</span>'
-    status = f"HTTP {link.http_status}" if link.http_status else None
-    if status and not (link.detail or "").startswith(status):
-        out += f'<div class="meta">{status}</div>'
-    if link.final_url and link.final_url != link.url:
-        out += f'<div class="meta">→ {_e(link.final_url)}</div>'
-    if link.detail:
-        out += f'<div class="meta">{_e(link.detail)}</div>'
-    return out
-
-
-def _capture_html(capture: CaptureResult | None) -> str:
-    if capture is None:
-        return '<span class="neutral">—</span>'
-    cap = capture.capture
-    if cap is None:
-        tone = ("neutral" if capture.outcome.stopped  # not attempted: no finding
-                else "warn" if capture.outcome.is_excluded else "bad")
-        detail = f'<div class="meta">{_e(capture.detail)}</div>' if capture.detail else ""
-        return f'<span class="badge {tone}">{_e(capture_word(capture))}</span>{detail}'
-    if cap.kind is CaptureKind.LIVE:  # not a memento: no replay link
-        return (f'<span class="badge warn">{_e(live_label(cap.memento_datetime))}</span>'
-                f"<div class=\"meta\">{_e(cap.warc_file)}</div>")
-    flag = ' <span class="badge warn">before publication</span>' if cap.pre_publication else ""
-    when = cap.memento_datetime.strftime("%Y-%m-%d")
-    return (html_link(replay_url(cap.memento_url), _e(when))
-            + f"{flag}<div class=\"meta\">{_e(cap.warc_file)}</div>")
-
-
-def _quote_item(q: QuoteResult, skipped: set[tuple[str, int]]) -> str:
-    not_judged = (q.source_id, q.quote_index) in skipped
-    tone = "neutral" if not_judged else _QUOTE_TONE.get(q.status, "neutral")
-    word = "not judged" if not_judged else q.status.value
-    extra = ""
-    if q.method:
-        extra += f' <span class="meta">{_e(q.method)}, score {q.score:.2f}</span>'
-    if q.probable_translation:
-        extra += ' <span class="badge warn">probable translation</span>'
-    if q.live_status is LiveStatus.GONE:
-        extra += ' <span class="badge bad">gone from the live page</span>'
-    elif q.live_status is LiveStatus.ALTERED:
-        extra += ' <span class="badge warn">changed on the live page</span>'
-    elif q.live_status is LiveStatus.PRESENT:
-        extra += ' <span class="badge good">on the live page</span>'
-    if q.live_detail and q.live_status in (LiveStatus.GONE, LiveStatus.ALTERED):
-        extra += f'<div class="meta">live: {_e(q.live_detail)}</div>'
-    body = f"“{_e(q.text)}”"
-    if q.excerpt:
-        body += f'<div class="excerpt">{_excerpt_html(q.excerpt)}</div>'
-    if q.difference:
-        body += f'<div class="excerpt">difference: {_e(q.difference)}</div>'
-    body += passage_html(q, replay_url(q.capture.memento_url) if q.capture else None)
-    return (f'<li class="quote-{_e(q.status.value)}"><span class="badge {tone}">{_e(word)}</span>'
-            f"{extra} {body}</li>")
-
-
-def _quotes_html(quotes: tuple[QuoteResult, ...], skipped: set[tuple[str, int]]) -> str:
-    """Problem quotes (missing, altered, unverifiable, drift) open; verified ones folded.
-
-    Quotes an inconclusive run could not judge are folded too: they are no problem found.
-    """
-    if not quotes:
-        return '<span class="neutral">—</span>'
-    unjudged_here = [q for q in quotes if (q.source_id, q.quote_index) in skipped]
-    fine = [q for q in quotes if q.status.is_found and not q.drifted]
-    problems = [q for q in quotes if q not in fine and q not in unjudged_here]
-    out = ""
-    if problems:
-        out += ('<ul class="quotes problems">'
-                + "".join(_quote_item(q, skipped) for q in problems) + "</ul>")
-    for group, word in ((fine, "verified"), (unjudged_here, "not judged")):
-        if group:
-            out += (f'<details class="{word.replace(" ", "-")}"><summary>{len(group)} {word}'
-                    '</summary><ul class="quotes">'
-                    + "".join(_quote_item(q, skipped) for q in group) + "</ul></details>")
-    return out
-
-
-def _tiles_html(tiles: Sequence[Tile]) -> str:
-    """Each count a tile; a tile links to the first row it counts; a zero tile is muted."""
-    out = []
-    for t in tiles:
-        body = f"<b>{t.count}</b>{_e(t.label)}"
-        if t.count and t.first is not None:
-            tone = "warn" if t.label.startswith("not judged") else "bad"
-            out.append(f'<a class="tile {tone}" href="#{_e(source_anchor(t.first))}" '
-                       f'data-label="{_e(t.label)}">{body}</a>')
-        else:
-            out.append(f'<span class="tile muted" data-label="{_e(t.label)}">{body}</span>')
-    return '<nav class="tiles" id="summary" aria-label="triage">' + "".join(out) + "</nav>"
-
-
-def format_html(result: RunResult, manifest: Manifest) -> str:
-    all_rows = rows(result, manifest)
-    skipped = unjudged(result)
-    known = {row.source.id for row in all_rows}
-    parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8"/>',
-        '<meta name="viewport" content="width=device-width, initial-scale=1"/>',
-        f"<title>archiver report: {_e(manifest.title)}</title>",
-        f"<style>{_CSS}</style>", "</head>", "<body>", "<header>",
-        f"<h1>{_e(manifest.title)}</h1>",
-        f'<div class="meta" id="run">manifest <code>{_e(manifest.id)}</code> · '
-        f"{_e(comparison_text(result))} · {_e(_when(result.started_at))} · archiver "
-        f"{_e(__version__)}</div>",
-        "</header>", "<main>",
-    ]
-    if result.inconclusive:
-        parts.append(f'<div class="inconclusive" id="inconclusive"><b>Inconclusive run:</b> '
-                     f"{_inconclusive_line(result, skipped, _e)}</div>")
-    parts.append(_tiles_html(_tiles(result, all_rows)))
-    parts.append('<section id="changes"><h2>Changes since the previous run</h2>')
-    if result.changes:
-        items = []
-        for c in result.changes:
-            what = f"<b>{_e(c.source_id)}</b>"
-            if c.source_id in known:
-                what = f'<a href="#{_e(source_anchor(c.source_id))}">{what}</a>'
-            items.append(f'<li class="{"bad" if c.kind in BAD_CHANGES else "good"}" '
-                         f'data-kind="{_e(c.kind.value)}">{what}: {_e(c.detail)}</li>')
-        parts.append('<ul class="changes">' + "".join(items) + "</ul>")
-    else:
-        parts.append('<p class="meta">None.</p>' if result.previous_run_id
-                     else '<p class="meta">No earlier complete run to compare with.</p>')
-    parts.append("</section>")
-    parts.append('<h2>Sources</h2><div class="controls"><label><input type="checkbox" '
-                 'id="only-problems"/> show only sources with problems or changes</label></div>')
-    parts.append('<table id="sources"><colgroup>' + "".join(
-        f'<col class="c-{name}"/>' for name in
-        ("publisher", "title", "date", "link", "capture", "quotes")) + "</colgroup>"
-        "<thead><tr><th>publisher</th><th>title</th><th>date</th>"
-        "<th>link</th><th>capture</th><th>quotes</th></tr></thead><tbody>")
-    for row in all_rows:
-        src = row.source
-        classes = "source changed" if row.changes else "source"
-        changed = "".join(f'<div class="meta">changed: {_e(c.detail)}</div>' for c in row.changes)
-        parts.append(
-            f'<tr class="{classes}" id="{_e(source_anchor(src.id))}" '
-            f'data-source-id="{_e(src.id)}" '
-            f'data-problem="{"yes" if _is_problem(row, skipped) else "no"}">'
-            f"<td>{_e(src.publisher)}</td>"
-            f"<td>{html_link(src.url, _e(src.title))}"
-            f'<div class="meta">{_e(src.relation.value)} · {_e(src.language)}</div>{changed}</td>'
-            f'<td class="date">{_e(date_text(src))}</td><td>{_link_html(row.link)}</td>'
-            f"<td>{_capture_html(row.capture)}</td>"
-            f"<td>{_quotes_html(row.quotes, skipped)}</td></tr>")
-    parts.append("</tbody></table>")
-    if result.notes:
-        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in result.notes)
-                     + "</ul>")
-    parts += ["</main>", f"<script>{_SCRIPT}</script>", "</body>", "</html>"]
-    return "\n".join(parts) + "\n"
+    return page(result, manifest, **options)
 
 
 # --------------------------------------------------------------------------

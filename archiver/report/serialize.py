@@ -392,9 +392,16 @@ def rows(result: RunResult, manifest: Manifest) -> list[SourceRow]:
     """One row per source of the manifest, in the manifest's order."""
     links = {r.source_id: r for r in result.links}
     captures = {c.source_id: c for c in result.captures}
+    # Grouped once (a scan of every quote per source is quadratic: hours at 100,000 sources).
+    quotes: dict[str, list[QuoteResult]] = {}
+    for q in result.quotes:
+        quotes.setdefault(q.source_id, []).append(q)
+    changes: dict[str, list[Change]] = {}
+    for c in result.changes:
+        changes.setdefault(c.source_id, []).append(c)
     return [SourceRow(source=src, link=links.get(src.id), capture=captures.get(src.id),
-                      quotes=tuple(q for q in result.quotes if q.source_id == src.id),
-                      changes=tuple(c for c in result.changes if c.source_id == src.id))
+                      quotes=tuple(quotes.get(src.id, ())),
+                      changes=tuple(changes.get(src.id, ())))
             for src in manifest.sources]
 
 
