@@ -490,6 +490,15 @@ class Change:
 
 
 @dataclass(frozen=True)
+class FixitySummary:
+    """Where the WARC folder stands by its fixity checks: each file's latest event."""
+
+    checked_at: datetime  # the newest event's time
+    files: int  # files with at least one event
+    failed: int  # files whose latest event is not ``ok``
+
+
+@dataclass(frozen=True)
 class RunResult:
     """One ``archiver run``: every stage's results, where they went, what changed."""
 
@@ -513,6 +522,8 @@ class RunResult:
     warcs_dir: Path | None = None  # the WARC folder fetch wrote and verify read
     archives: tuple[str, ...] = ()  # archive base URLs, in the order tried
     live: bool = False  # quotes were also looked for on the live pages
+    #: The WARC folder's fixity checks (``archiver fixity``); None if it was never checked.
+    last_fixity: FixitySummary | None = None
 
 
 @dataclass(frozen=True)

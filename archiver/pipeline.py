@@ -58,13 +58,14 @@ from archiver.fetch import (
     fetch_sources,
 )
 from archiver.fetch.capture import capture_sources
-from archiver.history import History
+from archiver.history import FixityEvent, History
 from archiver.manifest import select_sources
 from archiver.models import (
     CaptureKind,
     CaptureOutcome,
     Change,
     CheckRun,
+    FixitySummary,
     LinkClass,
     LinkResult,
     Manifest,
@@ -648,6 +649,7 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
         links, run_id = recorded.results, recorded.run_id
         previous, changes = history.changes(run_id)
         previous_id = previous.id if previous is not None else None
+    last_fixity = fixity_summary(history, folder) if history is not None else None
     return RunResult(
         manifest_id=manifest.id, started_at=started, finished_at=finished, links=links,
         captures=fetch_run.results, quotes=verify_run.results, inconclusive=inconclusive,
@@ -656,4 +658,20 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
         previous_run_id=previous_id,
         changes=changes, db_path=history.path if history is not None else None,
         warcs_dir=folder, archives=tuple(a.base for a in opts.archives), live=verify_run.live,
-        check_inconclusive=check_run.inconclusive)
+        check_inconclusive=check_run.inconclusive, last_fixity=last_fixity)
+
+
+def fixity_summary(history: History, warcs_dir: Path) -> FixitySummary | None:
+    """The WARC folder's fixity state: each file's latest ``archiver fixity`` event.
+
+    ``archiver fixity`` keys its events by the folder's resolved path. None when
+    the folder was never checked.
+    """
+    latest: dict[str, FixityEvent] = {}
+    for event in history.fixity_events(warcs_dir=str(warcs_dir.resolve())):  # newest first
+        latest.setdefault(event.result.file, event)
+    if not latest:
+        return None
+    return FixitySummary(
+        checked_at=max(e.result.checked_at for e in latest.values()), files=len(latest),
+        failed=sum(1 for e in latest.values() if e.result.outcome.is_failure))

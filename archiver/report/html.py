@@ -72,6 +72,7 @@ from archiver.report.run import (
     _when,
     comparison_text,
     date_text,
+    fixity_text,
     is_problem,
     replay_url,
     source_anchor,
@@ -1023,6 +1024,7 @@ def format_html(result: RunResult, manifest: Manifest, *,
         f'<div class="meta" id="run">manifest <code>{html_text(manifest.id)}</code> · '
         f"{html_text(comparison_text(result))} · {html_text(_when(result.started_at))} · "
         f"archiver {html_text(__version__)}</div>",
+        f'<div class="meta" id="fixity">{html_text(fixity_text(result))}</div>',
         "</header>", "<main>",
     ]
     if result.inconclusive:

@@ -191,6 +191,18 @@ def comparison_text(result: RunResult) -> str:
     return f"run {result.run_id}, no earlier complete run to compare with"
 
 
+def fixity_text(result: RunResult) -> str:
+    """The WARC folder's last fixity check, in one line (what to run when none or bad)."""
+    fx = result.last_fixity
+    if fx is None:
+        return "fixity: never checked (run `archiver fixity` on the manifest)"
+    when = _when(fx.checked_at)
+    if fx.failed:
+        return (f"fixity: {fx.failed} of {fx.files} WARC file(s) CHANGED or unreadable at the "
+                f"last check, {when} (`archiver history --fixity` says where)")
+    return f"fixity: {fx.files} WARC file(s) intact at the last check, {when}"
+
+
 @dataclass(frozen=True)
 class Tile:
     """One triage count, and the first source row it applies to."""
@@ -305,6 +317,8 @@ def format_markdown(result: RunResult, manifest: Manifest) -> str:
     out.append(f"- {md_escape(compared[:1].upper() + compared[1:])}, "
                f"at {_when(result.started_at)}; {s.sources} source(s), "
                f"{len(result.changes)} change(s)")
+    fixity = fixity_text(result)
+    out.append(f"- {md_escape(fixity[:1].upper() + fixity[1:])}")
     out.append("")
     tiles = _tiles(result, all_rows)
     out.append(markdown_table([t.label for t in tiles], [[t.count for t in tiles]]))
