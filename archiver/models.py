@@ -431,3 +431,173 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+# --------------------------------------------------------------------------
+# save: asking the Internet Archive's Save Page Now 2 to capture a source
+# --------------------------------------------------------------------------
+
+
+class SaveOutcome(enum.StrEnum):
+    """What ``save`` did for one source: one value per Save Page Now 2 ``status_ext``
+    error code (``error:not-found`` is ``not_found``), and our own outcomes.
+
+    The codes are those of the "Save Page Now 2 Public API Docs" (draft by
+    V. Banos, Internet Archive, updated 2022-04-05, section "Error codes");
+    :mod:`archiver.fetch.save` says what each means and what to do.
+    """
+
+    SAVED = "saved"  # captured by Save Page Now, and the memento stored in the WARC folder
+    CAPTURED = "captured"  # captured, but the memento could not be stored yet (rerun)
+    PENDING = "pending"  # the capture was still running when we stopped polling
+    RATE_LIMITED = "rate_limited"  # not attempted: the run stopped on repeated 429s
+    NOT_ATTEMPTED = "not_attempted"  # not attempted: an account limit stopped the run
+    SPN_UNREACHABLE = "spn_unreachable"  # not attempted: the API could not be reached
+    BAD_ANSWER = "bad_answer"  # the API answered something that is not its JSON
+    UNKNOWN_ERROR = "unknown_error"  # an error code the docs do not list
+    # -- the documented status_ext codes --
+    BAD_GATEWAY = "bad_gateway"
+    BAD_REQUEST = "bad_request"
+    BANDWIDTH_LIMIT_EXCEEDED = "bandwidth_limit_exceeded"
+    BLOCKED = "blocked"
+    BLOCKED_CLIENT_IP = "blocked_client_ip"
+    BLOCKED_URL = "blocked_url"
+    BROWSING_TIMEOUT = "browsing_timeout"
+    CAPTURE_LOCATION_ERROR = "capture_location_error"
+    CANNOT_FETCH = "cannot_fetch"
+    CELERY = "celery"
+    FILESIZE_LIMIT = "filesize_limit"
+    FTP_ACCESS_DENIED = "ftp_access_denied"
+    GATEWAY_TIMEOUT = "gateway_timeout"
+    HTTP_VERSION_NOT_SUPPORTED = "http_version_not_supported"
+    INTERNAL_SERVER_ERROR = "internal_server_error"
+    INVALID_HOST_RESOLUTION = "invalid_host_resolution"
+    INVALID_SERVER_RESPONSE = "invalid_server_response"
+    INVALID_SSL_CERT = "invalid_ssl_cert"
+    INVALID_URL_SYNTAX = "invalid_url_syntax"
+    JOB_FAILED = "job_failed"
+    MAX_DAILY_BANDWIDTH = "max_daily_bandwidth"
+    MAX_DAILY_BANDWIDTH_FROM_IP = "max_daily_bandwidth_from_ip"
+    MAX_DAILY_BANDWIDTH_HOST = "max_daily_bandwidth_host"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NETWORK_AUTHENTICATION_REQUIRED = "network_authentication_required"
+    NO_ACCESS = "no_access"
+    NO_BROWSERS_AVAILABLE = "no_browsers_available"
+    NOT_FOUND = "not_found"
+    NOT_IMPLEMENTED = "not_implemented"
+    PROTOCOL_ERROR = "protocol_error"
+    PROXY_ERROR = "proxy_error"
+    READ_TIMEOUT = "read_timeout"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    SOFT_TIME_LIMIT_EXCEEDED = "soft_time_limit_exceeded"
+    TOO_MANY_DAILY_CAPTURES = "too_many_daily_captures"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    TOO_MANY_REQUESTS = "too_many_requests"
+    TOO_LARGE = "too_large"  # named in archiver's issue 12, not in the 2022 docs
+    UNAUTHORIZED = "unauthorized"
+    USER_SESSION_LIMIT = "user_session_limit"
+
+    @property
+    def captured(self) -> bool:
+        """Save Page Now made (or had) a capture: its timestamp is known."""
+        return self in (SaveOutcome.SAVED, SaveOutcome.CAPTURED)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What ``save`` did for one source: the Save Page Now job and the memento stored."""
+
+    source_id: str
+    url: str
+    outcome: SaveOutcome
+    detail: str | None = None  # what happened and what to do, in a sentence
+    job_id: str | None = None
+    status: str | None = None  # the API's last "status": pending, success or error
+    status_ext: str | None = None  # the API's error code as sent ("error:not-found")
+    message: str | None = None  # the API's own message, as sent
+    timestamp: str | None = None  # the capture's 14-digit Wayback timestamp
+    original_url: str | None = None  # the URL captured, after redirects
+    memento_url: str | None = None  # <archive><timestamp>/<original_url>
+    capture: Capture | None = None  # the memento as stored in the WARC folder
+    requested_at: datetime | None = None
+    finished_at: datetime | None = None
+    polls: int = 0  # status requests made
+
+
+@dataclass(frozen=True)
+class SaveRun:
+    """One ``save`` run: one :class:`SaveResult` per selected source, in manifest order."""
+
+    manifest_id: str
+    started_at: datetime
+    finished_at: datetime
+    results: tuple[SaveResult, ...]
+    api: str  # the Save Page Now endpoint used
+    archive: str  # where the mementos were fetched from
+    warcs_dir: Path | None = None
+    inconclusive: bool = False
+    inconclusive_reason: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------
+# fixity: the stored WARC bytes, checked again
+# --------------------------------------------------------------------------
+
+
+class FixityOutcome(enum.StrEnum):
+    """The verdict of one fixity check of one WARC file."""
+
+    OK = "ok"  # every digest and the ledger agree with the bytes
+    MISMATCH = "mismatch"  # a digest, the ledger or an earlier check disagrees
+    TRUNCATED = "truncated"  # the file ends inside a record or a gzip member
+    UNREADABLE = "unreadable"  # not a WARC file we can read (or the file is gone)
+
+    @property
+    def is_failure(self) -> bool:
+        return self is not FixityOutcome.OK
+
+
+@dataclass(frozen=True)
+class FixityProblem:
+    """One disagreement found in a WARC file, located."""
+
+    offset: int  # of the record (its gzip member) in the file
+    kind: str  # block_digest, payload_digest, gzip, truncated, ledger, file_digest, ...
+    detail: str
+    record_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FixityResult:
+    """One WARC file checked: one fixity event of the history."""
+
+    file: str  # relative to the WARC folder
+    outcome: FixityOutcome
+    checked_at: datetime
+    size: int = 0
+    sha256: str | None = None  # of the whole file, as read now
+    records: int = 0
+    digests_checked: int = 0  # block and payload digests recomputed and compared
+    ledger_checked: int = 0  # ledger entries compared with the file
+    problems: tuple[FixityProblem, ...] = ()
+    tool: str = "archiver fixity"
+    tool_version: str | None = None
+    elapsed_ms: int = 0
+
+
+@dataclass(frozen=True)
+class FixityRun:
+    """One ``fixity`` run over a WARC folder."""
+
+    warcs_dir: Path
+    started_at: datetime
+    finished_at: datetime
+    results: tuple[FixityResult, ...]
+    manifest_id: str | None = None
+    bytes_read: int = 0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def clean(self) -> bool:
+        return all(not r.outcome.is_failure for r in self.results)

@@ -42,7 +42,8 @@ def _save_traceback(exc: BaseException) -> Path | None:
 #: The commands (``--help`` lists them alphabetically); each lives in ``archiver/cli/<name>_cmd.py``
 #: and exposes a click command named ``command``. They are imported only when used,
 #: so ``archiver check`` does not pay for the quote matcher's imports.
-COMMANDS = ("extract", "validate", "check", "fetch", "verify", "run", "history")
+COMMANDS = ("extract", "validate", "check", "fetch", "verify", "run", "history", "save",
+            "fixity")
 
 
 class ArchiverGroup(click.Group):

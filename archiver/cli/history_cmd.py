@@ -17,8 +17,10 @@ from archiver.errors import InputError
 from archiver.history import History, RunRecord, default_db_path
 from archiver.manifest import load_manifest
 from archiver.models import Change, Manifest
+from archiver.report.fixity import format_events
 from archiver.report.links import HISTORY_FORMATS, format_link_history, format_links
 from archiver.report.run import format_run_changes, format_run_list
+from archiver.report.saves import format_saves
 
 
 def _resolve(target: str, manifest: Manifest | None) -> str:
@@ -47,17 +49,26 @@ def _resolve(target: str, manifest: Manifest | None) -> str:
 @click.option("--run", "run_id", type=click.IntRange(min=1), default=None, metavar="ID",
               help="Show what changed in run ID since the previous complete run of its "
               "manifest.")
+@click.option("--saves", "list_saves", is_flag=True, default=False,
+              help="List the Save Page Now jobs `archiver save` made (of URL, of --manifest), "
+              "newest first.")
+@click.option("--fixity", "list_fixity", is_flag=True, default=False,
+              help="List the fixity checks `archiver fixity` recorded, one per WARC file, "
+              "newest first.")
 @format_option(HISTORY_FORMATS)
 @output_option
 def command(target: str | None, manifest_path: Path | None, db: Path | None,
-            limit: int | None, list_runs: bool, run_id: int | None, fmt: str,
-            output: Path | None) -> None:
+            limit: int | None, list_runs: bool, run_id: int | None, list_saves: bool,
+            list_fixity: bool, fmt: str, output: Path | None) -> None:
     """Show what the history database knows about links.
 
     Without a URL: one line per URL with its state (alive, failing with the
     count of counted failures, dead, unknown), its number of checks and the
     last class seen. With a URL (or, with --manifest, a source id): every
     check of that URL and every change of its state.
+
+    With --saves: the Save Page Now jobs (of the URL or source id given, of
+    --manifest). With --fixity: the fixity checks, one per WARC file.
 
     With --runs: one line per stored run (of `check` and `run`; with
     --manifest, of that manifest), and for each `archiver run` the run it is
@@ -72,6 +83,7 @@ def command(target: str | None, manifest_path: Path | None, db: Path | None,
       archiver history --manifest manifests/calais-2014.toml lemonde-2014-09-03
       archiver history --db .archiver/history.sqlite3 https://example.org/a
       archiver history --manifest manifests/calais-2014.toml --runs --limit 10
+      archiver history --manifest manifests/calais-2014.toml --fixity
     """
     manifest = load_manifest(manifest_path) if manifest_path is not None else None
     if db is None:
@@ -82,8 +94,19 @@ def command(target: str | None, manifest_path: Path | None, db: Path | None,
         raise click.UsageError("give a URL, --runs or --run, not several")
     if list_runs and run_id is not None:
         raise click.UsageError("give --runs or --run ID, not both")
+    if sum((list_runs or run_id is not None, list_saves, list_fixity)) > 1:
+        raise click.UsageError("give one of --runs, --run, --saves and --fixity")
+    if list_fixity and target is not None:
+        raise click.UsageError("--fixity lists every WARC file's checks; give no URL")
     with History(db, create=False) as history, tables_for(output):
-        if list_runs:
+        if list_saves:
+            url = _resolve(target, manifest) if target is not None else None
+            text = format_saves(history.saves(
+                url=url, manifest_id=manifest.id if manifest is not None else None,
+                limit=limit), fmt)
+        elif list_fixity:
+            text = format_events(history.fixity_events(limit=limit), fmt)
+        elif list_runs:
             runs = history.runs(manifest.id if manifest is not None else None, limit=limit)
             text = format_run_list([_with_changes(history, r) for r in runs], fmt)
         elif run_id is not None:

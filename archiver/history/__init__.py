@@ -20,6 +20,7 @@ strings stored and compared).
 from archiver.history.database import BUSY_TIMEOUT, History
 from archiver.history.diff import diff_runs
 from archiver.history.kinds import KIND_CHECK, KIND_PIPELINE
+from archiver.history.preserve import FixityEvent, SaveRecord
 from archiver.history.records import CheckRecord, RecordedRun, RunRecord, Transition
 from archiver.history.schema import DEFAULT_DB_NAME, SCHEMA_VERSION, default_db_path
 from archiver.history.state import (
@@ -33,7 +34,7 @@ from archiver.history.state import (
 
 __all__ = [
     "BUSY_TIMEOUT", "DEAD_AFTER_FAILURES", "DEFAULT_DB_NAME", "KIND_CHECK", "KIND_PIPELINE",
-    "MIN_FAILURE_INTERVAL", "SCHEMA_VERSION", "Advance", "CheckRecord", "History",
-    "HistoryPolicy", "LinkRecord", "RecordedRun", "RunRecord", "Transition", "advance",
-    "default_db_path", "diff_runs",
+    "MIN_FAILURE_INTERVAL", "SCHEMA_VERSION", "Advance", "CheckRecord", "FixityEvent", "History",
+    "HistoryPolicy", "LinkRecord", "RecordedRun", "RunRecord", "SaveRecord", "Transition",
+    "advance", "default_db_path", "diff_runs",
 ]

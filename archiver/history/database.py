@@ -47,6 +47,14 @@ from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.errors import StoreError
 from archiver.history.diff import diff_runs
 from archiver.history.kinds import KIND_PIPELINE
+from archiver.history.preserve import (
+    FixityEvent,
+    SaveRecord,
+    fixity_event,
+    insert_fixity,
+    insert_save,
+    save_record,
+)
 from archiver.history.records import CheckRecord, RecordedRun, RunRecord, Transition
 from archiver.history.rows import (
     capture_result,
@@ -67,7 +75,15 @@ from archiver.history.rows import (
 )
 from archiver.history.schema import ADDED_COLUMNS, INDEXES, SCHEMA, SCHEMA_VERSION
 from archiver.history.state import Advance, HistoryPolicy, LinkRecord, advance
-from archiver.models import CaptureResult, Change, LinkClass, LinkResult, QuoteResult
+from archiver.models import (
+    CaptureResult,
+    Change,
+    FixityResult,
+    LinkClass,
+    LinkResult,
+    QuoteResult,
+    SaveResult,
+)
 
 #: How long a run waits for another run's transaction on the same database.
 BUSY_TIMEOUT = 60.0
@@ -482,3 +498,58 @@ class History:
                 return False
             raise self._error(err, "read") from err
 
+    # -- preservation (schema 3): Save Page Now jobs, fixity events ------------------------
+
+    def record_saves(self, manifest_id: str, api: str,
+                     results: Sequence[SaveResult]) -> list[int]:
+        """Store one row per Save Page Now result, in one transaction; return their ids."""
+        try:
+            with self._transaction() as db:
+                return [insert_save(db, manifest_id, api, r, __version__) for r in results]
+        except sqlite3.Error as err:
+            raise self._error(err, "write to") from err
+
+    def saves(self, url: str | None = None, manifest_id: str | None = None,
+              limit: int | None = None) -> list[SaveRecord]:
+        """Stored Save Page Now jobs, newest first (of ``url``, of ``manifest_id``)."""
+        where, args = _where({"url": url, "manifest_id": manifest_id})
+        sql = f"SELECT * FROM saves{where} ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self._reading():
+            return [save_record(r) for r in self._db.execute(sql, args)]
+
+    def record_fixity(self, warcs_dir: str, manifest_id: str | None,
+                      results: Sequence[FixityResult]) -> list[int]:
+        """Store one fixity event per checked file, in one transaction; return their ids."""
+        try:
+            with self._transaction() as db:
+                return [insert_fixity(db, warcs_dir, manifest_id, r) for r in results]
+        except sqlite3.Error as err:
+            raise self._error(err, "write to") from err
+
+    def fixity_events(self, warcs_dir: str | None = None, file: str | None = None,
+                      limit: int | None = None) -> list[FixityEvent]:
+        """Stored fixity events, newest first (of a WARC folder, of one file in it)."""
+        where, args = _where({"warcs_dir": warcs_dir, "file": file})
+        sql = f"SELECT * FROM fixity_events{where} ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self._reading():
+            return [fixity_event(r) for r in self._db.execute(sql, args)]
+
+    def last_good_fixity(self, warcs_dir: str) -> dict[str, FixityEvent]:
+        """Per file of ``warcs_dir``, its last fixity event with outcome ``ok``."""
+        with self._reading():
+            rows = self._db.execute(
+                "SELECT * FROM fixity_events WHERE warcs_dir = ? AND outcome = 'ok' "
+                "ORDER BY id", (warcs_dir,)).fetchall()
+            return {e.result.file: e for e in (fixity_event(r) for r in rows)}
+
+
+def _where(filters: dict[str, str | None]) -> tuple[str, tuple[str, ...]]:
+    """A WHERE clause (column names are ours, values bound) for the filters given."""
+    given = {k: v for k, v in filters.items() if v is not None}
+    if not given:
+        return "", ()
+    return " WHERE " + " AND ".join(f"{k} = ?" for k in given), tuple(given.values())

@@ -5,7 +5,9 @@ Schema 1 stored ``archiver check`` runs (``runs``, ``checks``, ``links``,
 ``run_captures``, ``run_quotes``, and the ``runs.kind`` and ``runs.baseline``
 columns). A schema-1 database is upgraded in place when opened: the tables are
 created if missing, then :data:`ADDED_COLUMNS` are added with their defaults,
-then :data:`INDEXES` (which need those columns) are created.
+then :data:`INDEXES` (which need those columns) are created. Schema 3 added
+``saves`` (``archiver save``: one row per Save Page Now job) and
+``fixity_events`` (``archiver fixity``: one row per WARC file checked).
 :data:`SCHEMA_VERSION` is written to ``PRAGMA user_version``.
 """
 
@@ -18,7 +20,7 @@ from archiver.models import Manifest
 
 #: Where the database lives, relative to the manifest's folder.
 DEFAULT_DB_NAME = Path(".archiver") / "history.sqlite3"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -133,6 +135,48 @@ CREATE TABLE IF NOT EXISTS run_quotes (
     memento_url TEXT,
     PRIMARY KEY (run_id, source_id, quote_index)
 );
+CREATE TABLE IF NOT EXISTS saves (
+    id INTEGER PRIMARY KEY,
+    manifest_id TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    api TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    detail TEXT,
+    job_id TEXT,
+    status TEXT,
+    status_ext TEXT,
+    message TEXT,
+    timestamp TEXT,
+    original_url TEXT,
+    memento_url TEXT,
+    warc_file TEXT,
+    warc_offset INTEGER,
+    record_id TEXT,
+    requested_at TEXT,
+    finished_at TEXT,
+    polls INTEGER NOT NULL DEFAULT 0,
+    tool_version TEXT
+);
+CREATE INDEX IF NOT EXISTS saves_by_url ON saves(url, id);
+CREATE TABLE IF NOT EXISTS fixity_events (
+    id INTEGER PRIMARY KEY,
+    checked_at TEXT NOT NULL,
+    warcs_dir TEXT NOT NULL,
+    file TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    size INTEGER NOT NULL DEFAULT 0,
+    sha256 TEXT,
+    records INTEGER NOT NULL DEFAULT 0,
+    digests_checked INTEGER NOT NULL DEFAULT 0,
+    ledger_checked INTEGER NOT NULL DEFAULT 0,
+    problems TEXT NOT NULL DEFAULT '[]',
+    tool TEXT NOT NULL,
+    tool_version TEXT,
+    elapsed_ms INTEGER NOT NULL DEFAULT 0,
+    manifest_id TEXT
+);
+CREATE INDEX IF NOT EXISTS fixity_by_file ON fixity_events(warcs_dir, file, id);
 """
 
 #: Columns added to tables of schema 1 (``ALTER TABLE ... ADD COLUMN``): existing

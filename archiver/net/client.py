@@ -63,6 +63,11 @@ from archiver.net.wire import WireUrl, wire_url
 logger = logging.getLogger(__name__)
 
 
+#: Request headers sent but never kept in :attr:`HttpResponse.request_headers` (so
+#: never written into a WARC request record nor shown): credentials.
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
 class SlowAnswer(DeadlineExceeded):
     """The deadline passed after the answer began: its headers came, its body did not finish.
 
@@ -305,11 +310,13 @@ class HttpClient:
         """
         return self._prepare(wire_url(url), url, {"User-Agent": self.user_agent})
 
-    def _prepare(self, wire: WireUrl, url: str,
-                 headers: Mapping[str, str]) -> requests.PreparedRequest:
+    def _prepare(self, wire: WireUrl, url: str, headers: Mapping[str, str],
+                 method: str = "GET",
+                 data: Mapping[str, str] | None = None) -> requests.PreparedRequest:
         try:
             prepared = self._session.prepare_request(
-                requests.Request("GET", wire.url, headers=dict(headers)))
+                requests.Request(method, wire.url, headers=dict(headers),
+                                 data=dict(data) if data is not None else None))
         except (requests.RequestException, ValueError) as err:
             raise NetError(f"cannot prepare a request for {url}: {err}", url=url,
                            kind=NetErrorKind.INVALID, cause=err) from err
@@ -343,8 +350,31 @@ class HttpClient:
                 return self._get(url, wire, headers, deadline, cap, peer)
         return self._get(url, wire, headers, deadline, cap, peer)
 
+    def post(
+        self,
+        url: str,
+        *,
+        data: Mapping[str, str],
+        headers: Mapping[str, str] | None = None,
+        deadline: float | None = None,
+        max_bytes: int | None = None,
+    ) -> HttpResponse:
+        """POST ``data`` as an HTML form to ``url`` once, without following redirects.
+
+        The same guard, deadline, cap and errors as :meth:`get` (used for the
+        Save Page Now API). Header values named in :data:`SECRET_HEADERS`
+        (``Authorization``) are sent but never kept in the response's
+        ``request_headers``.
+        """
+        deadline = self.deadline if deadline is None else deadline
+        cap = self.max_bytes if max_bytes is None else max_bytes
+        wire = wire_url(url)
+        peer = self._judge(wire, url)
+        return self._get(url, wire, headers, deadline, cap, peer, method="POST", data=data)
+
     def _get(self, url: str, wire: WireUrl, headers: Mapping[str, str] | None,
-             deadline: float, cap: int, peer: str | None) -> HttpResponse:
+             deadline: float, cap: int, peer: str | None, method: str = "GET",
+             data: Mapping[str, str] | None = None) -> HttpResponse:
         req_headers = {"User-Agent": self.user_agent, "Accept": "*/*",
                        "Accept-Encoding": "gzip, deflate"}
         if headers:
@@ -358,7 +388,7 @@ class HttpClient:
         # Behind a proxy the peer is the proxy (trusted); otherwise the address
         # actually connected to is judged again (see guard.check_peer).
         guarded = proxy is None and not self.may_reach_private(wire)
-        prepared = self._prepare(wire, url, req_headers)
+        prepared = self._prepare(wire, url, req_headers, method, data)
         try:
             # Leaving the block cancels the deadline before the response is closed
             # (its connection may go back to the pool).
@@ -416,12 +446,14 @@ class HttpClient:
         raw_headers = _header_list(response)
         version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(
             getattr(response.raw, "version", 11), "HTTP/1.1")
-        logger.debug("GET %s -> %s (%d bytes)", url, response.status_code, len(body))
+        logger.debug("%s %s -> %s (%d bytes)", method, url, response.status_code, len(body))
         return HttpResponse(
             url=url, status=response.status_code, reason=response.reason or "",
             headers=CaseInsensitiveDict(response.headers), header_list=raw_headers,
             body=body, truncated=truncated, elapsed=time.monotonic() - started,
-            http_version=version, request_headers=tuple(req_headers.items()), peer=peer,
+            http_version=version, peer=peer,
+            request_headers=tuple((k, "[redacted]" if k.lower() in SECRET_HEADERS else v)
+                                  for k, v in req_headers.items()),
         )
 
 

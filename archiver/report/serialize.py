@@ -74,7 +74,14 @@ from archiver._version import __version__
 from archiver.dossier import Draft, DraftQuote, DraftSource, FoundUrl
 from archiver.errors import Problem
 from archiver.failon import FailOn
-from archiver.history import CheckRecord, LinkRecord, RunRecord, Transition
+from archiver.history import (
+    CheckRecord,
+    FixityEvent,
+    LinkRecord,
+    RunRecord,
+    SaveRecord,
+    Transition,
+)
 from archiver.models import (
     Capture,
     CaptureOutcome,
@@ -82,6 +89,10 @@ from archiver.models import (
     Change,
     CheckRun,
     FetchRun,
+    FixityOutcome,
+    FixityProblem,
+    FixityResult,
+    FixityRun,
     Hop,
     LinkClass,
     LinkResult,
@@ -90,6 +101,9 @@ from archiver.models import (
     Quote,
     QuoteResult,
     RunResult,
+    SaveOutcome,
+    SaveResult,
+    SaveRun,
     Source,
     VerifyRun,
 )
@@ -567,4 +581,89 @@ __all__ = [
     "source_row", "stored_run", "summarize", "summary", "timestamp", "to_csv", "to_json",
     "to_jsonl", "transition", "validation_document", "verify_document",
     "verify_run",
+]
+
+
+# --------------------------------------------------------------------------
+# save and fixity (and their history: schema 3 of the database)
+# --------------------------------------------------------------------------
+
+
+def save_result(r: SaveResult) -> Record:
+    return _record(r, capture=_maybe(capture, r.capture))
+
+
+def save_counts(results: Iterable[SaveResult]) -> dict[str, int]:
+    """Save results per outcome, every outcome listed."""
+    out = {o.value: 0 for o in SaveOutcome}
+    for r in results:
+        out[r.outcome.value] += 1
+    return out
+
+
+def save_run(run: SaveRun) -> Record:
+    return {
+        **_head("save"), **_record(run, results=OMIT),
+        "duration_ms": duration_ms(run.started_at, run.finished_at),
+        "sources": len(run.results),
+        "counts": save_counts(run.results),
+        "failures": sum(1 for r in run.results if r.outcome is not SaveOutcome.SAVED),
+    }
+
+
+def save_document(run: SaveRun) -> Record:
+    return {"run": save_run(run), "results": [save_result(r) for r in run.results]}
+
+
+def fixity_problem(p: FixityProblem) -> Record:
+    return _record(p)
+
+
+def fixity_result(r: FixityResult) -> Record:
+    return _record(r, problems=[fixity_problem(p) for p in r.problems])
+
+
+def fixity_run(run: FixityRun) -> Record:
+    seconds = (run.finished_at - run.started_at).total_seconds()
+    outcomes = Counter(r.outcome for r in run.results)
+    return {
+        **_head("fixity"), **_record(run, results=OMIT),
+        "duration_ms": duration_ms(run.started_at, run.finished_at),
+        "files": len(run.results),
+        "counts": {o.value: outcomes[o] for o in FixityOutcome},
+        "failures": sum(1 for r in run.results if r.outcome.is_failure),
+        "mb_per_second": round(run.bytes_read / 1e6 / seconds, 1) if seconds > 0 else None,
+    }
+
+
+def fixity_document(run: FixityRun) -> Record:
+    return {"run": fixity_run(run), "results": [fixity_result(r) for r in run.results]}
+
+
+def save_record(rec: SaveRecord) -> Record:
+    return _record(rec, result=save_result(rec.result))
+
+
+def saves_document(records: Sequence[SaveRecord]) -> Record:
+    return {"schema": schema_id("history-saves"), "saves": [save_record(r) for r in records]}
+
+
+def fixity_event(event: FixityEvent) -> Record:
+    return _record(event, result=fixity_result(event.result))
+
+
+def fixity_events_document(events: Sequence[FixityEvent]) -> Record:
+    return {"schema": schema_id("history-fixity"), "events": [fixity_event(e) for e in events]}
+
+
+SAVE_COLUMNS = tuple(csv_columns(SaveResult))
+FIXITY_COLUMNS = tuple(csv_columns(FixityResult))
+SAVE_RECORD_COLUMNS = tuple(csv_columns(SaveRecord))
+FIXITY_EVENT_COLUMNS = tuple(csv_columns(FixityEvent))
+
+__all__ += [
+    "FIXITY_COLUMNS", "FIXITY_EVENT_COLUMNS", "SAVE_COLUMNS", "SAVE_RECORD_COLUMNS",
+    "fixity_document", "fixity_event", "fixity_events_document", "fixity_problem",
+    "fixity_result", "fixity_run", "save_counts", "save_document", "save_record",
+    "save_result", "save_run", "saves_document",
 ]

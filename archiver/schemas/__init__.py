@@ -14,6 +14,8 @@ uses ``records`` changes version when the records it uses do.
 Every document says which schema it follows: in the ``schema`` field of its
 ``run`` header (check, fetch, verify, run), else in a top-level ``schema``
 field (history, validate, extract).
+The ``save`` and ``fixity`` documents keep their outcome enums in their own
+``$defs`` (``save_outcome``, ``fixity_outcome``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ VERSIONS: dict[str, int] = {
     "history-run": 1,
     "validate": 1,
     "extract": 1,
+    "save": 1,
+    "fixity": 1,
+    "history-saves": 1,
+    "history-fixity": 1,
 }
 
 
