@@ -38,7 +38,7 @@ from archiver.models import Manifest, SaveOutcome, SaveRun
 from archiver.report import serialize
 from archiver.store import LEDGER_NAME, read_warc
 from tests.support.fake_spn2 import FakeSpn2
-from tests.support.pywb_archive import source, write_manifest
+from tests.support.pywb_archive import Page, PywbArchive, source, write_manifest
 
 ACCESS = "AK-7f3e9c1d2b4a"
 SECRET = "SK-9d8c7b6a5e4f3210"
@@ -406,3 +406,21 @@ def test_save_outputs_validate_against_their_schemas(spn: FakeSpn2, tmp_path: Pa
 
     enum = schemas.load("save")["$defs"]["save_outcome"]["enum"]
     assert enum == [o.value for o in SaveOutcome]
+
+
+def test_the_memento_is_fetched_from_a_real_wayback_software(spn: FakeSpn2, tmp_path: Path,
+                                                             pywb: PywbArchive) -> None:
+    """pywb plays the part of the Wayback Machine serving the new capture."""
+    body = "<html><head><title>Today</title></head><body><p>As captured now.</p></body></html>"
+    base = pywb.collection([Page(A, "2026-11-30T09:30:15Z", body)])
+    spn.plan(A, pending=1, timestamp="20261130093015", serve=False)
+    run = save_sources(manifest(A), keys=SpnKeys(ACCESS, SECRET), api=spn.api,
+                       archive=Archive.from_url(base), warcs_dir=tmp_path / "warcs",
+                       clock=ManualClock())
+    [result] = run.results
+    assert result.outcome is SaveOutcome.SAVED, result.detail
+    assert result.capture is not None and result.capture.archive == base
+    records = read_warc(tmp_path / "warcs" / result.capture.warc_file)
+    response = next(r for r in records if r.type == "response")
+    assert b"As captured now." in response.block
+    assert spn.requests("GET", "/web/") == []  # nothing asked of the fake's own archive
