@@ -424,7 +424,7 @@ class SpnApi:
         with self._lock:
             if self._capture_gate is None:
                 rate = self.captures_per_minute
-                if rate is None:
+                if rate is None:  # a local endpoint (a test's, your own) is not paced
                     rate = (limits.LOCAL_LISTINGS_PER_MINUTE
                             if is_local_archive(self.host) and not is_internet_archive(self.host)
                             else SPN_CAPTURES_PER_MINUTE)
