@@ -156,16 +156,17 @@ class _Damaged(Exception):
         self.record_id = record_id
 
 
-def _parse_head(data: bytes, offset: int) -> tuple[dict[str, str], int]:
-    """The WARC headers at the start of ``data`` and where the block begins."""
-    end = data.find(b"\r\n\r\n")
+def _parse_head(data: bytes, offset: int, pos: int = 0) -> tuple[dict[str, str], int]:
+    """The WARC headers at ``pos`` in ``data`` and where the block begins."""
+    end = data.find(b"\r\n\r\n", pos, pos + (1 << 20))
     if end < 0:
-        raise _Truncated() if len(data) < 65536 and data.startswith(b"WARC/") else _Damaged(
-            f"no WARC record header at offset {offset}", _record_id_in(data))
-    lines = data[:end].split(b"\r\n")
+        head = data[pos:pos + 65536]
+        raise _Truncated() if len(data) - pos < 65536 and head.startswith(b"WARC/") \
+            else _Damaged(f"no WARC record header at offset {offset}", _record_id_in(head))
+    lines = data[pos:end].split(b"\r\n")
     if not lines[0].startswith(b"WARC/"):
         raise _Damaged(f"no WARC record at offset {offset} (it starts with "
-                       f"{bytes(lines[0][:20])!r})", _record_id_in(data[:end]))
+                       f"{bytes(lines[0][:20])!r})", _record_id_in(data[pos:end]))
     headers: dict[str, str] = {}
     for line in lines[1:]:
         name, sep, value = line.partition(b":")
@@ -189,19 +190,19 @@ def _records_of(data: bytes, offset: int, member_length: int | None) -> Iterator
     """The records in one inflated gzip member (normally exactly one)."""
     pos = 0
     while pos < len(data):
-        if not data[pos:].strip(b"\r\n"):
+        if not data[pos:pos + 64].strip(b"\r\n") and not data[pos:].strip(b"\r\n"):
             return
-        headers, start = _parse_head(data[pos:], offset)
+        headers, start = _parse_head(data, offset, pos)
         try:
             length = int(headers.get("content-length", ""))
         except ValueError:
             raise _Damaged(f"record at offset {offset} has no valid Content-Length",
                            headers.get("warc-record-id")) from None
-        block = data[pos + start:pos + start + length]
+        block = data[start:start + length]
         if len(block) < length:
             raise _Truncated()
         yield _Record(offset, headers, block, member_length)
-        pos += start + length
+        pos = start + length
         if data[pos:pos + 4] != b"\r\n\r\n":
             raise _Damaged(f"record {headers.get('warc-record-id', '?')} at offset {offset} "
                            "does not end with CRLF CRLF", headers.get("warc-record-id"))
@@ -234,12 +235,14 @@ def _gzip_records(reader: _Reader) -> Iterator[_Record | _Damaged | _Truncated]:
                 return
         start = offset
         inflater = zlib.decompressobj(31)  # gzip wrapper, CRC-32 and ISIZE checked
-        out = bytearray()
+        out: list[bytes] = []
+        inflated = 0
         fed: list[bytes] = []  # this member's compressed bytes so far (to salvage its id)
         while True:
             try:
                 fed.append(pending)
-                out += inflater.decompress(pending)
+                out.append(inflater.decompress(pending))
+                inflated += len(out[-1])
             except zlib.error as err:
                 yield _Damaged(f"gzip member at offset {start} is damaged ({err})",
                                _record_id_in(_salvage(b"".join(fed))))
@@ -250,17 +253,17 @@ def _gzip_records(reader: _Reader) -> Iterator[_Record | _Damaged | _Truncated]:
                 pending = rest
                 break
             offset += len(pending)
-            if len(out) > MAX_RECORD_BYTES:
+            if inflated > MAX_RECORD_BYTES:
                 yield _Damaged(f"the record at offset {start} is larger than "
                                f"{MAX_RECORD_BYTES >> 20} MB inflated; not checked",
-                               _record_id_in(bytes(out[:65536])))
+                               _record_id_in(out[0][:65536]))
                 return
             pending = reader.read()
             if not pending:
                 yield _Truncated()
                 return
         try:
-            yield from _records_of(bytes(out), start, offset - start)
+            yield from _records_of(b"".join(out), start, offset - start)
         except (_Truncated, _Damaged) as err:
             yield err
             if isinstance(err, _Truncated):
