@@ -225,6 +225,18 @@ def test_an_undocumented_code_is_kept_verbatim(spn: FakeSpn2, tmp_path: Path) ->
     assert "does not list" in (result.detail or "")
 
 
+@pytest.mark.parametrize("answer", [b"<html>Saving...</html>", b'{"job_id": "../../etc"}',
+                                    b'{"job_id": "spn2-1"}'])
+def test_an_answer_that_is_not_the_apis_is_a_bad_answer(spn: FakeSpn2, tmp_path: Path,
+                                                        answer: bytes) -> None:
+    spn.plan(A, raw_answer=answer)
+    spn.plan(B, pending=0)
+    first, second = run_save(spn, tmp_path, manifest(A, B)).results
+    assert first.outcome is SaveOutcome.BAD_ANSWER and first.detail
+    assert second.outcome is SaveOutcome.SAVED
+    assert all(".." not in s.path for s in spn.seen)
+
+
 # --------------------------------------------------------------------------
 # 429s, as fetch handles them
 # --------------------------------------------------------------------------

@@ -58,6 +58,7 @@ class Plan:
     message: str | None = None
     serve: bool = True  # serve the memento once captured (False: "not indexed yet")
     served_as: str | None = None  # serve it as a capture of this timestamp (a stale copy)
+    raw_answer: bytes | None = None  # answer the capture request with these bytes instead
 
 
 @dataclass
@@ -183,6 +184,9 @@ class FakeSpn2(BackgroundServer):
     def _capture(self, handler: BaseHTTPRequestHandler, form: dict[str, str]) -> None:
         url = form.get("url", "")
         plan = self.plans.get(url, Plan())
+        if plan.raw_answer is not None:
+            self._send(handler, 200, plan.raw_answer, "text/html")
+            return
         if plan.refuse:
             self._json(handler, {"status": "error", "status_ext": plan.refuse,
                                  "message": f"refused: {plan.refuse}"})
