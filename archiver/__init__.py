@@ -33,6 +33,7 @@ _API = {
     "fetch_sources": "archiver.fetch",
     "verify_manifest": "archiver.verify",
     "run_pipeline": "archiver.pipeline",
+    "package_manifest": "archiver.package",
     # their options and collaborators
     "CheckOptions": "archiver.check",
     "RunOptions": "archiver.pipeline",
@@ -67,6 +68,7 @@ _API = {
     "RunResult": "archiver.models",
     "Change": "archiver.models",
     "Progress": "archiver.models",
+    "PackageResult": "archiver.models",
     # errors
     "ArchiverError": "archiver.errors",
     "InputError": "archiver.errors",
@@ -100,6 +102,7 @@ __all__ = [
     "Manifest",
     "ManifestError",
     "ManualClock",
+    "PackageResult",
     "Progress",
     "Quote",
     "QuoteResult",
@@ -113,6 +116,7 @@ __all__ = [
     "check_manifest",
     "fetch_sources",
     "load_manifest",
+    "package_manifest",
     "parse_fail_on",
     "run_pipeline",
     "same_page",
@@ -159,6 +163,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         LinkResult,
         LinkState,
         Manifest,
+        PackageResult,
         Progress,
         Quote,
         QuoteResult,
@@ -168,6 +173,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         VerifyRun,
     )
     from archiver.net import HttpClient
+    from archiver.package import package_manifest
     from archiver.pipeline import RunOptions, check_manifest, run_pipeline
     from archiver.urls import same_page, url_key
     from archiver.verify import verify_manifest

@@ -1,13 +1,9 @@
-"""The installed version of archiver: one place, read from the package metadata."""
+"""The version of archiver: the one place it is written (the build reads it from here)."""
 
-from importlib.metadata import PackageNotFoundError, version
+#: The version; ``pyproject.toml`` takes it from here (``[tool.setuptools.dynamic]``).
+__version__ = "0.2.0"
 
 #: The distribution's name on PyPI (the import package and the command are ``archiver``).
 DISTRIBUTION = "archiver-provenance"
 
-try:
-    __version__ = version(DISTRIBUTION)
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
-
-__all__ = ["__version__"]
+__all__ = ["DISTRIBUTION", "__version__"]

@@ -1,4 +1,8 @@
-"""Archived page bytes -> text layers for quote verification. Pure: no I/O.
+"""Archived page bytes -> text layers for quote verification.
+
+Pure (no file, no socket), except that a PDF is parsed by pypdf in a child
+process held to time and memory limits (:class:`PdfLimits`), so that a hostile
+PDF can neither hang the run nor exhaust its memory.
 
 A page is turned into text once, into named *layers*, each searched by
 :mod:`archiver.verify`:
@@ -28,6 +32,14 @@ A page is turned into text once, into named *layers*, each searched by
     ``<title>``, ``<meta name=description>``, ``og:``/``twitter:`` title and
     description, one per line.
 
+Other captures become a ``text`` layer too: plain text as it is; a **PDF**'s
+text layer (pypdf, page by page, at most :data:`PDF_MAX_PAGES` pages, a word
+hyphenated at a line end joined with a soft hyphen, which the matcher drops,
+as it does ``&shy;``); the string values of a **JSON** document and the text
+nodes of an **XML** feed (RSS, Atom; CDATA included, escaped HTML in them
+turned into text), one per line. An image, or a PDF without a text layer (a
+scan), gives no text: :attr:`PageText.unreadable` says why.
+
 Decoding: a byte-order mark, then the HTTP ``charset``, then ``<meta charset>``,
 then detection (UTF-8 if the bytes are valid UTF-8, else charset-normalizer,
 else windows-1252). A declared single-byte charset on bytes that are valid
@@ -42,7 +54,10 @@ from __future__ import annotations
 import codecs
 import html
 import json
+import math
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -74,8 +89,31 @@ FLAG_CHARSET_OVERRULED = "charset_header_wrong"
 FLAG_CHARSET_DETECTED = "charset_detected"
 FLAG_NOT_HTML = "not_html"
 
+FLAG_PDF_CAPPED = "pdf_pages_capped"  # only the first PDF_MAX_PAGES pages were read
+
 HTML_MIMES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
 TEXT_MIMES = ("text/plain",)
+PDF_MIMES = ("application/pdf", "application/x-pdf")
+JSON_MIMES = ("application/json", "text/json", "application/ld+json",
+              "application/feed+json")
+#: XML types read as feeds (text nodes), unless the document is XHTML.
+XML_MIMES = ("application/xml", "text/xml", "application/rss+xml",
+             "application/atom+xml", "application/rdf+xml")
+
+# PDF limits. Our choices: a communiqué or a court decision is tens of pages; a
+# 1,000-page report still gives its text. pypdf caps each decompressed stream
+# itself (pypdf filters.py ZLIB_MAX_OUTPUT_LENGTH, 75 MB); the child process is
+# what bounds the whole parse.
+#: Pages of a PDF whose text is read; later pages are left out (and flagged).
+PDF_MAX_PAGES = 1000
+#: Characters of PDF text kept (about 1,500 dense pages).
+PDF_MAX_CHARS = 5_000_000
+#: Wall-clock time the PDF parse may take before its process is killed.
+PDF_TIMEOUT_SECONDS = 30.0
+#: Address space of the PDF parsing process (RLIMIT_AS), in bytes.
+PDF_MAX_MEMORY = 1024 * 1024 * 1024
+#: JSON or XML text kept, in characters.
+MAX_FEED_CHARS = 5_000_000
 
 
 # --------------------------------------------------------------------------
@@ -108,6 +146,8 @@ class PageText:
     declared_lang: str | None = None  # <html lang> or Content-Language
     title: str | None = None
     flags: tuple[str, ...] = ()
+    #: Why the payload gives no text to search (an image, a scanned PDF), else None.
+    unreadable: str | None = None
 
     def layer(self, name: PageLayer) -> TextLayer | None:
         for layer in self.layers:
@@ -609,15 +649,45 @@ def mime_of(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-def is_extractable(content_type: str | None, body: bytes = b"") -> bool:
-    """Whether a payload is HTML or plain text we can search."""
+def _kind(content_type: str | None, body: bytes) -> str | None:
+    """html, text, pdf, json, xml (a feed) or None (nothing we can search)."""
     mime = mime_of(content_type)
-    if mime in HTML_MIMES or mime in TEXT_MIMES:
-        return True
+    head = body[:1024].lstrip().lower()
+    if head.startswith(b"%pdf-") or mime in PDF_MIMES:
+        return "pdf"  # the %PDF-n.m header line (ISO 32000-1 §7.5.2), whatever the type says
+    if mime in XML_MIMES or (mime.endswith("+xml") and mime != "application/xhtml+xml"):
+        return "html" if _looks_html(head) else "xml"
+    if mime in HTML_MIMES:
+        return "html"
+    if mime in TEXT_MIMES:
+        return "text"
+    if mime in JSON_MIMES or mime.endswith("+json"):
+        return "json"
     if not mime or mime in ("application/octet-stream", "unk", "unknown"):
-        head = body[:1024].lstrip().lower()
-        return head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body"))
-    return False
+        if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+            return "html"
+        if head.startswith(b"<?xml"):
+            return "html" if _looks_html(head) else "xml"
+    return None
+
+
+def _looks_html(head: bytes) -> bool:
+    return b"<html" in head or b"<!doctype html" in head
+
+
+def is_extractable(content_type: str | None, body: bytes = b"") -> bool:
+    """Whether a payload is of a kind we turn into text: HTML, plain text, PDF,
+    JSON or an XML feed (a PDF may still turn out to have no text layer)."""
+    return _kind(content_type, body) is not None
+
+
+def unreadable_reason(content_type: str | None, body: bytes = b"") -> str:
+    """Why a payload that :func:`is_extractable` refuses cannot be searched."""
+    mime = mime_of(content_type)
+    if mime.startswith("image/"):
+        return f"the capture is an image ({mime}): it has no text to search"
+    return (f"the capture is {mime or 'of unknown type'}, not HTML, text, PDF, "
+            "JSON or an XML feed")
 
 
 def extract_html(markup: str, *, charset: str = "utf-8", charset_source: str = "default",
@@ -648,20 +718,259 @@ def extract_html(markup: str, *, charset: str = "utf-8", charset_source: str = "
                     declared_lang=parser.lang, title=title, flags=flags)
 
 
-def extract_page(body: bytes, content_type: str | None = None) -> PageText:
-    """Decode a payload and build its text layers (HTML, or plain text)."""
+def extract_page(body: bytes, content_type: str | None = None, *,
+                 pdf_limits: PdfLimits | None = None) -> PageText:
+    """Decode a payload and build its text layers (HTML, text, PDF, JSON, XML).
+
+    A payload that gives no text (an image, a PDF without a text layer, one
+    that cannot be parsed within ``pdf_limits``) gives a page with no layers
+    and :attr:`PageText.unreadable` set.
+    """
+    kind = _kind(content_type, body)
+    if kind is None:
+        return PageText(layers=(), unreadable=unreadable_reason(content_type, body))
+    if kind == "pdf":
+        return pdf_page(body, pdf_limits or PdfLimits())
     decoded = decode_body(body, content_type)
-    if mime_of(content_type) in TEXT_MIMES:
-        text, repaired = repair_mojibake(decoded.text)
-        flags = decoded.flags + ((FLAG_MOJIBAKE,) if repaired else ())
-        return PageText(layers=(TextLayer(LAYER_TEXT, text),), charset=decoded.charset,
-                        charset_source=decoded.source, flags=flags)
-    return extract_html(decoded.text, charset=decoded.charset,
-                        charset_source=decoded.source, flags=decoded.flags)
+    if kind == "html":
+        return extract_html(decoded.text, charset=decoded.charset,
+                            charset_source=decoded.source, flags=decoded.flags)
+    if kind == "json":
+        text = json_text(decoded.text)
+        if text is None:
+            return PageText(layers=(), charset=decoded.charset,
+                            unreadable="the capture is not valid JSON")
+    elif kind == "xml":
+        text = xml_text(decoded.text)
+    else:
+        text = decoded.text
+    text, repaired = repair_mojibake(text)
+    flags = decoded.flags + ((FLAG_MOJIBAKE,) if repaired else ())
+    return PageText(layers=(TextLayer(LAYER_TEXT, text),), charset=decoded.charset,
+                    charset_source=decoded.source, flags=flags)
+
+
+# --------------------------------------------------------------------------
+# JSON and XML feeds -> text
+# --------------------------------------------------------------------------
+
+
+def _feed_string(value: str) -> str:
+    """One string of a feed: entities decoded, HTML inside turned into text."""
+    text = html.unescape(value)
+    if "<" in text and ">" in text:
+        text = html_to_text(text)
+    return text.strip()
+
+
+def _join_capped(parts: Iterator[str]) -> str:
+    out: list[str] = []
+    length = 0
+    for part in parts:
+        if not part or not any(ch.isalnum() for ch in part):
+            continue
+        out.append(part)
+        length += len(part) + 1
+        if length > MAX_FEED_CHARS:
+            break
+    return "\n".join(out)[:MAX_FEED_CHARS]
+
+
+def json_text(document: str) -> str | None:
+    """Every string value of a JSON document (and keys' values only), one per line;
+    None if it is not JSON."""
+    value = _loads(document.strip())
+    if value is None and document.strip() != "null":
+        return None
+    return _join_capped(_feed_string(text) for _, text in _walk(value))
+
+
+_CDATA_RE = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
+
+
+class _XmlText(HTMLParser):
+    """Text nodes of an XML document, one per element. HTMLParser, not an XML
+    parser: it expands no entity declared in a DTD (no "billion laughs")."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.parts.append("\n")
+
+
+def xml_text(document: str) -> str:
+    """The text nodes of an XML feed (RSS, Atom), CDATA included, one per line;
+    escaped HTML inside them is turned into text."""
+    # CDATA is text: escape it so that the parser reads it as character data.
+    document = _CDATA_RE.sub(lambda m: html.escape(m.group(1), quote=False), document)
+    parser = _XmlText()
+    parser.feed(document)
+    parser.close()
+    chunks = "".join(parser.parts).split("\n")
+    return _join_capped(_feed_string(chunk) for chunk in chunks)
+
+
+# --------------------------------------------------------------------------
+# PDF -> text, in a child process under limits
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PdfLimits:
+    """Bounds on reading one PDF (defaults: the module's ``PDF_*`` constants)."""
+
+    max_pages: int = PDF_MAX_PAGES
+    max_chars: int = PDF_MAX_CHARS
+    timeout: float = PDF_TIMEOUT_SECONDS
+    max_memory: int = PDF_MAX_MEMORY
+
+
+#: The child: reads the PDF on stdin, writes {"pages": [...], ...} as JSON.
+_PDF_CHILD = r"""
+import io, json, logging, sys, warnings
+try:  # first of all, the limits: memory (address space) and CPU seconds
+    import resource
+    memory, seconds = int(sys.argv[3]), int(sys.argv[4])
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+except (ImportError, ValueError, OSError):
+    pass  # not POSIX: the parent's timeout still holds
+warnings.simplefilter("ignore")
+logging.disable(logging.CRITICAL)
+out = {"pages": [], "page_count": 0, "errors": 0, "capped": False, "image_pages": 0}
+try:
+    import pypdf
+except MemoryError:
+    out["error"] = "out of memory while loading pypdf"
+    sys.stdout.write(json.dumps(out)); sys.exit(0)
+except ImportError as err:
+    out["error"] = ("pypdf could not be loaded (" + str(err) + ")")[:300]
+    sys.stdout.write(json.dumps(out)); sys.exit(0)
+max_pages, max_chars = int(sys.argv[1]), int(sys.argv[2])
+try:
+    reader = pypdf.PdfReader(io.BytesIO(sys.stdin.buffer.read()), strict=False)
+    if reader.is_encrypted:
+        try:
+            ok = reader.decrypt("")
+        except Exception:
+            ok = 0
+        if not ok:
+            out["encrypted"] = True
+            sys.stdout.write(json.dumps(out)); sys.exit(0)
+    out["page_count"] = len(reader.pages)
+    total = 0
+    for n, page in enumerate(reader.pages):
+        if n >= max_pages:
+            out["capped"] = True
+            break
+        try:
+            resources = page.get("/Resources")
+            if resources is not None and "/XObject" in resources.get_object():
+                out["image_pages"] += 1
+        except Exception:
+            pass
+        try:
+            text = page.extract_text() or ""
+        except Exception:
+            out["errors"] += 1
+            text = ""
+        out["pages"].append(text[: max(0, max_chars - total)])
+        total += len(text)
+        if total >= max_chars:
+            out["capped"] = True
+            break
+except MemoryError:
+    out["error"] = "it needed more memory than allowed"
+except Exception as err:
+    out["error"] = (type(err).__name__ + ": " + str(err))[:300]
+sys.stdout.write(json.dumps(out))
+"""
+
+
+def pdf_pages(body: bytes, limits: PdfLimits | None = None) -> tuple[list[str], dict[str, Any]]:
+    """The text of each page of a PDF, and what the parse said (``page_count``,
+    ``errors``, ``capped``, ``encrypted``, ``error``), read by pypdf in a child
+    process killed after ``limits.timeout`` and held to ``limits.max_memory``."""
+    limits = limits or PdfLimits()
+    # -P: the current folder is not on the child's sys.path (no stray pypdf.py).
+    # The child sets its own limits (no preexec_fn: unsafe with threads, per the
+    # subprocess documentation).
+    try:
+        done = subprocess.run(  # our interpreter, our code, no shell
+            [sys.executable, "-P", "-c", _PDF_CHILD, str(limits.max_pages),
+             str(limits.max_chars), str(limits.max_memory),
+             str(math.ceil(limits.timeout) + 1)],
+            input=body, capture_output=True, timeout=limits.timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return [], {"error": f"reading it took longer than {limits.timeout:g} s; "
+                             "stopped"}
+    except OSError as err:
+        return [], {"error": f"the PDF reader could not be started ({err})"}
+    try:
+        info = json.loads(done.stdout.decode("utf-8", errors="replace"))
+    except ValueError:
+        info = None
+    if not isinstance(info, dict) or not isinstance(info.get("pages"), list):
+        why = ("it needed more than "
+               f"{limits.max_memory // 2**20} MB of memory" if b"MemoryError" in done.stderr
+               else f"the reader stopped with exit status {done.returncode}")
+        return [], {"error": why}
+    pages = [p for p in info.pop("pages") if isinstance(p, str)]
+    return pages, info
+
+
+#: A word broken at a line end: letter, hyphen, line break, lower-case letter.
+_HYPHEN_BREAK_RE = re.compile(r"(?<=[^\W\d_])[-\u2010][ \t]*\r?\n[ \t]*(?=[^\W\d_])")
+
+
+def join_hyphenation(text: str) -> str:
+    """Join words hyphenated at a line end with a soft hyphen (U+00AD), which
+    the matcher drops as it drops ``&shy;``: "environ-\\nmental" reads
+    "environmental", while the page text still shows where the break was. A
+    real compound ("anarcho-\\nlibertaire") then reads without its hyphen;
+    the skeleton comparison (letters only) matches it either way."""
+    def join(m: re.Match[str]) -> str:
+        nxt = text[m.end():m.end() + 1]
+        return "\u00ad" if nxt.islower() else m.group(0)
+    return _HYPHEN_BREAK_RE.sub(join, text)
+
+
+def pdf_page(body: bytes, limits: PdfLimits | None = None) -> PageText:
+    """The text layer of a PDF; ``unreadable`` says why there is none."""
+    pages, info = pdf_pages(body, limits)
+    if info.get("encrypted"):
+        return PageText(layers=(), unreadable="the PDF is encrypted; its text cannot "
+                        "be read")
+    if info.get("error") and not any(p.strip() for p in pages):
+        return PageText(layers=(), unreadable=f"the PDF could not be read: {info['error']}")
+    if not any(p.strip() for p in pages):
+        errors = info.get("errors") or 0
+        if errors:
+            return PageText(layers=(), unreadable=f"the text of the PDF's {errors} page(s) "
+                            "could not be read")
+        if info.get("image_pages"):
+            return PageText(layers=(), unreadable="the PDF has no text layer (a scan?): "
+                            "its pages are images")
+        return PageText(layers=(), unreadable="the PDF has no text: its pages hold "
+                        "neither text nor images (or they could not be read)")
+    text = "\n\n".join(join_hyphenation(p.strip()) for p in pages)
+    flags = (FLAG_PDF_CAPPED,) if info.get("capped") else ()
+    return PageText(layers=(TextLayer(LAYER_TEXT, text),), charset="pdf",
+                    charset_source="pdf", flags=flags)
 
 
 __all__ = [
-    "LAYER_META", "LAYER_SCRIPT", "LAYER_TEXT", "Decoded", "PageText", "TextLayer",
-    "decode_body", "extract_html", "extract_page", "html_to_text", "is_extractable",
-    "mime_of", "repair_mojibake",
+    "LAYER_META", "LAYER_SCRIPT", "LAYER_TEXT", "Decoded", "PageText", "PdfLimits",
+    "TextLayer", "decode_body", "extract_html", "extract_page", "html_to_text",
+    "is_extractable", "join_hyphenation", "json_text", "mime_of", "pdf_page", "pdf_pages",
+    "repair_mojibake", "unreadable_reason", "xml_text",
 ]

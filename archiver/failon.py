@@ -39,6 +39,7 @@ from archiver.models import (
     CaptureOutcome,
     CaptureResult,
     Change,
+    Expectation,
     LinkClass,
     LinkResult,
     LinkState,
@@ -73,8 +74,9 @@ def _word(value: str) -> str:
 # -- the words, by stage ------------------------------------------------------
 
 #: Link classes a policy may name (``inconclusive`` is never a finding: it is
-#: the whole run's verdict, exit code 4).
-_LINK_CLASSES = {_word(c): c for c in LinkClass if c is not LinkClass.INCONCLUSIVE}
+#: the whole run's verdict, exit code 4; ``ignored`` links were not requested).
+_LINK_CLASSES = {_word(c): c for c in LinkClass
+                 if c not in (LinkClass.INCONCLUSIVE, LinkClass.IGNORED)}
 _LINK_STATES = {_word(s): s for s in (LinkState.FAILING, LinkState.DEAD)}
 NO_CAPTURE = "no-capture"
 PRE_PUBLICATION = "pre-publication"
@@ -151,6 +153,8 @@ class FailOn:
     # -- one result at a time -------------------------------------------------
 
     def matches_link(self, result: LinkResult) -> bool:
+        if result.expected is Expectation.GONE and not result.link_class.is_success:
+            return False  # known dead (expect = "gone"): its failing is what was expected
         return result.link_class in self.link_classes or result.state in self.link_states
 
     def matches_capture(self, result: CaptureResult) -> bool:

@@ -39,6 +39,12 @@ class DatePrecision(enum.StrEnum):
     YEAR = "year"
 
 
+class Expectation(enum.StrEnum):
+    """What a manifest says it expects of a link (``expect = "..."``)."""
+
+    GONE = "gone"  # known dead: a failure is expected, a recovery is news
+
+
 @dataclass(frozen=True)
 class Quote:
     text: str
@@ -62,6 +68,12 @@ class Source:
     line: int | None = None  # line of the [[source]] header in the manifest file
     #: ``published`` is the first day of the month or year when only those are known.
     published_precision: DatePrecision = DatePrecision.DAY
+    #: Free text kept with the source (``note = "..."``); never interpreted.
+    note: str | None = None
+    #: ``ignore = true``: listed as ignored, never checked.
+    ignore: bool = False
+    #: ``expect = "gone"``: a known-dead link; failing does not fail a run, coming back is said.
+    expect: Expectation | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,7 @@ class LinkClass(enum.StrEnum):
     TLS_ERROR = "tls_error"
     INVALID = "invalid"  # not checkable
     INCONCLUSIVE = "inconclusive"  # the run was judged offline
+    IGNORED = "ignored"  # not requested: ``ignore = true`` or an exclude pattern
 
     @property
     def is_failure(self) -> bool:
@@ -125,6 +138,21 @@ class LinkState(enum.StrEnum):
     FAILING = "failing"
     DEAD = "dead"
     UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class HostSettings:
+    """Per-host overrides of the check's politeness and requests (``[hosts."NAME"]``).
+
+    ``host`` is the host name as URLs are keyed (lower case, IDNA); ``None``
+    fields keep the run's setting.
+    """
+
+    host: str
+    concurrency: int | None = None
+    interval: float | None = None
+    timeout: float | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +185,13 @@ class LinkResult:
     #: In an inconclusive run, the class the check observed before the run was voided.
     observed_class: LinkClass | None = None
     previous_state: LinkState | None = None  # the history state before this check
+    #: The manifest's ``expect`` for the source (``gone``: failing is expected).
+    expected: Expectation | None = None
+
+    @property
+    def came_back(self) -> bool:
+        """A link the manifest expects gone answers again: news, not a failure."""
+        return self.expected is Expectation.GONE and self.link_class.is_success
 
 
 @dataclass(frozen=True)
@@ -247,6 +282,9 @@ class CaptureResult:
     detail: str | None = None
     archives_tried: tuple[str, ...] = ()
     rule: str | None = None  # how the capture was chosen: after_publication, redirect, ...
+    #: Other captures of the URL stored besides ``capture`` (``fetch --captures``),
+    #: in date order: stored now or held already.
+    extra_captures: tuple[Capture, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -313,6 +351,23 @@ class QuoteStatus(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class QuoteTimeline:
+    """When a quote was on the stored captures of its source's URL (``verify``
+    searched more than one): dates of captures, each a ``Memento-Datetime``."""
+
+    searched: int  # captures searched (readable ones)
+    present: int  # of them, those containing the quote (verified or with typos)
+    first_present: datetime | None = None
+    last_present: datetime | None = None
+    #: The first capture without the quote after the last one holding it:
+    #: "removed by" that date (None if the latest capture still holds it).
+    removed_by: datetime | None = None
+    #: The last capture without the quote before the first one holding it:
+    #: "added after" that date (None if the earliest capture holds it).
+    absent_before: datetime | None = None
+
+
+@dataclass(frozen=True)
 class QuoteResult:
     """One quote looked for in the archived page of its source (and the live page)."""
 
@@ -338,6 +393,9 @@ class QuoteResult:
     capture: Capture | None = None
     live_status: LiveStatus | None = None  # with --live
     live_detail: str | None = None  # with --live: why, e.g. "the live page answered 404"
+    #: When the quote was on the stored captures of the URL (when more than one
+    #: was searched: ``verify --captures all``, or a quote missing from the chosen one).
+    timeline: QuoteTimeline | None = None
 
     @property
     def drifted(self) -> bool:
@@ -434,6 +492,54 @@ ProgressCallback = Callable[[Progress], None]
 
 
 # --------------------------------------------------------------------------
+# package: WACZ and BagIt packages of a manifest's captures
+# --------------------------------------------------------------------------
+
+
+class PackageKind(enum.StrEnum):
+    """The kind of package ``archiver package`` writes."""
+
+    WACZ = "wacz"  # Web Archive Collection Zipped 1.1.1 (Webrecorder): for replay
+    BAGIT = "bagit"  # BagIt (RFC 8493, Library of Congress): for deposit
+
+
+class FileRole(enum.StrEnum):
+    """What a file in a package is."""
+
+    WARC = "warc"  # a WARC file of the store
+    LEDGER = "ledger"  # the store's ledger lines for the packaged captures
+    INDEX = "index"  # the CDXJ index of the WARCs (WACZ)
+    PAGES = "pages"  # the page list (WACZ)
+    MANIFEST = "manifest"  # the manifest file, as written
+    REPORT = "report"  # a report of the last run
+    HISTORY = "history"  # the history database's export (JSON)
+    METADATA = "metadata"  # the package's own description and checksums
+
+
+@dataclass(frozen=True)
+class PackagedFile:
+    """One file in a package: its path inside the package, size and SHA-256."""
+
+    path: str
+    role: FileRole
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class PackageResult:
+    """One package written by ``archiver package``."""
+
+    kind: PackageKind
+    path: Path  # the WACZ file or the bag's folder
+    manifest_id: str
+    created_at: datetime
+    sources: int  # sources selected
+    packaged: tuple[str, ...]  # ids of the sources whose stored capture is in the package
+    missing: tuple[str, ...]  # ids of selected sources with no stored capture
+    files: tuple[PackagedFile, ...]
+    bytes: int  # the package's own size on disk (the WACZ, or every file of the bag)
+    notes: tuple[str, ...] = ()
 # save: asking the Internet Archive's Save Page Now 2 to capture a source
 # --------------------------------------------------------------------------
 

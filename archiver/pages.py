@@ -12,6 +12,7 @@ a :class:`LivePage`. Matching itself reads no file and opens no socket.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -39,7 +40,15 @@ class NotLocated:
 class PageProvider(Protocol):
     """Where archived pages come from (e.g. :class:`archiver.store.WarcIndex`)."""
 
-    def locate(self, source: Source) -> Located | NotLocated: ...
+    def locate(self, source: Source) -> Located | NotLocated:
+        """The capture chosen for ``source`` and its page."""
+        ...
+
+    def history(self, source: Source) -> Sequence[Located]:
+        """Every stored capture of ``source``'s URL, oldest first (the one
+        :meth:`locate` gives among them): what ``verify`` searches when a quote
+        is missing from the chosen capture, and dates a quote's removal by."""
+        ...
 
 
 @dataclass(frozen=True)

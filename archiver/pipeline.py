@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -68,6 +68,7 @@ from archiver.models import (
     Progress,
     ProgressCallback,
     RunResult,
+    Source,
 )
 from archiver.net import HostLimiter, HttpClient
 from archiver.store import default_warcs_dir
@@ -163,7 +164,7 @@ class _HostScheduler:
             for step in range(count):
                 name = self._order[(self._turn + step) % count]
                 host = self._hosts[name]
-                if not host.jobs or host.running >= self.options.per_host_concurrency:
+                if not host.jobs or host.running >= self.checker.limiter.concurrency_for(name):
                     continue
                 ready = max(host.next_dispatch, self.checker.limiter.next_start(name))
                 job = self._first_ready(host, now)
@@ -294,7 +295,8 @@ def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
     own = checker is None
     checker = checker or Checker(options, clock=clock)
     started = clock.now()
-    pairs = [(s.id, s.url) for s in manifest.sources]
+    ignored = {s.id: why for s in manifest.sources if (why := _ignored(s, options)) is not None}
+    pairs = [(s.id, s.url) for s in manifest.sources if s.id not in ignored]
     reason: str | None = None
     try:
         if options.canary:
@@ -320,11 +322,45 @@ def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
     if history is not None:
         results, run_id = _record(history, manifest.id, started, finished, results,
                                   inconclusive, reason)
+    results = _with_manifest_view(manifest, results, ignored, started)
     return CheckRun(
         manifest_id=manifest.id, started_at=started, finished_at=finished,
         results=tuple(results), inconclusive=inconclusive, inconclusive_reason=reason,
         run_id=run_id, db_path=history.path if history is not None else None,
         hosts=len({host_of(url) for _, url in pairs}), requests=requests)
+
+
+def _ignored(source: Source, options: CheckOptions) -> str | None:
+    """Why ``source``'s link is not checked (``ignore = true``, a pattern), or None."""
+    if source.ignore:
+        return "not checked: ignore = true in the manifest"
+    why = options.excluded_by(source.url)
+    return f"not checked: {why}" if why is not None else None
+
+
+def _with_manifest_view(manifest: Manifest, results: Sequence[LinkResult],
+                        ignored: Mapping[str, str], at: datetime) -> list[LinkResult]:
+    """Every source's result in manifest order: ignored ones listed, ``expect`` carried."""
+    checked = iter(results)
+    out = []
+    for source in manifest.sources:
+        if source.id in ignored:
+            result = LinkResult(source.id, source.url, LinkClass.IGNORED, checked_at=at,
+                                detail=ignored[source.id])
+        else:
+            result = next(checked)
+        if source.expect is not None:
+            result = replace(result, expected=source.expect)
+            if result.came_back:
+                result = replace(result, detail=_came_back(result))
+        out.append(result)
+    return out
+
+
+def _came_back(result: LinkResult) -> str:
+    said = f"{result.detail}; " if result.detail else ""
+    return (f"{said}the manifest expects this link gone (expect = \"gone\"), but it answers "
+            "again: check the page and remove expect if it is back for good")
 
 
 def _record(history: History, manifest_id: str, started: datetime, finished: datetime,
@@ -466,7 +502,7 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
     manifest = select_sources(manifest, opts.source_ids)
     folder = opts.warcs_dir if opts.warcs_dir is not None else default_warcs_dir(manifest)
     limiter = HostLimiter(opts.check.per_host_concurrency, opts.check.per_host_interval,
-                          clock=clock)
+                          clock=clock, overrides=opts.check.host_limits())
     own_client = client is None
     if client is None:
         client = shared_client(opts, limiter)

@@ -34,6 +34,7 @@ The key has the form ``host[:port]/path[?query]``; it is not a URL to request.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -53,6 +54,7 @@ _PATH_SAFE = _UNRESERVED | frozenset("!$&'()*+,;=:@/")
 _ESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # asked for each request of a check; pure
 def host_of(url: str) -> str:
     """The lower-cased host name of ``url`` (``""`` if it has none or cannot be parsed)."""
     try:

@@ -193,7 +193,7 @@ def test_plain_text_payload() -> None:
     ("text/html; charset=utf-8", b"", True),
     ("application/xhtml+xml", b"", True),
     ("text/plain", b"", True),
-    ("application/pdf", b"%PDF-1.4", False),
+    ("application/pdf", b"%PDF-1.4", True),
     ("image/jpeg", b"\xff\xd8", False),
     (None, b"<!DOCTYPE html><html>", True),
     ("application/octet-stream", b"\x00\x01", False),

@@ -20,13 +20,14 @@ PACKAGE = Path(archiver.__file__).parent
 #: Bottom to top. A name is a top-level module or package of ``archiver``.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"errors", "models", "clock", "urls", "_version", "schemas", "durable"}),
-    frozenset({"failon", "manifest", "dossier", "extract"}),
+    frozenset({"failon", "manifest", "dossier", "extract", "config"}),
     frozenset({"pages", "net", "history"}),
     frozenset({"check"}),
     frozenset({"store"}),
     frozenset({"fetch"}),
     frozenset({"verify"}),
     frozenset({"report"}),
+    frozenset({"package"}),
     frozenset({"pipeline"}),
     frozenset({"cli"}),
     frozenset({"__init__", "__main__"}),

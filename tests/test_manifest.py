@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -181,12 +182,46 @@ def test_invalid_toml_has_line(tmp_path: Path) -> None:
 
 def test_huge_file_is_refused_without_parsing(tmp_path: Path) -> None:
     path = tmp_path / "big.toml"
-    with path.open("wb") as fh:
+    with path.open("wb") as fh:  # sparse: nothing is written past the first MB
         fh.write(b"# " + b"x" * 1024 * 1024 + b"\n")
-        fh.seek(50 * 1024 * 1024)
+        fh.seek(1100 * 1024 * 1024)
         fh.write(b"\n")
     msgs = "\n".join(messages(path))
-    assert "50.0 MB" in msgs and "limited to 5 MB" in msgs
+    assert "1100.0 MB" in msgs and "limited to 1024 MB" in msgs
+    _, problems = validate_file(path, max_bytes=5 * 1024 * 1024)
+    assert "limited to 5 MB" in "\n".join(str(p) for p in problems)
+
+
+def test_jsonl_manifest_reads_like_toml_with_its_line_numbers(tmp_path: Path) -> None:
+    toml = load_manifest(ROOT / "manifests" / "calais-2014.toml")
+    lines = [json.dumps({"manifest": {"id": toml.id, "title": toml.title}})]
+    for src in toml.sources:
+        item: dict[str, object] = {
+            "id": src.id, "url": src.url, "publisher": src.publisher, "title": src.title,
+            "published": src.published.isoformat(), "language": src.language,
+            "relation": src.relation.value,
+            "quote": [{"text": q.text, **({"kind": q.kind.value} if q.kind else {})}
+                      for q in src.quotes]}
+        if src.author:
+            item["author"] = src.author
+        lines.append(json.dumps(item, ensure_ascii=False))
+    path = tmp_path / "calais.jsonl"
+    path.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    loaded = load_manifest(path)
+    assert [s.id for s in loaded.sources] == [s.id for s in toml.sources]
+    assert [s.line for s in loaded.sources] == list(range(2, len(toml.sources) + 2))
+    assert [s.quotes for s in loaded.sources] == [s.quotes for s in toml.sources]
+    assert [s.published for s in loaded.sources] == [s.published for s in toml.sources]
+    # every bad line is reported with its number
+    lines[3] = "{not json"
+    lines[5] = "[1, 2"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    problems = "\n".join(str(p) for p in validate_file(path)[1])
+    assert "calais.jsonl:4: error: invalid JSON" in problems
+    assert "calais.jsonl:6: error: invalid JSON" in problems
+    path.write_text('{"source": {}}\n', encoding="utf-8")
+    problems = "\n".join(str(p) for p in validate_file(path)[1])
+    assert "first line must be" in problems
 
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:

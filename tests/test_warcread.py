@@ -352,13 +352,22 @@ def test_no_capture_is_not_located(tmp_path: Path) -> None:
     assert "no capture of https://example.org/news/2014/08/28/calais/" in result.detail
 
 
-def test_pdf_capture_is_located_but_not_searchable(tmp_path: Path) -> None:
+def test_image_capture_is_located_but_not_searchable(tmp_path: Path) -> None:
+    with WarcFile(tmp_path / "a.warc.gz") as w:
+        w.response(URL, b"\x89PNG\r\n", content_type="image/png")
+    loc = located(WarcIndex.build(tmp_path), source())
+    assert loc.page is None and loc.detail is not None and "image (image/png)" in loc.detail
+    (result,) = verify_source(source(), loc)
+    assert result.status is QuoteStatus.UNVERIFIABLE and "not_html" in result.flags
+
+
+def test_unreadable_pdf_capture_is_located_with_the_reason(tmp_path: Path) -> None:
     with WarcFile(tmp_path / "a.warc.gz") as w:
         w.response(URL, b"%PDF-1.4 ...", content_type="application/pdf")
     loc = located(WarcIndex.build(tmp_path), source())
-    assert loc.page is None and loc.detail is not None and "application/pdf" in loc.detail
+    assert loc.page is None and loc.detail is not None and "PDF could not be read" in loc.detail
     (result,) = verify_source(source(), loc)
-    assert result.status is QuoteStatus.UNVERIFIABLE and "not_html" in result.flags
+    assert result.status is QuoteStatus.UNVERIFIABLE
 
 
 def test_pages_are_extracted_once_per_capture(tmp_path: Path) -> None:
@@ -448,7 +457,8 @@ def test_live_fetcher_follows_redirects(site: LocalSite) -> None:
 
 @pytest.mark.parametrize(("reply", "status", "error"), [
     (Reply(404, "<p>Not found</p>"), 404, None),
-    (Reply(200, b"%PDF", content_type="application/pdf"), 200, "application/pdf"),
+    (Reply(200, b"%PDF", content_type="application/pdf"), 200, "PDF could not be read"),
+    (Reply(200, b"GIF89a", content_type="image/gif"), 200, "image/gif"),
     (Reply(302, "", headers={"Location": "/loop"}), None, "more than 10 redirects"),
 ])
 def test_live_fetcher_failures(site: LocalSite, reply: Reply, status: int | None,

@@ -53,6 +53,11 @@ from archiver.net import (
 )
 from archiver.urls import host_of
 
+#: Accepted statuses (``--accept``) overrule the classifier from this status on: an
+#: error status the user vouches for. Below it (2xx/3xx) the class comes from the
+#: content (a soft 404 answered 200 stays one).
+ACCEPTABLE_FROM = 400
+
 logger = logging.getLogger(__name__)
 
 
@@ -92,7 +97,7 @@ class Checker:
         if limiter is not None and limiter.clock is not clock:
             raise ValueError("the checker and its host limiter must share one clock")
         self.limiter = limiter or HostLimiter(opts.per_host_concurrency, opts.per_host_interval,
-                                              clock=clock)
+                                              clock=clock, overrides=opts.host_limits())
         self._own_client = client is None
         self.client = client or HttpClient(
             user_agent=opts.user_agent, deadline=opts.deadline,
@@ -122,12 +127,16 @@ class Checker:
 
     def _request(self, url: str) -> tuple[HttpResponse | None, NetError | None, float]:
         host = host_of(url)
+        settings = self.options.host_settings(host) if self.options.hosts else None
+        headers = dict(settings.headers) if settings is not None and settings.headers else None
+        deadline = settings.timeout if settings is not None else None
         with self.limiter.acquire(host):
             started = time.monotonic()
             with self._lock:
                 self._requests += 1
             try:
-                return self.client.get(url, polite=False), None, time.monotonic() - started
+                return (self.client.get(url, polite=False, headers=headers, deadline=deadline),
+                        None, time.monotonic() - started)
             except NetError as err:
                 return None, err, time.monotonic() - started
 
@@ -240,6 +249,14 @@ class Checker:
                                         self._probe(final.url))
             verdict = probed or verdict
         retry_after = self._note_rate_limits(final)
+        if (final.status >= ACCEPTABLE_FROM and final.status in self.options.accept
+                and not verdict.link_class.is_success):
+            # --accept / accept in archiver.toml: the user's word on an error status wins
+            # over the classifier (as lychee's --accept), the class it would have given is
+            # kept in the detail. A 2xx judged soft-404 by its content stays soft-404.
+            verdict = Verdict(LinkClass.OK, f"HTTP {final.status} is an accepted status "
+                              f"(would be {verdict.link_class.value}: {verdict.detail})")
+            retry_after = None
         return Attempt(replace(evidence, link_class=verdict.link_class, detail=verdict.detail),
                        retry_after=retry_after)
 

@@ -6,10 +6,13 @@ The defaults are the library's and the CLI's alike; the network ones come from
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from archiver.check.rules import HOST_SLOWDOWN_FLOOR, OFFLINE_HOST_SHARE, OFFLINE_MIN_HOSTS
+from archiver.config import compile_patterns
 from archiver.errors import ConfigError
+from archiver.models import HostSettings
 from archiver.net import (
     DEFAULT_BACKOFF,
     DEFAULT_CONCURRENCY,
@@ -74,8 +77,25 @@ class CheckOptions:
     offline_share: float = OFFLINE_HOST_SHARE
     offline_min_hosts: int = OFFLINE_MIN_HOSTS
     proxy: str | None = None
+    #: URL patterns (Python regular expressions, searched anywhere in the URL). A URL
+    #: matching ``include`` is checked; else one matching ``exclude`` is not (listed
+    #: as ``ignored``); given ``include`` but no ``exclude``, only included URLs are
+    #: checked. The same precedence as lychee's ``--include``/``--exclude``.
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    #: Status codes counted as alive whatever the classifier would say (``--accept``;
+    #: e.g. a site known to answer 403 to every robot).
+    accept: frozenset[int] = frozenset()
+    #: Per-host overrides (``[hosts."NAME"]`` in archiver.toml).
+    hosts: tuple[HostSettings, ...] = ()
+    _include: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False,
+                                                  compare=False)
+    _exclude: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False,
+                                                  compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_include", compile_patterns(self.include, "include"))
+        object.__setattr__(self, "_exclude", compile_patterns(self.exclude, "exclude"))
         problems = []
         if self.deadline <= 0:
             problems.append("the request timeout must be positive")
@@ -91,3 +111,28 @@ class CheckOptions:
             problems.append("the offline host share must be in [0, 1)")
         if problems:
             raise ConfigError("invalid check options: " + "; ".join(problems))
+
+    def excluded_by(self, url: str) -> str | None:
+        """Why ``url`` is not to be checked (the pattern that excludes it), or None."""
+        include, exclude = self._include, self._exclude
+        if any(p.search(url) for p in include):
+            return None
+        for pattern in exclude:
+            if pattern.search(url):
+                return f"excluded by the pattern {pattern.pattern!r}"
+        if include and not exclude:
+            return "matches no include pattern"
+        return None
+
+    def host_settings(self, host: str) -> HostSettings | None:
+        """The overrides for ``host``, if any."""
+        host = host.lower()
+        for item in self.hosts:
+            if item.host == host:
+                return item
+        return None
+
+    def host_limits(self) -> dict[str, tuple[int | None, float | None]]:
+        """(concurrency, interval) overrides per host, for :class:`~archiver.net.HostLimiter`."""
+        return {h.host: (h.concurrency, h.interval) for h in self.hosts
+                if h.concurrency is not None or h.interval is not None}

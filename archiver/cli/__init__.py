@@ -19,9 +19,6 @@ from typing import Any
 import click
 
 from archiver._version import __version__
-from archiver.cli.common import ExitCode, disk_error, route_library_warnings
-from archiver.errors import ArchiverError, InconclusiveError, InputError
-from archiver.report.safe import visible
 
 TRACEBACK_ENV = "ARCHIVER_TRACEBACK"
 
@@ -42,8 +39,8 @@ def _save_traceback(exc: BaseException) -> Path | None:
 #: The commands (``--help`` lists them alphabetically); each lives in ``archiver/cli/<name>_cmd.py``
 #: and exposes a click command named ``command``. They are imported only when used,
 #: so ``archiver check`` does not pay for the quote matcher's imports.
-COMMANDS = ("extract", "validate", "check", "fetch", "verify", "run", "history", "save",
-            "fixity")
+COMMANDS = ("extract", "validate", "check", "fetch", "verify", "run", "history", "config",
+            "package", "save", "fixity")
 
 
 class ArchiverGroup(click.Group):
@@ -56,11 +53,29 @@ class ArchiverGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         if cmd_name not in self.commands:
+            from archiver.cli.configfile import add_config_option
+
             module = importlib.import_module(f"archiver.cli.{cmd_name}_cmd")
+            add_config_option(module.command)
             self.add_command(module.command, cmd_name)
         return self.commands[cmd_name]
 
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        """The command to run, with its defaults from the configuration file applied."""
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if name is not None and cmd is not None and not ctx.resilient_parsing:
+            from archiver.cli.configfile import apply_config
+
+            apply_config(ctx, name, cmd, rest, COMMANDS)
+        return name, cmd, rest
+
     def invoke(self, ctx: click.Context) -> Any:
+        # imported here, not at the top: ``archiver --version`` never reaches this
+        from archiver.cli.common import ExitCode, disk_error
+        from archiver.errors import ArchiverError, InconclusiveError, InputError
+        from archiver.report.safe import visible
+
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -113,6 +128,8 @@ def cli() -> None:
       4  inconclusive run (offline, archive unreachable or rate-limited)
       5  internal error (a bug; the traceback is saved to a file)
     """
+    from archiver.cli.common import route_library_warnings
+
     route_library_warnings()
 
 

@@ -30,10 +30,21 @@ from archiver.cli.options import (
 from archiver.cli.tuning import FetchTuning, fetch_tuning_options
 from archiver.failon import Command, FailOn
 from archiver.fetch import (
+    MAX_CAPTURES_PER_SOURCE,
+    CaptureScope,
     fetch_sources,
+    parse_captures,
 )
 from archiver.manifest import load_manifest
 from archiver.report.captures import FORMATS, render, summary
+
+
+def _captures(ctx: click.Context, param: click.Parameter,
+              value: str) -> frozenset[CaptureScope]:
+    try:
+        return parse_captures(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
 
 
 @click.command("fetch")
@@ -45,20 +56,32 @@ from archiver.report.captures import FORMATS, render, summary
 @output_option
 @fail_on_option(Command.FETCH)
 @fetch_tuning_options
+@click.option("--captures", "captures", default="nearest", show_default=True,
+              metavar="nearest|first,nearest,last|all", callback=_captures,
+              help="Which captures of each source's URL to store: the one nearest "
+              "publication (the chosen one), and also the first and/or last listed, or "
+              f"all of them (at most {MAX_CAPTURES_PER_SOURCE} per source: the first, the "
+              "last and captures evenly spread between). The others come from the same "
+              "listing, one download each at the same rates: a CDX listing starts the day "
+              "before publication (at most 500 rows), a TimeMap lists every capture. "
+              "`verify` searches them when a quote is missing from the chosen one, and "
+              "dates when a quote was removed.")
 @allow_private_option
 @proxy_option
 @no_progress_option
 def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ...],
             warcs: Path | None, fmt: str, output: Path | None, fail_on: FailOn,
-            fetch_tuning: FetchTuning, allow_private: bool, proxy: str | None,
-            no_progress: bool) -> None:
+            fetch_tuning: FetchTuning, captures: frozenset[CaptureScope],
+            allow_private: bool, proxy: str | None, no_progress: bool) -> None:
     """Store the web-archive capture nearest each source's publication in WARC files.
 
     For each source, the archives (default: the Internet Archive's Wayback
-    Machine) are asked for their captures; the earliest 200 HTML capture from
-    the day before publication on is chosen, else an archived redirect
-    (followed), else the closest capture before publication (flagged
-    pre-publication). Only archives are contacted, never the live sites.
+    Machine) are asked for their captures; the earliest 200 capture verify can
+    read (HTML, plain text, PDF, JSON, XML feed) from the day before publication
+    on is chosen, else an archived redirect (followed), else the closest capture
+    before publication (flagged pre-publication). With --captures, other
+    captures of the same URL are stored too. Only archives are contacted, never
+    the live sites.
 
     Captures go into WARC files in --warcs, with a metadata record saying how
     each was chosen. Sources already stored are skipped without a download, so
@@ -85,7 +108,7 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
             source_ids=source_ids,
             listings_per_minute=fetch_tuning.list_rate,
             downloads_per_second=fetch_tuning.download_rate, allow_private=allow_private,
-            operator=fetch_tuning.operator, progress=bar, proxy=proxy)
+            operator=fetch_tuning.operator, progress=bar, proxy=proxy, captures=captures)
     finally:
         bar.close()
     for note in run.notes:

@@ -11,14 +11,17 @@ constants (as lychee's CLI takes its defaults from lychee-lib).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from typing import Any, TypeVar
 
 import click
 
 from archiver.check import CheckOptions
+from archiver.cli.configfile import current_config
+from archiver.config import parse_statuses
 from archiver.fetch import (
     DEFAULT_DOWNLOADS_PER_SECOND,
     DEFAULT_LISTINGS_PER_MINUTE,
@@ -27,6 +30,7 @@ from archiver.fetch import (
 )
 from archiver.fetch.limits import LOCAL_DOWNLOADS_PER_SECOND, LOCAL_LISTINGS_PER_MINUTE
 from archiver.history import DEAD_AFTER_FAILURES, MIN_FAILURE_INTERVAL, HistoryPolicy
+from archiver.models import HostSettings
 from archiver.net import (
     DEFAULT_BACKOFF,
     DEFAULT_CONCURRENCY,
@@ -42,13 +46,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _bundle(name: str, cls: type[Any], options: list[Callable[[F], F]]) -> Callable[[F], F]:
-    """A decorator adding ``options`` and passing their values as one ``cls`` called ``name``."""
-    keys = [f.name for f in fields(cls)]
+    """A decorator adding ``options`` and passing their values as one ``cls`` called ``name``.
+
+    Fields marked ``metadata={"config": True}`` are not options: they come from
+    the configuration file (:func:`archiver.cli.configfile.current_config`).
+    """
+    keys = [f.name for f in fields(cls) if not f.metadata.get("config")]
+    from_config = [f.name for f in fields(cls) if f.metadata.get("config")]
 
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            kwargs[name] = cls(**{key: kwargs.pop(key) for key in keys})
+            values = {key: kwargs.pop(key) for key in keys}
+            config = current_config()
+            values.update({key: getattr(config, key) for key in from_config})
+            kwargs[name] = cls(**values)
             return fn(*args, **kwargs)
 
         out: Any = wrapper
@@ -80,6 +92,11 @@ class CheckTuning:
     user_agent: str = DEFAULT_USER_AGENT
     canary: str | None = None
     no_probe: bool = False
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    accept: tuple[str, ...] = ()
+    #: ``[hosts."NAME"]`` tables of the configuration file (no flag).
+    hosts: tuple[HostSettings, ...] = field(default=(), metadata={"config": True})
 
     def check_options(self, *, allow_private: bool, proxy: str | None) -> CheckOptions:
         return CheckOptions(
@@ -87,11 +104,32 @@ class CheckTuning:
             concurrency=self.concurrency, per_host_concurrency=self.per_host_concurrency,
             per_host_interval=self.per_host_interval, retries=self.retries,
             backoff=self.backoff, allow_private=allow_private,
-            soft404_probe=not self.no_probe, canary=self.canary, proxy=proxy)
+            soft404_probe=not self.no_probe, canary=self.canary, proxy=proxy,
+            include=self.include, exclude=self.exclude,
+            accept=parse_statuses(self.accept), hosts=self.hosts)
 
     def history_policy(self) -> HistoryPolicy:
         return HistoryPolicy(dead_after=self.dead_after,
                              min_interval=timedelta(days=self.dead_interval))
+
+
+def _accept_callback(ctx: click.Context, param: click.Parameter,
+                     value: tuple[str, ...]) -> tuple[str, ...]:
+    try:
+        parse_statuses(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+    return value
+
+
+def _patterns_callback(ctx: click.Context, param: click.Parameter,
+                       value: tuple[str, ...]) -> tuple[str, ...]:
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as err:
+            raise click.BadParameter(f"{pattern!r} is not a regular expression: {err}") from None
+    return value
 
 
 check_tuning_options = _bundle("check_tuning", CheckTuning, [
@@ -126,6 +164,16 @@ check_tuning_options = _bundle("check_tuning", CheckTuning, [
     click.option("--no-probe", is_flag=True, default=False,
                  help="Do not ask sites for a random sibling URL (soft-404 detection by "
                  "comparison; one extra request per host and folder)."),
+    click.option("--include", multiple=True, metavar="REGEX", callback=_patterns_callback,
+                 help="Check URLs matching this pattern even if an --exclude matches "
+                 "(repeatable). With --include but no --exclude, only matching URLs are "
+                 "checked."),
+    click.option("--exclude", multiple=True, metavar="REGEX", callback=_patterns_callback,
+                 help="Do not check URLs matching this pattern (Python regex, searched in "
+                 "the URL; repeatable); they are listed as ignored."),
+    click.option("--accept", multiple=True, metavar="STATUSES", callback=_accept_callback,
+                 help="Error statuses that count as alive, e.g. 403 or 500..=503 "
+                 "(repeatable, or comma-separated). A 200 judged soft-404 stays one."),
 ])
 
 

@@ -38,6 +38,12 @@ from archiver.verify import verify_manifest
 @click.option("--live", is_flag=True, default=False,
               help="Also fetch each live page and report quotes that are in the archived "
               "copy but gone from the live one (content drift).")
+@click.option("--captures", type=click.Choice(["chosen", "all"]), default="chosen",
+              show_default=True,
+              help="Which stored captures of each URL to search: the one fetch chose, "
+              "then the others for a quote not found there (chosen); or every capture for "
+              "every quote (all). A quote searched in several gets a timeline: first and "
+              "last capture holding it, and the capture it was removed by.")
 @format_option(FORMATS)
 @output_option
 @fail_on_option(Command.VERIFY)
@@ -45,7 +51,7 @@ from archiver.verify import verify_manifest
 @proxy_option
 @no_progress_option
 def command(manifest: Path, source_ids: tuple[str, ...], warcs: Path | None, live: bool,
-            fmt: str, output: Path | None,
+            captures: str, fmt: str, output: Path | None,
             fail_on: FailOn, allow_private: bool, proxy: str | None, no_progress: bool) -> None:
     """Check that every quoted passage is in the archived text of its source.
 
@@ -73,7 +79,7 @@ def command(manifest: Path, source_ids: tuple[str, ...], warcs: Path | None, liv
 
     try:
         run = verify_manifest(loaded, folder, live=live, allow_private=allow_private,
-                             proxy=proxy, progress=bar, on_note=note)
+                             proxy=proxy, progress=bar, on_note=note, captures=captures)
     finally:
         bar.close()
     with tables_for(output):

@@ -17,6 +17,7 @@ Modules: :mod:`.listing` (archives, candidates), :mod:`.wayback` (IA CDX API),
 """
 
 from archiver.clock import Clock, ManualClock, SystemClock
+from archiver.fetch.choose import MAX_CAPTURES_PER_SOURCE, CaptureScope, parse_captures
 from archiver.fetch.limits import (
     DEFAULT_DOWNLOADS_PER_SECOND,
     DEFAULT_LISTINGS_PER_MINUTE,
@@ -31,7 +32,7 @@ from archiver.fetch.run import (
 
 __all__ = [
     "DEFAULT_DOWNLOADS_PER_SECOND", "DEFAULT_LISTINGS_PER_MINUTE", "IA_BASE", "IA_CDX_API",
-    "INTERNET_ARCHIVE", "Archive", "Clock", "FetchStopped", "ManualClock", "Politeness",
-    "SystemClock",
-    "fetch_sources", "raise_if_inconclusive",
+    "INTERNET_ARCHIVE", "MAX_CAPTURES_PER_SOURCE", "Archive", "CaptureScope", "Clock",
+    "FetchStopped", "ManualClock", "Politeness", "SystemClock",
+    "fetch_sources", "parse_captures", "raise_if_inconclusive",
 ]

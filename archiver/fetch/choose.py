@@ -2,7 +2,8 @@
 
 The rule (issue #4):
 
-1. among captures with status 200 and an HTML type, the **earliest at or after
+1. among captures with status 200 and a type verify can read (HTML, and
+   plain text, PDF, JSON and XML feeds: :func:`is_readable`), the **earliest at or after
    publication − 1 day** (``after_publication``). The day of slack is there
    because archive timestamps are UTC (CDX timestamps; ``Memento-Datetime`` is
    an HTTP date in GMT, RFC 7089 §2.1.1) and publication dates local;
@@ -21,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from archiver.extract import is_extractable
 from archiver.fetch.listing import Candidate
 
 #: Slack before the publication date: UTC capture times against local publication
@@ -43,6 +45,76 @@ class Rule(enum.StrEnum):
     AFTER_PUBLICATION = "after_publication"
     REDIRECT = "redirect"
     BEFORE_PUBLICATION = "before_publication"
+    # Other captures of the URL stored besides the chosen one (``--captures``):
+    FIRST = "first"  # the earliest listed
+    LAST = "last"  # the latest listed
+    EVERY = "every"  # one of every capture listed (``all``)
+
+
+#: ``fetch --captures all`` stores at most this many captures per source, the
+#: chosen one included; beyond it, the first, the last and captures evenly spread
+#: between them. Our choice: twenty dates show when a passage appeared and went,
+#: at twenty downloads per source, without downloading a page's every crawl
+#: (popular pages have thousands of captures).
+MAX_CAPTURES_PER_SOURCE = 20
+
+
+class CaptureScope(enum.StrEnum):
+    """Which captures of a source's URL ``fetch --captures`` stores."""
+
+    NEAREST = "nearest"  # the one chosen by the rule above (the default)
+    FIRST = "first"
+    LAST = "last"
+    ALL = "all"
+
+
+def parse_captures(text: str) -> frozenset[CaptureScope]:
+    """``nearest``, ``first,nearest,last`` or ``all`` (any comma-separated subset;
+    ``nearest`` is always included). ValueError names a word that is none of them."""
+    words = [w.strip().lower() for w in text.split(",") if w.strip()]
+    scopes = {CaptureScope.NEAREST}
+    for word in words:
+        try:
+            scopes.add(CaptureScope(word))
+        except ValueError:
+            raise ValueError(f"unknown capture choice {word!r}: use nearest, first, last "
+                             "or all, comma-separated (e.g. first,nearest,last)") from None
+    return frozenset(scopes)
+
+
+def extra_candidates(candidates: Iterable[Candidate], scopes: frozenset[CaptureScope],
+                     chosen: Candidate | None = None,
+                     limit: int = MAX_CAPTURES_PER_SOURCE) -> list[Ranked]:
+    """The other captures to store besides ``chosen``, in date order, each with its
+    rule: the earliest and latest listed page (``first``, ``last``) or every
+    listed page (``all``), at most ``limit`` - 1 of them."""
+    if scopes <= {CaptureScope.NEAREST}:
+        return []
+    unique: dict[tuple[str, str], Candidate] = {}
+    for c in candidates:
+        if _is_page(c):
+            unique.setdefault((c.timestamp, c.original), c)
+    pages = sorted(unique.values(), key=lambda c: c.when)
+    if not pages:
+        return []
+    room = max(0, limit - 1)  # the chosen capture takes one place
+    picked: dict[int, Rule] = {}
+    if CaptureScope.ALL in scopes:
+        if len(pages) <= limit:
+            picked = dict.fromkeys(range(len(pages)), Rule.EVERY)
+        elif room == 1:
+            picked = {0: Rule.EVERY}
+        elif room > 1:  # the first, the last and evenly spread between them
+            step = (len(pages) - 1) / (room - 1)
+            picked = {round(i * step): Rule.EVERY for i in range(room)}
+    if CaptureScope.LAST in scopes:
+        picked[len(pages) - 1] = Rule.LAST
+    if CaptureScope.FIRST in scopes:
+        picked[0] = Rule.FIRST
+    skip = (chosen.timestamp, chosen.original) if chosen is not None else None
+    out = [Ranked(pages[i], rule) for i, rule in sorted(picked.items())
+           if (pages[i].timestamp, pages[i].original) != skip]
+    return out[:room]
 
 
 @dataclass(frozen=True)
@@ -61,13 +133,19 @@ def is_html(mime: str | None) -> bool:
     return (mime or "").split(";")[0].strip().lower() in HTML_TYPES
 
 
+def is_readable(mime: str | None, body: bytes = b"") -> bool:
+    """An HTML page, or another payload verify turns into text (plain text, PDF,
+    JSON, an XML feed: :func:`archiver.extract.is_extractable`)."""
+    return is_html(mime) or is_extractable(mime, body)
+
+
 def _is_page(c: Candidate) -> bool:
-    """A 200 HTML capture, or one whose status the listing does not give."""
+    """A 200 capture verify can read, or one whose status the listing does not give."""
     if c.is_revisit:  # a revisit of an earlier, identical capture: playback resolves it
         return c.status in (None, 200)
     if c.status is None:  # TimeMaps list no status or type: download tells
-        return c.mime is None or is_html(c.mime)
-    return c.status == 200 and is_html(c.mime)
+        return c.mime is None or is_readable(c.mime)
+    return c.status == 200 and is_readable(c.mime)
 
 
 def _is_redirect(c: Candidate) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from archiver.errors import LinkFormatError, ParseError, PrivateAddressError
-from archiver.fetch.choose import JUMP_WINDOW, is_html
+from archiver.fetch.choose import JUMP_WINDOW, is_readable
 from archiver.fetch.limits import DOWNLOAD_MAX_BYTES, RequestKind
 from archiver.fetch.listing import Archive, Candidate, parse_http_date, parse_timestamp
 from archiver.fetch.memento import original_of, parse_links
@@ -225,8 +225,8 @@ class _InArchive:
             return self._fail((error, f"the memento is larger than "
                                       f"{DOWNLOAD_MAX_BYTES // 2**20} MB; not stored"))
         content_type = response.headers.get("Content-Type")
-        if content_type and not is_html(content_type):
+        if content_type and not is_readable(content_type, response.body):
             return self._fail((error, f"the memento is {content_type.split(';')[0]}, "
-                                      "not HTML"))
+                                      "not HTML, text, PDF, JSON or an XML feed"))
         return Playback(_memento(response, when, uri_r, self.fetched_at), tuple(self.hops),
                         tuple(self.jumps))

@@ -5,30 +5,34 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.errors import ArchiveRateLimited, ArchiveUnreachable, InconclusiveError
 from archiver.fetch.choose import (
     MAX_CANDIDATES_TRIED,
+    CaptureScope,
     Ranked,
     Rule,
     describe,
     distance_days,
+    extra_candidates,
     is_pre_publication,
+    parse_captures,
     rank,
 )
 from archiver.fetch.limits import (
     Politeness,
 )
-from archiver.fetch.listing import INTERNET_ARCHIVE, Archive, Listing
+from archiver.fetch.listing import INTERNET_ARCHIVE, Archive, Candidate, Listing
 from archiver.fetch.memento import list_timemap
 from archiver.fetch.playback import Playback, play
 from archiver.fetch.session import ArchiveSession
 from archiver.fetch.wayback import list_cdx
 from archiver.manifest import select_sources
 from archiver.models import (
+    Capture,
     CaptureOutcome,
     CaptureResult,
     FetchRun,
@@ -80,15 +84,22 @@ class _Fetcher:
     session: ArchiveSession
     store: WarcStore
     user_agent: str
+    scopes: frozenset[CaptureScope] = frozenset({CaptureScope.NEAREST})
     down: set[str] = field(default_factory=set)
+    #: A stop (429s, archive down) met while storing the other captures of a
+    #: source whose chosen capture was stored: raised at the next source.
+    stop: ArchiveRateLimited | ArchiveUnreachable | None = None
 
     # -- one source ---------------------------------------------------------------
 
     def fetch(self, source: Source) -> CaptureResult:
+        if self.stop is not None:
+            raise self.stop
         held = self.store.find_for_source(self.manifest.id, source)
         if held is not None:
-            return self._result(source, CaptureOutcome.ALREADY_STORED, held,
-                                detail=f"held in {held.warc_file}", tried=())
+            result = self._result(source, CaptureOutcome.ALREADY_STORED, held,
+                                  detail=f"held in {held.warc_file}", tried=())
+            return self._held_extras(source, held, result)
         attempts: list[_Attempt] = []
         for archive in self.archives:
             if archive.base in self.down:
@@ -96,14 +107,15 @@ class _Fetcher:
                                          "unreachable earlier in this run"))
                 continue
             try:
-                result = self._from_archive(source, archive, attempts)
+                found = self._from_archive(source, archive, attempts)
             except ArchiveUnreachable as err:
                 self.down.add(archive.base)
                 attempts.append(_Attempt(archive, CaptureOutcome.ARCHIVE_UNREACHABLE,
                                          err.message))
                 continue
-            if result is not None:
-                return result
+            if found is not None:
+                result, listing, chosen = found
+                return self._with_extras(source, archive, listing, chosen, result)
         tried = tuple(a.archive.base for a in attempts)
         if all(a.outcome is CaptureOutcome.ARCHIVE_UNREACHABLE for a in attempts):
             raise ArchiveUnreachable(
@@ -124,8 +136,10 @@ class _Fetcher:
             return list_cdx(self.session, archive, source.url, source.published)
         return list_timemap(self.session, archive, source.url)
 
-    def _from_archive(self, source: Source, archive: Archive,
-                      attempts: list[_Attempt]) -> CaptureResult | None:
+    def _from_archive(self, source: Source, archive: Archive, attempts: list[_Attempt]
+                      ) -> tuple[CaptureResult, Listing, Ranked] | None:
+        """The chosen capture's result, the listing and the candidate chosen; None
+        when this archive gives no capture (the reason is added to ``attempts``)."""
         listing = self._list(archive, source)
         if listing.excluded is not None:
             attempts.append(_Attempt(archive, listing.excluded, listing.detail))
@@ -148,7 +162,8 @@ class _Fetcher:
             key = capture_key(item.candidate.original, item.candidate.timestamp)
             stored = self.store.find_capture(key)
             if stored is not None:
-                return self._reuse(source, archive, listing, item, stored, candidates)
+                return (self._reuse(source, archive, listing, item, stored, candidates),
+                        listing, item)
             playback = play(self.session, archive, item.candidate)
             if not playback.ok:
                 if playback.outcome in (CaptureOutcome.BLOCKED_SITE,
@@ -167,10 +182,13 @@ class _Fetcher:
             landed = self.store.find_capture(capture_key(playback.final.uri_r,
                                                          playback.final.timestamp))
             if landed is not None and not playback.hops:  # a jump onto a stored capture
-                return self._reuse(source, archive, listing, item, landed, candidates)
-            return self._store(source, archive, listing, item, playback, candidates)
+                return (self._reuse(source, archive, listing, item, landed, candidates),
+                        listing, item)
+            return (self._store(source, archive, listing, item, playback, candidates),
+                    listing, item)
         if deferred is not None:
-            return self._store(source, archive, listing, deferred[0], deferred[1], candidates)
+            return (self._store(source, archive, listing, deferred[0], deferred[1],
+                                candidates), listing, deferred[0])
         if failures:
             outcome = (CaptureOutcome.NO_MEMENTO
                        if all(f.outcome is CaptureOutcome.NO_MEMENTO for f in failures)
@@ -180,6 +198,93 @@ class _Fetcher:
             return None
         attempts.append(_Attempt(archive, CaptureOutcome.NO_CAPTURE, "no capture listed"))
         return None
+
+    # -- other captures of the URL (--captures) -----------------------------------
+
+    def _held_extras(self, source: Source, held: LedgerEntry,
+                     result: CaptureResult) -> CaptureResult:
+        """A source chosen in an earlier run: its other captures, if asked for, are
+        listed again (one listing) and those not stored yet are stored."""
+        if self.scopes <= {CaptureScope.NEAREST}:
+            return result
+        archive = next((a for a in self.archives if a.base == held.archive), None)
+        if archive is None or archive.base in self.down:
+            return replace(result, detail=f"{result.detail}; other captures not looked for: "
+                           f"{held.archive} is not among the archives of this run")
+        try:
+            listing = self._list(archive, source)
+        except ArchiveUnreachable as err:
+            self.down.add(archive.base)
+            return replace(result, detail=f"{result.detail}; other captures not looked "
+                           f"for: {err.message}")
+        if listing.excluded is not None or listing.error is not None:
+            return replace(result, detail=f"{result.detail}; other captures not listed: "
+                           f"{listing.detail or listing.error}")
+        chosen = next((c for c in listing.candidates
+                       if capture_key(c.original, c.timestamp) in held.keys), None)
+        return self._with_extras(source, archive, listing, chosen, result)
+
+    def _with_extras(self, source: Source, archive: Archive, listing: Listing,
+                     chosen: Ranked | Candidate | None,
+                     result: CaptureResult) -> CaptureResult:
+        """``result`` with the other captures ``--captures`` asks for stored
+        (one playback each, through the same politeness limits)."""
+        if self.scopes <= {CaptureScope.NEAREST} or result.capture is None:
+            return result
+        cand = chosen.candidate if isinstance(chosen, Ranked) else chosen
+        wanted = extra_candidates(listing.candidates, self.scopes, cand)
+        held_keys = {capture_key(result.capture.url, result.capture.memento_datetime
+                                 .strftime("%Y%m%d%H%M%S"))}
+        captures: list[Capture] = []
+        problems: list[str] = []
+        for item in wanted:
+            key = capture_key(item.candidate.original, item.candidate.timestamp)
+            if key in held_keys:
+                continue
+            try:
+                entry = self._store_extra(source, archive, listing, item)
+            except (ArchiveRateLimited, ArchiveUnreachable) as err:
+                self.stop = err  # the chosen capture is stored: stop at the next source
+                problems.append(f"the run stopped ({err.message})")
+                break
+            if isinstance(entry, str):
+                problems.append(f"{item.candidate.timestamp}: {entry}")
+                continue
+            if entry.record_id in {c.record_id for c in captures} or \
+                    entry.record_id == result.capture.record_id:
+                continue  # a jump or redirect onto a capture counted already
+            captures.append(entry.capture())
+        captures.sort(key=lambda c: c.memento_datetime)
+        detail = result.detail
+        if problems:
+            note = (f"{len(problems)} other capture(s) not stored: " + "; ".join(problems))
+            detail = f"{detail}; {note}" if detail else note
+        return replace(result, extra_captures=tuple(captures), detail=detail)
+
+    def _store_extra(self, source: Source, archive: Archive, listing: Listing,
+                     item: Ranked) -> LedgerEntry | str:
+        """Store one other capture (not the chosen one), or say why not. A capture
+        stored already, under any source, is not downloaded again."""
+        key = capture_key(item.candidate.original, item.candidate.timestamp)
+        stored = self.store.find_capture(key)
+        if stored is not None:
+            return stored
+        playback = play(self.session, archive, item.candidate)
+        if not playback.ok:
+            return playback.detail or (playback.outcome.value if playback.outcome
+                                       else "playback failed")
+        final = playback.final
+        assert final is not None
+        landed = self.store.find_capture(capture_key(final.uri_r, final.timestamp))
+        if landed is not None and not playback.hops:
+            return landed
+        when = final.memento_datetime
+        selection = replace(
+            self._selection(source, archive, listing, item, item.rule,
+                            distance_days(when, source.published),
+                            is_pre_publication(when, source.published), (),
+                            playback.jumps), chosen=False)
+        return self.store.write_capture(selection, final, playback.hops, stored=landed)
 
     # -- storing -----------------------------------------------------------------
 
@@ -215,12 +320,14 @@ class _Fetcher:
 
     def _reuse(self, source: Source, archive: Archive, listing: Listing, item: Ranked,
                stored: LedgerEntry, candidates: tuple[str, ...]) -> CaptureResult:
-        if stored.source_id == source.id and stored.manifest_id == self.manifest.id:
+        if stored.chosen and stored.source_id == source.id and \
+                stored.manifest_id == self.manifest.id:
             entry = stored
         else:
             when = stored.capture().memento_datetime
+            rule = Rule(stored.rule or item.rule.value) if stored.chosen else item.rule
             selection = self._selection(
-                source, archive, listing, item, Rule(stored.rule or item.rule.value),
+                source, archive, listing, item, rule,
                 distance_days(when, source.published),
                 is_pre_publication(when, source.published), candidates)
             entry = self.store.write_reference(selection, stored)
@@ -250,6 +357,7 @@ def fetch_sources(
     store: WarcStore | None = None,
     politeness: Politeness | None = None,
     proxy: str | None = None,
+    captures: Collection[CaptureScope] | str = (CaptureScope.NEAREST,),
 ) -> FetchRun:
     """Find, choose, download and store a web-archive capture for each source.
 
@@ -282,6 +390,21 @@ def fetch_sources(
     proxy:
         An HTTP proxy for the default client (``--proxy``); by default
         HTTP_PROXY/HTTPS_PROXY/NO_PROXY apply. Ignored when ``client`` is given.
+    captures:
+        Which captures of each source's URL to store (``fetch --captures``):
+        ``nearest`` (the default: the chosen one only), any of ``first``,
+        ``last``, or ``all`` besides it (a string such as ``"first,nearest,last"``
+        or a collection of :class:`~archiver.fetch.choose.CaptureScope`). The
+        others come from the same listing, one download each through the same
+        politeness limits, so "first" and "last" are those of the listing: a
+        CDX listing (:mod:`archiver.fetch.wayback`) starts the day before
+        publication and holds at most ``CDX_LIMIT`` rows (plus the captures
+        before publication when none after can be chosen), a TimeMap lists
+        every capture; ``all`` stores at most
+        :data:`~archiver.fetch.choose.MAX_CAPTURES_PER_SOURCE` per source. A
+        capture stored already is not downloaded again. They are stored with
+        ``archiver-chosen: false`` and listed in each result's ``extra_captures``.
+        A ValueError names a choice that is none of these.
 
     Returns a :class:`~archiver.models.FetchRun`. A missing capture is a result.
     When an archive rate-limits us twice or no archive can be reached, the run
@@ -291,6 +414,8 @@ def fetch_sources(
     are kept, so running again resumes.
     """
     started = clock.now()
+    scopes = (parse_captures(captures) if isinstance(captures, str)
+              else frozenset({CaptureScope.NEAREST, *captures}))
     sources = select_sources(manifest, source_ids or ()).sources
     folder = Path(warcs_dir) if warcs_dir is not None else default_warcs_dir(manifest)
     own_client = client is None
@@ -309,7 +434,7 @@ def fetch_sources(
                                                 user_agent=user_agent, operator=operator),
                           now=clock.now)
         store.open()
-    fetcher = _Fetcher(manifest, archives, session, store, user_agent)
+    fetcher = _Fetcher(manifest, archives, session, store, user_agent, scopes)
     results: list[CaptureResult] = []
     stopped: InconclusiveError | None = None
     try:

@@ -349,14 +349,16 @@ class History:
                 run_id = int(cur.lastrowid or 0)
                 by_url: dict[str, LinkResult] = {}
                 for result in links:
-                    if result.url not in by_url:
+                    # an ignored link was not requested: listed in the run, no check stored
+                    if result.url not in by_url and result.link_class is not LinkClass.IGNORED:
                         by_url[result.url] = self._record_one(db, run_id, result, voided)
                 for position, result in enumerate(links):
-                    stored = by_url[result.url]
-                    result = replace(result, state=stored.state,
-                                     failing_count=stored.failing_count,
-                                     previous_state=stored.previous_state,
-                                     checked_at=stored.checked_at)
+                    stored = by_url.get(result.url)
+                    if stored is not None and result.link_class is not LinkClass.IGNORED:
+                        result = replace(result, state=stored.state,
+                                         failing_count=stored.failing_count,
+                                         previous_state=stored.previous_state,
+                                         checked_at=stored.checked_at)
                     insert_link(db, run_id, position, result)
                     out.append(result)
                 for position, capture in enumerate(captures):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import email.utils
 import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -46,7 +46,9 @@ class HostLimiter:
 
     def __init__(self, concurrency: int = DEFAULT_PER_HOST_CONCURRENCY,
                  interval: float = DEFAULT_PER_HOST_INTERVAL,
-                 clock: Clock = SYSTEM_CLOCK) -> None:
+                 clock: Clock = SYSTEM_CLOCK,
+                 overrides: Mapping[str, tuple[int | None, float | None]] | None = None,
+                 ) -> None:
         if concurrency < 1:
             raise ValueError("per-host concurrency must be at least 1")
         if interval < 0:
@@ -54,6 +56,9 @@ class HostLimiter:
         self.concurrency = concurrency
         self.interval = interval
         self.clock = clock
+        #: Per-host (concurrency, interval) overrides, keyed by lower-case host;
+        #: ``None`` keeps the default (``[hosts."NAME"]`` in archiver.toml).
+        self.overrides = {host.lower(): value for host, value in (overrides or {}).items()}
         self._slots: dict[str, _HostSlot] = {}
         self._lock = threading.Lock()
 
@@ -61,8 +66,8 @@ class HostLimiter:
         with self._lock:
             slot = self._slots.get(host)
             if slot is None:
-                slot = _HostSlot(threading.BoundedSemaphore(self.concurrency),
-                                 interval=self.interval)
+                slot = _HostSlot(threading.BoundedSemaphore(self.concurrency_for(host)),
+                                 interval=self._interval_default(host))
                 self._slots[host] = slot
             return slot
 
@@ -89,6 +94,15 @@ class HostLimiter:
         slot = self._slot(host.lower())
         with slot.lock:
             slot.next_start = max(slot.next_start, self.clock.monotonic() + seconds)
+
+    def concurrency_for(self, host: str) -> int:
+        """Requests in flight allowed to ``host``: its override, else the default."""
+        override = self.overrides.get(host.lower(), (None, None))[0]
+        return self.concurrency if override is None else override
+
+    def _interval_default(self, host: str) -> float:
+        override = self.overrides.get(host.lower(), (None, None))[1]
+        return self.interval if override is None else override
 
     def interval_for(self, host: str) -> float:
         return self._slot(host.lower()).interval

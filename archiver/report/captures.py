@@ -49,7 +49,9 @@ def _days(r: CaptureResult) -> str:
 
 def _where(r: CaptureResult) -> str:
     if r.capture is not None:
-        return f"{r.capture.warc_file}@{r.capture.warc_offset}"
+        more = len(r.extra_captures)
+        return f"{r.capture.warc_file}@{r.capture.warc_offset}" + (
+            f" (+{more} other capture{'s' if more > 1 else ''})" if more else "")
     return r.detail or ""
 
 

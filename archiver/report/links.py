@@ -35,11 +35,12 @@ HISTORY_FORMATS = ("table", "json", "csv", "markdown")
 
 #: Classes that are not a verdict on the link (JUnit "skipped").
 INCONCLUSIVE_CLASSES = frozenset({LinkClass.BLOCKED, LinkClass.PAYWALLED, LinkClass.TRANSIENT,
-                                  LinkClass.INVALID, LinkClass.INCONCLUSIVE})
+                                  LinkClass.INVALID, LinkClass.INCONCLUSIVE,
+                                  LinkClass.IGNORED})
 #: Table order: the worst news first.
 CLASS_ORDER = (LinkClass.GONE, LinkClass.SOFT404, LinkClass.TLS_ERROR, LinkClass.TRANSIENT,
                LinkClass.BLOCKED, LinkClass.PAYWALLED, LinkClass.INVALID,
-               LinkClass.INCONCLUSIVE, LinkClass.REDIRECTED, LinkClass.OK)
+               LinkClass.INCONCLUSIVE, LinkClass.IGNORED, LinkClass.REDIRECTED, LinkClass.OK)
 
 
 # --------------------------------------------------------------------------

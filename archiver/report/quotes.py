@@ -25,7 +25,7 @@ from archiver.report.common import (
     text_table,
 )
 from archiver.report.safe import Markdown
-from archiver.verify import counts
+from archiver.verify import FLAG_OTHER_CAPTURE, counts
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown", "junit")
 
@@ -54,6 +54,26 @@ def _note(r: QuoteResult) -> str:
     return ""
 
 
+def timeline_text(r: QuoteResult) -> str:
+    """A quote's timeline in words ("" without one): where it was found, and when."""
+    t = r.timeline
+    if t is None:
+        return ""
+    if not t.present or t.first_present is None or t.last_present is None:
+        return f"in none of {t.searched} captures"
+    parts = [f"in {t.present} of {t.searched} captures, "
+             + (f"{t.first_present:%Y-%m-%d}" if t.first_present == t.last_present
+                else f"{t.first_present:%Y-%m-%d} to {t.last_present:%Y-%m-%d}")]
+    if t.absent_before is not None:
+        parts.append(f"added after {t.absent_before:%Y-%m-%d}")
+    if t.removed_by is not None:
+        parts.append(f"removed by {t.removed_by:%Y-%m-%d}")
+    if FLAG_OTHER_CAPTURE in r.flags and r.capture is not None:
+        parts.append(f"verified in the capture of {r.capture.memento_datetime:%Y-%m-%d}, "
+                     "not the chosen one")
+    return "; ".join(parts)
+
+
 def _live(r: QuoteResult) -> str:
     return r.live_status or ("?" if r.live_detail else "")
 
@@ -79,6 +99,8 @@ def format_table(run: VerifyRun, fail_on: FailOn) -> str:
             details.append(f"missing {r.source_id} #{r.quote_index}: {r.detail or ''}")
         if run.live and r.drifted:
             details.append(f"drift {r.source_id} #{r.quote_index}: {r.live_detail or ''}")
+        if r.timeline is not None:
+            details.append(f"timeline {r.source_id} #{r.quote_index}: {timeline_text(r)}")
     if details:
         out.append("")
         out.extend(details)
@@ -97,6 +119,8 @@ def format_markdown(run: VerifyRun, fail_on: FailOn) -> str:
         shown = r.excerpt or ""
         if note and note != shown:
             shown = f"{note} — {shown}" if shown else note
+        if r.timeline is not None:
+            shown = f"{shown} ({timeline_text(r)})" if shown else timeline_text(r)
         row: list[Any] = [r.source_id, r.quote_index, Markdown(f"**{r.status.value}**"),
                           r.method or "", f"{r.score:.2f}" if r.method else "", r.text, shown]
         if run.live:

@@ -38,7 +38,8 @@ FORMAT = "junit"
 
 #: Link classes that are no verdict on the link (as for ``archiver check``).
 _INCONCLUSIVE_LINKS = frozenset({LinkClass.BLOCKED, LinkClass.PAYWALLED, LinkClass.TRANSIENT,
-                                 LinkClass.INVALID, LinkClass.INCONCLUSIVE})
+                                 LinkClass.INVALID, LinkClass.INCONCLUSIVE,
+                                 LinkClass.IGNORED})
 
 
 def _reason(message: str, why: str | None) -> str:

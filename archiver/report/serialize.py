@@ -98,6 +98,8 @@ from archiver.models import (
     LinkResult,
     LinkState,
     Manifest,
+    PackagedFile,
+    PackageResult,
     Quote,
     QuoteResult,
     RunResult,
@@ -187,11 +189,13 @@ def capture(c: Capture) -> Record:
 
 
 def capture_result(r: CaptureResult) -> Record:
-    return _record(r, capture=_maybe(capture, r.capture))
+    return _record(r, capture=_maybe(capture, r.capture),
+                   extra_captures=[capture(c) for c in r.extra_captures])
 
 
 def quote_result(r: QuoteResult) -> Record:
-    return _record(r, score=round(r.score, 4), capture=_maybe(capture, r.capture))
+    return _record(r, score=round(r.score, 4), capture=_maybe(capture, r.capture),
+                   timeline=_maybe(_record, r.timeline))
 
 
 def quote(q: Quote) -> Record:
@@ -419,6 +423,41 @@ def runs_document(runs: Sequence[tuple[RunRecord, int | None, Sequence[Change]]]
 def run_changes_document(run: RunRecord, compared_with: int | None,
                          changes: Sequence[Change]) -> Record:
     return {"schema": schema_id("history-run"), **stored_run(run, compared_with, changes)}
+
+
+def history_export_document(
+        manifest_id: str,
+        runs: Sequence[tuple[RunRecord, int | None, Sequence[Change]]],
+        links: Sequence[tuple[LinkRecord, Sequence[CheckRecord], Sequence[Transition]]],
+) -> Record:
+    """A manifest's history as ``archiver package`` exports it: its stored runs (as
+    ``history --runs``) and each of its links with every check and state change
+    (as ``history URL``)."""
+    return {"schema": schema_id("history-export"), "manifest_id": manifest_id,
+            "runs": [stored_run(run, baseline, changes) for run, baseline, changes in runs],
+            "links": [{"link": link_record(rec),
+                       "checks": [check_record(c) for c in checks],
+                       "transitions": [transition(t) for t in transitions]}
+                      for rec, checks, transitions in links]}
+
+
+# --------------------------------------------------------------------------
+# package
+# --------------------------------------------------------------------------
+
+
+def packaged_file(f: PackagedFile) -> Record:
+    return _record(f)
+
+
+def package_result(r: PackageResult) -> Record:
+    return _record(r, files=[packaged_file(f) for f in r.files])
+
+
+def package_document(results: Sequence[PackageResult]) -> Record:
+    """What ``archiver package --format json`` prints: each package written."""
+    return {"schema": schema_id("package"), "archiver_version": __version__,
+            "packages": [package_result(r) for r in results]}
 
 
 # --------------------------------------------------------------------------

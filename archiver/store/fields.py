@@ -102,6 +102,10 @@ class Selection:
     jumps: tuple[str, ...] = ()
     cdx_digest: str | None = None
     user_agent: str | None = None
+    #: False for another capture of the URL stored besides the chosen one
+    #: (``fetch --captures``): its metadata says ``archiver-chosen: false`` and
+    #: ``archiver-extra: true``.
+    chosen: bool = True
 
 
 @dataclass(frozen=True)

@@ -195,9 +195,9 @@ class WarcStore:
         self.entries.extend(entries)
 
     def find_for_source(self, manifest_id: str, source: Source) -> LedgerEntry | None:
-        """The capture already stored for this source (same URL and date), if any."""
+        """The capture already chosen for this source (same URL and date), if any."""
         for entry in reversed(self.entries):
-            if entry.matches_source(manifest_id, source):
+            if entry.chosen and entry.matches_source(manifest_id, source):
                 return entry
         return None
 
@@ -271,6 +271,7 @@ class WarcStore:
             rule=selection.rule, keys=keys,
             redirects=tuple((h.status, h.uri_r, h.location) for h in hops),
             stored_at=warc_date(self.now(), micros=True), metadata_file=metadata_file,
+            chosen=selection.chosen,
         )
         self._append([entry])
         return entry
@@ -293,6 +294,7 @@ class WarcStore:
             "distance_days": selection.distance_days,
             "pre_publication": selection.pre_publication, "rule": selection.rule,
             "stored_at": warc_date(self.now(), micros=True), "metadata_file": metadata_file,
+            "chosen": True,
         })
         self._append([entry])
         return entry
@@ -399,7 +401,8 @@ def _entries_from_records(records: Sequence[WarcRecordInfo], filename: str) -> l
             continue
         pairs = provenance.decode_fields(rec.block)
         fields = provenance.as_dict(pairs)
-        if fields.get(provenance.F_CHOSEN) != "true":
+        chosen = fields.get(provenance.F_CHOSEN) == "true"
+        if not chosen and fields.get(provenance.F_EXTRA) != "true":
             continue
         refers = rec.get("WARC-Refers-To") or ""
         response = by_id.get(refers)
@@ -441,7 +444,7 @@ def _entries_from_records(records: Sequence[WarcRecordInfo], filename: str) -> l
                 keys=tuple(v for k, v in pairs if k == F_LISTING_KEY),
                 redirects=tuple((int(v.split(" ", 1)[0]), v.split(" ", 1)[1], None)
                                 for k, v in pairs if k == provenance.F_REDIRECT),
-                metadata_file=metadata_file,
+                metadata_file=metadata_file, chosen=chosen,
             ))
         except (ValueError, IndexError):
             continue

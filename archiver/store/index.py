@@ -44,7 +44,14 @@ from urllib.parse import urljoin, urlsplit
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.errors import WarcError
-from archiver.extract import FLAG_NOT_HTML, PageText, extract_page, is_extractable, mime_of
+from archiver.extract import (
+    FLAG_NOT_HTML,
+    PageText,
+    extract_page,
+    is_extractable,
+    mime_of,
+    unreadable_reason,
+)
 from archiver.models import Capture, Hop, Progress, ProgressCallback, Source
 from archiver.net.limits import MAX_REDIRECTS
 from archiver.pages import Located, NotLocated
@@ -236,6 +243,7 @@ class WarcIndex:
         self._cache_in: dict[str, Any] = {}
         self._cache_out: dict[str, Any] = {}
         self._cache_changed = False
+        self._meta_index: dict[str, dict[str, str]] | None = None
 
     # -- building -------------------------------------------------------------
 
@@ -496,15 +504,79 @@ class WarcIndex:
             redirects = tuple(Hop(h.url, h.status, h.location or t)
                               for h, t in zip(redirects, targets, strict=True))
         capture = self._capture(source, final, fields, redirects or hops)
-        key = (final.rel, final.offset)
-        if key not in self._pages:
-            self._pages[key] = self._load(final)
-        page, detail, flags = self._pages[key]
+        page, detail, flags = self._page(final)
         if chosen is None:
             flags = (*flags, FLAG_NOT_CHOSEN)
             if page is not None:
                 detail = f"checked against {how} (fetch marked no capture as chosen)"
         return Located(capture, page, detail, flags)
+
+    def _page(self, record: WarcRecord) -> tuple[PageText | None, str | None,
+                                                 tuple[str, ...]]:
+        """A capture's page, read and extracted once per record."""
+        key = (record.rel, record.offset)
+        if key not in self._pages:
+            self._pages[key] = self._load(record)
+        return self._pages[key]
+
+    def history(self, source: Source) -> list[Located]:
+        """Every stored capture of ``source``'s URL, oldest first, each with its page.
+
+        The capture :meth:`locate` gives is among them (the same
+        :class:`~archiver.pages.Located`), then every other ``response``,
+        ``resource`` or ``revisit`` record of the URL (of its ``archived_url``,
+        and of the page a chosen redirect led to) up to the usual equivalences,
+        whoever wrote it:
+        those ``fetch --captures`` stored beside the chosen one, or a crawler's.
+        Redirect and error captures are left out (they hold no page); two
+        records of the same URL at the same second count once.
+        """
+        located = self.locate(source)
+        out: list[Located] = []
+        seen: set[tuple[str, int]] = set()
+        moments: set[tuple[str, datetime | None]] = set()
+        if isinstance(located, Located):
+            out.append(located)
+            seen.add((located.capture.warc_file, located.capture.warc_offset))
+            moments.add((url_key(located.capture.url), located.capture.memento_datetime))
+        cands = self.candidates(source.url)
+        if source.archived_url:
+            cands += self.candidates(source.archived_url)
+        if isinstance(located, Located):  # the page a redirect led to
+            cands += self.candidates(located.capture.url)
+        meta = self._metadata_by_record()
+        for record in dict.fromkeys(cands):
+            if record.type != "revisit" and record.status is not None \
+                    and not 200 <= record.status < 300:
+                continue
+            if (record.rel, record.offset) in seen:
+                continue
+            seen.add((record.rel, record.offset))
+            fields = meta.get(record.record_id or "", {})
+            capture = self._capture(source, record, fields, ())
+            moment = (url_key(capture.url), capture.memento_datetime)
+            if moment in moments:
+                continue
+            moments.add(moment)
+            page, detail, flags = self._page(record)
+            out.append(Located(capture, page, detail, flags))
+        out.sort(key=lambda loc: loc.capture.memento_datetime)
+        return out
+
+    def _metadata_by_record(self) -> dict[str, dict[str, str]]:
+        """archiver's metadata fields (lower-case names) by the record they refer to;
+        a chosen record's fields win over another's."""
+        if self._meta_index is None:
+            index: dict[str, dict[str, str]] = {}
+            for meta in self.metadata:
+                fields = {k.lower(): v for k, v in provenance.as_dict(meta.fields).items()}
+                if provenance.F_MEMENTO_URL not in fields:
+                    continue
+                held = index.get(meta.refers_to)
+                if held is None or held.get(provenance.F_CHOSEN) != "true":
+                    index[meta.refers_to] = fields
+            self._meta_index = index
+        return self._meta_index
 
     def _capture(self, source: Source, record: WarcRecord, fields: dict[str, str],
                  redirects: tuple[Hop, ...]) -> Capture:
@@ -566,9 +638,11 @@ class WarcIndex:
             return None, err.message, ()
         ctype = ctype or record.mime
         if not is_extractable(ctype, body):
-            return None, (f"the capture is {mime_of(ctype) or 'of unknown type'}, "
-                          "not HTML or text"), (FLAG_NOT_HTML,)
-        return extract_page(body, ctype), None, ()
+            return None, unreadable_reason(ctype, body), (FLAG_NOT_HTML,)
+        page = extract_page(body, ctype)
+        if page.unreadable is not None:  # a scanned PDF, invalid JSON
+            return None, page.unreadable, page.flags
+        return page, None, ()
 
     def __len__(self) -> int:
         return len(self.records)

@@ -86,6 +86,9 @@ class LedgerEntry:
     #: capture shared with another source, or reached by new redirects).
     metadata_file: str | None = None
     v: int = LEDGER_VERSION
+    #: False for another capture of the source's URL stored besides the chosen
+    #: one (``fetch --captures``); lines written before have no such field: True.
+    chosen: bool = True
 
     def __post_init__(self) -> None:
         # A line of the ledger, or a metadata record it was rebuilt from, may have

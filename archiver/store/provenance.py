@@ -51,6 +51,10 @@ F_PUBLISHED = "published"  # the source's publication date (YYYY-MM-DD)
 F_DISTANCE_DAYS = "distance-days"  # capture time minus publication, in days
 F_PRE_PUBLICATION = "pre-publication"  # "true" when captured before publication
 F_CHOSEN = "archiver-chosen"  # "true" on the capture fetch chose for the source
+#: "true" on another capture of the source's URL stored on request (``fetch
+#: --captures``): not the chosen one (``archiver-chosen: false``), but a page
+#: verify may also search.
+F_EXTRA = "archiver-extra"
 F_REDIRECT = "redirect"  # repeated: "<status> <url>" per archived hop, in order
 F_PAYLOAD_SHA256 = "payload-sha256"  # "sha256:<hex>" of the HTTP payload
 

@@ -308,7 +308,8 @@ def _choice_fields(selection: Selection, info: WarcInfo, *, archive: str, mement
         (provenance.F_PUBLISHED, src.published.isoformat()),
         (provenance.F_DISTANCE_DAYS, _fmt_days(selection.distance_days)),
         (provenance.F_PRE_PUBLICATION, "true" if selection.pre_publication else "false"),
-        (provenance.F_CHOSEN, "true"),
+        (provenance.F_CHOSEN, "true" if selection.chosen else "false"),
+        *([] if selection.chosen else [(provenance.F_EXTRA, "true")]),
     ]
 
 

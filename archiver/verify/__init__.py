@@ -21,8 +21,12 @@ from archiver.verify.language import detect_language
 from archiver.verify.match import match_quote
 from archiver.verify.normalize import normalize, numbers, skeleton
 from archiver.verify.run import (
+    FLAG_OTHER_CAPTURE,
+    SearchScope,
     counts,
     result_from_match,
+    timeline_of,
+    verify_across,
     verify_manifest,
     verify_pages,
     verify_source,
@@ -31,6 +35,7 @@ from archiver.verify.search import Match
 from archiver.verify.thresholds import MAX_EDIT_RATIO, MIN_FUZZY_CHARS, MIN_TYPO_SCORE
 
 __all__ = [
+    "FLAG_OTHER_CAPTURE",
     "MAX_EDIT_RATIO",
     "MIN_FUZZY_CHARS",
     "MIN_TYPO_SCORE",
@@ -42,6 +47,7 @@ __all__ = [
     "NotLocated",
     "PageIndex",
     "PageProvider",
+    "SearchScope",
     "counts",
     "detect_language",
     "index_page",
@@ -51,6 +57,8 @@ __all__ = [
     "parse_fail_on",
     "result_from_match",
     "skeleton",
+    "timeline_of",
+    "verify_across",
     "verify_manifest",
     "verify_pages",
     "verify_source",

@@ -64,8 +64,10 @@ class LiveFetcher:
         restricted = (f"it is {verdict.link_class.value} ({verdict.detail})"
                       if verdict.link_class in (LinkClass.PAYWALLED, LinkClass.BLOCKED)
                       else None)
-        return LivePage(url, extract_page(response.body, ctype), response.status, walk.url,
-                        restricted=restricted)
+        page = extract_page(response.body, ctype)
+        if page.unreadable is not None:  # a scanned PDF: nothing to compare
+            return LivePage(url, None, response.status, walk.url, page.unreadable)
+        return LivePage(url, page, response.status, walk.url, restricted=restricted)
 
 
 __all__ = ["LiveFetcher"]

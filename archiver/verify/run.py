@@ -8,12 +8,26 @@ from the providers of :mod:`archiver.verify.pages`, indexes each page once
 (:func:`~archiver.verify.match.match_quote`). With live pages, each result
 also says whether the quote is still on the live page; a quote found in the
 archived copy but gone from or altered on the live page is *drift*.
+
+**Other captures.** A URL may have more than one stored capture (``fetch
+--captures``, or a crawler's WARCs). By default (``captures="chosen"``) a quote
+is matched against the chosen capture, and only when it is not found there
+(``altered``, ``missing``, or the chosen capture cannot be read) against every
+other stored capture of the URL: a quote found in another capture is reported
+from that capture (``capture`` is that capture, the flag
+:data:`FLAG_OTHER_CAPTURE` and the detail say so). With ``captures="all"``
+every quote is matched against every capture. Whenever more than one readable
+capture was searched, the result carries a :class:`~archiver.models.QuoteTimeline`:
+the first and last capture holding the quote, the first without it after
+that ("removed by"), and the last without it before ("added after").
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from archiver.clock import SYSTEM_CLOCK, Clock
@@ -27,6 +41,7 @@ from archiver.models import (
     Quote,
     QuoteResult,
     QuoteStatus,
+    QuoteTimeline,
     Source,
     VerifyRun,
 )
@@ -37,6 +52,17 @@ from archiver.verify.index import PageIndex, index_page
 from archiver.verify.live import LiveFetcher
 from archiver.verify.match import match_quote
 from archiver.verify.search import Match
+
+#: Flag on a result found not in the chosen capture but in another stored capture
+#: of the same URL (its ``capture`` is that one).
+FLAG_OTHER_CAPTURE = "found_in_other_capture"
+
+
+class SearchScope(enum.StrEnum):
+    """Which stored captures of a source's URL ``verify`` matches quotes against."""
+
+    CHOSEN = "chosen"  # the chosen one; the others only for a quote not found there
+    ALL = "all"  # every stored capture, for every quote (a timeline for each)
 
 
 def result_from_match(source: Source, index: int, quote: Quote, match: Match,
@@ -67,15 +93,114 @@ def verify_source(source: Source, located: Located | NotLocated,
                             status=QuoteStatus.UNVERIFIABLE, capture=capture, detail=detail,
                             url=source.url, flags=flags)
                 for i, q in enumerate(source.quotes, start=1)]
-    index = cache.get(id(located.page)) if cache is not None else None
-    if index is None:
-        index = index_page(located.page, fallback_lang=source.language)
-        if cache is not None:
-            cache[id(located.page)] = index
+    index = _index(source, located.page, cache)
     flags = tuple(dict.fromkeys((*located.flags, *index.flags)))
     return [result_from_match(source, i, q, match_quote(q.text, index, quote_lang=q.lang),
                               located.capture, flags)
             for i, q in enumerate(source.quotes, start=1)]
+
+
+def _index(source: Source, page: PageText, cache: dict[int, PageIndex] | None) -> PageIndex:
+    index = cache.get(id(page)) if cache is not None else None
+    if index is None:
+        index = index_page(page, fallback_lang=source.language)
+        if cache is not None:
+            cache[id(page)] = index
+    return index
+
+
+def _same(a: Capture | None, b: Capture) -> bool:
+    return a is not None and (a.warc_file, a.warc_offset) == (b.warc_file, b.warc_offset)
+
+
+def timeline_of(seen: Sequence[tuple[datetime, bool]]) -> QuoteTimeline:
+    """The timeline of a quote from (capture date, found) pairs, in any order."""
+    ordered = sorted(seen, key=lambda s: s[0])
+    found = [when for when, ok in ordered if ok]
+    if not found:
+        return QuoteTimeline(searched=len(ordered), present=0)
+    first, last = found[0], found[-1]
+    removed = next((when for when, ok in ordered if when > last and not ok), None)
+    before = [when for when, ok in ordered if when < first and not ok]
+    return QuoteTimeline(searched=len(ordered), present=len(found), first_present=first,
+                         last_present=last, removed_by=removed,
+                         absent_before=before[-1] if before else None)
+
+
+def _day(capture: Capture) -> str:
+    return f"{capture.memento_datetime:%Y-%m-%d %H:%M}"
+
+
+def verify_across(source: Source, located: Located | NotLocated, history: Sequence[Located],
+                  chosen: Sequence[QuoteResult], scope: SearchScope = SearchScope.CHOSEN,
+                  cache: dict[int, PageIndex] | None = None) -> list[QuoteResult]:
+    """``chosen`` (the results against the chosen capture), completed from the
+    other stored captures of the URL (``history``, oldest first).
+
+    A quote not found in the chosen capture but found in another is reported
+    from that capture (the one nearest the chosen capture's date, else the
+    earliest), flagged :data:`FLAG_OTHER_CAPTURE`; a quote the chosen capture
+    could not be searched for takes the best result of the others. Every
+    result gets a timeline when two readable captures or more were searched.
+    With ``scope`` ``chosen``, quotes found in the chosen capture are left as
+    they are (no other capture is searched for them).
+    """
+    readable = [h for h in history if h.page is not None]
+    base = located.capture if isinstance(located, Located) else None
+    if not readable:
+        return list(chosen)
+    out: list[QuoteResult] = []
+    for (i, quote), first in zip(enumerate(source.quotes, start=1), chosen, strict=True):
+        if scope is SearchScope.CHOSEN and first.status.is_found:
+            out.append(first)
+            continue
+        per: list[QuoteResult] = []
+        for loc in readable:
+            if _same(base, loc.capture) and first.status is not QuoteStatus.UNVERIFIABLE:
+                per.append(first)
+                continue
+            assert loc.page is not None
+            index = _index(source, loc.page, cache)
+            flags = tuple(dict.fromkeys((*loc.flags, *index.flags)))
+            match = match_quote(quote.text, index, quote_lang=quote.lang)
+            per.append(result_from_match(source, i, quote, match, loc.capture, flags))
+        timeline = (timeline_of([(r.capture.memento_datetime, r.status.is_found)
+                                 for r in per if r.capture is not None])
+                    if len(per) > 1 else None)
+        out.append(replace(_pick(first, per, base), timeline=timeline))
+    return out
+
+
+def _pick(first: QuoteResult, per: Sequence[QuoteResult], base: Capture | None) -> QuoteResult:
+    """The result to report: the chosen capture's, unless another capture found
+    the quote (or the chosen one could not be searched)."""
+    if first.status.is_found:
+        return first
+    found = [(r, r.capture) for r in per if r.status.is_found and r.capture is not None]
+    if found:
+        if base is not None:
+            near = base.memento_datetime
+            best, cap = min(found, key=lambda rc: (
+                abs((rc[1].memento_datetime - near).total_seconds()), rc[1].memento_datetime))
+        else:
+            best, cap = found[0]
+        where = (f"not in the chosen capture of {_day(base)} ({first.status.value})"
+                 if base is not None and first.status is not QuoteStatus.UNVERIFIABLE
+                 else "the chosen capture could not be searched"
+                 if base is not None else "no capture was chosen")
+        note = (f"{where}; found in the capture of {_day(cap)} "
+                f"({cap.memento_url or cap.warc_file})")
+        return replace(best, detail=f"{note}; {best.detail}" if best.detail else note,
+                       flags=tuple(dict.fromkeys((*best.flags, FLAG_OTHER_CAPTURE))))
+    if first.status is QuoteStatus.UNVERIFIABLE:
+        searched = [r for r in per if r.status is not QuoteStatus.UNVERIFIABLE]
+        if searched:
+            best = max(searched, key=lambda r: (r.status is QuoteStatus.ALTERED, r.score))
+            note = (f"the chosen capture could not be searched ({first.detail}); "
+                    f"reported from the capture of {_day(best.capture)}"
+                    if best.capture is not None else first.detail or "")
+            return replace(best, detail=f"{note}; {best.detail}" if best.detail else note)
+    return first
 
 
 def _live_status(result: QuoteResult, live: LivePage, index: PageIndex | None,
@@ -104,14 +229,18 @@ def verify_pages(manifest: Manifest, pages: PageProvider, *,
                     live: LiveProvider | None = None,
                     progress: ProgressCallback | None = None,
                     warcs: str = "", warc_files: int = 0,
-                    notes: Sequence[str] = (), clock: Clock = SYSTEM_CLOCK) -> VerifyRun:
+                    notes: Sequence[str] = (), clock: Clock = SYSTEM_CLOCK,
+                    captures: SearchScope | str = SearchScope.CHOSEN) -> VerifyRun:
     """Verify every quote of every source of a manifest.
 
     ``pages`` locates each source's capture (one index of the WARC folder, built
     once); ``live``, when given, also checks the live page of each source.
-    Sources without quotes are skipped. Never raises for a missing quote or a
-    missing capture: those are results.
+    ``captures`` says when the other stored captures of a URL are searched
+    (:class:`SearchScope`; see the module's docstring). Sources without quotes
+    are skipped. Never raises for a missing quote or a missing capture: those
+    are results.
     """
+    scope = SearchScope(captures)
     started = clock.now()
     sources = [s for s in manifest.sources if s.quotes]
     results: list[QuoteResult] = []
@@ -124,6 +253,14 @@ def verify_pages(manifest: Manifest, pages: PageProvider, *,
         if isinstance(located, Located) and located.page is not None:
             keep.append(located.page)
         source_results = verify_source(source, located, cache)
+        # A provider written before history() existed offers the chosen capture only.
+        listed = getattr(pages, "history", None)
+        if listed is not None and (scope is SearchScope.ALL
+                                   or not all(r.status.is_found for r in source_results)):
+            history = listed(source)
+            keep.extend(h.page for h in history if h.page is not None)
+            source_results = verify_across(source, located, history, source_results,
+                                           scope, cache)
         if live is not None:
             page = live.fetch(source.url)
             index = (index_page(page.page, fallback_lang=source.language)
@@ -143,7 +280,8 @@ def verify_manifest(manifest: Manifest, warcs_dir: Path | None = None, *, live: 
                    proxy: str | None = None, progress: ProgressCallback | None = None,
                    notes: Sequence[str] = (),
                    on_note: Callable[[str], None] | None = None,
-                   clock: Clock = SYSTEM_CLOCK) -> VerifyRun:
+                   clock: Clock = SYSTEM_CLOCK,
+                   captures: SearchScope | str = SearchScope.CHOSEN) -> VerifyRun:
     """The whole verify stage: index ``warcs_dir``, then verify every quote of the
     manifest against its capture there and, with ``live``, against its live page.
 
@@ -170,6 +308,10 @@ def verify_manifest(manifest: Manifest, warcs_dir: Path | None = None, *, live: 
         matched (the command line prints them as warnings).
     clock:
         The run's start and end times (the pipeline passes its one clock).
+    captures:
+        ``chosen`` (the default: the other stored captures of a URL only for a
+        quote not found in the chosen one) or ``all`` (every capture, every
+        quote); see :class:`SearchScope`. ValueError for anything else.
 
     Never raises for a missing quote or a missing capture: those are results.
     """
@@ -194,7 +336,7 @@ def verify_manifest(manifest: Manifest, warcs_dir: Path | None = None, *, live: 
     try:
         return verify_pages(manifest, index, live=fetcher, progress=progress,
                                warcs=str(warcs_dir), warc_files=len(index.files),
-                               notes=all_notes, clock=clock)
+                               notes=all_notes, clock=clock, captures=captures)
     finally:
         if own_client is not None:
             own_client.close()
