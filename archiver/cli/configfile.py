@@ -163,29 +163,25 @@ def all_option_keys(names: Iterable[str]) -> set[str]:
     return out
 
 
-def load_for(ctx: click.Context, name: str, cmd: click.Command, args: list[str],
-             commands: Iterable[str]) -> Config:
-    """The configuration for running ``cmd`` with ``args`` (an empty one if none)."""
-    probe = cmd.make_context(name, list(args), parent=ctx, resilient_parsing=True)
+def apply_config(ctx: click.Context, name: str, cmd: click.Command, args: list[str],
+                 commands: Iterable[str]) -> None:
+    """Find the configuration for this invocation and give ``cmd`` its defaults.
+
+    ``args`` are parsed once, leniently, for what locates the file (the manifest
+    or the documents) and for checking the file's values as click would.
+    """
+    if not takes_config(cmd):
+        return
+    commands = tuple(commands)
     explicit = _explicit(args)
     if explicit == "":
         raise ConfigError("--config was given an empty file name",
                           hint="name a configuration file, e.g. --config archiver.toml")
-    return discover_config(explicit=explicit, manifest=_locator(probe),
-                           commands=tuple(commands))
-
-
-def apply_config(ctx: click.Context, name: str, cmd: click.Command, args: list[str],
-                 commands: Iterable[str]) -> None:
-    """Find the configuration for this invocation and give ``cmd`` its defaults."""
-    if not takes_config(cmd):
-        return
-    commands = tuple(commands)
-    config = load_for(ctx, name, cmd, args, commands)
+    probe = cmd.make_context(name, list(args), parent=ctx, resilient_parsing=True)
+    config = discover_config(explicit=explicit, manifest=_locator(probe), commands=commands)
     ctx.meta[CONFIG_META] = config
     if config.path is None:
         return
-    probe = cmd.make_context(name, list(args), parent=ctx, resilient_parsing=True)
     others = [c for c in commands if c != name]
     needs_all = any(_lookup(option_keys(cmd), k) is None for k in config.options)
     defaults = config_defaults(config, name, cmd, probe,
