@@ -385,31 +385,30 @@ class _FileCheck:
         self.by_offset.setdefault(record.offset, record)
         rid = record.record_id
         where = f"{self.rel} offset {record.offset} record {rid or '(no WARC-Record-ID)'}"
-        block_label = record.headers.get("warc-block-digest")
-        if block_label:
-            self.digests += 1
-            ok = digest_matches(block_label, [record.block])
-            if ok is None:
-                self.problem(record.offset, "unknown_digest",
-                             f"{where}: WARC-Block-Digest {block_label!r} uses an unknown "
-                             "algorithm or encoding; not checked", rid)
-            elif not ok:
-                self.problem(record.offset, "block_digest",
-                             f"{where}: WARC-Block-Digest {block_label} does not match the "
-                             f"block ({_label_of(block_label, record.block)})", rid)
-        payload_label = record.headers.get("warc-payload-digest")
-        if payload_label and record.type != "revisit":
-            payloads = http_payload(record) or [record.block]
-            self.digests += 1
-            ok = digest_matches(payload_label, payloads)
-            if ok is None:
-                self.problem(record.offset, "unknown_digest",
-                             f"{where}: WARC-Payload-Digest {payload_label!r} uses an unknown "
-                             "algorithm or encoding; not checked", rid)
-            elif not ok:
-                self.problem(record.offset, "payload_digest",
-                             f"{where}: WARC-Payload-Digest {payload_label} does not match the "
-                             f"payload ({_label_of(payload_label, payloads[0])})", rid)
+        self._digest(record, where, "WARC-Block-Digest", "block_digest", "block",
+                     lambda: [record.block])
+        if record.type != "revisit":
+            self._digest(record, where, "WARC-Payload-Digest", "payload_digest", "payload",
+                         lambda: http_payload(record) or [record.block])
+
+    def _digest(self, record: _Record, where: str, header: str, kind: str, what: str,
+                forms: Callable[[], list[bytes]]) -> None:
+        """Compare the record's ``header`` digest with its acceptable ``forms`` (made
+        only when the header is there: a payload may need dechunking)."""
+        label = record.headers.get(header.lower())
+        if not label:
+            return
+        self.digests += 1
+        variants = forms()
+        ok = digest_matches(label, variants)
+        if ok is None:
+            self.problem(record.offset, "unknown_digest",
+                         f"{where}: {header} {label!r} uses an unknown algorithm or "
+                         "encoding; not checked", record.record_id)
+        elif not ok:
+            self.problem(record.offset, kind,
+                         f"{where}: {header} {label} does not match the {what} "
+                         f"({_label_of(label, variants[0])})", record.record_id)
 
     def damaged(self, err: _Damaged) -> None:
         offset = _offset_in(err.detail)
