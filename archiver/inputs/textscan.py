@@ -61,9 +61,15 @@ def _scheme_start(text: str, sep: int) -> tuple[int | None, str | None]:
     return first, quote
 
 
+#: Brackets a URL may hold in pairs: each kind is counted on its own, and a closing one
+#: with no opening one of its kind ends the URL (as linkify does).
+_OPENING = {"(": 0, "[": 1, "{": 2}
+_CLOSING = {")": 0, "]": 1, "}": 2}
+
+
 def _end(text: str, start: int, quote: str | None) -> int | None:
     """The end (exclusive) of the URL whose part after ``://`` starts at ``start``."""
-    round_ = square = curly = 0
+    depth = [0, 0, 0]  # open round, square and curly brackets
     single_quote = False
     previous_can_be_last = True
     end: int | None = None
@@ -75,28 +81,13 @@ def _end(text: str, start: int, quote: str | None) -> int | None:
             can_be_last = False
         elif c == "/":
             can_be_last = previous_can_be_last
-        elif c == "(":
-            round_ += 1
+        elif c in _OPENING:
+            depth[_OPENING[c]] += 1
             can_be_last = False
-        elif c == ")":
-            round_ -= 1
-            if round_ < 0:
-                break
-            can_be_last = True
-        elif c == "[":
-            square += 1
-            can_be_last = False
-        elif c == "]":
-            square -= 1
-            if square < 0:
-                break
-            can_be_last = True
-        elif c == "{":
-            curly += 1
-            can_be_last = False
-        elif c == "}":
-            curly -= 1
-            if curly < 0:
+        elif c in _CLOSING:
+            kind = _CLOSING[c]
+            depth[kind] -= 1
+            if depth[kind] < 0:
                 break
             can_be_last = True
         elif quote is not None and c == quote:
