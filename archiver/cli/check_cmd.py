@@ -13,7 +13,7 @@ from archiver.cli.common import (
     emit,
     finish,
     progress_callback,
-    short_urls,
+    stop_inconclusive,
     tables_for,
     warn,
 )
@@ -137,10 +137,9 @@ def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbat
     if fmt != "table" or output is not None:
         warn(summary_line(run))
     if run.inconclusive:
-        warn(f"inconclusive: {short_urls(run.inconclusive_reason or '')}\n"
-             "  hint: check this machine's network (or the --canary URL) and run again; "
-             "no link's history was advanced")
-        finish(ExitCode.INCONCLUSIVE)
+        stop_inconclusive(run.inconclusive_reason,
+                          "check this machine's network (or the --canary URL) and run again; "
+                          "no link's history was advanced")
     failed = [r for r in run.results if fail_on.matches_link(r)]
     if failed:
         warn(f"{len(failed)} of {len(run.results)} links match --fail-on {fail_on}")

@@ -376,6 +376,12 @@ def warn(message: str) -> None:
     click.echo(visible(message), err=True)
 
 
+def stop_inconclusive(reason: str | None, hint: str) -> None:
+    """End with exit 4: the reason once, in one line (URLs shortened), and what to do."""
+    warn(f"inconclusive: {short_urls(reason or '')}\n  hint: {hint}")
+    finish(ExitCode.INCONCLUSIVE)
+
+
 class WarnHandler(logging.Handler):
     """The library's warnings (``logger.warning``) reach stderr through :func:`warn`.
 

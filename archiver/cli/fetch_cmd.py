@@ -12,7 +12,7 @@ from archiver.cli.common import (
     emit,
     finish,
     progress_callback,
-    short_urls,
+    stop_inconclusive,
     tables_for,
     warn,
 )
@@ -120,10 +120,9 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
         # the reason a stopped run gives is said once, on the "inconclusive:" line below
         warn(summary(dataclasses.replace(run, inconclusive=False)))
     if run.inconclusive:
-        warn(f"inconclusive: {short_urls(run.inconclusive_reason or '')}\n"
-             "  hint: run the same command again later; stored captures are kept and the "
-             "run resumes where it stopped")
-        finish(ExitCode.INCONCLUSIVE)
+        stop_inconclusive(run.inconclusive_reason,
+                          "run the same command again later; stored captures are kept and "
+                          "the run resumes where it stopped")
     failed = [r for r in run.results if fail_on.matches_capture(r)]
     if failed:
         warn(f"{len(failed)} of {len(run.results)} sources match --fail-on {fail_on}")

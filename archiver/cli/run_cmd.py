@@ -19,7 +19,7 @@ from archiver.cli.common import (
     emit,
     finish,
     progress_callback,
-    short_urls,
+    stop_inconclusive,
     tables_for,
     warn,
 )
@@ -209,10 +209,9 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     if result.inconclusive:
         advanced = ("no link's history was advanced" if result.check_inconclusive
                     else "link checks were recorded")
-        warn(f"inconclusive: {short_urls(result.inconclusive_reason or '')}\n"
-             f"  hint: check the network and the archives, then run the same command again "
-             f"({advanced}; stored captures are kept)")
-        finish(ExitCode.INCONCLUSIVE)
+        stop_inconclusive(result.inconclusive_reason,
+                          "check the network and the archives, then run the same command "
+                          f"again ({advanced}; stored captures are kept)")
     findings = fail_on.findings(result)
     if findings:
         for finding in findings[:MAX_FINDINGS_SHOWN]:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from archiver.cli.common import ExitCode, emit, finish, progress_callback, short_urls, warn
+from archiver.cli.common import (
+    ExitCode,
+    emit,
+    finish,
+    progress_callback,
+    stop_inconclusive,
+    warn,
+)
 from archiver.cli.options import (
     allow_private_option,
     db_option,
@@ -101,10 +108,9 @@ def command(manifest: Path, source_ids: tuple[str, ...], all_sources: bool, save
     if fmt != "table" or output is not None:
         warn(summary(dataclasses.replace(run, inconclusive=False)))
     if run.inconclusive:
-        warn(f"inconclusive: {short_urls(run.inconclusive_reason or '')}\n"
-             "  hint: run the same command again later; captures made are kept and the "
-             "run resumes where it stopped")
-        finish(ExitCode.INCONCLUSIVE)
+        stop_inconclusive(run.inconclusive_reason,
+                          "run the same command again later; captures made are kept and the "
+                          "run resumes where it stopped")
     failed = [r for r in run.results if r.outcome is not SaveOutcome.SAVED]
     if failed:
         warn(f"{len(failed)} of {len(run.results)} sources were not saved")
