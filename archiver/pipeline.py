@@ -32,6 +32,8 @@ that request to finish, so nothing polls a clock that does not move.
 
 from __future__ import annotations
 
+import asyncio
+import heapq
 import logging
 import threading
 from collections import deque
@@ -39,6 +41,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archiver.check import (
     Attempt,
@@ -50,14 +53,8 @@ from archiver.check import (
     retry_delay,
     void_results,
 )
-from archiver.clock import SYSTEM_CLOCK, Clock
+from archiver.clock import SYSTEM_CLOCK, Clock, SystemClock
 from archiver.errors import ConfigError
-from archiver.fetch import (
-    INTERNET_ARCHIVE,
-    Archive,
-    fetch_sources,
-)
-from archiver.fetch.capture import capture_sources
 from archiver.history import FixityEvent, History
 from archiver.manifest import select_sources
 from archiver.models import (
@@ -75,8 +72,10 @@ from archiver.models import (
     Source,
 )
 from archiver.net import HostLimiter, HttpClient
-from archiver.store import default_warcs_dir
-from archiver.verify import verify_manifest
+from archiver.net.aio import AsyncHttpClient
+
+if TYPE_CHECKING:
+    from archiver.fetch import Archive
 
 logger = logging.getLogger(__name__)
 
@@ -94,19 +93,29 @@ class _Job:  # one per distinct URL: kept small (slots), its strings the manifes
     not_before: float = 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Host:
     jobs: deque[_Job]
     running: int = 0
     next_dispatch: float = 0.0
+    queued: bool = False  # in the scheduler's ready queue
+    timed: bool = False  # in the scheduler's timer heap
 
 
 class _HostScheduler:
-    """Hands jobs to workers, host by host, under the politeness limits."""
+    """Starts checks host by host under the politeness limits, on one event loop.
+
+    Event-driven, so its cost does not grow with the number of hosts: a host
+    is in the *ready* queue when it has jobs and a free slot, or in the *timer*
+    heap when its next job must wait (its politeness gap, a pause, a retry's
+    not-before time). Hosts take turns (the ready queue is first in, first
+    out), and at most ``concurrency`` checks run at once.
+    """
 
     def __init__(self, jobs: Sequence[_Job], checker: Checker, options: CheckOptions,
                  progress: ProgressCallback | None) -> None:
         self.checker = checker
+        self.limiter = checker.limiter
         self.clock = checker.limiter.clock  # next_start() moments are on this clock
         self.options = options
         self.progress = progress
@@ -114,128 +123,160 @@ class _HostScheduler:
         self.total = len(jobs)
         self.done = 0
         self.error: BaseException | None = None
-        self._cond = threading.Condition()
         self._hosts: dict[str, _Host] = {}
         for job in jobs:
             self._hosts.setdefault(job.host, _Host(deque())).jobs.append(job)
-        self._order = list(self._hosts)
-        self._turn = 0
-        self._running = 0  # jobs handed out and not finished, all hosts
-        self._clock_sleeper = False  # a worker is waiting on the clock
+        self._ready: deque[str] = deque()
+        for name, host in self._hosts.items():
+            host.queued = True
+            self._ready.append(name)
+        self._timers: list[tuple[float, str]] = []
+        self._running = 0  # checks started and not finished, all hosts
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._changed: asyncio.Event | None = None
+        self._client: AsyncHttpClient | None = None
 
     def run(self) -> list[LinkResult]:
-        workers = [threading.Thread(target=self._work, name=f"check-{i}", daemon=True)
-                   for i in range(min(self.options.concurrency, max(self.total, 1)))]
-        for worker in workers:
-            worker.start()
+        """Check every job; results in job order. Runs its own event loop."""
         try:
-            for worker in workers:
-                worker.join()
-        except BaseException as err:  # Ctrl-C or SIGTERM in the main thread
-            with self._cond:  # workers finish the request in hand and take no other
-                self.error = self.error or err
-                self._cond.notify_all()
-            raise
-        if self.error is not None:
-            raise self.error
+            asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(self._run())
+        else:  # called from a coroutine (a notebook): the loop gets a thread of its own
+            failure: list[BaseException] = []
+
+            def target() -> None:
+                try:
+                    asyncio.run(self._run())
+                except BaseException as err:  # re-raised in the caller's thread
+                    failure.append(err)
+
+            thread = threading.Thread(target=target, name="archiver-check", daemon=True)
+            thread.start()
+            thread.join()
+            if failure:
+                raise failure[0]
         return [r for r in self.results if r is not None]
 
-    # -- the workers' loop -------------------------------------------------------
-
-    def _work(self) -> None:
-        while True:
-            with self._cond:
-                job = self._take()
-            if job is None:
-                return
-            try:
-                outcome = self.checker.attempt(job.source_id, job.url, job.attempt)
-                self._finish(job, outcome)
-            except BaseException as err:  # a bug: stop everyone, re-raise in run()
-                with self._cond:
-                    self.error = self.error or err
-                    self._cond.notify_all()
-                return
-
-    def _take(self) -> _Job | None:
-        """The next runnable job, waiting as long as needed; None when all are done."""
-        while True:
-            if self.error is not None or self.done >= self.total:
-                return None
-            now = self.clock.monotonic()
-            wake = now + 1.0  # at most a second between looks at self.error
-            count = len(self._order)
-            for step in range(count):
-                name = self._order[(self._turn + step) % count]
-                host = self._hosts[name]
-                if not host.jobs or host.running >= self.checker.limiter.concurrency_for(name):
-                    continue
-                ready = max(host.next_dispatch, self.checker.limiter.next_start(name))
-                job = self._first_ready(host, now)
-                if job is None:
-                    wake = min(wake, min(j.not_before for j in host.jobs))
-                    continue
-                if ready > now:
-                    wake = min(wake, ready)
-                    continue
-                host.jobs.remove(job)
-                host.running += 1
-                self._running += 1
-                host.next_dispatch = now + self.checker.limiter.interval_for(name)
-                self._turn = (self._turn + step + 1) % count
-                return job
-            self._wait(wake - now)
-
-    def _wait(self, seconds: float) -> None:
-        """Wait (lock held) until a job may be ready: ``seconds`` on the clock, or a notify.
-
-        With a request in flight, its end (a free slot, a retry queued) is
-        waited for on the condition, at most ``seconds``. With none, only time
-        can make a job ready: one worker sleeps on the clock, lock released,
-        and wakes the others; the rest wait for it.
-        """
-        if self._running or self._clock_sleeper:
-            self._cond.wait(timeout=max(seconds, 0.001))
-            return
-        self._clock_sleeper = True
-        self._cond.release()
+    async def _run(self) -> None:
+        self._changed = asyncio.Event()
+        self._client = client = self.checker.async_client()
         try:
-            self.clock.sleep(seconds)
+            while self.done < self.total:
+                if self.error is not None:
+                    raise self.error
+                now = self.clock.monotonic()
+                self._release_timers(now)
+                self._dispatch(now)
+                if self.done >= self.total:
+                    break
+                wake = self._timers[0][0] if self._timers else None
+                if self._running:
+                    # a check in flight: its end (a free slot, a retry queued), or the
+                    # first timer on the real clock, whichever comes first
+                    timeout = (max(wake - now, 0.001)
+                               if wake is not None and isinstance(self.clock, SystemClock)
+                               else None)
+                    self._changed.clear()
+                    try:
+                        async with asyncio.timeout(timeout):
+                            await self._changed.wait()
+                    except TimeoutError:
+                        pass
+                elif wake is not None:  # only time can make a job ready
+                    await self.limiter.sleep_async(wake - now)
+                else:
+                    raise AssertionError("check scheduler: jobs left, none running or waiting")
+            if self.error is not None:
+                raise self.error
         finally:
-            self._cond.acquire()
-            self._clock_sleeper = False
-            self._cond.notify_all()
+            for task in self._tasks:
+                task.cancel()
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+            await client.aclose()
 
-    @staticmethod
-    def _first_ready(host: _Host, now: float) -> _Job | None:
-        for job in host.jobs:
-            if job.not_before <= now:
-                return job
-        return None
+    def _release_timers(self, now: float) -> None:
+        while self._timers and self._timers[0][0] <= now:
+            _, name = heapq.heappop(self._timers)
+            host = self._hosts[name]
+            host.timed = False
+            if not host.queued:
+                host.queued = True
+                self._ready.append(name)
+
+    def _dispatch(self, now: float) -> None:
+        """Start every check that may start now."""
+        limiter = self.limiter
+        while self._running < self.options.concurrency and self._ready:
+            name = self._ready.popleft()
+            host = self._hosts[name]
+            host.queued = False
+            if not host.jobs or host.running >= limiter.concurrency_for(name):
+                continue  # back in the queue when a check of it finishes
+            ready = max(host.next_dispatch, limiter.next_start(name))
+            job = host.jobs[0] if host.jobs[0].not_before <= now else _first_ready(host, now)
+            if job is None:
+                ready = max(ready, min(j.not_before for j in host.jobs))
+            if ready > now or job is None:
+                if not host.timed:
+                    host.timed = True
+                    heapq.heappush(self._timers, (ready, name))
+                continue
+            if job is host.jobs[0]:
+                host.jobs.popleft()
+            else:
+                host.jobs.remove(job)
+            host.running += 1
+            self._running += 1
+            host.next_dispatch = now + limiter.interval_for(name)
+            task = asyncio.create_task(self._check(job))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            if host.jobs and host.running < limiter.concurrency_for(name):
+                host.queued = True
+                self._ready.append(name)
+
+    async def _check(self, job: _Job) -> None:
+        assert self._client is not None
+        try:
+            outcome = await self.checker.attempt_async(job.source_id, job.url, self._client,
+                                                       job.attempt)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as err:  # a bug: stop the run, re-raised by run()
+            self.error = self.error or err
+        else:
+            self._finish(job, outcome)
+        finally:
+            assert self._changed is not None
+            self._changed.set()
 
     def _finish(self, job: _Job, outcome: Attempt) -> None:
         delay = retry_delay(job.attempt, outcome, self.options)
-        with self._cond:
-            host = self._hosts[job.host]
-            host.running -= 1
-            self._running -= 1
-            if delay is not None:
-                logger.info("retrying %s in %.1f s (attempt %d: %s)", job.url, delay,
-                            job.attempt, outcome.result.detail)
-                host.jobs.append(replace(job, attempt=job.attempt + 1,
-                                         not_before=self.clock.monotonic() + delay))
-            else:
-                self.results[job.index] = final_result(outcome, self.options)
-                self.done += 1
-                if self.progress is not None:
-                    self.progress(Progress(CHECK_STAGE, self.done, self.total, job.url))
-            # One slot came free (or one job came back): one waiting worker is
-            # enough; this worker itself looks for work next. Waking them all
-            # would have 16+ threads rescan every host after every request.
-            if self.done >= self.total:
-                self._cond.notify_all()
-            else:
-                self._cond.notify()
+        host = self._hosts[job.host]
+        host.running -= 1
+        self._running -= 1
+        if delay is not None:
+            logger.info("retrying %s in %.1f s (attempt %d: %s)", job.url, delay,
+                        job.attempt, outcome.result.detail)
+            host.jobs.append(replace(job, attempt=job.attempt + 1,
+                                     not_before=self.clock.monotonic() + delay))
+        else:
+            self.results[job.index] = final_result(outcome, self.options)
+            self.done += 1
+            if self.progress is not None:
+                self.progress(Progress(CHECK_STAGE, self.done, self.total, job.url))
+        if host.jobs and not host.queued and not host.timed:
+            host.queued = True
+            self._ready.append(job.host)
+
+
+def _first_ready(host: _Host, now: float) -> _Job | None:
+    for job in host.jobs:
+        if job.not_before <= now:
+            return job
+    return None
 
 
 def check_urls(sources: Sequence[tuple[str, str]], options: CheckOptions | None = None,
@@ -488,7 +529,7 @@ class RunOptions:
     """
 
     check: CheckOptions = field(default_factory=CheckOptions)
-    archives: tuple[Archive, ...] = (INTERNET_ARCHIVE,)
+    archives: tuple[Archive, ...] = field(default_factory=lambda: _default_archives())
     warcs_dir: Path | None = None
     live: bool = False
     listings_per_minute: float | None = None  # None: each archive's own (fetch.default_rates)
@@ -519,6 +560,13 @@ def shared_client(options: RunOptions, limiter: HostLimiter | None = None) -> Ht
                       limiter=limiter, verify_tls=opts.verify_tls, proxy=opts.proxy)
 
 
+def _default_archives() -> tuple[Archive, ...]:
+    # imported here: ``archiver check`` never loads the fetch stage
+    from archiver.fetch import INTERNET_ARCHIVE
+
+    return (INTERNET_ARCHIVE,)
+
+
 def _capture_step(manifest: Manifest, opts: RunOptions, folder: Path, client: HttpClient,
                   clock: Clock, progress: ProgressCallback | None, *,
                   offline: bool) -> tuple[str, ...]:
@@ -527,6 +575,8 @@ def _capture_step(manifest: Manifest, opts: RunOptions, folder: Path, client: Ht
         return ()
     if offline:
         return ("no live capture was made: the check stage found this machine offline",)
+    from archiver.fetch.capture import capture_sources
+
     run = capture_sources(manifest, warcs_dir=folder, client=client, clock=clock,
                           requisites=opts.capture_requisites, operator=opts.operator,
                           progress=progress)
@@ -593,6 +643,10 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
         reachable); the reasons are in ``inconclusive_reason``. Per-source
         failures are results, never exceptions.
     """
+    from archiver.fetch import fetch_sources  # the later stages, loaded when run
+    from archiver.store import default_warcs_dir
+    from archiver.verify import verify_manifest
+
     opts = options or RunOptions()
     manifest = select_sources(manifest, opts.source_ids)
     folder = opts.warcs_dir if opts.warcs_dir is not None else default_warcs_dir(manifest)

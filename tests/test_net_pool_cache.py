@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from archiver.net.deadline import WatchedAdapter
+from archiver.net.watched import WatchedAdapter
 from archiver.net.proxy import no_proxy_entries
 
 

@@ -19,6 +19,7 @@ from archiver.check import Attempt, Checker, CheckOptions
 from archiver.clock import ManualClock
 from archiver.history import History
 from archiver.models import LinkClass, LinkState, Manifest, Progress, Source
+from archiver.net.aio import AsyncHttpClient
 from archiver.pipeline import check_manifest, check_urls
 from tests.support.localweb import LocalSite, Reply, SeenRequest
 
@@ -203,7 +204,8 @@ def test_progress_is_reported_for_every_url(hosts: list[LocalSite]) -> None:
 
 def test_a_bug_in_a_check_is_raised_not_hung(hosts: list[LocalSite]) -> None:
     class Broken(Checker):
-        def attempt(self, source_id: str, url: str, attempt: int = 1) -> Attempt:
+        async def attempt_async(self, source_id: str, url: str, client: AsyncHttpClient,
+                                attempt: int = 1) -> Attempt:
             raise RuntimeError("boom")
 
     with Broken(quick()) as checker, pytest.raises(RuntimeError, match="boom"):

@@ -20,6 +20,7 @@ would report every request as taking 0 ms.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import math
@@ -27,8 +28,10 @@ import secrets
 import sys
 import threading
 import time
+from collections.abc import Generator
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from archiver.check.classify import Verdict, classify_answer, classify_error, is_home_page
@@ -50,9 +53,12 @@ from archiver.net import (
     RedirectStop,
     RedirectWalk,
     parse_retry_after,
-    walk_redirects,
 )
+from archiver.net.aio import AsyncHttpClient
+from archiver.net.redirects import walk_steps
 from archiver.urls import host_of
+
+_T = TypeVar("_T")
 
 #: Accepted statuses (``--accept``) overrule the classifier from this status on: an
 #: error status the user vouches for. Below it (2xx/3xx) the class comes from the
@@ -63,6 +69,30 @@ ACCEPTABLE_FROM = 400
 _SHARED_DETAIL = 16
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """What a driver sends back for a request step: the answer or the failure, and the time."""
+
+    answer: HttpResponse | None
+    error: NetError | None
+    took: float
+
+
+@dataclass(frozen=True)
+class _ProbeFor:
+    """A step asking the driver for the soft-404 probe of a final URL."""
+
+    url: str
+
+
+#: A check without its I/O: it yields a URL to request (the driver sends a
+#: :class:`_Reply`) or a :class:`_ProbeFor` (the driver sends the
+#: :class:`ProbeAnswer`), and returns its result. One generator, two drivers:
+#: :meth:`Checker.attempt` (blocking, for threads) and
+#: :meth:`Checker.attempt_async` (for the event loop of a concurrent check).
+_Steps = Generator["str | _ProbeFor", Any, "_T"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +139,7 @@ class Checker:
             allow_private=opts.allow_private, verify_tls=opts.verify_tls, proxy=opts.proxy)
         self.clock = clock
         self._probes: dict[tuple[object, ...], Future[ProbeAnswer]] = {}
+        self._async_probes: dict[tuple[object, ...], asyncio.Future[ProbeAnswer]] = {}
         self._lock = threading.Lock()
         self._requests = 0
 
@@ -129,37 +160,88 @@ class Checker:
 
     # -- one request, one walk -------------------------------------------------
 
-    def _request(self, url: str) -> tuple[HttpResponse | None, NetError | None, float]:
+    def _request_settings(self, url: str) -> tuple[str, dict[str, str] | None, float | None]:
         host = host_of(url)
         settings = self.options.host_settings(host) if self.options.hosts else None
         headers = dict(settings.headers) if settings is not None and settings.headers else None
         deadline = settings.timeout if settings is not None else None
+        return host, headers, deadline
+
+    def _count(self) -> None:
+        with self._lock:
+            self._requests += 1
+
+    def _request(self, url: str) -> _Reply:
+        host, headers, deadline = self._request_settings(url)
         with self.limiter.acquire(host):
             started = time.monotonic()
-            with self._lock:
-                self._requests += 1
+            self._count()
             try:
-                return (self.client.get(url, polite=False, headers=headers, deadline=deadline),
-                        None, time.monotonic() - started)
+                return _Reply(self.client.get(url, polite=False, headers=headers,
+                                              deadline=deadline), None,
+                              time.monotonic() - started)
             except NetError as err:
-                return None, err, time.monotonic() - started
+                return _Reply(None, err, time.monotonic() - started)
 
-    def _walk(self, url: str) -> _Walk:
+    async def _request_async(self, url: str, client: AsyncHttpClient) -> _Reply:
+        host, headers, deadline = self._request_settings(url)
+        async with self.limiter.acquire_async(host):
+            started = time.monotonic()
+            self._count()
+            try:
+                return _Reply(await client.get(url, headers=headers, deadline=deadline), None,
+                              time.monotonic() - started)
+            except NetError as err:
+                return _Reply(None, err, time.monotonic() - started)
+
+    def _walk_steps(self, url: str) -> _Steps[_Walk]:
+        """Request ``url`` and its redirects (:func:`~archiver.net.redirects.walk_steps`)."""
         elapsed = 0.0
-
-        def fetch(target: str) -> HttpResponse:
-            nonlocal elapsed
-            resp, err, took = self._request(target)
-            elapsed += took
-            if resp is None:
-                assert err is not None
-                raise err
-            return resp
-
-        walk = walk_redirects(url, fetch, max_redirects=self.options.max_redirects)
+        steps: Generator[str, HttpResponse | NetError, RedirectWalk[HttpResponse, None]] = (
+            walk_steps(url, max_redirects=self.options.max_redirects))
+        target = next(steps)
+        while True:
+            reply: _Reply = yield target
+            elapsed += reply.took
+            answer: HttpResponse | NetError | None = (
+                reply.answer if reply.answer is not None else reply.error)
+            assert answer is not None
+            try:
+                target = steps.send(answer)
+            except StopIteration as done:
+                walk: RedirectWalk[HttpResponse, None] = done.value
+                break
         stop_kind, stop = self._stop_verdict(walk)
         return _Walk(walk.hops, final=walk.answer, error=walk.error, stop=stop,
                      stop_kind=stop_kind, elapsed=elapsed)
+
+    def _drive(self, steps: _Steps[_T]) -> _T:
+        """Run a check's steps with blocking requests."""
+        reply: Any = None
+        try:
+            while True:
+                step = steps.send(reply)
+                reply = (self._probe(step.url) if isinstance(step, _ProbeFor)
+                         else self._request(step))
+        except StopIteration as done:
+            result: _T = done.value
+            return result
+
+    async def _drive_async(self, steps: _Steps[_T], client: AsyncHttpClient) -> _T:
+        """Run a check's steps on the event loop, with ``client``."""
+        reply: Any = None
+        try:
+            while True:
+                step = steps.send(reply)
+                reply = (await self._probe_async(step.url, client)
+                         if isinstance(step, _ProbeFor)
+                         else await self._request_async(step, client))
+        except StopIteration as done:
+            result: _T = done.value
+            return result
+
+    def _walk(self, url: str) -> _Walk:
+        return self._drive(self._walk_steps(url))
 
     def _stop_verdict(self, walk: RedirectWalk[HttpResponse, None]
                       ) -> tuple[str | None, Verdict | None]:
@@ -195,19 +277,38 @@ class Checker:
         if not owner:
             return future.result()
         try:
-            probe_url, _ = sibling_url(final_url, PROBE_PREFIX + secrets.token_hex(6))
-            walk = self._walk(probe_url)
-            if walk.final is None or walk.stop is not None:
-                answer = ProbeAnswer(probe_url, None, None)
-            else:
-                final = walk.final
-                answer = ProbeAnswer.from_response(probe_url, final.status, final.url,
-                                                   final.body, redirected=bool(walk.hops))
+            answer = self._drive(self._probe_steps(final_url))
         except BaseException as err:
             future.set_exception(err)
             raise
         future.set_result(answer)
         return answer
+
+    async def _probe_async(self, final_url: str, client: AsyncHttpClient) -> ProbeAnswer:
+        """:meth:`_probe` on the event loop: the first asker probes, the others await it."""
+        _, key = sibling_url(final_url, PROBE_PREFIX)
+        future = self._async_probes.get(key)
+        if future is not None:
+            return await asyncio.shield(future)
+        future = asyncio.get_running_loop().create_future()
+        self._async_probes[key] = future
+        try:
+            answer = await self._drive_async(self._probe_steps(final_url), client)
+        except BaseException as err:
+            future.set_exception(err)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody waits
+            raise
+        future.set_result(answer)
+        return answer
+
+    def _probe_steps(self, final_url: str) -> _Steps[ProbeAnswer]:
+        probe_url, _ = sibling_url(final_url, PROBE_PREFIX + secrets.token_hex(6))
+        walk = yield from self._walk_steps(probe_url)
+        if walk.final is None or walk.stop is not None:
+            return ProbeAnswer(probe_url, None, None)
+        final = walk.final
+        return ProbeAnswer.from_response(probe_url, final.status, final.url, final.body,
+                                         redirected=bool(walk.hops))
 
     # -- a check ---------------------------------------------------------------
 
@@ -217,6 +318,25 @@ class Checker:
         Rate limits are applied to the host as a side effect: a 429 slows the
         whole host down, a ``Retry-After`` pauses it.
         """
+        return self._drive(self._attempt_steps(source_id, url, attempt))
+
+    async def attempt_async(self, source_id: str, url: str, client: AsyncHttpClient,
+                            attempt: int = 1) -> Attempt:
+        """:meth:`attempt` on an event loop, its requests made by ``client``.
+
+        ``client`` must be made from this checker's :attr:`client` (the same
+        settings and guard): :meth:`async_client`.
+        """
+        return await self._drive_async(self._attempt_steps(source_id, url, attempt), client)
+
+    def async_client(self) -> AsyncHttpClient:
+        """A new :class:`~archiver.net.aio.AsyncHttpClient` over this checker's client.
+
+        Use it in one event loop and ``await client.aclose()`` before the loop ends.
+        """
+        return self.client.async_client(threads=max(self.options.concurrency, 4))
+
+    def _attempt_steps(self, source_id: str, url: str, attempt: int) -> _Steps[Attempt]:
         checked_at = self.clock.now()
         try:
             parts = urlsplit(url)
@@ -227,7 +347,7 @@ class Checker:
             return Attempt(LinkResult(source_id, url, LinkClass.INVALID, error="invalid",
                                       detail="not an absolute http(s) URL",
                                       checked_at=checked_at, attempts=attempt))
-        walk = self._walk(url)
+        walk = yield from self._walk_steps(url)
         elapsed_ms = round(walk.elapsed * 1000)
         base = LinkResult(source_id, url, LinkClass.INVALID, redirects=walk.hops,
                           elapsed_ms=elapsed_ms, checked_at=checked_at, attempts=attempt)
@@ -252,8 +372,8 @@ class Checker:
                                   walk.hops)
         if (verdict.link_class.is_success and self.options.soft404_probe
                 and _looks_like_html(final) and not is_home_page(final.url)):
-            probed = compare_with_probe(url, final.url, final.body, bool(walk.hops),
-                                        self._probe(final.url))
+            probe: ProbeAnswer = yield _ProbeFor(final.url)
+            probed = compare_with_probe(url, final.url, final.body, bool(walk.hops), probe)
             verdict = probed or verdict
         retry_after = self._note_rate_limits(final)
         if (final.status >= ACCEPTABLE_FROM and final.status in self.options.accept

@@ -34,8 +34,6 @@ from archiver.history import (
     History,
     default_db_path,
 )
-from archiver.inputs import InputStats, links_in_paths
-from archiver.inputs.sources import document_sources
 from archiver.manifest import JSONL_SUFFIXES, load_manifest, select_sources
 from archiver.models import CheckRun, Manifest
 from archiver.pipeline import check_manifest
@@ -166,6 +164,10 @@ def _manifest_path(inputs: Sequence[str]) -> Path | None:
 
 def _from_documents(inputs: Sequence[str], include_verbatim: bool,
                     ) -> tuple[Manifest, dict[str, tuple[str, ...]], tuple[str, ...]]:
+    # the document readers (Markdown, HTML, ...) load only for a check of documents
+    from archiver.inputs import InputStats, links_in_paths
+    from archiver.inputs.sources import document_sources
+
     stats = InputStats()
     found = document_sources(links_in_paths(inputs, include_verbatim=include_verbatim,
                                             stats=stats),

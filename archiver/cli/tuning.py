@@ -15,20 +15,19 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from archiver.check import CheckOptions
 from archiver.cli.configfile import current_config
 from archiver.config import parse_statuses
-from archiver.fetch import (
+from archiver.fetch.limits import (
     DEFAULT_DOWNLOADS_PER_SECOND,
     DEFAULT_LISTINGS_PER_MINUTE,
-    INTERNET_ARCHIVE,
-    Archive,
+    LOCAL_DOWNLOADS_PER_SECOND,
+    LOCAL_LISTINGS_PER_MINUTE,
 )
-from archiver.fetch.limits import LOCAL_DOWNLOADS_PER_SECOND, LOCAL_LISTINGS_PER_MINUTE
 from archiver.history import DEAD_AFTER_FAILURES, MIN_FAILURE_INTERVAL, HistoryPolicy
 from archiver.models import HostSettings
 from archiver.net import (
@@ -41,6 +40,9 @@ from archiver.net import (
     DEFAULT_RETRIES,
     DEFAULT_USER_AGENT,
 )
+
+if TYPE_CHECKING:
+    from archiver.fetch.listing import Archive
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -193,6 +195,8 @@ class FetchTuning:
 
     def archive_list(self, archives: tuple[str, ...]) -> list[Archive]:
         """The ``--archive`` base URLs with their ``--cdx-api`` endpoints, in order."""
+        from archiver.fetch.listing import INTERNET_ARCHIVE, Archive
+
         bases = list(archives) or [INTERNET_ARCHIVE.base]
         if len(self.cdx_apis) > len(bases):
             raise click.UsageError(

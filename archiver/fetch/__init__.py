@@ -16,19 +16,24 @@ Modules: :mod:`.listing` (archives, candidates), :mod:`.wayback` (IA CDX API),
 :mod:`.run` (the loop). WARC writing is :mod:`archiver.store`.
 """
 
+from typing import TYPE_CHECKING
+
+from archiver._lazy import lazy_exports
 from archiver.clock import Clock, ManualClock, SystemClock
-from archiver.fetch.choose import MAX_CAPTURES_PER_SOURCE, CaptureScope, parse_captures
-from archiver.fetch.limits import (
-    DEFAULT_DOWNLOADS_PER_SECOND,
-    DEFAULT_LISTINGS_PER_MINUTE,
-    Politeness,
-)
-from archiver.fetch.listing import IA_BASE, IA_CDX_API, INTERNET_ARCHIVE, Archive
-from archiver.fetch.run import (
-    FetchStopped,
-    fetch_sources,
-    raise_if_inconclusive,
-)
+
+if TYPE_CHECKING:
+    from archiver.fetch.choose import MAX_CAPTURES_PER_SOURCE, CaptureScope, parse_captures
+    from archiver.fetch.limits import (
+        DEFAULT_DOWNLOADS_PER_SECOND,
+        DEFAULT_LISTINGS_PER_MINUTE,
+        Politeness,
+    )
+    from archiver.fetch.listing import IA_BASE, IA_CDX_API, INTERNET_ARCHIVE, Archive
+    from archiver.fetch.run import (
+        FetchStopped,
+        fetch_sources,
+        raise_if_inconclusive,
+    )
 
 __all__ = [
     "DEFAULT_DOWNLOADS_PER_SECOND", "DEFAULT_LISTINGS_PER_MINUTE", "IA_BASE", "IA_CDX_API",
@@ -36,3 +41,19 @@ __all__ = [
     "FetchStopped", "ManualClock", "Politeness", "SystemClock",
     "fetch_sources", "parse_captures", "raise_if_inconclusive",
 ]
+
+__getattr__ = lazy_exports(__name__, {
+    "MAX_CAPTURES_PER_SOURCE": "archiver.fetch.choose",
+    "CaptureScope": "archiver.fetch.choose",
+    "parse_captures": "archiver.fetch.choose",
+    "DEFAULT_DOWNLOADS_PER_SECOND": "archiver.fetch.limits",
+    "DEFAULT_LISTINGS_PER_MINUTE": "archiver.fetch.limits",
+    "Politeness": "archiver.fetch.limits",
+    "IA_BASE": "archiver.fetch.listing",
+    "IA_CDX_API": "archiver.fetch.listing",
+    "INTERNET_ARCHIVE": "archiver.fetch.listing",
+    "Archive": "archiver.fetch.listing",
+    "FetchStopped": "archiver.fetch.run",
+    "fetch_sources": "archiver.fetch.run",
+    "raise_if_inconclusive": "archiver.fetch.run",
+})

@@ -23,14 +23,12 @@ import os
 import re
 import socket
 import ssl
+import sys
 import time
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import requests
-import urllib3
-from requests.structures import CaseInsensitiveDict
+from typing import TYPE_CHECKING
 
 from archiver.errors import (
     ConfigError,
@@ -39,7 +37,7 @@ from archiver.errors import (
     NetErrorKind,
     PrivateAddressError,
 )
-from archiver.net.deadline import WatchedAdapter, watch_deadline
+from archiver.net.deadline import watch_deadline
 from archiver.net.guard import (
     NXDOMAIN_ERRNOS,
     TrustedPrefix,
@@ -49,6 +47,7 @@ from archiver.net.guard import (
     literal_host_is_private,
     resolve_host,
 )
+from archiver.net.headers import Headers
 from archiver.net.hosts import HostLimiter
 from archiver.net.limits import (
     CHUNK_SIZE,
@@ -59,6 +58,11 @@ from archiver.net.limits import (
 )
 from archiver.net.proxy import PROXY_AUTH_HINT, bypasses_proxy, no_proxy_entries, proxy_failure
 from archiver.net.wire import WireUrl, wire_url
+
+if TYPE_CHECKING:
+    import requests
+
+    from archiver.net.aio import AsyncHttpClient
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +87,7 @@ class HttpResponse:
     url: str
     status: int
     reason: str
-    headers: CaseInsensitiveDict[str]
+    headers: Headers
     header_list: tuple[tuple[str, str], ...]  # as sent, in order, duplicates kept
     body: bytes
     truncated: bool  # True if the body was cut at the size cap
@@ -105,7 +109,7 @@ class HttpResponse:
 _TUNNEL_RE = re.compile(r"Tunnel connection failed: (\d{3})\b([^'\"()]*)")
 
 
-def _classify_exception(err: BaseException) -> tuple[NetErrorKind, str]:
+def classify_exception(err: BaseException) -> tuple[NetErrorKind, str]:
     """Map a transport exception to (kind, human message)."""
     text = str(err)
     chain: list[BaseException] = []
@@ -116,6 +120,33 @@ def _classify_exception(err: BaseException) -> tuple[NetErrorKind, str]:
     for exc in chain:
         if isinstance(exc, ssl.SSLError | ssl.CertificateError) or "SSL" in type(exc).__name__:
             return NetErrorKind.TLS, f"TLS error: {exc}"
+    # requests' own exceptions, when requests raised this (it is imported only by the
+    # blocking client: the asynchronous one raises standard-library exceptions)
+    found = _library_kind(err, chain, text) if "requests" in sys.modules else None
+    if found is not None:
+        return found
+    for exc in chain:
+        if isinstance(exc, ConnectionRefusedError):
+            return NetErrorKind.REFUSED, "connection refused"
+        if isinstance(exc, ConnectionResetError):
+            return NetErrorKind.RESET, "connection reset by peer"
+        if isinstance(exc, socket.gaierror):
+            if exc.errno in NXDOMAIN_ERRNOS:
+                return NetErrorKind.DNS, f"host name does not exist: {exc}"
+            return NetErrorKind.DNS_FAILURE, f"DNS lookup failed: {exc}"
+        if isinstance(exc, OSError) and exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return NetErrorKind.UNREACHABLE, "network unreachable"
+    found = _library_timeout(err, text) if "requests" in sys.modules else None
+    if found is not None:
+        return found
+    return NetErrorKind.CONNECTION, f"{type(err).__name__}: {text}"
+
+
+def _library_kind(err: BaseException, chain: list[BaseException],
+                  text: str) -> tuple[NetErrorKind, str] | None:
+    """The kind of a requests TLS or proxy error (checked before the socket errors)."""
+    import requests
+
     if isinstance(err, requests.exceptions.SSLError):
         return NetErrorKind.TLS, f"TLS error: {text}"
     if isinstance(err, requests.exceptions.ProxyError):
@@ -136,17 +167,14 @@ def _classify_exception(err: BaseException) -> tuple[NetErrorKind, str]:
                     f"cannot connect to the proxy: {exc}; check --proxy or "
                     "HTTP_PROXY/HTTPS_PROXY")
         return NetErrorKind.PROXY, f"proxy error: {text}"
-    for exc in chain:
-        if isinstance(exc, ConnectionRefusedError):
-            return NetErrorKind.REFUSED, "connection refused"
-        if isinstance(exc, ConnectionResetError):
-            return NetErrorKind.RESET, "connection reset by peer"
-        if isinstance(exc, socket.gaierror):
-            if exc.errno in NXDOMAIN_ERRNOS:
-                return NetErrorKind.DNS, f"host name does not exist: {exc}"
-            return NetErrorKind.DNS_FAILURE, f"DNS lookup failed: {exc}"
-        if isinstance(exc, OSError) and exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-            return NetErrorKind.UNREACHABLE, "network unreachable"
+    return None
+
+
+def _library_timeout(err: BaseException, text: str) -> tuple[NetErrorKind, str] | None:
+    """The kind of a requests or urllib3 timeout or broken connection."""
+    import requests
+    import urllib3
+
     if isinstance(err, requests.exceptions.ConnectTimeout):
         return NetErrorKind.TIMEOUT, "connect timed out"
     if isinstance(err, requests.exceptions.ReadTimeout | urllib3.exceptions.ReadTimeoutError):
@@ -159,7 +187,7 @@ def _classify_exception(err: BaseException) -> tuple[NetErrorKind, str]:
         return NetErrorKind.CONNECTION, f"connection failed: {text}"
     if isinstance(err, requests.exceptions.ChunkedEncodingError | urllib3.exceptions.ProtocolError):
         return NetErrorKind.RESET, f"connection broken: {text}"
-    return NetErrorKind.CONNECTION, f"{type(err).__name__}: {text}"
+    return None
 
 
 class HttpClient:
@@ -215,10 +243,7 @@ class HttpClient:
         self._trusted = _parse_trusted(trusted_prefixes)
         self.limiter = limiter
         self.verify_tls = verify_tls
-        self._session = requests.Session()
-        adapter = WatchedAdapter(pool_connections=32, pool_maxsize=32, max_retries=0)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        self._requests_session: requests.Session | None = None
         # Proxies and the CA bundle come from the environment once, here, rather
         # than from requests on every request: with trust_env on, requests
         # re-reads the whole environment each time (proxy variables twice, the
@@ -238,10 +263,46 @@ class HttpClient:
         bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
         if verify_tls and bundle:
             self._verify = bundle
-        self._session.trust_env = False
+
+    @property
+    def tls_verify(self) -> bool | str:
+        """Certificate verification: off (False), the default bundle (True), or a CA file."""
+        return self._verify
+
+    def async_client(self, *, threads: int = 16) -> AsyncHttpClient:
+        """A new :class:`~.aio.AsyncHttpClient` with this client's settings and guard.
+
+        For one event loop; ``await aclose()`` it before the loop ends.
+        ``threads`` bounds its worker threads (proxied requests, name lookups).
+        """
+        from archiver.net.aio import AsyncHttpClient
+
+        return AsyncHttpClient(self, threads=threads)
+
+    @property
+    def _session(self) -> requests.Session:
+        """The requests session of blocking requests, made on first use.
+
+        An ``archiver check`` makes its requests with the asynchronous client
+        and never loads requests (about 0.1 s of start-up).
+        """
+        if self._requests_session is None:
+            import requests
+
+            from archiver.net.watched import WatchedAdapter
+
+            session = requests.Session()
+            adapter = WatchedAdapter(pool_connections=32, pool_maxsize=32, max_retries=0)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            # The environment was read in __init__ (see there): requests must not.
+            session.trust_env = False
+            self._requests_session = session
+        return self._requests_session
 
     def close(self) -> None:
-        self._session.close()
+        if self._requests_session is not None:
+            self._requests_session.close()
 
     def __enter__(self) -> HttpClient:
         return self
@@ -292,13 +353,17 @@ class HttpClient:
         # a name by what it resolves to.
         literal = literal_address(wire.host)
         addresses = [literal] if literal else resolve_host(wire.host, wire.port, shown)
+        self.refuse_private(wire, shown, addresses)
+        return addresses[0] if addresses else None
+
+    def refuse_private(self, wire: WireUrl, shown: str, addresses: list[str]) -> None:
+        """Raise :class:`PrivateAddressError` if any of ``addresses`` (``wire``'s) is private."""
         for ip in addresses:
             if not is_public_address(ip):
                 raise PrivateAddressError(
                     f"refusing to fetch {shown}: {wire.host} resolves to {ip}, a loopback or "
                     "private address", url=shown, kind=NetErrorKind.PRIVATE,
                     hint="pass --allow-private to permit loopback and private networks")
-        return addresses[0] if addresses else None
 
     # -- requests -------------------------------------------------------------
 
@@ -313,6 +378,8 @@ class HttpClient:
     def _prepare(self, wire: WireUrl, url: str, headers: Mapping[str, str],
                  method: str = "GET",
                  data: Mapping[str, str] | None = None) -> requests.PreparedRequest:
+        import requests
+
         try:
             prepared = self._session.prepare_request(
                 requests.Request(method, wire.url, headers=dict(headers),
@@ -383,6 +450,9 @@ class HttpClient:
         # long the network took, and a fake clock does not move during I/O, so it
         # would record 0 s. Deadlines are real too (see deadline.py).
         started = time.monotonic()
+        import requests
+        import urllib3
+
         response: requests.Response | None = None
         proxy = self.proxy_for(wire)
         # Behind a proxy the peer is the proxy (trusted); otherwise the address
@@ -439,7 +509,7 @@ class HttpClient:
                         raise DeadlineExceeded(
                             f"no complete answer from {url} within {deadline:g} s",
                             url=url, kind=NetErrorKind.TIMEOUT, cause=err) from err
-                    kind, message = _classify_exception(err)
+                    kind, message = classify_exception(err)
                     raise NetError(f"{message} ({url})", url=url, kind=kind,
                                    cause=err) from err
         finally:
@@ -452,7 +522,7 @@ class HttpClient:
         logger.debug("%s %s -> %s (%d bytes)", method, url, response.status_code, len(body))
         return HttpResponse(
             url=url, status=response.status_code, reason=response.reason or "",
-            headers=CaseInsensitiveDict(response.headers), header_list=raw_headers,
+            headers=Headers(response.headers), header_list=raw_headers,
             body=body, truncated=truncated, elapsed=time.monotonic() - started,
             http_version=version, peer=peer,
             request_headers=tuple((k, "[redacted]" if k.lower() in SECRET_HEADERS else v)

@@ -10,15 +10,17 @@ and :func:`parse_retry_after` reads "now", through a
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import random
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+import weakref
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
 
-from archiver.clock import SYSTEM_CLOCK, Clock
+from archiver.clock import SYSTEM_CLOCK, Clock, SystemClock
 from archiver.net.limits import (
     DEFAULT_BACKOFF,
     DEFAULT_PER_HOST_CONCURRENCY,
@@ -33,6 +35,10 @@ class _HostSlot:
     next_start: float = 0.0
     interval: float = DEFAULT_PER_HOST_INTERVAL
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # the same limit for coroutines, one semaphore per event loop (an asyncio
+    # semaphore belongs to the loop that first waits on it)
+    async_semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+        field(default_factory=weakref.WeakKeyDictionary))
 
 
 class HostLimiter:
@@ -82,6 +88,41 @@ class HostLimiter:
             if start > now:
                 self.clock.sleep(start - now)
             yield
+
+    @asynccontextmanager
+    async def acquire_async(self, host: str) -> AsyncIterator[None]:
+        """:meth:`acquire` for a coroutine: the same slots, gaps and pauses, awaited.
+
+        The in-flight limit is counted per event loop: a run checks either
+        from threads or from one loop, not both at once.
+        """
+        slot = self._slot(host.lower())
+        loop = asyncio.get_running_loop()
+        with slot.lock:
+            semaphore = slot.async_semaphores.get(loop)
+            if semaphore is None:
+                semaphore = asyncio.Semaphore(self.concurrency_for(host))
+                slot.async_semaphores[loop] = semaphore
+        async with semaphore:
+            with slot.lock:
+                now = self.clock.monotonic()
+                start = max(now, slot.next_start)
+                slot.next_start = start + slot.interval
+            if start > now:
+                await self.sleep_async(start - now)
+            yield
+
+    async def sleep_async(self, seconds: float) -> None:
+        """Wait ``seconds`` on the limiter's clock without blocking the event loop.
+
+        The system clock is waited on by the loop; another clock (a test's
+        :class:`~archiver.clock.ManualClock`) is asked to sleep, which moves it.
+        """
+        if isinstance(self.clock, SystemClock):
+            await asyncio.sleep(seconds)
+        else:
+            self.clock.sleep(seconds)
+            await asyncio.sleep(0)
 
     def slow_down(self, host: str, factor: float = 2.0, ceiling: float = 30.0,
                   floor: float = 1.0) -> None:

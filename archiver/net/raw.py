@@ -48,12 +48,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from requests.structures import CaseInsensitiveDict
-
 from archiver.errors import DeadlineExceeded, NetError, NetErrorKind
-from archiver.net.client import HttpClient, SlowAnswer, _classify_exception
+from archiver.net.client import HttpClient, SlowAnswer, classify_exception
 from archiver.net.deadline import watch_deadline
 from archiver.net.guard import check_peer, guard_peers
+from archiver.net.headers import Headers
 from archiver.net.limits import CHUNK_SIZE
 from archiver.net.proxy import PROXY_AUTH_HINT, proxy_failure
 from archiver.net.wire import WireUrl, wire_url
@@ -375,7 +374,7 @@ class RawRecorder:
                     raise DeadlineExceeded(f"no complete answer from {url} within "
                                            f"{deadline:g} s", url=url,
                                            kind=NetErrorKind.TIMEOUT, cause=err) from err
-                kind, message = _classify_exception(err)
+                kind, message = classify_exception(err)
                 raise NetError(f"{message} ({url})", url=url, kind=kind, cause=err) from err
             finally:
                 if sock is not None:
@@ -476,9 +475,9 @@ def _proxy_auth(proxy: str) -> str | None:
     return "Basic " + _basic(f"{parts.username}:{parts.password or ''}")
 
 
-def _fields_map(fields: tuple[tuple[str, str], ...]) -> CaseInsensitiveDict[str]:
+def _fields_map(fields: tuple[tuple[str, str], ...]) -> Headers:
     """Header fields as a case-insensitive map, repeated fields joined (RFC 9110 §5.3)."""
-    out: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    out: Headers = Headers()
     for name, value in fields:
         out[name] = f"{out[name]}, {value}" if name in out else value
     return out

@@ -28,7 +28,7 @@ a reason of its own (a :class:`Veto`). Every early end of a walk is a
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar, overload
 from urllib.parse import urljoin, urlsplit
@@ -39,7 +39,7 @@ from archiver.net.limits import MAX_REDIRECTS
 from archiver.urls import host_of
 
 __all__ = ["Answer", "RedirectStop", "RedirectWalk", "Veto", "resolve_location",
-           "walk_redirects"]
+           "walk_redirects", "walk_steps"]
 
 
 class Answer(Protocol):
@@ -147,14 +147,43 @@ def walk_redirects(
         Times one URL may be requested; one more is a ``LOOP``. ``None``: no
         loop check, the redirect limit alone ends a loop.
     """
+    steps = walk_steps(url, follow=follow, max_redirects=max_redirects, max_visits=max_visits)
+    target = next(steps)
+    while True:
+        reply: A | NetError
+        try:
+            reply = fetch(target)
+        except NetError as err:
+            reply = err
+        try:
+            target = steps.send(reply)
+        except StopIteration as done:
+            walk: RedirectWalk[A, V] = done.value
+            return walk
+
+
+def walk_steps(
+    url: str,
+    *,
+    follow: Callable[[str, A, str], str | Veto[V]] | None = None,
+    max_redirects: int = MAX_REDIRECTS,
+    max_visits: int | None = 2,
+) -> Generator[str, A | NetError, RedirectWalk[A, V]]:
+    """:func:`walk_redirects` without the I/O: yields each URL to request.
+
+    The caller sends back the answer, or the :class:`NetError` the request
+    failed with; the generator's return value is the :class:`RedirectWalk`.
+    A synchronous caller drives it through :func:`walk_redirects`, an
+    asynchronous one (the concurrent link check) awaits its own request
+    between steps: the rules stay in this one function.
+    """
     hops: list[Hop] = []
     visits = {url: 1}
     current = url
     while True:
-        try:
-            answer = fetch(current)
-        except NetError as err:
-            return RedirectWalk(current, tuple(hops), None, RedirectStop.NETWORK, error=err)
+        answer = yield current
+        if isinstance(answer, NetError):
+            return RedirectWalk(current, tuple(hops), None, RedirectStop.NETWORK, error=answer)
         if not answer.is_redirect:
             return RedirectWalk(current, tuple(hops), answer)
         target = resolve_location(current, answer.location or "")

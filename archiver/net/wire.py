@@ -45,9 +45,6 @@ from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes, urlsplit
 
 import idna
-import requests
-from urllib3.exceptions import LocationParseError
-from urllib3.util import parse_url
 
 from archiver.errors import NetError, NetErrorKind
 
@@ -67,6 +64,14 @@ _ESCAPE_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _SINGLE_DOT = frozenset({".", "%2e"})
 _DOUBLE_DOT = frozenset({"..", ".%2e", "%2e.", "%2e%2e"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: A URL every parser reads alike and requests sends unchanged: an ASCII host
+#: name or IPv4 address, a path of characters RFC 3986 §2 leaves unescaped
+#: (unreserved and sub-delims, ":", "@", "/") and no "%" escape. For these the
+#: parsers' agreement check below cannot fail and requoting changes nothing, so
+#: it is skipped (it was a tenth of a link check's CPU); tests/test_net_wire.py
+#: checks the shortcut against the full path on generated URLs.
+_PLAIN_RE = re.compile(r"https?://[a-z0-9](?:[a-z0-9.\-]*[a-z0-9])?(?::[0-9]{1,5})?"
+                       r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?]+)?")
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,18 @@ def wire_url(url: str) -> WireUrl:
     if user is not None:
         netloc = f"{user}@{netloc}"
     built = f"{scheme}://{netloc}{path}{query}"
+    if user is None and _PLAIN_RE.fullmatch(built):
+        return WireUrl(url=built, scheme=scheme, host=wire_host, port=port, path=path)
+    return _checked(url, built, scheme, wire_host, port, user)
+
+
+def _checked(url: str, built: str, scheme: str, wire_host: str, port: int,
+             user: str | None) -> WireUrl:
+    """The URL requests sends for ``built``, refused unless every parser reads it alike."""
+    import requests  # only here: plain URLs, and the asynchronous client, never need it
+    from urllib3.exceptions import LocationParseError
+    from urllib3.util import parse_url
+
     try:
         prepared = requests.PreparedRequest()
         prepared.prepare_url(built, None)

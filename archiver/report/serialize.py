@@ -112,7 +112,6 @@ from archiver.models import (
 )
 from archiver.report.safe import json_visible, visible
 from archiver.schemas import schema_id
-from archiver.verify import counts as status_counts
 
 Record = dict[str, Any]
 T = TypeVar("T")
@@ -361,7 +360,7 @@ def verify_run(run: VerifyRun, fail_on: FailOn) -> Record:
         **_head("verify"), **_record(run, results=OMIT),
         "duration_ms": duration_ms(run.started_at, run.finished_at),
         "quotes": len(run.results),
-        "counts": status_counts(run.results),
+        "counts": _status_counts(run.results),
         "drift": sum(1 for r in run.results if r.drifted),
         "fail_on": str(fail_on),
         "failures": sum(1 for r in run.results if fail_on.matches_quote(r)),
@@ -760,3 +759,10 @@ __all__ += [
     "fixity_result", "fixity_run", "save_counts", "save_document", "save_record",
     "save_result", "save_run", "saves_document",
 ]
+
+
+def _status_counts(results: Iterable[QuoteResult]) -> dict[str, int]:
+    # the verify stage (and numpy with it) is loaded only when a verify run is written
+    from archiver.verify import counts
+
+    return counts(results)

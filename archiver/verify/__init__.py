@@ -16,25 +16,30 @@
 - :mod:`~archiver.verify.policy`: ``--fail-on``.
 """
 
+from typing import TYPE_CHECKING
+
+from archiver._lazy import lazy_exports
 from archiver.models import MatchMethod
 from archiver.pages import LivePage, LiveProvider, Located, NotLocated, PageProvider
-from archiver.verify.index import PageIndex, index_page
-from archiver.verify.language import detect_language
-from archiver.verify.match import match_quote
-from archiver.verify.normalize import normalize, numbers, skeleton
-from archiver.verify.run import (
-    FLAG_OTHER_CAPTURE,
-    SearchScope,
-    counts,
-    result_from_match,
-    timeline_of,
-    verify_across,
-    verify_manifest,
-    verify_pages,
-    verify_source,
-)
-from archiver.verify.search import Match
-from archiver.verify.thresholds import MAX_EDIT_RATIO, MIN_FUZZY_CHARS, MIN_TYPO_SCORE
+
+if TYPE_CHECKING:
+    from archiver.verify.index import PageIndex, index_page
+    from archiver.verify.language import detect_language
+    from archiver.verify.match import match_quote
+    from archiver.verify.normalize import normalize, numbers, skeleton
+    from archiver.verify.run import (
+        FLAG_OTHER_CAPTURE,
+        SearchScope,
+        counts,
+        result_from_match,
+        timeline_of,
+        verify_across,
+        verify_manifest,
+        verify_pages,
+        verify_source,
+    )
+    from archiver.verify.search import Match
+    from archiver.verify.thresholds import MAX_EDIT_RATIO, MIN_FUZZY_CHARS, MIN_TYPO_SCORE
 
 __all__ = [
     "FLAG_OTHER_CAPTURE",
@@ -65,3 +70,26 @@ __all__ = [
     "verify_pages",
     "verify_source",
 ]
+
+__getattr__ = lazy_exports(__name__, {
+    "PageIndex": "archiver.verify.index",
+    "index_page": "archiver.verify.index",
+    "detect_language": "archiver.verify.language",
+    "match_quote": "archiver.verify.match",
+    "normalize": "archiver.verify.normalize",
+    "numbers": "archiver.verify.normalize",
+    "skeleton": "archiver.verify.normalize",
+    "FLAG_OTHER_CAPTURE": "archiver.verify.run",
+    "SearchScope": "archiver.verify.run",
+    "counts": "archiver.verify.run",
+    "result_from_match": "archiver.verify.run",
+    "timeline_of": "archiver.verify.run",
+    "verify_across": "archiver.verify.run",
+    "verify_manifest": "archiver.verify.run",
+    "verify_pages": "archiver.verify.run",
+    "verify_source": "archiver.verify.run",
+    "Match": "archiver.verify.search",
+    "MAX_EDIT_RATIO": "archiver.verify.thresholds",
+    "MIN_FUZZY_CHARS": "archiver.verify.thresholds",
+    "MIN_TYPO_SCORE": "archiver.verify.thresholds",
+})
