@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 
 from archiver.check import PROBE_PREFIX, Checker, CheckOptions
-from archiver.models import LinkClass
+from archiver.models import LinkClass, LinkResult
 from archiver.net import HttpClient
+from archiver.pipeline import check_urls
 from tests.support.localweb import LocalSite, Reply
 
 FAST = CheckOptions(allow_private=True, per_host_interval=0.0, backoff=0.01, deadline=5.0)
@@ -36,6 +37,18 @@ NOT_FOUND_TEMPLATE = ("<html><head><title>Example News</title></head><body>"
                       + "<p>Latest headlines: markets rally, storm warning, cup final, "
                         "new bridge opens, elections called.</p>" * 8
                       + "<footer>Example News 2014</footer></body></html>")
+
+
+@pytest.fixture(autouse=True, params=["blocking", "event-loop"])
+def driver(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs twice: ``Checker.check`` in this thread (requests, blocking), and
+    through the concurrent check's scheduler (one event loop, the asynchronous client)."""
+    if request.param == "event-loop":
+        def via_loop(self: Checker, source_id: str, url: str) -> LinkResult:
+            return check_urls([(source_id, url)], self.options, checker=self)[0]
+
+        monkeypatch.setattr(Checker, "check", via_loop)
+    return str(request.param)
 
 
 @pytest.fixture(scope="module")

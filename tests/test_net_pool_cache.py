@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from archiver.net.watched import WatchedAdapter
 from archiver.net.proxy import no_proxy_entries
+from archiver.net.watched import WatchedAdapter
 
 
 def _prepared(url: str) -> requests.PreparedRequest:

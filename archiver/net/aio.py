@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 import ssl
 import time
 import zlib
@@ -45,7 +46,6 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from urllib.parse import urlsplit
 
 from archiver.errors import DeadlineExceeded, NetError, NetErrorKind
 from archiver.net.client import (
@@ -106,16 +106,19 @@ class AsyncHttpClient:
 
     def __init__(self, client: HttpClient, *, threads: int = 16) -> None:
         self.client = client
-        self._idle: OrderedDict[_Conn, tuple[str, str, int]] = OrderedDict()
+        # idle connections by origin, and all of them oldest first (to close the oldest)
+        self._idle: dict[tuple[str, str, int], list[_Conn]] = {}
+        self._lru: OrderedDict[_Conn, tuple[str, str, int]] = OrderedDict()
         self._pool = ThreadPoolExecutor(max_workers=max(threads, 1),
                                         thread_name_prefix="archiver-net")
         self._names: dict[tuple[str, int], list[str]] = {}
         self._tls: ssl.SSLContext | None = None
 
     async def aclose(self) -> None:
-        for conn in list(self._idle):
+        for conn in list(self._lru):
             conn.close()
         self._idle.clear()
+        self._lru.clear()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     # -- where to connect --------------------------------------------------------
@@ -178,22 +181,26 @@ class AsyncHttpClient:
         raise last
 
     def _take_idle(self, origin: tuple[str, str, int]) -> _Conn | None:
-        for conn, where in reversed(self._idle.items()):
-            if where == origin:
-                del self._idle[conn]
-                if conn.reader.at_eof() or conn.writer.is_closing():
-                    conn.close()
-                    continue
-                return conn
+        conns = self._idle.get(origin)
+        while conns:
+            conn = conns.pop()
+            del self._lru[conn]
+            if conn.reader.at_eof() or conn.writer.is_closing():
+                conn.close()  # the server closed it while it was idle
+                continue
+            return conn
         return None
 
     def _give_back(self, conn: _Conn, origin: tuple[str, str, int]) -> None:
-        if sum(1 for where in self._idle.values() if where == origin) >= MAX_IDLE_PER_ORIGIN:
+        conns = self._idle.setdefault(origin, [])
+        if len(conns) >= MAX_IDLE_PER_ORIGIN:
             conn.close()
             return
-        self._idle[conn] = origin
-        while len(self._idle) > MAX_IDLE:
-            oldest, _ = self._idle.popitem(last=False)
+        conns.append(conn)
+        self._lru[conn] = origin
+        while len(self._lru) > MAX_IDLE:
+            oldest, where = self._lru.popitem(last=False)
+            self._idle[where].remove(oldest)
             oldest.close()
 
     # -- a request ----------------------------------------------------------------
@@ -236,12 +243,15 @@ class AsyncHttpClient:
                         req_headers: Mapping[str, str], cap: int, deadline: float,
                         started: float, state: dict[str, bool]) -> HttpResponse:
         origin = wire.origin
+        # Judged for every request, a reused connection's included: whether a
+        # private address may be reached depends on the URL (a trusted prefix
+        # covers some paths of a host, not all), not only on the peer.
+        addresses = await self._addresses(wire, url)
         for reused in (True, False):
             conn = self._take_idle(origin) if reused else None
             if reused and conn is None:
                 continue
             if conn is None:
-                addresses = await self._addresses(wire, url)
                 try:
                     async with asyncio.timeout(min(self.client.connect_timeout, deadline)):
                         conn = await self._connect(wire, addresses)
@@ -305,32 +315,41 @@ class AsyncHttpClient:
 # -- the wire ------------------------------------------------------------------------
 
 
+#: A header field name (RFC 9110 §5.1 token) and what a field value must not hold.
+_TOKEN_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_BAD_VALUE_RE = re.compile(r"[\r\n\0]")
+#: What a request target must not hold (requests percent-encodes the rest).
+_BAD_TARGET_RE = re.compile(r"[\s\0]")
+
+
 def _request_bytes(wire: WireUrl, url: str, headers: Mapping[str, str]) -> bytes:
     """The request head for ``wire`` (origin-form target, RFC 9112 §3.2.1)."""
-    parts = urlsplit(wire.url)
-    target = parts.path or "/"
-    if parts.query:
-        target += "?" + parts.query
+    parts = wire.url.split("/", 3)  # "http:", "", authority, path and query
+    target = "/" + parts[3] if len(parts) > 3 else "/"
+    if not target.isascii() or _BAD_TARGET_RE.search(target):
+        raise NetError(f"refusing to fetch {url}: its path cannot be sent as it is",
+                       url=url, kind=NetErrorKind.INVALID)
     host = f"[{wire.host}]" if ":" in wire.host else wire.host
     default = 443 if wire.scheme == "https" else 80
     lines = [f"GET {target} HTTP/1.1", f"Host: {host}" if wire.port == default
              else f"Host: {host}:{wire.port}"]
-    if wire.userinfo:
+    if wire.userinfo and not any(k.lower() == "authorization" for k in headers):
         # requests sends userinfo as Basic credentials; so does this client.
         token = base64.b64encode(_unquote_userinfo(wire.userinfo).encode("latin-1",
                                                                           "replace"))
-        if not any(k.lower() == "authorization" for k in headers):
-            lines.append(f"Authorization: Basic {token.decode('ascii')}")
+        lines.append(f"Authorization: Basic {token.decode('ascii')}")
     for name, value in headers.items():
-        if any(c in name for c in "\r\n:\0 ") or any(c in value for c in "\r\n\0"):
+        if not _TOKEN_RE.fullmatch(name) or _BAD_VALUE_RE.search(value):
             raise NetError(f"cannot prepare a request for {url}: header {name!r} has a "
                            "line break or control character", url=url,
                            kind=NetErrorKind.INVALID)
         lines.append(f"{name}: {value}")
-    if any(ord(c) > 127 or c in " \r\n\0" for c in target):
-        raise NetError(f"refusing to fetch {url}: its path cannot be sent as it is",
-                       url=url, kind=NetErrorKind.INVALID)
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "strict")
+    lines.append("\r\n")
+    try:
+        return "\r\n".join(lines).encode("latin-1", "strict")
+    except UnicodeEncodeError as err:
+        raise NetError(f"cannot prepare a request for {url}: a header value is not "
+                       "Latin-1 text", url=url, kind=NetErrorKind.INVALID, cause=err) from err
 
 
 def _unquote_userinfo(userinfo: str) -> str:
@@ -372,8 +391,9 @@ async def _read_head(reader: asyncio.StreamReader, url: str, reused: bool) -> _H
         version, _, rest = text.partition(" ")
         code, _, reason = rest.partition(" ")
         if not version.startswith("HTTP/") or len(code) != 3 or not code.isdigit():
-            raise NetError(f"connection failed: not an HTTP answer ({text[:80]!r}) ({url})",
-                           url=url, kind=NetErrorKind.CONNECTION)
+            # the kind the blocking client gives (urllib3's ProtocolError: BadStatusLine)
+            raise NetError(f"connection broken: not an HTTP answer ({text[:80]!r}) ({url})",
+                           url=url, kind=NetErrorKind.RESET)
         head = _Head(version if version in ("HTTP/1.0", "HTTP/1.1") else "HTTP/1.1",
                      int(code), reason.strip())
         count = 0

@@ -15,8 +15,8 @@ import email.utils
 import random
 import threading
 import weakref
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
 
@@ -39,6 +39,35 @@ class _HostSlot:
     # semaphore belongs to the loop that first waits on it)
     async_semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
         field(default_factory=weakref.WeakKeyDictionary))
+
+
+class _AsyncSlot:
+    """``async with limiter.acquire_async(host)``: a slot of the host, after its gap."""
+
+    __slots__ = ("_limiter", "_semaphore", "_slot")
+
+    def __init__(self, limiter: HostLimiter, slot: _HostSlot,
+                 semaphore: asyncio.Semaphore) -> None:
+        self._limiter = limiter
+        self._slot = slot
+        self._semaphore = semaphore
+
+    async def __aenter__(self) -> None:
+        await self._semaphore.acquire()
+        try:
+            slot = self._slot
+            with slot.lock:
+                now = self._limiter.clock.monotonic()
+                start = max(now, slot.next_start)
+                slot.next_start = start + slot.interval
+            if start > now:
+                await self._limiter.sleep_async(start - now)
+        except BaseException:
+            self._semaphore.release()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._semaphore.release()
 
 
 class HostLimiter:
@@ -89,28 +118,20 @@ class HostLimiter:
                 self.clock.sleep(start - now)
             yield
 
-    @asynccontextmanager
-    async def acquire_async(self, host: str) -> AsyncIterator[None]:
-        """:meth:`acquire` for a coroutine: the same slots, gaps and pauses, awaited.
+    def acquire_async(self, host: str) -> _AsyncSlot:
+        """:meth:`acquire` for a coroutine (``async with``): the same slots, gaps and pauses.
 
         The in-flight limit is counted per event loop: a run checks either
         from threads or from one loop, not both at once.
         """
         slot = self._slot(host.lower())
         loop = asyncio.get_running_loop()
-        with slot.lock:
-            semaphore = slot.async_semaphores.get(loop)
-            if semaphore is None:
-                semaphore = asyncio.Semaphore(self.concurrency_for(host))
-                slot.async_semaphores[loop] = semaphore
-        async with semaphore:
+        semaphore = slot.async_semaphores.get(loop)
+        if semaphore is None:
             with slot.lock:
-                now = self.clock.monotonic()
-                start = max(now, slot.next_start)
-                slot.next_start = start + slot.interval
-            if start > now:
-                await self.sleep_async(start - now)
-            yield
+                semaphore = slot.async_semaphores.setdefault(
+                    loop, asyncio.Semaphore(self.concurrency_for(host)))
+        return _AsyncSlot(self, slot, semaphore)
 
     async def sleep_async(self, seconds: float) -> None:
         """Wait ``seconds`` on the limiter's clock without blocking the event loop.
