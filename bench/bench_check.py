@@ -86,6 +86,8 @@ def main() -> None:
     ap.add_argument("--tools", default="archiver",
                     help="comma list: archiver,lychee,linkchecker,linkinator")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each tool (median shown)")
+    ap.add_argument("--no-compile", action="store_true",
+                    help="do not byte-compile archiver first (as pip install does)")
     ap.add_argument("--history", action="store_true",
                     help="archiver keeps a history database (default: --no-history)")
     args = ap.parse_args()
@@ -118,12 +120,15 @@ def main() -> None:
     rc.chmod(0o644)
     (tmp / "urls.lc.txt").write_text("# LinkChecker URL list\n" + "\n".join(urls) + "\n")
     (tmp / "urls.lc.txt").chmod(0o644)
+    archiver_flags = ["--allow-private", "--no-progress",
+                      "--per-host-concurrency", str(args.per_host), "--per-host-interval", "0",
+                      "--concurrency", conc, "--format", "jsonl", "--retries", "0",
+                      "--output", str(tmp / "out.jsonl"), "--fail-on", "never",
+                      *([] if args.history else ["--no-history"]), *args.extra.split()]
     commands = {
-        "archiver": [args.archiver, "check", str(manifest), "--allow-private", "--no-progress",
-                     "--per-host-concurrency", str(args.per_host), "--per-host-interval", "0",
-                     "--concurrency", conc, "--format", "jsonl", "--retries", "0",
-                     "--output", str(tmp / "out.jsonl"), "--fail-on", "never",
-                     *([] if args.history else ["--no-history"]), *args.extra.split()],
+        # the manifest (TOML, validated), and the very file lychee reads (a URL list)
+        "archiver": [args.archiver, "check", str(manifest), *archiver_flags],
+        "archiver-urls": [args.archiver, "check", str(tmp / "urls.txt"), *archiver_flags],
         "lychee": [args.lychee, "--no-progress", "--host-concurrency",
                    str(args.per_host), "--host-request-interval", "0s", "--max-concurrency",
                    conc, "--timeout", "30", "--format", "json", "-o", str(tmp / "lychee.json"),
@@ -133,6 +138,13 @@ def main() -> None:
         "linkinator": [args.linkinator, *urls, "--concurrency",
                        conc, "--timeout", "30000", "--format", "csv"],
     }
+    if any(t.startswith("archiver") for t in args.tools.split(",")) and not args.no_compile:
+        # What `pip install` does for an installed package (an editable install, or
+        # PYTHONDONTWRITEBYTECODE, would otherwise compile every module on each run).
+        import archiver
+        subprocess.run([sys.executable, "-m", "compileall", "-q",
+                        str(Path(archiver.__file__).parent)], check=True,
+                       stdout=subprocess.DEVNULL)
     print(f"{len(urls)} URLs over {args.hosts} hosts, {args.latency * 1000:.0f} ms latency, "
           f"{args.per_host} per host: physical limit {limit:.2f} s")
     walls: dict[str, list[float]] = {}

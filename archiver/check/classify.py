@@ -74,12 +74,18 @@ def page_title(body: bytes) -> str | None:
     return " ".join(text.split()) or None
 
 
+_ANY_MARKER_RE = re.compile(b"|".join(re.escape(m) for m in (*CHALLENGE_MARKERS_STRONG,
+                                                             *CHALLENGE_MARKERS_WEAK)))
+
+
 def challenge_marker(status: int, headers: Mapping[str, str], body: bytes) -> str | None:
     """Name the bot challenge a response shows, if any."""
     mitigated = headers.get("cf-mitigated")
     if mitigated:
         return f"cf-mitigated: {mitigated}"
     head = body[:MARKER_WINDOW].lower()
+    if not _ANY_MARKER_RE.search(head):  # one pass over the page, not one per marker
+        return None
     for marker in CHALLENGE_MARKERS_STRONG:
         if marker in head:
             return marker.decode()

@@ -21,6 +21,7 @@ from the rest of the package except the error kinds and :mod:`.wire`.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import socket
@@ -84,6 +85,7 @@ LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "localhost6",
 _LEGACY_IPV4_RE = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}")
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the host, asked once per request
 def literal_address(host: str) -> str | None:
     """The IP address ``host`` is written as, or None for a name.
 

@@ -176,6 +176,8 @@ def _split_port(url: str, hostport: str) -> tuple[str, str]:
 
 def _normalise_host(url: str, host: str) -> str:
     """The host as sent: lower-case ASCII, an IPv6 address without brackets."""
+    if _NAME_RE.fullmatch(host):  # already as sent: what the steps below would return
+        return host
     if host.startswith("["):
         inner = host[1:-1]
         if "%" in inner:
