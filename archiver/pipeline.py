@@ -55,6 +55,7 @@ from archiver.errors import ConfigError
 from archiver.fetch import (
     INTERNET_ARCHIVE,
     Archive,
+    CaptureScope,
     fetch_sources,
 )
 from archiver.fetch.capture import capture_sources
@@ -76,7 +77,7 @@ from archiver.models import (
 )
 from archiver.net import HostLimiter, HttpClient
 from archiver.store import default_warcs_dir
-from archiver.verify import verify_manifest
+from archiver.verify import SearchScope, verify_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -485,6 +486,12 @@ class RunOptions:
         with ``capture_requisites`` its same-site requisites too. Live captures
         are evidence of the day they are made: they are reported in the run's
         notes, never as the source's capture, and verify does not use them.
+    captures:
+        Which captures of each source's URL fetch stores (``run --captures``, as
+        ``fetch --captures``: the nearest always). When more than the nearest
+        are asked for, verify searches every stored capture for every quote
+        (``verify --captures all``: a quote gets a timeline, dating its removal);
+        else the chosen one first (``chosen``). See :attr:`verify_captures`.
     """
 
     check: CheckOptions = field(default_factory=CheckOptions)
@@ -497,6 +504,12 @@ class RunOptions:
     source_ids: tuple[str, ...] = ()
     capture: bool = False
     capture_requisites: bool = False
+    captures: frozenset[CaptureScope] = frozenset({CaptureScope.NEAREST})
+
+    @property
+    def verify_captures(self) -> SearchScope:
+        """The verify stage's ``captures``: ``all`` when fetch stores more than the nearest."""
+        return SearchScope.ALL if self.captures - {CaptureScope.NEAREST} else SearchScope.CHOSEN
 
     def __post_init__(self) -> None:
         if not self.archives:
@@ -615,7 +628,8 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
             manifest, warcs_dir=folder, archives=opts.archives, client=client,
             clock=clock, listings_per_minute=opts.listings_per_minute,
             downloads_per_second=opts.downloads_per_second,
-            allow_private=opts.check.allow_private, operator=opts.operator, progress=progress)
+            allow_private=opts.check.allow_private, operator=opts.operator, progress=progress,
+            captures=opts.captures)
         capture_notes = _capture_step(manifest, opts, folder, client, clock, progress,
                                       offline=check_run.inconclusive)
         live = opts.live and not check_run.inconclusive
@@ -623,7 +637,8 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
                    "this machine offline")
         verify_run = verify_manifest(manifest, folder, live=live, client=client,
                                     progress=progress, clock=clock,
-                                    notes=(offline,) if opts.live and not live else ())
+                                    notes=(offline,) if opts.live and not live else (),
+                                    captures=opts.verify_captures)
     finally:
         if own_client:
             client.close()

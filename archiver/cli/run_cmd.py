@@ -42,6 +42,7 @@ from archiver.cli.tuning import (
     fetch_tuning_options,
 )
 from archiver.failon import Command, FailOn
+from archiver.fetch import MAX_CAPTURES_PER_SOURCE, CaptureScope, parse_captures
 from archiver.history import History, default_db_path
 from archiver.manifest import load_manifest, select_sources
 from archiver.pipeline import (
@@ -63,6 +64,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: How many findings are listed on stderr (all are in the report).
 MAX_FINDINGS_SHOWN = 20
+
+
+def _captures(ctx: click.Context, param: click.Parameter,
+              value: str) -> frozenset[CaptureScope]:
+    try:
+        return parse_captures(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
 
 
 @contextmanager
@@ -108,6 +117,14 @@ def sigterm_as_interrupt() -> Iterator[None]:
               "never used by verify).")
 @click.option("--requisites", "capture_requisites", is_flag=True, default=False,
               help="With --capture: also the pages' same-site images, stylesheets, scripts.")
+@click.option("--captures", "captures", default="nearest", show_default=True,
+              metavar="nearest|first,nearest,last|all", callback=_captures,
+              help="Which captures of each source's URL fetch stores, as `archiver fetch "
+              "--captures`: the one nearest publication, and also the first and/or last "
+              f"listed, or all (at most {MAX_CAPTURES_PER_SOURCE} per source). With more "
+              "than nearest, verify searches every stored capture for every quote (as "
+              "`archiver verify --captures all`): a quote gets a timeline, dating its "
+              "removal.")
 @fail_on_option(Command.RUN)
 @format_option((*RUN_FORMATS, JUNIT))
 @output_option
@@ -123,7 +140,8 @@ def sigterm_as_interrupt() -> Iterator[None]:
 def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ...],
             warcs: Path | None, db: Path | None,
             report_dir: Path | None, no_report: bool, robust_links: Path | None, live: bool,
-            capture: bool, capture_requisites: bool, fail_on: FailOn, fmt: str, output: Path | None,
+            capture: bool, capture_requisites: bool, captures: frozenset[CaptureScope],
+            fail_on: FailOn, fmt: str, output: Path | None,
             check_tuning: CheckTuning, fetch_tuning: FetchTuning, allow_private: bool,
             proxy: str | None, no_progress: bool, cluster: str | None) -> None:
     """Check every link, store a capture for every source, verify every quote.
@@ -131,7 +149,7 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     The stages run in order over the whole manifest: check (live link
     health, as `archiver check`), fetch (the web-archive capture nearest
     publication, as `archiver fetch`; sources already stored are not fetched
-    again) and verify (each quote in the archived text, as `archiver
+    again; --captures stores others too) and verify (each quote in the archived text, as `archiver
     verify`; with --live also on the live page). The run is then recorded in
     the history database (--db) in one transaction and compared with the
     previous complete run of the manifest: links that died or came back,
@@ -171,7 +189,8 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
         archives=tuple(fetch_tuning.archive_list(archives)), warcs_dir=warcs, live=live,
         listings_per_minute=fetch_tuning.list_rate,
         downloads_per_second=fetch_tuning.download_rate, operator=fetch_tuning.operator,
-        source_ids=source_ids, capture=capture, capture_requisites=capture_requisites)
+        source_ids=source_ids, capture=capture, capture_requisites=capture_requisites,
+        captures=captures)
     policy = check_tuning.history_policy()
     bar = progress_callback(no_progress)
     try:
