@@ -1,4 +1,5 @@
-"""``archiver run --captures``: fetch stores the other captures, verify dates a quote's removal.
+"""``archiver run --captures`` (fetch stores the other captures, verify dates a quote's
+removal) and ``--replay-port`` (where report.html's local-copy links point).
 
 A local pywb archive holds four captures of one story (one before publication,
 the one nearest publication, two later; the last without one of the quotes),
@@ -111,3 +112,23 @@ def test_run_options_pass_the_scope_to_both_stages() -> None:
     assert RunOptions().verify_captures is SearchScope.CHOSEN
     wider = RunOptions(captures=frozenset({CaptureScope.NEAREST, CaptureScope.LAST}))
     assert wider.verify_captures is SearchScope.ALL
+
+
+def test_replay_port_sets_the_reports_local_copy_links(
+        tmp_path: Path, pywb: PywbArchive, site: LocalSite) -> None:
+    url = site.url(PATH)
+    archive = pywb.collection(story_pages(url))
+    man = manifest(tmp_path / "press.toml", url)
+    common = ["run", str(man), "--archive", archive, "--warcs", str(tmp_path / "warcs"),
+              "--db", str(tmp_path / "h.db"), *FAST]
+    moved = CliRunner().invoke(cli, [*common, "--report", str(tmp_path / "moved"),
+                                     "--replay-port", "9123"])
+    assert moved.exit_code == 0, moved.stderr
+    page = (tmp_path / "moved" / "report.html").read_text(encoding="utf-8")
+    assert "http://127.0.0.1:9123/" in page and "--port 9123" in page
+    assert "127.0.0.1:8080" not in page
+
+    default = CliRunner().invoke(cli, [*common, "--report", str(tmp_path / "default")])
+    assert default.exit_code == 0, default.stderr
+    page = (tmp_path / "default" / "report.html").read_text(encoding="utf-8")
+    assert "http://127.0.0.1:8080/" in page and "--port" not in page

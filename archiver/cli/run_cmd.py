@@ -6,6 +6,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
@@ -45,6 +46,7 @@ from archiver.failon import Command, FailOn
 from archiver.fetch import MAX_CAPTURES_PER_SOURCE, CaptureScope, parse_captures
 from archiver.history import History, default_db_path
 from archiver.manifest import load_manifest, select_sources
+from archiver.models import Manifest, RunResult
 from archiver.pipeline import (
     RunOptions,
     run_pipeline,
@@ -53,12 +55,14 @@ from archiver.report import default_report_dir
 from archiver.report.run import (
     REPORT_FILES,
     RUN_FORMATS,
+    format_html,
     format_robust_links,
     render,
     summary_line,
 )
 from archiver.report.run_junit import FORMAT as JUNIT
 from archiver.report.run_junit import format_junit
+from archiver.store.replay import DEFAULT_PORT, base_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -104,6 +108,10 @@ def sigterm_as_interrupt() -> Iterator[None]:
               "manifest's project folder, beside warcs/ and .archiver/.")
 @click.option("--no-report", is_flag=True, default=False,
               help="Write no report files (the result still goes to standard output).")
+@click.option("--replay-port", "replay_port", type=click.IntRange(1, 65535),
+              default=DEFAULT_PORT, show_default=True, metavar="PORT",
+              help="The port `archiver replay --port PORT` serves the WARC folder on: "
+              "report.html's \"local copy\" links and the command it shows use it.")
 @click.option("--robust-links", "robust_links", type=click.Path(path_type=Path),
               default=None, metavar="FILE",
               help="Write each source's link with its archived version (Robust Links "
@@ -139,7 +147,8 @@ def sigterm_as_interrupt() -> Iterator[None]:
               "pip install 'archiver-provenance[cluster]'.")
 def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ...],
             warcs: Path | None, db: Path | None,
-            report_dir: Path | None, no_report: bool, robust_links: Path | None, live: bool,
+            report_dir: Path | None, no_report: bool, replay_port: int,
+            robust_links: Path | None, live: bool,
             capture: bool, capture_requisites: bool, captures: frozenset[CaptureScope],
             fail_on: FailOn, fmt: str, output: Path | None,
             check_tuning: CheckTuning, fetch_tuning: FetchTuning, allow_private: bool,
@@ -198,8 +207,6 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
                                              policy=policy) as history:
             stage = None
             if cluster:
-                from functools import partial
-
                 from archiver.cluster import check_on_cluster
                 stage = partial(check_on_cluster, cluster)
             result = run_pipeline(loaded, options, bar, history=history, check_stage=stage)
@@ -213,7 +220,10 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     for note in result.notes:
         warn(f"note: {note}")
     if report_dir is not None:
-        for name, formatter in REPORT_FILES.items():
+        files: dict[str, Callable[[RunResult, Manifest], str]] = {
+            **REPORT_FILES,
+            "report.html": partial(format_html, replay_base=base_url(port=replay_port))}
+        for name, formatter in files.items():
             emit(formatter(result, loaded), report_dir / name)
     if robust_links is not None:
         emit(format_robust_links(result, loaded), robust_links)
