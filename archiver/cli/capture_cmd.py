@@ -68,7 +68,8 @@ def command(manifest: Path, source_ids: tuple[str, ...], all_sources: bool, requ
     Exit codes:
       0  every selected source has a capture (or nothing matches --fail-on)
       1  some source matches --fail-on (default: no capture stored); a page
-         that answered with an error (404, 500 ...) is stored and is a finding
+         that answered with an error (404, 500 ...) is stored as evidence of
+         that answer, so it is not "no capture stored"
       2  usage error
       3  invalid manifest, or the WARC folder is unusable
       4  inconclusive: no selected page could be reached at all (DNS, refused
