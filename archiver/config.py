@@ -46,6 +46,7 @@ from typing import Any
 
 from archiver.errors import ConfigError
 from archiver.models import HostSettings
+from archiver.urls import host_key
 
 CONFIG_NAME = "archiver.toml"
 PYPROJECT_NAME = "pyproject.toml"
@@ -96,7 +97,7 @@ class Config:
 
     def host(self, host: str) -> HostSettings | None:
         """The overrides for ``host`` (as :func:`archiver.urls.host_of` gives it)."""
-        name = _host_key(host)
+        name = host_key(host)
         for item in self.hosts:
             if item.host == name:
                 return item
@@ -228,17 +229,13 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"; known: {', '.join(f'[{c}]' for c in choices)}"
 
 
-def _host_key(host: str) -> str:
-    return host.strip().rstrip(".").lower()
-
-
 def _hosts(value: Any, label: str, path: Path) -> tuple[HostSettings, ...]:
     if not isinstance(value, dict):
         raise ConfigError(f'{label}: hosts must be tables, e.g. [hosts."www.example.org"]')
     out = []
     for name, table in value.items():
         where = f'{label}: [hosts."{name}"]'
-        host = _host_key(name)
+        host = host_key(name)
         if not host or "/" in host or (":" in host.strip("[]") and not host.startswith("[")):
             raise ConfigError(f"{where}: {name!r} is not a host name",
                               hint='write the host alone, e.g. [hosts."www.lemonde.fr"]')

@@ -75,7 +75,8 @@ from archiver.net import HostLimiter, HttpClient
 from archiver.net.aio import AsyncHttpClient
 
 if TYPE_CHECKING:
-    from archiver.fetch import Archive
+    from archiver.fetch import Archive, CaptureScope
+    from archiver.verify import SearchScope
 
 logger = logging.getLogger(__name__)
 
@@ -542,6 +543,12 @@ class RunOptions:
         with ``capture_requisites`` its same-site requisites too. Live captures
         are evidence of the day they are made: they are reported in the run's
         notes, never as the source's capture, and verify does not use them.
+    captures:
+        Which captures of each source's URL fetch stores (``run --captures``, as
+        ``fetch --captures``: the nearest always). When more than the nearest
+        are asked for, verify searches every stored capture for every quote
+        (``verify --captures all``: a quote gets a timeline, dating its removal);
+        else the chosen one first (``chosen``). See :attr:`verify_captures`.
     """
 
     check: CheckOptions = field(default_factory=CheckOptions)
@@ -554,6 +561,15 @@ class RunOptions:
     source_ids: tuple[str, ...] = ()
     capture: bool = False
     capture_requisites: bool = False
+    captures: frozenset[CaptureScope] = field(default_factory=lambda: _nearest_only())
+
+    @property
+    def verify_captures(self) -> SearchScope:
+        """The verify stage's ``captures``: ``all`` when fetch stores more than the nearest."""
+        from archiver.fetch import CaptureScope
+        from archiver.verify import SearchScope
+
+        return SearchScope.ALL if self.captures - {CaptureScope.NEAREST} else SearchScope.CHOSEN
 
     def __post_init__(self) -> None:
         if not self.archives:
@@ -574,6 +590,12 @@ def shared_client(options: RunOptions, limiter: HostLimiter | None = None) -> Ht
                       connect_timeout=opts.connect_timeout, max_bytes=opts.max_bytes,
                       allow_private=opts.allow_private, trusted_prefixes=trusted,
                       limiter=limiter, verify_tls=opts.verify_tls, proxy=opts.proxy)
+
+
+def _nearest_only() -> frozenset[CaptureScope]:
+    from archiver.fetch import CaptureScope
+
+    return frozenset({CaptureScope.NEAREST})
 
 
 def _default_archives() -> tuple[Archive, ...]:
@@ -685,7 +707,8 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
             manifest, warcs_dir=folder, archives=opts.archives, client=client,
             clock=clock, listings_per_minute=opts.listings_per_minute,
             downloads_per_second=opts.downloads_per_second,
-            allow_private=opts.check.allow_private, operator=opts.operator, progress=progress)
+            allow_private=opts.check.allow_private, operator=opts.operator, progress=progress,
+            captures=opts.captures)
         capture_notes = _capture_step(manifest, opts, folder, client, clock, progress,
                                       offline=check_run.inconclusive)
         live = opts.live and not check_run.inconclusive
@@ -693,7 +716,8 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
                    "this machine offline")
         verify_run = verify_manifest(manifest, folder, live=live, client=client,
                                     progress=progress, clock=clock,
-                                    notes=(offline,) if opts.live and not live else ())
+                                    notes=(offline,) if opts.live and not live else (),
+                                    captures=opts.verify_captures)
     finally:
         if own_client:
             client.close()

@@ -40,7 +40,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import idna
 
-__all__ = ["host_of", "is_http_url", "same_page", "url_key"]
+__all__ = ["host_key", "host_of", "is_http_url", "same_page", "url_key"]
 
 #: Query parameters that only track where a click came from (Google Analytics'
 #: ``utm_*``, Facebook's ``fbclid``, Google Ads' ``gclid``, AT Internet's ``xtor``
@@ -61,6 +61,30 @@ def host_of(url: str) -> str:
         return (urlsplit(url.strip()).hostname or "").lower()
     except ValueError:
         return ""
+
+
+@functools.lru_cache(maxsize=1 << 12)  # asked for each request (politeness slots); pure
+def host_key(host: str) -> str:
+    """The one key of a host name for per-host settings and politeness.
+
+    ``[hosts."NAME"]`` overrides (:mod:`archiver.config`, :mod:`archiver.check.options`)
+    and the per-host politeness slots (:class:`archiver.net.hosts.HostLimiter`) are
+    looked up by it, so every spelling of one host shares them: compared
+    case-insensitively (RFC 3986 §3.2.2), without a trailing dot (the root label
+    of a fully qualified name, RFC 1034 §3.1: ``example.org.`` is
+    ``example.org``), an internationalised name in its ASCII form (IDNA 2008 with
+    UTS #46 mapping, as browsers and the HTTP layer, archiver/net/wire.py, send
+    it: "straße" stays distinct from "strasse"). Unlike :func:`url_key`, a leading
+    ``www.`` is kept: ``www.example.org`` may be another server.
+    """
+    name = host.strip().lower().rstrip(".")
+    if not name.isascii():
+        # Not a valid IDN: the Unicode form as written, lower-cased.
+        with contextlib.suppress(idna.IDNAError, UnicodeError, ValueError):
+            mapped = idna.uts46_remap(name, std3_rules=False, transitional=False)
+            name = ".".join(label if label.isascii() else idna.alabel(label).decode("ascii")
+                            for label in mapped.split("."))
+    return name.rstrip(".")
 
 
 def is_http_url(url: str) -> bool:
@@ -106,16 +130,7 @@ def _key(url: str, *, lenient: bool) -> str:
 
 
 def _host(host: str) -> str:
-    host = host.lower().rstrip(".")
-    if not host.isascii():
-        # IDNA 2008 with UTS #46 mapping, as browsers and the HTTP layer
-        # (archiver/net/wire.py) send it: "straße" stays distinct from "strasse".
-        # Not a valid IDN: compare the Unicode form as written.
-        with contextlib.suppress(idna.IDNAError, UnicodeError, ValueError):
-            mapped = idna.uts46_remap(host, std3_rules=False, transitional=False)
-            host = ".".join(label if label.isascii() else idna.alabel(label).decode("ascii")
-                            for label in mapped.split("."))
-    return host.removeprefix("www.")
+    return host_key(host).removeprefix("www.")
 
 
 def _path(path: str) -> str:

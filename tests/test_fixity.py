@@ -23,9 +23,10 @@ from warcio.warcwriter import WARCWriter
 from archiver.cli import cli
 from archiver.history import History
 from archiver.models import FixityOutcome
+from archiver.net.chunked import dechunk
 from archiver.report import serialize
 from archiver.store import LEDGER_NAME, Memento, Selection, WarcInfo, WarcStore
-from archiver.store.fixity import check_file, check_folder, dechunk, digest_matches
+from archiver.store.fixity import check_file, check_folder, digest_matches
 from archiver.store.ledger import read_ledger
 from tests.support.pywb_archive import Page, source, write_pages_warc
 
@@ -262,8 +263,10 @@ def test_digest_labels_and_dechunking() -> None:
                           "938b9824", [b"hello"]) is True
     assert digest_matches("sha1:AAAA", [b"hello"]) is False
     assert digest_matches("crc99:xyz", [b"hello"]) is None
-    assert dechunk(b"5\r\nhello\r\n0\r\n\r\n") == b"hello"
-    assert dechunk(b"zz\r\n") is None
+    assert dechunk(b"5\r\nhello\r\n0\r\n\r\n") == (b"hello", True)
+    assert dechunk(b"5\nhello\n0\n\n") == (b"hello", True)  # bare LFs tolerated
+    assert dechunk(b"5\r\nhel") == (b"hel", False)  # cut: the data kept
+    assert dechunk(b"zz\r\n") == (b"", False)
 
 
 def test_a_damaged_gzip_member_names_the_record_from_what_could_be_read(

@@ -26,6 +26,7 @@ from archiver.net import (
     MAX_REDIRECTS,
     MAX_RETRY_AFTER,
 )
+from archiver.urls import host_key
 
 
 @dataclass(frozen=True)
@@ -126,13 +127,13 @@ class CheckOptions:
 
     def host_settings(self, host: str) -> HostSettings | None:
         """The overrides for ``host``, if any."""
-        host = host.lower()
+        key = host_key(host)
         for item in self.hosts:
-            if item.host == host:
+            if host_key(item.host) == key:
                 return item
         return None
 
     def host_limits(self) -> dict[str, tuple[int | None, float | None]]:
         """(concurrency, interval) overrides per host, for :class:`~archiver.net.HostLimiter`."""
-        return {h.host: (h.concurrency, h.interval) for h in self.hosts
+        return {host_key(h.host): (h.concurrency, h.interval) for h in self.hosts
                 if h.concurrency is not None or h.interval is not None}

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
 
-from archiver.cli.common import ExitCode, emit, finish, progress_callback, tables_for, warn
+from archiver.cli.common import (
+    ExitCode,
+    emit,
+    finish,
+    progress_callback,
+    stop_inconclusive,
+    tables_for,
+    warn,
+)
 from archiver.cli.options import (
     allow_private_option,
     fail_on_option,
@@ -58,9 +67,13 @@ def command(manifest: Path, source_ids: tuple[str, ...], all_sources: bool, requ
     \b
     Exit codes:
       0  every selected source has a capture (or nothing matches --fail-on)
-      1  some source matches --fail-on (default: no capture stored)
+      1  some source matches --fail-on (default: no capture stored); a page
+         that answered with an error (404, 500 ...) is stored as evidence of
+         that answer, so it is not "no capture stored"
       2  usage error
       3  invalid manifest, or the WARC folder is unusable
+      4  inconclusive: no selected page could be reached at all (DNS, refused
+         connections, timeouts, the proxy); check the network, run again later
 
     \b
     Example:
@@ -80,7 +93,12 @@ def command(manifest: Path, source_ids: tuple[str, ...], all_sources: bool, requ
         text = render(run, fmt, fail_on, command="capture")
     emit(text, output)
     if fmt != "table" or output is not None:
-        warn(summary(run))
+        # the reason an unreached run gives is said once, on the "inconclusive:" line
+        warn(summary(dataclasses.replace(run, inconclusive=False)))
+    if run.inconclusive:
+        stop_inconclusive(run.inconclusive_reason,
+                          "check the network (and --proxy), then run the same command "
+                          "again; nothing was stored for these sources")
     failed = [r for r in run.results if fail_on.matches_capture(r)]
     if failed:
         warn(f"{len(failed)} of {len(run.results)} sources match --fail-on {fail_on}")

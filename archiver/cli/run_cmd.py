@@ -6,6 +6,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
@@ -42,8 +43,10 @@ from archiver.cli.tuning import (
     fetch_tuning_options,
 )
 from archiver.failon import Command, FailOn
+from archiver.fetch import MAX_CAPTURES_PER_SOURCE, CaptureScope, parse_captures
 from archiver.history import History, default_db_path
 from archiver.manifest import load_manifest, select_sources
+from archiver.models import Manifest, RunResult
 from archiver.pipeline import (
     RunOptions,
     run_pipeline,
@@ -52,17 +55,27 @@ from archiver.report import default_report_dir
 from archiver.report.run import (
     REPORT_FILES,
     RUN_FORMATS,
+    format_html,
     format_robust_links,
     render,
     summary_line,
 )
 from archiver.report.run_junit import FORMAT as JUNIT
 from archiver.report.run_junit import format_junit
+from archiver.store.replay import DEFAULT_PORT, base_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: How many findings are listed on stderr (all are in the report).
 MAX_FINDINGS_SHOWN = 20
+
+
+def _captures(ctx: click.Context, param: click.Parameter,
+              value: str) -> frozenset[CaptureScope]:
+    try:
+        return parse_captures(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
 
 
 @contextmanager
@@ -95,6 +108,10 @@ def sigterm_as_interrupt() -> Iterator[None]:
               "manifest's project folder, beside warcs/ and .archiver/.")
 @click.option("--no-report", is_flag=True, default=False,
               help="Write no report files (the result still goes to standard output).")
+@click.option("--replay-port", "replay_port", type=click.IntRange(1, 65535),
+              default=DEFAULT_PORT, show_default=True, metavar="PORT",
+              help="The port `archiver replay --port PORT` serves the WARC folder on: "
+              "report.html's \"local copy\" links and the command it shows use it.")
 @click.option("--robust-links", "robust_links", type=click.Path(path_type=Path),
               default=None, metavar="FILE",
               help="Write each source's link with its archived version (Robust Links "
@@ -108,6 +125,14 @@ def sigterm_as_interrupt() -> Iterator[None]:
               "never used by verify).")
 @click.option("--requisites", "capture_requisites", is_flag=True, default=False,
               help="With --capture: also the pages' same-site images, stylesheets, scripts.")
+@click.option("--captures", "captures", default="nearest", show_default=True,
+              metavar="nearest|first,nearest,last|all", callback=_captures,
+              help="Which captures of each source's URL fetch stores, as `archiver fetch "
+              "--captures`: the one nearest publication, and also the first and/or last "
+              f"listed, or all (at most {MAX_CAPTURES_PER_SOURCE} per source). With more "
+              "than nearest, verify searches every stored capture for every quote (as "
+              "`archiver verify --captures all`): a quote gets a timeline, dating its "
+              "removal.")
 @fail_on_option(Command.RUN)
 @format_option((*RUN_FORMATS, JUNIT))
 @output_option
@@ -122,8 +147,10 @@ def sigterm_as_interrupt() -> Iterator[None]:
               "pip install 'archiver-provenance[cluster]'.")
 def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ...],
             warcs: Path | None, db: Path | None,
-            report_dir: Path | None, no_report: bool, robust_links: Path | None, live: bool,
-            capture: bool, capture_requisites: bool, fail_on: FailOn, fmt: str, output: Path | None,
+            report_dir: Path | None, no_report: bool, replay_port: int,
+            robust_links: Path | None, live: bool,
+            capture: bool, capture_requisites: bool, captures: frozenset[CaptureScope],
+            fail_on: FailOn, fmt: str, output: Path | None,
             check_tuning: CheckTuning, fetch_tuning: FetchTuning, allow_private: bool,
             proxy: str | None, no_progress: bool, cluster: str | None) -> None:
     """Check every link, store a capture for every source, verify every quote.
@@ -131,7 +158,7 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     The stages run in order over the whole manifest: check (live link
     health, as `archiver check`), fetch (the web-archive capture nearest
     publication, as `archiver fetch`; sources already stored are not fetched
-    again) and verify (each quote in the archived text, as `archiver
+    again; --captures stores others too) and verify (each quote in the archived text, as `archiver
     verify`; with --live also on the live page). The run is then recorded in
     the history database (--db) in one transaction and compared with the
     previous complete run of the manifest: links that died or came back,
@@ -171,7 +198,8 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
         archives=tuple(fetch_tuning.archive_list(archives)), warcs_dir=warcs, live=live,
         listings_per_minute=fetch_tuning.list_rate,
         downloads_per_second=fetch_tuning.download_rate, operator=fetch_tuning.operator,
-        source_ids=source_ids, capture=capture, capture_requisites=capture_requisites)
+        source_ids=source_ids, capture=capture, capture_requisites=capture_requisites,
+        captures=captures)
     policy = check_tuning.history_policy()
     bar = progress_callback(no_progress)
     try:
@@ -179,8 +207,6 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
                                              policy=policy) as history:
             stage = None
             if cluster:
-                from functools import partial
-
                 from archiver.cluster import check_on_cluster
                 stage = partial(check_on_cluster, cluster)
             result = run_pipeline(loaded, options, bar, history=history, check_stage=stage)
@@ -194,7 +220,10 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     for note in result.notes:
         warn(f"note: {note}")
     if report_dir is not None:
-        for name, formatter in REPORT_FILES.items():
+        files: dict[str, Callable[[RunResult, Manifest], str]] = {
+            **REPORT_FILES,
+            "report.html": partial(format_html, replay_base=base_url(port=replay_port))}
+        for name, formatter in files.items():
             emit(formatter(result, loaded), report_dir / name)
     if robust_links is not None:
         emit(format_robust_links(result, loaded), robust_links)

@@ -13,6 +13,7 @@ from archiver.cli.common import (
     finish,
     progress_callback,
     stop_inconclusive,
+    tables_for,
     warn,
 )
 from archiver.cli.options import (
@@ -104,7 +105,9 @@ def command(manifest: Path, source_ids: tuple[str, ...], all_sources: bool, save
             bar.close()
     for note in run.notes:
         warn(f"note: {note}")
-    emit(render(run, fmt), output)
+    with tables_for(output):
+        text = render(run, fmt)
+    emit(text, output)
     if fmt != "table" or output is not None:
         warn(summary(dataclasses.replace(run, inconclusive=False)))
     if run.inconclusive:

@@ -21,6 +21,14 @@ ledger ``fetch`` reads; ``verify`` leaves it out unless asked.
 folder (the ``fetch`` ledger); ``all_sources`` takes every source; a source
 named in ``source_ids`` is captured whatever is stored.
 
+**Unreached.** When no selected page could be reached at all (every attempt
+ended in a network-level failure before any answer: DNS, refused or broken
+connections, timeouts, the proxy; :data:`UNREACHED_KINDS`, the check's
+offline rule plus timeouts), nothing was learnt about any source: the run is
+``inconclusive`` (``archiver capture`` exits 4), as ``fetch`` is when no
+archive can be reached. A page that answered, even 404 or 500, is evidence and
+is stored; a run where some pages answered is not inconclusive.
+
 **Size cap.** A response longer than ``max_bytes`` (wire bytes) is kept cut,
 its response record marked ``WARC-Truncated: length`` and the result's detail
 saying so; the outcome stays ``stored`` (what was received is evidence too).
@@ -34,8 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver._version import __version__
+from archiver.check.rules import NETWORK_LEVEL_ERRORS
 from archiver.clock import SYSTEM_CLOCK, Clock
-from archiver.errors import NetError
+from archiver.errors import NetError, NetErrorKind
 from archiver.fetch.requisites import (
     MAX_REQUISITES,
     MAX_REQUISITES_BYTES,
@@ -94,6 +103,11 @@ REASON_NAMED = "the source was named (--source)"
 #: The warcinfo ``description`` of a live-capture file.
 WARCINFO_WHAT = ("live captures (archiver capture: evidence of the day captured, not of "
                  "publication)")
+#: Failures that say "the site could not be reached at all" rather than anything
+#: about the page: the check's offline rule (:data:`archiver.check.rules.NETWORK_LEVEL_ERRORS`:
+#: DNS, refused, unreachable, connection, proxy) plus timeouts (a deadline is no
+#: answer either). Guard refusals and TLS failures are not: they are about the URL.
+UNREACHED_KINDS = frozenset({*NETWORK_LEVEL_ERRORS, NetErrorKind.TIMEOUT.value})
 #: Content types whose body is read for requisites.
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -120,6 +134,9 @@ class _Capturer:
         self.store = store
         self.user_agent = user_agent
         self.requisites = requisites
+        self.last_error: NetError | None = None  # of the last walk
+        #: Why each page not reached at all failed (network level, no answer).
+        self.unreached: list[str] = []
 
     def walk(self, url: str, via: str | None, embed: bool
              ) -> tuple[list[_Item], RawExchange | None, str | None]:
@@ -132,6 +149,7 @@ class _Capturer:
             return exchange
 
         walk = walk_redirects(url, get)
+        self.last_error = walk.error
         start = "E" if embed else ""
         items = [_Item(ex, via, start + "R" * n) for n, ex in enumerate(answered)]
         if walk.stop is RedirectStop.NETWORK:
@@ -145,6 +163,9 @@ class _Capturer:
     def capture(self, source: Source, reason: str) -> CaptureResult:
         items, final, why = self.walk(source.url, None, embed=False)
         if final is None:
+            if not items and self.last_error is not None \
+                    and self.last_error.kind.value in UNREACHED_KINDS:
+                self.unreached.append(f"{source.id}: {why}")
             return CaptureResult(source_id=source.id, url=source.url,
                                  outcome=CaptureOutcome.LIVE_ERROR,
                                  detail=f"the live page could not be captured: {why}",
@@ -331,6 +352,7 @@ def capture_sources(
                                             what=WARCINFO_WHAT),
                       now=clock.now)
     results: list[CaptureResult] = []
+    attempted = 0
     try:
         store.open()
         capturer = _Capturer(manifest, RawRecorder(client, max_bytes=max_bytes), store,
@@ -352,6 +374,7 @@ def capture_sources(
                 continue
             else:
                 reason = REASON_DEFAULT
+            attempted += 1
             try:
                 results.append(capturer.capture(source, reason))
             except NetError as err:  # pragma: no cover - walk_redirects keeps them
@@ -365,9 +388,21 @@ def capture_sources(
         store.close()
         if own_client:
             client.close()
+    reason_unreached = _unreached_reason(capturer.unreached, attempted)
     return FetchRun(manifest_id=manifest.id, started_at=started, finished_at=clock.now(),
                     results=tuple(results), archives=(LIVE_ARCHIVE,), warcs_dir=folder,
-                    notes=tuple(store.notes))
+                    inconclusive=reason_unreached is not None,
+                    inconclusive_reason=reason_unreached, notes=tuple(store.notes))
+
+
+def _unreached_reason(unreached: Sequence[str], attempted: int) -> str | None:
+    """Why the run is inconclusive: every page asked for was unreached (see the module
+    docstring); None when any page answered or none was asked for."""
+    if not attempted or len(unreached) < attempted:
+        return None
+    pages = "the live page" if attempted == 1 else f"any of the {attempted} live pages"
+    return (f"could not reach {pages} (no answer at all: network, DNS, timeout or proxy): "
+            f"{unreached[0]}")
 
 
 def live_results(results: Sequence[CaptureResult]) -> list[CaptureResult]:

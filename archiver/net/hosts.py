@@ -27,6 +27,7 @@ from archiver.net.limits import (
     DEFAULT_PER_HOST_INTERVAL,
     MAX_RETRY_AFTER,
 )
+from archiver.urls import host_key
 
 
 @dataclass
@@ -91,9 +92,9 @@ class HostLimiter:
         self.concurrency = concurrency
         self.interval = interval
         self.clock = clock
-        #: Per-host (concurrency, interval) overrides, keyed by lower-case host;
+        #: Per-host (concurrency, interval) overrides, keyed by :func:`~archiver.urls.host_key`;
         #: ``None`` keeps the default (``[hosts."NAME"]`` in archiver.toml).
-        self.overrides = {host.lower(): value for host, value in (overrides or {}).items()}
+        self.overrides = {host_key(host): value for host, value in (overrides or {}).items()}
         self._slots: dict[str, _HostSlot] = {}
         self._lock = threading.Lock()
 
@@ -108,7 +109,7 @@ class HostLimiter:
 
     @contextmanager
     def acquire(self, host: str) -> Iterator[None]:
-        slot = self._slot(host.lower())
+        slot = self._slot(host_key(host))
         with slot.semaphore:
             with slot.lock:
                 now = self.clock.monotonic()
@@ -124,7 +125,7 @@ class HostLimiter:
         The in-flight limit is counted per event loop: a run checks either
         from threads or from one loop, not both at once.
         """
-        slot = self._slot(host.lower())
+        slot = self._slot(host_key(host))
         loop = asyncio.get_running_loop()
         semaphore = slot.async_semaphores.get(loop)
         if semaphore is None:
@@ -148,26 +149,26 @@ class HostLimiter:
     def slow_down(self, host: str, factor: float = 2.0, ceiling: float = 30.0,
                   floor: float = 1.0) -> None:
         """Widen the host's gap: ``factor`` times, at least ``floor``, at most ``ceiling`` s."""
-        slot = self._slot(host.lower())
+        slot = self._slot(host_key(host))
         with slot.lock:
             slot.interval = min(max(slot.interval * factor, floor), ceiling)
 
     def pause(self, host: str, seconds: float) -> None:
-        slot = self._slot(host.lower())
+        slot = self._slot(host_key(host))
         with slot.lock:
             slot.next_start = max(slot.next_start, self.clock.monotonic() + seconds)
 
     def concurrency_for(self, host: str) -> int:
         """Requests in flight allowed to ``host``: its override, else the default."""
-        override = self.overrides.get(host.lower(), (None, None))[0]
+        override = self.overrides.get(host_key(host), (None, None))[0]
         return self.concurrency if override is None else override
 
     def _interval_default(self, host: str) -> float:
-        override = self.overrides.get(host.lower(), (None, None))[1]
+        override = self.overrides.get(host_key(host), (None, None))[1]
         return self.interval if override is None else override
 
     def interval_for(self, host: str) -> float:
-        return self._slot(host.lower()).interval
+        return self._slot(host_key(host)).interval
 
     def next_start(self, host: str) -> float:
         """The ``clock.monotonic()`` moment from which a new request to ``host`` may start.
@@ -175,7 +176,7 @@ class HostLimiter:
         A peek for schedulers: it reserves nothing (``acquire`` does). In-flight
         limits are not reflected; the caller counts its own requests.
         """
-        slot = self._slot(host.lower())
+        slot = self._slot(host_key(host))
         with slot.lock:
             return slot.next_start
 

@@ -31,7 +31,9 @@ says (RFC 9112 §6.3: no body for 1xx/204/304; chunked; Content-Length; else
 the connection's close). The payload (:attr:`RawExchange.payload`) is the
 body with the chunked transfer coding removed and the content coding kept:
 what WARC 1.1 §5.9 and §6.3.2 call the payload, for ``WARC-Payload-Digest``
-(iipc/warc-specifications#22).
+(iipc/warc-specifications#22). The chunked framing is read by
+:mod:`archiver.net.chunked`, the reader ``archiver fixity`` checks that digest
+with; a chunked body is cut at the cap even when it came whole in one read.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from archiver.errors import DeadlineExceeded, NetError, NetErrorKind
+from archiver.net.chunked import ChunkScanner, dechunk
 from archiver.net.client import HttpClient, SlowAnswer, classify_exception
 from archiver.net.deadline import watch_deadline
 from archiver.net.guard import check_peer, guard_peers
@@ -174,81 +177,6 @@ def _is_chunked(headers: tuple[tuple[str, str], ...]) -> bool:
     codings = [c.strip().lower() for k, v in headers if k.lower() == "transfer-encoding"
                for c in v.split(",") if c.strip()]
     return bool(codings) and codings[-1] == "chunked"
-
-
-class _ChunkScanner:
-    """Reads a chunked body (RFC 9112 §7.1) as it arrives, keeping the chunk data."""
-
-    def __init__(self) -> None:
-        self.pos = 0  # bytes of the body consumed so far
-        self.parts: list[bytes] = []
-        self.done = False
-        self.bad = False
-        self._in_trailer = False
-
-    def feed(self, body: bytes | bytearray) -> None:
-        while not self.done and not self.bad:
-            end = body.find(b"\n", self.pos)
-            if end < 0:
-                return
-            line = bytes(body[self.pos:end]).rstrip(b"\r")
-            if self._in_trailer:
-                self.pos = end + 1
-                if not line:
-                    self.done = True
-                continue
-            size_text = line.split(b";", 1)[0].strip()
-            try:
-                size = int(size_text, 16)
-            except ValueError:
-                self.bad = True
-                return
-            if size < 0:
-                self.bad = True
-                return
-            if size == 0:
-                self.pos = end + 1
-                self._in_trailer = True
-                continue
-            start = end + 1
-            if len(body) < start + size:
-                return
-            self.parts.append(bytes(body[start:start + size]))
-            after = start + size
-            # each chunk's data ends with CRLF (a bare LF tolerated)
-            if body[after:after + 2] == b"\r\n":
-                self.pos = after + 2
-            elif body[after:after + 1] == b"\n":
-                self.pos = after + 1
-            elif len(body) < after + 2:
-                return
-            else:
-                self.bad = True
-                return
-
-    def partial(self, body: bytes | bytearray) -> bytes:
-        """The data of every chunk received, the one cut short included."""
-        data = b"".join(self.parts)
-        if self.done or self.bad:
-            return data
-        end = body.find(b"\n", self.pos)
-        if end < 0:
-            return data
-        try:
-            size = int(bytes(body[self.pos:end]).rstrip(b"\r").split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            return data
-        return data + bytes(body[end + 1:end + 1 + size])
-
-
-def dechunk(body: bytes) -> tuple[bytes, bool]:
-    """(data, complete) of a chunked body: the chunk data joined, and whether
-    the last chunk and trailer section were all there."""
-    scanner = _ChunkScanner()
-    scanner.feed(body)
-    if scanner.done:
-        return b"".join(scanner.parts), True
-    return scanner.partial(body), False
 
 
 def _parse_head(head: bytes, url: str) -> tuple[str, int, str, tuple[tuple[str, str], ...]]:
@@ -528,23 +456,24 @@ class _Reader:
             buf.clear()
             return b"", False, ()
         if _is_chunked(fields):
-            scanner = _ChunkScanner()
+            scanner = ChunkScanner()
             while True:
                 scanner.feed(buf)
                 if scanner.done or scanner.bad or len(buf) > cap or not self._more():
                     break
             if scanner.done:
                 del buf[scanner.pos:]
+            if len(buf) > cap:  # also a whole body that came in one read over the cap
+                del buf[cap:]
+                data, _complete = dechunk(bytes(buf))
+                return data, True, ()
+            if scanner.done:
                 return b"".join(scanner.parts), False, ()
             if scanner.bad:
                 return b"".join(scanner.parts), False, ("the chunked framing is damaged; "
                                                         "the body is kept as received",)
-            cut = len(buf) > cap
-            if cut:
-                del buf[cap:]
-            data = scanner.partial(buf)
-            return data, True, () if cut else ("the connection closed before the last "
-                                               "chunk",)
+            return scanner.partial(buf), True, ("the connection closed before the last "
+                                                "chunk",)
         has_te = any(k.lower() == "transfer-encoding" for k, _ in fields)
         length = None if has_te else _content_length(fields)
         want = min(length if length is not None else cap + 1, cap + 1)

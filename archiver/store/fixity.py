@@ -10,7 +10,10 @@ and its CRC-32 checked, RFC 1952 §2.3.1) and
   ``specifications/warc-format/warc-1.1/index.md``). warcio writes the payload
   digest over the body as framed on the wire (chunked framing kept,
   webrecorder/warcio ``recordbuilder.py``), so a chunked body matches either
-  form. Labels are ``algorithm:value`` with the value in base32 (warcio's
+  form. The chunked framing is read by :func:`archiver.net.chunked.dechunk`, the
+  reader ``archiver capture`` digests with (bare LFs tolerated, a body cut at the
+  cap read up to the cut), so fixity never disagrees with the writer. Labels are
+  ``algorithm:value`` with the value in base32 (warcio's
   ``sha1:`` form) or hex (our ``sha256:`` fields); ``revisit`` records carry
   the digest of another record's payload and only their block is checked;
 - the ledger (``archiver-index.jsonl``) is compared with the file: each
@@ -50,6 +53,7 @@ from archiver.models import (
     Progress,
     ProgressCallback,
 )
+from archiver.net.chunked import dechunk
 from archiver.store.index import iter_warc_files
 from archiver.store.ledger import LEDGER_NAME, LedgerEntry, read_ledger
 
@@ -96,32 +100,6 @@ def _label_of(label: str, data: bytes) -> str:
     digest = hashlib.new(name, data).digest()
     is_hex = all(c in "0123456789abcdefABCDEF" for c in value) and len(value) == 2 * len(digest)
     return f"{algo}:" + (digest.hex() if is_hex else base64.b32encode(digest).decode("ascii"))
-
-
-def dechunk(body: bytes) -> bytes | None:
-    """``body`` with HTTP/1.1 chunked framing removed (RFC 9112 §7.1), or None when it
-    is not well-formed chunked data."""
-    out = bytearray()
-    pos = 0
-    while True:
-        end = body.find(b"\r\n", pos)
-        if end < 0:
-            return None
-        size_text = body[pos:end].split(b";", 1)[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            return None
-        pos = end + 2
-        if size == 0:
-            return bytes(out)  # trailers, if any, are not payload
-        if pos + size > len(body):
-            return None
-        out += body[pos:pos + size]
-        pos += size
-        if body[pos:pos + 2] != b"\r\n":
-            return None
-        pos += 2
 
 
 # --------------------------------------------------------------------------
@@ -354,8 +332,11 @@ def http_payload(record: _Record) -> list[bytes] | None:
     chunked = any(line.lower().startswith(b"transfer-encoding:") and b"chunked" in line.lower()
                   for line in head.split(b"\r\n")[1:])
     if chunked:
-        plain = dechunk(body)
-        return [body] if plain is None else [plain, body]
+        # The one reader capture digests with (tolerant of bare LFs; a body cut at
+        # the cap, WARC-Truncated, yields the data kept): the payload is a function
+        # of the stored bytes, so a changed chunk still changes it.
+        plain, _complete = dechunk(body)
+        return [plain, body]
     return [body]
 
 
@@ -589,5 +570,5 @@ def check_folder(folder: Path | str, *, last_good: Mapping[str, FixityResult] | 
                      bytes_read=sum(r.size for r in results), notes=tuple(notes))
 
 
-__all__ = ["FIXITY_SUFFIXES", "TOOL", "check_file", "check_folder", "dechunk",
+__all__ = ["FIXITY_SUFFIXES", "TOOL", "check_file", "check_folder",
            "digest_matches", "http_payload"]
