@@ -11,9 +11,8 @@
 - :mod:`~archiver.verify.anchor`: TextQuoteSelector and text-fragment links;
 - :mod:`~archiver.verify.fuzzy`, :mod:`~archiver.verify.ellipsis`: those two tiers;
 - :mod:`~archiver.verify.match`: one quote against one page (:func:`match_quote`);
-- :mod:`~archiver.verify.pages`: the page providers and their answers;
-- :mod:`~archiver.verify.run`: the stage over a manifest (:func:`verify_manifest`);
-- :mod:`~archiver.verify.policy`: ``--fail-on``.
+- :mod:`archiver.pages` (re-exported here): the page providers and their answers;
+- :mod:`~archiver.verify.run`: the stage over a manifest (:func:`verify_manifest`).
 """
 
 from typing import TYPE_CHECKING
@@ -22,11 +21,14 @@ from archiver._lazy import lazy_exports
 from archiver.models import MatchMethod
 from archiver.pages import LivePage, LiveProvider, Located, NotLocated, PageProvider
 
+# Imported now, not on first use: the function ``normalize`` has its module's name,
+# and importing the module later would set the package attribute to the module.
+from archiver.verify.normalize import normalize, numbers, skeleton
+
 if TYPE_CHECKING:
     from archiver.verify.index import PageIndex, index_page
     from archiver.verify.language import detect_language
     from archiver.verify.match import match_quote
-    from archiver.verify.normalize import normalize, numbers, skeleton
     from archiver.verify.run import (
         FLAG_OTHER_CAPTURE,
         SearchScope,
@@ -61,7 +63,6 @@ __all__ = [
     "match_quote",
     "normalize",
     "numbers",
-    "parse_fail_on",
     "result_from_match",
     "skeleton",
     "timeline_of",
@@ -76,9 +77,6 @@ __getattr__ = lazy_exports(__name__, {
     "index_page": "archiver.verify.index",
     "detect_language": "archiver.verify.language",
     "match_quote": "archiver.verify.match",
-    "normalize": "archiver.verify.normalize",
-    "numbers": "archiver.verify.normalize",
-    "skeleton": "archiver.verify.normalize",
     "FLAG_OTHER_CAPTURE": "archiver.verify.run",
     "SearchScope": "archiver.verify.run",
     "counts": "archiver.verify.run",

@@ -1,0 +1,42 @@
+"""Packages that load their modules on first use still export what they list."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import types
+
+import pytest
+
+LAZY = ["archiver.fetch", "archiver.store", "archiver.verify"]
+
+
+@pytest.mark.parametrize("package", LAZY)
+def test_every_listed_name_is_the_real_object(package: str) -> None:
+    module = importlib.import_module(package)
+    for name in module.__all__:
+        value = getattr(module, name)
+        assert not isinstance(value, types.ModuleType) or name in ("schemas",), (package, name)
+
+
+@pytest.mark.parametrize("package", LAZY)
+def test_every_name_survives_its_module_being_imported_first(package: str) -> None:
+    """A submodule imported before the name is asked for must not shadow it."""
+    code = (f"import importlib, pkgutil, types\nimport {package} as p\n"
+            f"for m in pkgutil.iter_modules(p.__path__):\n"
+            f"    importlib.import_module('{package}.' + m.name)\n"
+            f"bad = [n for n in p.__all__ if isinstance(getattr(p, n), types.ModuleType)]\n"
+            f"assert not bad, bad\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_link_check_loads_none_of_the_later_stages() -> None:
+    """`archiver check` starts without numpy, warcio, requests or the document readers."""
+    code = ("import sys\nimport archiver.cli.check_cmd\n"
+            "heavy = {'numpy', 'warcio', 'requests', 'urllib3', 'markdown_it', 'edlib'}\n"
+            "loaded = sorted(heavy & {m.split('.')[0] for m in sys.modules})\n"
+            "stages = sorted(m for m in sys.modules if m.startswith(('archiver.verify.', "
+            "'archiver.store.', 'archiver.fetch.run', 'archiver.inputs')))\n"
+            "assert not loaded and not stages, (loaded, stages)\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
