@@ -241,23 +241,25 @@ def _collect(client: Client, stage: str, manifest: Manifest, parts: list[Partiti
 
     run = staging.name
     futures = []
+    index_of: dict[str, int] = {}
     for part in parts:
         sub = replace(manifest, sources=tuple(manifest.sources[pos] for pos, _, _ in part.items))
         job = StageJob(part.index, sub, str(folder), str(staging), info, settings)
-        futures.append(client.submit(store_partition, job, __version__,
-                                     key=f"archiver-{stage}-{run}-{part.index}",
+        key = f"archiver-{stage}-{run}-{part.index}"
+        index_of[key] = part.index
+        futures.append(client.submit(store_partition, job, __version__, key=key,
                                      retries=TASK_RETRIES))
     by_index = {p.index: p for p in parts}
     total = len(manifest.sources)
     taken: dict[int, StagedResult] = {}
-    failures: list[str] = []
+    failures: dict[int, str] = {}  # by partition: why its (last) result was not taken
     done = 0
     try:
         for future in as_completed(futures, loop=client.loop):  # type: ignore[no-untyped-call]
             try:
                 out: StagedResult = future.result()
             except Exception as err:  # the partition failed on every try
-                failures.append(f"{type(err).__name__}: {err}")
+                failures[index_of.get(future.key, -1)] = f"{type(err).__name__}: {err}"
                 logger.warning("a partition failed on the cluster: %s", err)
                 continue
             mine = by_index.get(out.index)
@@ -266,13 +268,13 @@ def _collect(client: Client, stage: str, manifest: Manifest, parts: list[Partiti
                 continue
             ids = [sid for _, sid, _ in mine.items]
             if [r.source_id for r in out.run.results] != ids:
-                failures.append(f"partition {out.index} came back without one result per "
-                                "source")
+                failures[out.index] = (f"partition {out.index} came back without one "
+                                       "result per source")
                 continue
             try:
                 check_staged(folder, staging, out.files)
             except StoreError as err:
-                failures.append(f"partition {out.index}: {err.message}")
+                failures[out.index] = f"partition {out.index}: {err.message}"
                 continue
             enter_staged(store, staging, out.files, out.entries, out.live_entries)
             taken[out.index] = out
@@ -284,4 +286,4 @@ def _collect(client: Client, stage: str, manifest: Manifest, parts: list[Partiti
         client.cancel(futures)  # type: ignore[no-untyped-call]
     if progress is not None:
         progress(Progress(stage, total, total, None))
-    return taken, failures
+    return taken, [why for index, why in failures.items() if index not in taken]
