@@ -18,6 +18,7 @@ from archiver.cli.common import (
 )
 from archiver.cli.options import (
     allow_private_option,
+    cluster_option,
     fail_on_option,
     format_option,
     no_progress_option,
@@ -46,9 +47,11 @@ from archiver.report.captures import FORMATS, render, summary
 @allow_private_option
 @proxy_option
 @no_progress_option
+@cluster_option("the captures")
 def command(manifest: Path, source_ids: tuple[str, ...], all_sources: bool, requisites: bool,
             warcs: Path | None, fmt: str, output: Path | None, fail_on: FailOn,
-            allow_private: bool, proxy: str | None, no_progress: bool) -> None:
+            allow_private: bool, proxy: str | None, no_progress: bool,
+            cluster: str | None) -> None:
     """Capture the live page of each source into WARC files, exactly as the site sends it.
 
     By default only the sources with no archived capture in the WARC folder
@@ -64,6 +67,10 @@ def command(manifest: Path, source_ids: tuple[str, ...], all_sources: bool, requ
     publication date: reports call it "live capture, DATE", and `verify` does
     not use it unless given --live-captures.
 
+    With --cluster, Dask workers make the captures, each on whole hosts (so
+    the per-host limits hold across the cluster), and write the WARC files
+    (the folder must be shared); this machine enters them in the ledger.
+
     \b
     Exit codes:
       0  every selected source has a capture (or nothing matches --fail-on)
@@ -71,9 +78,10 @@ def command(manifest: Path, source_ids: tuple[str, ...], all_sources: bool, requ
          that answered with an error (404, 500 ...) is stored as evidence of
          that answer, so it is not "no capture stored"
       2  usage error
-      3  invalid manifest, or the WARC folder is unusable
+      3  invalid manifest, or the WARC folder is unusable (or not shared by the workers)
       4  inconclusive: no selected page could be reached at all (DNS, refused
-         connections, timeouts, the proxy); check the network, run again later
+         connections, timeouts, the proxy), or (--cluster) some sources could not
+         be captured on the cluster; run again later
 
     \b
     Example:
@@ -82,9 +90,15 @@ def command(manifest: Path, source_ids: tuple[str, ...], all_sources: bool, requ
     loaded = load_manifest(manifest)
     bar = progress_callback(no_progress)
     try:
-        run = capture_sources(loaded, warcs_dir=warcs, source_ids=source_ids,
-                              all_sources=all_sources, requisites=requisites,
-                              allow_private=allow_private, proxy=proxy, progress=bar)
+        if cluster:
+            from archiver.cluster import capture_on_cluster
+            run = capture_on_cluster(cluster, loaded, warcs_dir=warcs, source_ids=source_ids,
+                                     all_sources=all_sources, requisites=requisites,
+                                     allow_private=allow_private, proxy=proxy, progress=bar)
+        else:
+            run = capture_sources(loaded, warcs_dir=warcs, source_ids=source_ids,
+                                  all_sources=all_sources, requisites=requisites,
+                                  allow_private=allow_private, proxy=proxy, progress=bar)
     finally:
         bar.close()
     for note in run.notes:
@@ -93,12 +107,12 @@ def command(manifest: Path, source_ids: tuple[str, ...], all_sources: bool, requ
         text = render(run, fmt, fail_on, command="capture")
     emit(text, output)
     if fmt != "table" or output is not None:
-        # the reason an unreached run gives is said once, on the "inconclusive:" line
+        # the reason an inconclusive run gives is said once, on the "inconclusive:" line
         warn(summary(dataclasses.replace(run, inconclusive=False)))
     if run.inconclusive:
         stop_inconclusive(run.inconclusive_reason,
-                          "check the network (and --proxy), then run the same command "
-                          "again; nothing was stored for these sources")
+                          "check the network (and --proxy, or the cluster's workers), then "
+                          "run the same command again; captures already stored are kept")
     failed = [r for r in run.results if fail_on.matches_capture(r)]
     if failed:
         warn(f"{len(failed)} of {len(run.results)} sources match --fail-on {fail_on}")

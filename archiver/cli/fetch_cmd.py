@@ -19,6 +19,7 @@ from archiver.cli.common import (
 from archiver.cli.options import (
     allow_private_option,
     archive_option,
+    cluster_option,
     fail_on_option,
     format_option,
     no_progress_option,
@@ -69,10 +70,12 @@ def _captures(ctx: click.Context, param: click.Parameter,
 @allow_private_option
 @proxy_option
 @no_progress_option
+@cluster_option("the downloads")
 def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ...],
             warcs: Path | None, fmt: str, output: Path | None, fail_on: FailOn,
             fetch_tuning: FetchTuning, captures: frozenset[CaptureScope],
-            allow_private: bool, proxy: str | None, no_progress: bool) -> None:
+            allow_private: bool, proxy: str | None, no_progress: bool,
+            cluster: str | None) -> None:
     """Store the web-archive capture nearest each source's publication in WARC files.
 
     For each source, the archives (default: the Internet Archive's Wayback
@@ -86,6 +89,10 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     Captures go into WARC files in --warcs, with a metadata record saying how
     each was chosen. Sources already stored are skipped without a download, so
     an interrupted run resumes where it stopped.
+
+    With --cluster, a Dask worker makes the downloads and writes the WARC
+    files (the folder must be shared); this machine enters them in the
+    ledger. Politeness is per archive, so all sources go to one worker.
 
     \b
     Exit codes:
@@ -103,12 +110,20 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     loaded = load_manifest(manifest)
     bar = progress_callback(no_progress)
     try:
-        run = fetch_sources(
-            loaded, warcs_dir=warcs, archives=archive_list,
-            source_ids=source_ids,
-            listings_per_minute=fetch_tuning.list_rate,
-            downloads_per_second=fetch_tuning.download_rate, allow_private=allow_private,
-            operator=fetch_tuning.operator, progress=bar, proxy=proxy, captures=captures)
+        if cluster:
+            from archiver.cluster import fetch_on_cluster
+            run = fetch_on_cluster(
+                cluster, loaded, warcs_dir=warcs, archives=archive_list,
+                source_ids=source_ids, listings_per_minute=fetch_tuning.list_rate,
+                downloads_per_second=fetch_tuning.download_rate, allow_private=allow_private,
+                operator=fetch_tuning.operator, progress=bar, proxy=proxy, captures=captures)
+        else:
+            run = fetch_sources(
+                loaded, warcs_dir=warcs, archives=archive_list,
+                source_ids=source_ids,
+                listings_per_minute=fetch_tuning.list_rate,
+                downloads_per_second=fetch_tuning.download_rate, allow_private=allow_private,
+                operator=fetch_tuning.operator, progress=bar, proxy=proxy, captures=captures)
     finally:
         bar.close()
     for note in run.notes:

@@ -139,3 +139,12 @@ def proxy_option(fn: F) -> F:
         help="HTTP proxy for all requests (default: HTTP_PROXY/HTTPS_PROXY/NO_PROXY). "
         "It is trusted even on loopback; NO_PROXY still applies.",
     )(fn)
+
+
+def cluster_option(work: str) -> Callable[[F], F]:
+    """``--cluster ADDRESS``: make ``work`` on the workers of a Dask cluster."""
+    return click.option(
+        "--cluster", metavar="ADDRESS", default=None,
+        help=f"Make {work} on the workers of a Dask cluster (its scheduler's address, e.g. "
+        "tcp://10.0.0.5:8786); the WARC folder must be shared, at the same path on every "
+        "worker. Needs pip install 'archiver-provenance[cluster]'.")

@@ -9,10 +9,18 @@ the coordinating process (:mod:`.run`), which alone judges the run and writes
 the history database. Needs the optional ``distributed`` package
 (``pip install 'archiver-provenance[cluster]'``), imported only when a cluster
 is used; it is the only part of archiver that imports ``distributed`` or ``dask``.
+
+``fetch --cluster`` and ``capture --cluster`` (:mod:`.warcs`, :mod:`.stage`):
+workers run the fetch or capture stage on their partition (one per archive for
+fetch, whole live hosts for capture) and write the WARC files in the run's
+staging folder of the shared WARC folder (:mod:`archiver.store.staging`); the
+coordinator moves the files of each result it takes into place and alone
+writes the ledgers.
 """
 
 from archiver.cluster.partition import Collector, Partition, PartitionResult, partition_by_host
 from archiver.cluster.run import TASK_RETRIES, check_on_cluster, connect
+from archiver.cluster.warcs import capture_on_cluster, fetch_on_cluster
 
-__all__ = ["TASK_RETRIES", "Collector", "Partition", "PartitionResult", "check_on_cluster",
-           "connect", "partition_by_host"]
+__all__ = ["TASK_RETRIES", "Collector", "Partition", "PartitionResult", "capture_on_cluster",
+           "check_on_cluster", "connect", "fetch_on_cluster", "partition_by_host"]

@@ -11,7 +11,7 @@ No network here.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from archiver.models import LinkResult
@@ -45,9 +45,12 @@ class PartitionResult:
     worker: str = ""
 
 
-def partition_by_host(pairs: Sequence[tuple[str, str]], count: int) -> list[Partition]:
+def partition_by_host(pairs: Sequence[tuple[str, str]], count: int, *,
+                      key: Callable[[str], str] = host_of) -> list[Partition]:
     """``(source_id, url)`` pairs split into at most ``count`` partitions of whole hosts.
 
+    ``key`` names a URL's host (a coarser key keeps more together: ``capture``
+    keeps ``www.`` hosts with their site, :func:`archiver.cluster.stage.site_of`).
     Hosts go, largest first, to the partition with the fewest distinct URLs so
     far (longest-processing-time-first scheduling), so partitions are of about
     equal work; a host with more URLs than the rest together is a partition of
@@ -55,7 +58,7 @@ def partition_by_host(pairs: Sequence[tuple[str, str]], count: int) -> list[Part
     """
     by_host: dict[str, list[tuple[int, str, str]]] = {}
     for position, (source_id, url) in enumerate(pairs):
-        by_host.setdefault(host_of(url), []).append((position, source_id, url))
+        by_host.setdefault(key(url), []).append((position, source_id, url))
     if not by_host:
         return []
     count = max(1, min(count, len(by_host)))

@@ -82,7 +82,6 @@ from archiver.store.live import (
     F_VIA,
     KIND_LIVE,
     Exchange,
-    append_live_ledger,
     live_label,
     payload_sha256,
     write_exchange,
@@ -292,7 +291,7 @@ class _Capturer:
             keys=(capture_key(final.url, when.strftime("%Y%m%d%H%M%S")),),
             redirects=tuple((h.status, h.url, h.location) for h in redirects),
             stored_at=warc_date(final.started_at, micros=True))
-        append_live_ledger(self.store.folder, [entry])
+        self.store.append_live([entry])
         capture = Capture(
             source_id=source.id, url=final.url, archive=ARCHIVE_LIVE, memento_url=final.url,
             memento_datetime=when, http_status=final.status, mime=_mime(final),
@@ -329,6 +328,7 @@ def capture_sources(
     operator: str | None = None,
     max_bytes: int = CAPTURE_MAX_BYTES,
     progress: ProgressCallback | None = None,
+    store: WarcStore | None = None,
 ) -> FetchRun:
     """Capture the live page (and with ``requisites`` its same-site requisites) of
     each selected source into new WARC files (the rules are in the module docstring).
@@ -337,6 +337,9 @@ def capture_sources(
     default one with a per-host :class:`~archiver.net.HostLimiter`. A source
     whose page gives no answer has outcome ``live_error``; one not selected
     (an archived capture is stored) ``already_stored``, with that capture.
+    ``store``: an opened :class:`~archiver.store.WarcStore` to write into (a
+    cluster worker's :class:`~archiver.store.staging.StagingStore`), left open;
+    by default one is opened on ``warcs_dir`` for the run.
     """
     started = clock.now()
     named = list(dict.fromkeys(source_ids or ()))
@@ -346,15 +349,18 @@ def capture_sources(
     if client is None:
         client = HttpClient(allow_private=allow_private, proxy=proxy, limiter=HostLimiter())
     user_agent = client.user_agent or DEFAULT_USER_AGENT
-    store = WarcStore(folder, info=WarcInfo(manifest_id=manifest.id,
-                                            manifest_sha256=manifest_sha256(manifest),
-                                            user_agent=user_agent, operator=operator,
-                                            what=WARCINFO_WHAT),
-                      now=clock.now)
+    own_store = store is None
+    if store is None:
+        store = WarcStore(folder, info=WarcInfo(manifest_id=manifest.id,
+                                                manifest_sha256=manifest_sha256(manifest),
+                                                user_agent=user_agent, operator=operator,
+                                                what=WARCINFO_WHAT),
+                          now=clock.now)
     results: list[CaptureResult] = []
     attempted = 0
     try:
-        store.open()
+        if own_store:
+            store.open()
         capturer = _Capturer(manifest, RawRecorder(client, max_bytes=max_bytes), store,
                              user_agent, requisites)
         for index, source in enumerate(sources):
@@ -385,7 +391,8 @@ def capture_sources(
         if progress is not None:
             progress(Progress("capture", len(sources), len(sources), None))
     finally:
-        store.close()
+        if own_store:
+            store.close()
         if own_client:
             client.close()
     reason_unreached = _unreached_reason(capturer.unreached, attempted)

@@ -12,7 +12,8 @@ metadata records. So nothing stored is lost and nothing is stored twice. The
 ``.open`` and ``.invalid`` suffixes are Heritrix's (``OCCUPIED_SUFFIX`` and
 ``INVALID_SUFFIX`` in internetarchive/heritrix3 WriterPoolMember.java); file
 names follow WARC 1.1 Annex C (prefix, 17-digit timestamp, serial) with
-warcprox's random token in place of the host name (warcprox/main.py).
+warcprox's random token in place of the host name (warcprox/main.py); a
+cluster worker's names carry its host too (``crawlhost``, :mod:`.staging`).
 
 This module never touches the network.
 """
@@ -58,6 +59,7 @@ from archiver.store.ledger import (
     read_ledger,
     write_cache,
 )
+from archiver.store.live import append_live_ledger
 from archiver.store.structure import (
     WarcRecordInfo,
     WarcStructureError,
@@ -114,10 +116,13 @@ class WarcStore:
     def __init__(self, folder: Path | str, *, info: WarcInfo, prefix: str | None = None,
                  now: Callable[[], datetime] | None = None,
                  writer_class: type[ArchiverWarcWriter] = ArchiverWarcWriter,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, crawlhost: str | None = None) -> None:
         self.folder = Path(folder)
         self.info = info
         self.prefix = prefix or info.manifest_id or "archiver"
+        #: Annex C's "Crawlhost" part of new file names, when set (a cluster
+        #: worker: its host name, process id and partition), before the token.
+        self.crawlhost = crawlhost
         self.now = now or (lambda: datetime.now(UTC))
         self.writer_class = writer_class
         self.rng = rng or random.SystemRandom()
@@ -214,7 +219,8 @@ class WarcStore:
         now = self.now().astimezone(UTC)
         ts17 = now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}"
         token = "".join(self.rng.choice(_TOKEN_ALPHABET) for _ in range(8))
-        name = f"{self.prefix}-{ts17}-{self._serial:05d}-{token}{WARC_SUFFIX}"
+        host = f"{self.crawlhost}-" if self.crawlhost else ""
+        name = f"{self.prefix}-{ts17}-{self._serial:05d}-{host}{token}{WARC_SUFFIX}"
         self._serial += 1
         return name
 
@@ -227,6 +233,11 @@ class WarcStore:
         records ``build`` writes; (its name, what ``build`` returned). Nothing is
         added to the ledger: the caller records what the file holds."""
         return self._write_file(build)
+
+    def append_live(self, entries: Sequence[LedgerEntry]) -> None:
+        """Enter live captures (``archiver capture``) in their own ledger,
+        :data:`archiver.store.live.LIVE_LEDGER_NAME`."""
+        append_live_ledger(self.folder, entries)
 
     def write_capture(self, selection: Selection, final: Memento,
                       hops: Sequence[Memento] = (),

@@ -410,14 +410,18 @@ def hop_fields(selection: Selection, hop: Memento, info: WarcInfo) -> list[tuple
 
 
 def write_warc_file(folder: Path, name: str, writer_class: type[ArchiverWarcWriter],
-                    info: WarcInfo, build: Callable[[FileWriter], T]) -> T:
+                    info: WarcInfo, build: Callable[[FileWriter], T], *,
+                    suffix: str = OPEN_SUFFIX, rename: bool = True) -> T:
     """Write a new WARC ``folder/name``: warcinfo, then what ``build`` writes.
 
-    The records go to ``name.open``, which is fsynced and only then renamed to
-    ``name`` (the folder fsynced too); on any error it is removed.
+    The records go to ``name`` + ``suffix`` (``.open``), which is fsynced and
+    only then renamed to ``name`` (the folder fsynced too); on any error it is
+    removed. With ``rename`` false the fsynced file keeps its suffixed name, for
+    the caller to move into place (a cluster worker's ``.partial`` file,
+    :mod:`archiver.store.staging`); its warcinfo names it ``name`` all the same.
     """
     final = folder / name
-    tmp = folder / (name + OPEN_SUFFIX)
+    tmp = folder / (name + suffix)
     try:
         fh = open(tmp, "xb")  # noqa: SIM115 - closed below on every path
     except OSError as err:
@@ -434,6 +438,8 @@ def write_warc_file(folder: Path, name: str, writer_class: type[ArchiverWarcWrit
         tmp.unlink(missing_ok=True)
         raise
     fh.close()
+    if not rename:
+        return result
     if final.exists():  # pragma: no cover - names carry a random token
         raise StoreError(f"{final} exists already; refusing to overwrite it")
     os.replace(tmp, final)
