@@ -261,3 +261,30 @@ def test_threads_are_not_left_behind(site: LocalSite, tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, {"a": site.url("/ok")})
     run("check", manifest, *FAST)
     assert threading.active_count() <= before + 1
+
+
+def test_ctrl_c_stops_a_check_at_once(site: LocalSite, tmp_path: Path) -> None:
+    """SIGINT while requests are in flight: exit 130, "Interrupted.", no traceback, no wait
+    for the slow server (its answer would take 30 s)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    site.route("/slow", Reply(200, "late", delay=30))
+    manifest = write_manifest(tmp_path, {f"s{i}": site.url(f"/slow?{i}") for i in range(4)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archiver", "check", str(manifest), "--allow-private",
+         "--no-progress", "--no-history"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    deadline = time.monotonic() + 20
+    while len(site.requests) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(site.requests) >= 2  # requests are in flight
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert time.monotonic() - started < 5
+    assert "Interrupted." in err and "Traceback" not in err
+    assert out == ""
