@@ -40,8 +40,9 @@ from collections import deque
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from archiver.check import (
     Attempt,
@@ -76,6 +77,7 @@ from archiver.net.aio import AsyncHttpClient
 
 if TYPE_CHECKING:
     from archiver.fetch import Archive, CaptureScope
+    from archiver.models import FetchRun
     from archiver.verify import SearchScope
 
 logger = logging.getLogger(__name__)
@@ -506,6 +508,26 @@ def _record(history: History, manifest_id: str, started: datetime, finished: dat
 #: an unrecorded :class:`~archiver.models.CheckRun`, as :func:`check_manifest` without history.
 CheckStage = Callable[[Manifest, CheckOptions, ProgressCallback | None], CheckRun]
 
+class FetchStage(Protocol):
+    """A fetch stage made elsewhere (``run --cluster``): :func:`archiver.fetch.fetch_sources`'s
+    keywords but the client; :func:`archiver.cluster.fetch_on_cluster` with its address."""
+
+    def __call__(self, manifest: Manifest, *, warcs_dir: Path, archives: Sequence[Archive],
+                 clock: Clock, listings_per_minute: float | None,
+                 downloads_per_second: float | None, allow_private: bool,
+                 operator: str | None, progress: ProgressCallback | None,
+                 captures: frozenset[CaptureScope]) -> FetchRun: ...
+
+
+class CaptureStage(Protocol):
+    """A capture stage made elsewhere (``run --cluster --capture``): the keywords of
+    :func:`archiver.fetch.capture.capture_sources` but the client."""
+
+    def __call__(self, manifest: Manifest, *, warcs_dir: Path, clock: Clock,
+                 requisites: bool, operator: str | None,
+                 progress: ProgressCallback | None) -> FetchRun: ...
+
+
 #: The stages of :func:`run_pipeline`, in order (also their names in progress events;
 #: the WARC folder is indexed, as stage ``index``, between fetch and verify).
 STAGES = ("check", "fetch", "verify")
@@ -607,17 +629,18 @@ def _default_archives() -> tuple[Archive, ...]:
 
 def _capture_step(manifest: Manifest, opts: RunOptions, folder: Path, client: HttpClient,
                   clock: Clock, progress: ProgressCallback | None, *,
-                  offline: bool) -> tuple[str, ...]:
+                  offline: bool, stage: CaptureStage | None = None) -> tuple[str, ...]:
     """``run --capture``: live captures of the sources fetch found no capture for; notes."""
     if not opts.capture:
         return ()
     if offline:
         return ("no live capture was made: the check stage found this machine offline",)
-    from archiver.fetch.capture import capture_sources
+    if stage is None:
+        from archiver.fetch.capture import capture_sources
 
-    run = capture_sources(manifest, warcs_dir=folder, client=client, clock=clock,
-                          requisites=opts.capture_requisites, operator=opts.operator,
-                          progress=progress)
+        stage = partial(capture_sources, client=client)
+    run = stage(manifest, warcs_dir=folder, clock=clock, requisites=opts.capture_requisites,
+                operator=opts.operator, progress=progress)
     notes = list(run.notes)
     for r in run.results:
         if r.capture is not None and r.capture.kind is CaptureKind.LIVE:
@@ -632,7 +655,9 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
                  progress: ProgressCallback | None = None, *,
                  history: History | None = None, clock: Clock = SYSTEM_CLOCK,
                  client: HttpClient | None = None,
-                 check_stage: CheckStage | None = None) -> RunResult:
+                 check_stage: CheckStage | None = None,
+                 fetch_stage: FetchStage | None = None,
+                 capture_stage: CaptureStage | None = None) -> RunResult:
     """Check every link, store a capture for every source, verify every quote; record it.
 
     The stages run one after the other, each over the whole manifest: the
@@ -672,6 +697,11 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
     check_stage:
         Makes the link checks instead of :func:`check_manifest` (``run --cluster``:
         :func:`archiver.cluster.check_on_cluster` on Dask workers).
+    fetch_stage, capture_stage:
+        Make the fetch and the live captures instead of the local stages
+        (``run --cluster``: :func:`archiver.cluster.fetch_on_cluster` and
+        :func:`archiver.cluster.capture_on_cluster`); they open the WARC folder
+        themselves, as the local stages do.
 
     Returns
     -------
@@ -703,14 +733,15 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
             checker = Checker(opts.check, limiter=limiter, client=client, clock=clock)
             check_run = check_manifest(manifest, opts.check, progress, clock=clock,
                                        checker=checker)
-        fetch_run = fetch_sources(
-            manifest, warcs_dir=folder, archives=opts.archives, client=client,
+        fetch: FetchStage = fetch_stage or partial(fetch_sources, client=client)
+        fetch_run = fetch(
+            manifest, warcs_dir=folder, archives=opts.archives,
             clock=clock, listings_per_minute=opts.listings_per_minute,
             downloads_per_second=opts.downloads_per_second,
             allow_private=opts.check.allow_private, operator=opts.operator, progress=progress,
             captures=opts.captures)
         capture_notes = _capture_step(manifest, opts, folder, client, clock, progress,
-                                      offline=check_run.inconclusive)
+                                      offline=check_run.inconclusive, stage=capture_stage)
         live = opts.live and not check_run.inconclusive
         offline = ("quotes were not looked for on the live pages: the check stage found "
                    "this machine offline")

@@ -488,3 +488,36 @@ def test_the_cli_fetches_on_the_cluster_with_source_selection(
     assert sorted(e.source_id for e in entries) == ["s2", "s5"]
     assert {Path(r["capture"]["warc_file"]).name for r in rows} == \
         {e.warc_file for e in entries}
+
+
+def test_run_fetches_on_the_cluster_what_a_local_run_fetches(
+        cluster: LocalCluster, pywb: PywbArchive, tmp_path: Path) -> None:
+    """``run --cluster``: the fetch stage on the workers stores what a local run stores."""
+    from functools import partial
+
+    from archiver.check import CheckOptions
+    from archiver.pipeline import RunOptions, run_pipeline
+
+    archive = archive_of(pywb)
+    manifest = fetch_manifest()
+
+    def options(folder: Path) -> RunOptions:
+        return RunOptions(check=CheckOptions(retries=0, deadline=2.0), archives=(archive,),
+                          warcs_dir=folder, listings_per_minute=60000.0,
+                          downloads_per_second=1000.0)
+
+    local = run_pipeline(manifest, options(tmp_path / "local"))
+    run = run_pipeline(manifest, options(tmp_path / "cluster"),
+                       fetch_stage=partial(fetch_on_cluster, cluster.scheduler_address))
+    assert [(c.source_id, c.outcome, c.rule) for c in run.captures] == \
+        [(c.source_id, c.outcome, c.rule) for c in local.captures]
+    assert {c.outcome for c in run.captures} == {CaptureOutcome.STORED}
+    mine, _ = read_ledger(tmp_path / "cluster" / LEDGER_NAME)
+    theirs, _ = read_ledger(tmp_path / "local" / LEDGER_NAME)
+    assert sorted(map(comparable, mine)) == sorted(map(comparable, theirs))
+    assert [q.status for q in run.quotes] == [q.status for q in local.quotes]
+    assert not (tmp_path / "cluster" / STAGING_DIR).exists()
+    # the files were written by workers (their names carry host, pid and partition)
+    worker_named = re.compile(r"-\d+-p\d+-[a-z0-9]{8}\.warc\.gz$")
+    assert mine and all(worker_named.search(e.warc_file) for e in mine)
+    assert not any(worker_named.search(e.warc_file) for e in theirs)

@@ -142,9 +142,10 @@ def sigterm_as_interrupt() -> Iterator[None]:
 @proxy_option
 @no_progress_option
 @click.option("--cluster", metavar="ADDRESS", default=None,
-              help="Make the link checks on the workers of a Dask cluster (its scheduler's "
-              "address, e.g. tcp://10.0.0.5:8786); fetch and verify run here. Needs "
-              "pip install 'archiver-provenance[cluster]'.")
+              help="Make the link checks, the fetch and the live captures on the workers of "
+              "a Dask cluster (its scheduler's address, e.g. tcp://10.0.0.5:8786; the WARC "
+              "folder must be shared, at the same path on every worker); verify runs here. "
+              "Needs pip install 'archiver-provenance[cluster]'.")
 def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ...],
             warcs: Path | None, db: Path | None,
             report_dir: Path | None, no_report: bool, replay_port: int,
@@ -205,11 +206,16 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     try:
         with sigterm_as_interrupt(), History(db or default_db_path(loaded),
                                              policy=policy) as history:
-            stage = None
+            stages: dict[str, Any] = {}
             if cluster:
-                from archiver.cluster import check_on_cluster
-                stage = partial(check_on_cluster, cluster)
-            result = run_pipeline(loaded, options, bar, history=history, check_stage=stage)
+                from archiver.cluster import capture_on_cluster, check_on_cluster, fetch_on_cluster
+                stages = {
+                    "check_stage": partial(check_on_cluster, cluster),
+                    "fetch_stage": partial(fetch_on_cluster, cluster, proxy=proxy),
+                    "capture_stage": partial(capture_on_cluster, cluster,
+                                             allow_private=allow_private, proxy=proxy),
+                }
+            result = run_pipeline(loaded, options, bar, history=history, **stages)
     except KeyboardInterrupt:
         bar.close()
         warn("interrupted: this run was not recorded in the history; captures already "
