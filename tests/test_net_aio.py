@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import socket
+import ssl
 import threading
 import time
 import zlib
@@ -31,8 +32,9 @@ class Scripted:
     """
 
     def __init__(self, answer: Callable[[int], bytes], *, keep: bool = False,
-                 pause: float = 0.0) -> None:
+                 pause: float = 0.0, tls: ssl.SSLContext | None = None) -> None:
         self.answer = answer
+        self.tls = tls
         self.keep = keep
         self.pause = pause
         self.sock = socket.socket()
@@ -45,7 +47,7 @@ class Scripted:
         threading.Thread(target=self._serve, daemon=True).start()
 
     def url(self, path: str = "/a") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}{path}"
 
     def _serve(self) -> None:
         while True:
@@ -57,6 +59,11 @@ class Scripted:
             threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
 
     def _talk(self, conn: socket.socket) -> None:
+        if self.tls is not None:
+            try:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            except (OSError, ssl.SSLError):
+                return  # the client refused our certificate
         with conn:
             buffer = b""
             while True:
@@ -302,3 +309,43 @@ def test_a_trusted_prefix_does_not_cover_a_reused_connection_s_other_paths(
     assert isinstance(ok, HttpResponse) and ok.status == 200
     assert isinstance(refused, NetError) and refused.kind == "private"
     assert server.requests == 1
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, str]:
+    """A server context for 127.0.0.1 signed by a throwaway CA, and that CA's file."""
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA(organization_name="archiver aio test")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    path.write_bytes(ca.cert_pem.bytes())
+    return context, str(path)
+
+
+def test_https_with_a_trusted_ca_verifies(serve: Callable[..., Scripted],
+                                          tls_files: tuple[ssl.SSLContext, str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", tls_files[1])
+    server = serve(ANSWERS["plain"], tls=tls_files[0], keep=True)
+    with HttpClient(allow_private=True, deadline=5) as client:
+        blocking = outcome(run_blocking(client, server.url()))
+        first, second = run_async(client, server.url("/1"), server.url("/2"))
+    assert outcome(first) == outcome(second) == blocking
+    assert blocking[0] == 200
+
+
+def test_https_with_an_unknown_ca_is_a_tls_error(serve: Callable[..., Scripted],
+                                                 tls_files: tuple[ssl.SSLContext, str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    server = serve(ANSWERS["plain"], tls=tls_files[0])
+    with HttpClient(allow_private=True, deadline=5) as client:
+        blocking = outcome(run_blocking(client, server.url()))
+        r, = run_async(client, server.url())
+    assert outcome(r) == blocking == ("error", "tls")
+    assert server.requests == 0
+    with HttpClient(allow_private=True, deadline=5, verify_tls=False) as client:
+        unverified, = run_async(client, server.url())
+    assert outcome(unverified)[0] == 200
