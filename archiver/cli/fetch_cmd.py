@@ -19,6 +19,7 @@ from archiver.cli.common import (
 from archiver.cli.options import (
     allow_private_option,
     archive_option,
+    captures_option,
     cluster_option,
     fail_on_option,
     format_option,
@@ -34,18 +35,9 @@ from archiver.fetch import (
     MAX_CAPTURES_PER_SOURCE,
     CaptureScope,
     fetch_sources,
-    parse_captures,
 )
 from archiver.manifest import load_manifest
 from archiver.report.captures import FORMATS, render, summary
-
-
-def _captures(ctx: click.Context, param: click.Parameter,
-              value: str) -> frozenset[CaptureScope]:
-    try:
-        return parse_captures(value)
-    except ValueError as err:
-        raise click.BadParameter(str(err)) from None
 
 
 @click.command("fetch")
@@ -57,16 +49,14 @@ def _captures(ctx: click.Context, param: click.Parameter,
 @output_option
 @fail_on_option(Command.FETCH)
 @fetch_tuning_options
-@click.option("--captures", "captures", default="nearest", show_default=True,
-              metavar="nearest|first,nearest,last|all", callback=_captures,
-              help="Which captures of each source's URL to store: the one nearest "
-              "publication (the chosen one), and also the first and/or last listed, or "
-              f"all of them (at most {MAX_CAPTURES_PER_SOURCE} per source: the first, the "
-              "last and captures evenly spread between). The others come from the same "
-              "listing, one download each at the same rates: a CDX listing starts the day "
-              "before publication (at most 500 rows), a TimeMap lists every capture. "
-              "`verify` searches them when a quote is missing from the chosen one, and "
-              "dates when a quote was removed.")
+@captures_option("Which captures of each source's URL to store: the one nearest "
+                 "publication (the chosen one), and also the first and/or last listed, or "
+                 f"all of them (at most {MAX_CAPTURES_PER_SOURCE} per source: the first, the "
+                 "last and captures evenly spread between). The others come from the same "
+                 "listing, one download each at the same rates: a CDX listing starts the day "
+                 "before publication (at most 500 rows), a TimeMap lists every capture. "
+                 "`verify` searches them when a quote is missing from the chosen one, and "
+                 "dates when a quote was removed.")
 @allow_private_option
 @proxy_option
 @no_progress_option

@@ -148,3 +148,19 @@ def cluster_option(work: str) -> Callable[[F], F]:
         help=f"Make {work} on the workers of a Dask cluster (its scheduler's address, e.g. "
         "tcp://10.0.0.5:8786); the WARC folder must be shared, at the same path on every "
         "worker. Needs pip install 'archiver-provenance[cluster]'.")
+
+
+def _captures(ctx: click.Context, param: click.Parameter, value: str) -> frozenset[Any]:
+    from archiver.fetch import parse_captures  # loaded by the commands that fetch only
+
+    try:
+        return parse_captures(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+def captures_option(help_text: str) -> Callable[[F], F]:
+    """``--captures nearest|first,nearest,last|all``: which captures fetch stores."""
+    return click.option("--captures", "captures", default="nearest", show_default=True,
+                        metavar="nearest|first,nearest,last|all", callback=_captures,
+                        help=help_text)

@@ -27,6 +27,7 @@ from archiver.cli.common import (
 from archiver.cli.options import (
     allow_private_option,
     archive_option,
+    captures_option,
     db_option,
     fail_on_option,
     format_option,
@@ -43,7 +44,7 @@ from archiver.cli.tuning import (
     fetch_tuning_options,
 )
 from archiver.failon import Command, FailOn
-from archiver.fetch import MAX_CAPTURES_PER_SOURCE, CaptureScope, parse_captures
+from archiver.fetch import MAX_CAPTURES_PER_SOURCE, CaptureScope
 from archiver.history import History, default_db_path
 from archiver.manifest import load_manifest, select_sources
 from archiver.models import Manifest, RunResult
@@ -68,14 +69,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: How many findings are listed on stderr (all are in the report).
 MAX_FINDINGS_SHOWN = 20
-
-
-def _captures(ctx: click.Context, param: click.Parameter,
-              value: str) -> frozenset[CaptureScope]:
-    try:
-        return parse_captures(value)
-    except ValueError as err:
-        raise click.BadParameter(str(err)) from None
 
 
 @contextmanager
@@ -125,14 +118,12 @@ def sigterm_as_interrupt() -> Iterator[None]:
               "never used by verify).")
 @click.option("--requisites", "capture_requisites", is_flag=True, default=False,
               help="With --capture: also the pages' same-site images, stylesheets, scripts.")
-@click.option("--captures", "captures", default="nearest", show_default=True,
-              metavar="nearest|first,nearest,last|all", callback=_captures,
-              help="Which captures of each source's URL fetch stores, as `archiver fetch "
-              "--captures`: the one nearest publication, and also the first and/or last "
-              f"listed, or all (at most {MAX_CAPTURES_PER_SOURCE} per source). With more "
-              "than nearest, verify searches every stored capture for every quote (as "
-              "`archiver verify --captures all`): a quote gets a timeline, dating its "
-              "removal.")
+@captures_option("Which captures of each source's URL fetch stores, as `archiver fetch "
+                 "--captures`: the one nearest publication, and also the first and/or last "
+                 f"listed, or all (at most {MAX_CAPTURES_PER_SOURCE} per source). With more "
+                 "than nearest, verify searches every stored capture for every quote (as "
+                 "`archiver verify --captures all`): a quote gets a timeline, dating its "
+                 "removal.")
 @fail_on_option(Command.RUN)
 @format_option((*RUN_FORMATS, JUNIT))
 @output_option
