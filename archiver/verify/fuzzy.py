@@ -82,9 +82,9 @@ def locate(skel: str, layer: LayerIndex, k: int) -> tuple[int, list[tuple[int, i
     # An occurrence within k edits of a seed's diagonal starts at most 2k
     # before it and ends at most 2k after the quote's length. One within d
     # edits keeps pieces - d seeds, all in the same window: windows holding
-    # fewer need no alignment.
+    # fewer need no alignment. _best looks at MAX_WINDOWS + 1 of them at most.
     spans = ([] if diagonals is None or not len(diagonals)
-             else windows(diagonals, len(query), 2 * k + 1, len(target)))
+             else windows(diagonals, len(query), 2 * k + 1, len(target), MAX_WINDOWS + 1))
     whole: tuple[int, list[tuple[int, int]]] | None = None
     if not spans or 2 * spans[0][2] < pieces:
         # Likely absent. The filter's answer is the whole layer's: None proves

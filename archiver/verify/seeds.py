@@ -242,10 +242,11 @@ class QgramIndex:
 
 
 def windows(diagonals: npt.NDArray[np.int64], length: int, margin: int,
-            size: int) -> list[tuple[int, int, int]]:
+            size: int, top: int | None = None) -> list[tuple[int, int, int]]:
     """The page ranges [a, z) around the sorted ``diagonals`` (``margin`` before,
     the quote's ``length`` plus ``margin`` after), overlapping ones merged and
-    clipped to ``size``, each with how many diagonals it holds; most first."""
+    clipped to ``size``, each with how many diagonals it holds; most first (the
+    first ``top`` only, if given)."""
     if len(diagonals) == 0:
         return []
     breaks = np.flatnonzero(np.diff(diagonals) > length + 2 * margin)
@@ -254,7 +255,7 @@ def windows(diagonals: npt.NDArray[np.int64], length: int, margin: int,
     starts = np.maximum(diagonals[first] - margin, 0)
     ends = np.minimum(diagonals[last] + length + margin, size)
     held = last - first + 1
-    order = np.argsort(-held, kind="stable")
+    order = np.argsort(-held, kind="stable")[:top]
     return list(zip(starts[order].tolist(), ends[order].tolist(), held[order].tolist(),
                     strict=True))
 
