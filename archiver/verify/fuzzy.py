@@ -110,6 +110,10 @@ def _filtered(query: bytes, target: bytes, layer: LayerIndex,
     if where is None:
         found = _align(query, target, k)
         return None if found is None else (found[0], sorted(set(found[1])))
+    if len(where) > 1 and _align(query, b"".join(target[a:z] for a, z in where), k) is None:
+        # One call instead of one per range: every alignment within a range is
+        # one within their concatenation, so none there means none in any.
+        return None
     return _best(query, target, k, [(a, z, 0) for a, z in where], lambda held, d: True,
                  limit=None)
 

@@ -147,7 +147,7 @@ class QgramIndex:
         grams = (packed >> np.uint64(32)).astype(np.uint32)
         positions = (packed & np.uint64(0xFFFFFFFF)).astype(np.int32)
         starts = np.flatnonzero(grams[1:] != grams[:-1]) + 1
-        firsts = np.concatenate(([0], starts)).astype(np.int64)
+        firsts = np.concatenate(([0] if len(grams) else [], starts)).astype(np.int64)
         return cls(grams[firsts], np.append(firsts, len(grams)), positions, len(encoded))
 
     def lookup(self, qcodes: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64],
