@@ -1,6 +1,8 @@
 """The faster verify paths give the answers of the plain computations they replace (#14).
 
-The q-gram filter now counts distinct sampled q-grams in fine bands and may
+The page's normalized forms are computed with per-code-point tables instead
+of a loop over its characters, and its byte code with a numpy gather. The
+q-gram filter now counts distinct sampled q-grams in fine bands and may
 prove a quote absent before the seed windows are tried; the nearest passage is
 aligned within the edits that can still score; votes, windows and the
 selector's whitespace are computed without Python loops. Each is checked here
@@ -11,6 +13,7 @@ small, much-repeated vocabulary, so quotes share many q-grams with the page.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import random
 import re
@@ -19,6 +22,8 @@ import edlib
 import numpy as np
 import numpy.typing as npt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archiver.extract import PageText, TextLayer
 from archiver.models import PageLayer
@@ -29,6 +34,8 @@ from archiver.verify.index import LayerIndex, PageIndex
 from archiver.verify.query import make_query
 from archiver.verify.seeds import MAX_WINDOWS, SEED, QgramIndex, votes, windows
 from archiver.verify.thresholds import MIN_NEAREST_SCORE
+
+normalize_module = importlib.import_module("archiver.verify.normalize")
 
 _RNG = random.Random(0)
 #: A few hundred made-up words and some real ones, much repeated.
@@ -220,3 +227,48 @@ def test_the_selector_collapses_whitespace_as_before() -> None:
         assert _flat(text) == plain(text), repr(text)
     long_run = "a\n" + " " * 100_000 + "b"  # one pass, not one per character
     assert _flat(long_run) == "a\nb"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(
+    " \t\n\r\u00a0\u202f\u2009\u2028\x00\x85\u00ad\u200b\u200d\ufeff¨´ﬁßœÆÉé\u0301’«»…"
+    "abcXYZ019.,-–—\ud800\udfff\U0001f600\u4e00\uff21")) | st.characters(max_codepoint=0x2FFFF),
+    max_size=60))
+def test_forms_is_the_character_loop(text: str) -> None:
+    assert normalize_module.forms(text) == normalize_module._forms_loop(text)
+
+
+def test_forms_of_a_page_is_the_character_loop() -> None:
+    rng = random.Random(12)
+    pieces = [_text(rng, 50), "\u00ab\u00a0Ça\u00a0»", "ﬁn\u00adal", "  \n\t ", "\u200b",
+              "Straße", "¨", "\U0001f600", "数据", "\x00", "Œuvre"]
+    text = "".join(rng.choice(pieces) for _ in range(3000))
+    assert normalize_module.forms(text) == normalize_module._forms_loop(text)
+    # A code point beyond the tables (plane 3) takes the loop itself.
+    rare = text[:500] + "\U00030000" + text[500:1000]
+    assert normalize_module.forms(rare) == normalize_module._forms_loop(rare)
+    assert normalize_module.forms("") == normalize_module._forms_loop("")
+    assert normalize_module.forms("\u200b \u200b") == normalize_module._forms_loop("\u200b \u200b")
+
+
+def _encoded_plain(skel: str) -> tuple[bytes, dict[str, int]]:
+    freq: dict[str, int] = {}
+    for ch in skel:
+        freq[ch] = freq.get(ch, 0) + 1
+    ranked = sorted(freq, key=lambda c: -freq[c])
+    table = {c: i + 1 for i, c in enumerate(ranked[:254])}
+    for c in ranked[254:]:
+        table[c] = 255
+    return skel.translate({ord(c): chr(v) for c, v in table.items()}).encode("latin-1"), table
+
+
+def test_the_byte_code_of_a_layer_is_as_before() -> None:
+    rng = random.Random(6)
+    latin = _text(rng, 2000)
+    cjk = "".join(chr(rng.randrange(0x4E00, 0x4E00 + 600)) for _ in range(5000))  # > 254 symbols
+    collisions = []
+    for text in (latin, cjk, latin + cjk, "a"):
+        layer = _layer(text)
+        assert layer.encoded() == _encoded_plain(layer.forms.skel)
+        collisions.append(layer.collisions)
+    assert collisions == [False, True, True, False]
