@@ -17,6 +17,7 @@ import importlib
 import itertools
 import random
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import edlib
 import numpy as np
@@ -272,3 +273,14 @@ def test_the_byte_code_of_a_layer_is_as_before() -> None:
         assert layer.encoded() == _encoded_plain(layer.forms.skel)
         collisions.append(layer.collisions)
     assert collisions == [False, True, True, False]
+
+
+def test_forms_from_several_threads_at_once() -> None:
+    # Each thread brings code points the shared tables have not seen yet.
+    rng = random.Random(13)
+    texts = ["".join(chr(rng.randrange(base, base + 4000)) + rng.choice(" \u00a0\u200b")
+                     for _ in range(3000)) for base in (0x400, 0x1E00, 0x3040, 0xAC00, 0x1F300)]
+    expected = [normalize_module._forms_loop(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        got = list(pool.map(normalize_module.forms, texts))
+    assert got == expected

@@ -21,6 +21,7 @@ Because the skeleton drops punctuation, "£1.2m" and "£12m" collide there:
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -169,35 +170,42 @@ class _CodeTables:
         self._sk: list[int] = [0]
         self.l1_chars = np.array(self._l1, dtype=np.uint32)
         self.sk_chars = np.array(self._sk, dtype=np.uint32)
+        self._lock = threading.Lock()
 
     def cover(self, codes: npt.NDArray[np.uint32]) -> None:
-        """Fill the tables for every code point of ``codes`` (all below the limit)."""
+        """Fill the tables for every code point of ``codes`` (all below the limit).
+
+        Thread-safe: entries are only ever added, under a lock, each code point's
+        kind last, so a reader that sees it known sees all of its entries."""
         top = int(codes.max()) + 1
-        if top > len(self.kind):
-            size = min(_TABLE_LIMIT, max(top, 0x3000, 2 * len(self.kind)))
-            for name in ("kind", "l1_len", "l1_start", "sk_len", "sk_start"):
-                old = getattr(self, name)
-                grown = np.zeros(size, dtype=old.dtype)
-                grown[:len(old)] = old
-                setattr(self, name, grown)
-        unknown = codes[self.kind[codes] == _UNKNOWN]
-        if not len(unknown):
+        if top <= len(self.kind) and not (self.kind[codes] == _UNKNOWN).any():
             return
-        for code in np.unique(unknown).tolist():
-            r = _l1_char(chr(code))
-            if r == " ":
-                self.kind[code] = _SPACE
-            elif not r:
-                self.kind[code] = _DROP
-            else:
-                self.kind[code] = _EMIT
-                self.l1_start[code], self.l1_len[code] = len(self._l1), len(r)
-                self._l1.extend(ord(c) for c in r)
-                sk = "".join(_skel_char(c) for c in r)
-                self.sk_start[code], self.sk_len[code] = len(self._sk), len(sk)
-                self._sk.extend(ord(c) for c in sk)
-        self.l1_chars = np.array(self._l1, dtype=np.uint32)
-        self.sk_chars = np.array(self._sk, dtype=np.uint32)
+        with self._lock:
+            if top > len(self.kind):
+                size = min(_TABLE_LIMIT, max(top, 0x3000, 2 * len(self.kind)))
+                for name in ("l1_len", "l1_start", "sk_len", "sk_start", "kind"):
+                    old = getattr(self, name)
+                    grown = np.zeros(size, dtype=old.dtype)
+                    grown[:len(old)] = old
+                    setattr(self, name, grown)
+            unknown = np.unique(codes[self.kind[codes] == _UNKNOWN]).tolist()
+            kinds: list[int] = []
+            for code in unknown:
+                r = _l1_char(chr(code))
+                if r == " ":
+                    kinds.append(_SPACE)
+                elif not r:
+                    kinds.append(_DROP)
+                else:
+                    kinds.append(_EMIT)
+                    self.l1_start[code], self.l1_len[code] = len(self._l1), len(r)
+                    self._l1.extend(ord(c) for c in r)
+                    sk = "".join(_skel_char(c) for c in r)
+                    self.sk_start[code], self.sk_len[code] = len(self._sk), len(sk)
+                    self._sk.extend(ord(c) for c in sk)
+            self.l1_chars = np.array(self._l1, dtype=np.uint32)
+            self.sk_chars = np.array(self._sk, dtype=np.uint32)
+            self.kind[unknown] = kinds
 
 
 _TABLES = _CodeTables()
