@@ -87,8 +87,10 @@ def locate(skel: str, layer: LayerIndex, k: int) -> tuple[int, list[tuple[int, i
              else windows(diagonals, len(query), 2 * k + 1, len(target), MAX_WINDOWS + 1))
     whole: tuple[int, list[tuple[int, int]]] | None = None
     if not spans or 2 * spans[0][2] < pieces:
-        # Likely absent. The filter's answer is the whole layer's: None proves
-        # the seed windows would find nothing within k either.
+        # Likely absent (few seeds gather anywhere; the cut is a judgement call
+        # that orders the work and never changes the answer). The filter's
+        # answer is the whole layer's: None proves the seed windows would find
+        # nothing within k either.
         whole = _filtered(query, target, layer, k)
         if whole is None or not spans:
             return whole

@@ -187,12 +187,13 @@ class QgramIndex:
         consecutive bands; a window of ``span`` bands is kept only if at least
         t *distinct* sampled query positions have an equal q-gram on one of
         its diagonals (a frequent q-gram found twice there counts once, as in
-        the lemma). A window that passes is widened by the query's length and
-        k on each side: an occurrence whose intact q-grams lie in it starts
-        after its first diagonal minus k, and every start of an alignment
-        ending where it ends within k edits is at most 2k before that start,
-        so the range holds all of them (edlib then reports the same places as
-        over the whole page).
+        the lemma). A window that passes becomes the page range from k + 1
+        before its first diagonal to the query's length plus k + 1 after its
+        last: an occurrence whose intact q-grams lie in it starts at least k
+        after its first diagonal and ends before its last plus the query's
+        length, and every start of an alignment ending where it ends within k
+        edits is at most 2k before its start, so the range holds all of them
+        (edlib then reports the same places as over the whole page).
         """
         m = len(query)
         sampled = np.arange(0, m - QGRAM + 1, QGRAM_STEP, dtype=np.int32)
