@@ -284,3 +284,13 @@ def test_forms_from_several_threads_at_once() -> None:
     with ThreadPoolExecutor(max_workers=5) as pool:
         got = list(pool.map(normalize_module.forms, texts))
     assert got == expected
+
+
+def test_a_page_of_one_repeated_pattern_is_aligned_whole() -> None:
+    # Every q-gram of the quote occurs everywhere: the filter would hold
+    # millions of pairs, so it steps aside, and the answer stays edlib's.
+    layer = _layer("abab " * 120_000)
+    quote = "ab" * 150 + "x" + "ab" * 50
+    k = int(0.2 * len(quote))
+    assert layer.qgrams().candidates(layer.encode(quote), k) is None
+    assert locate(quote, layer, k) == _whole(layer, quote, k)

@@ -57,6 +57,11 @@ QGRAM = 4
 #: half the pairs to count, for a threshold (sampled - 2k, about 0.1 m) that
 #: rules out about as much (measured on bench/bench_verify.py).
 QGRAM_STEP = 2
+#: Pairs (sampled query q-gram, equal page q-gram) beyond which the filter
+#: gives up and the whole page is aligned: a bound on its memory (about 20 bytes
+#: a pair) for pages made of one repeated pattern. A bound on the work; about
+#: 30,000 pairs per quote on bench/bench_verify.py's 1 MB page.
+MAX_QGRAM_PAIRS = 2_000_000
 
 
 def _codes(data: npt.NDArray[np.uint8], q: int = SEED) -> npt.NDArray[np.uint64]:
@@ -206,6 +211,8 @@ class QgramIndex:
         total = int(lengths.sum())
         if total == 0:
             return []
+        if total > MAX_QGRAM_PAIRS:
+            return None  # a very repetitive page: cheaper to align it all
         width = max(MIN_BAND, -(-(2 * k + 1) // BAND_SHARE))
         span = -(-2 * k // width) + 1  # bands an interval of 2k + 1 diagonals can touch
         # Every (query position, page position) pair of an equal q-gram, grouped by
@@ -276,5 +283,5 @@ def votes(diagonals_with_repeats: npt.NDArray[np.int64], band: int,
     return [int(d) for d in diagonals_with_repeats[firsts[best]].tolist()]
 
 
-__all__ = ["MAX_SEED_HITS", "MAX_WINDOWS", "QGRAM", "QGRAM_STEP", "SEED", "QgramIndex",
-           "SeedIndex", "votes", "windows"]
+__all__ = ["MAX_QGRAM_PAIRS", "MAX_SEED_HITS", "MAX_WINDOWS", "QGRAM", "QGRAM_STEP", "SEED",
+           "QgramIndex", "SeedIndex", "votes", "windows"]
