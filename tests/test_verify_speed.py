@@ -294,3 +294,21 @@ def test_a_page_of_one_repeated_pattern_is_aligned_whole() -> None:
     k = int(0.2 * len(quote))
     assert layer.qgrams().candidates(layer.encode(quote), k) is None
     assert locate(quote, layer, k) == _whole(layer, quote, k)
+
+
+def test_exact_occurrences_come_from_the_rarest_piece_of_the_quote() -> None:
+    rng = random.Random(21)
+    common = "lesmigrantsdecalais"
+    text = " ".join(["les migrants de Calais"] * 400 + [_text(rng, 3000)]
+                    + ["les migrants de Calais zyxwvutsrq"] * 3)
+    layer = _layer(text)
+    skel = layer.forms.skel
+    for needle in (common + "zyxwvutsrq", common[:9], skel[:40], skel[-40:], skel[-17:],
+                   common + "zzzzzzzzz"):
+        for _ in range(10):  # past the first searches, which scan
+            got = layer.occurrences(needle, 10_000)
+        expected = [i for i in range(len(skel)) if skel.startswith(needle, i)]
+        assert got == expected, needle
+    # The candidates of a quote whose first piece is everywhere are few.
+    quote = layer.encode(common + "zyxwvutsrq")
+    assert len(layer.seeds().starts(quote)) <= 3

@@ -98,14 +98,21 @@ class SeedIndex:
         return cls(codes[order], order.astype(np.int32))
 
     def starts(self, query: bytes) -> list[int]:
-        """Where the query's first SEED symbols occur, ascending (candidates for an
-        exact occurrence of the whole query, to be checked)."""
+        """Where the whole query may occur, ascending: a superset of its exact
+        occurrences, to be checked. Taken from the rarest of its non-overlapping
+        SEED-symbol pieces (every occurrence holds each piece)."""
         if len(query) < SEED or len(self.codes) == 0:
             return []
-        code = _codes(np.frombuffer(query[:SEED], dtype=np.uint8))
-        lo, hi = np.searchsorted(self.codes, code, side="left"), np.searchsorted(
-            self.codes, code, side="right")
-        return sorted(self.positions[int(lo[0]):int(hi[0])].tolist())
+        offsets = np.arange(0, len(query) - SEED + 1, SEED, dtype=np.int64)
+        qcodes = _codes(np.frombuffer(query, dtype=np.uint8))[offsets]
+        lo = np.searchsorted(self.codes, qcodes, side="left")
+        hi = np.searchsorted(self.codes, qcodes, side="right")
+        rarest = int(np.argmin(hi - lo))
+        found = (self.positions[int(lo[rarest]):int(hi[rarest])].astype(np.int64)
+                 - offsets[rarest])
+        size = len(self.codes) + SEED - 1  # symbols in the layer
+        found = found[(found >= 0) & (found + len(query) <= size)]
+        return sorted(found.tolist())
 
     def diagonals(self, query: bytes, limit: int | None = MAX_SEED_HITS,
                   step: int = SEED) -> npt.NDArray[np.int64] | None:
