@@ -1,6 +1,11 @@
 """Benchmark: how fast `archiver verify` matches quotes. Prints figures; not a timed test.
 
-Run: .venv/bin/python bench/bench_verify.py [--quotes 1000] [--seed 1]
+Run: .venv/bin/python bench/bench_verify.py [--quotes 1000] [--seed 1] [--dump FILE]
+
+``--dump FILE`` writes every field of part A's results (first run), one JSON
+line per quote, so two versions of the matcher can be compared on the same
+quotes: run this file once per checkout (``PYTHONPATH=<checkout>`` picks the
+archiver package under test) and ``diff`` the two files.
 
 A. 1,000 quotes of 50-500 characters against 1 MB of page text (issue #14's
    target: <= 1.0 s on a 2-core machine, found >= 999), with the dossier's
@@ -17,9 +22,13 @@ dossier (../shared/seeds), or on a built-in word list if it is absent.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import enum
 import html
 import io
 import itertools
+import json
+import os
 import random
 import re
 import statistics
@@ -155,7 +164,15 @@ def sample_quotes(text: str, n: int, rng: random.Random,
     return out
 
 
-def bench_one_megabyte(n_quotes: int, rng: random.Random, repeat: int = 5) -> None:
+def _plain(value: object) -> object:
+    """JSON for a Match field: enums as their values."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    raise TypeError(type(value).__name__)
+
+
+def bench_one_megabyte(n_quotes: int, rng: random.Random, repeat: int = 5,
+                       dump: Path | None = None) -> None:
     text = generate(1_000_000, rng)
     markup = to_html(text)
     t0 = time.perf_counter()
@@ -171,6 +188,7 @@ def bench_one_megabyte(n_quotes: int, rng: random.Random, repeat: int = 5) -> No
     by_method: dict[str, list[float]] = defaultdict(list)
     ok: dict[str, list[bool]] = defaultdict(list)
     surprises: list[str] = []
+    dumped: list[str] = []
     for run in range(repeat):
         if run:
             # A fresh index: what is built lazily (the seed index) is timed each run.
@@ -183,17 +201,23 @@ def bench_one_megabyte(n_quotes: int, rng: random.Random, repeat: int = 5) -> No
             m = match_quote(quote, index)
             if run == 0:
                 by_method[m.method or "missing"].append(time.perf_counter() - q0)
+                if dump is not None:
+                    dumped.append(json.dumps([name, quote, dataclasses.asdict(m)],
+                                             ensure_ascii=False, default=_plain))
                 ok[name].append(m.status in expected)
                 if m.status not in expected:
                     surprises.append(f"{name}: {m.status.value}/{m.method} {quote[:70]!r}")
         walls.append(time.perf_counter() - started)
         cpus.append(time.process_time() - cpu_started)
     total = statistics.median(walls)
+    if dump is not None:
+        dump.write_text("".join(line + "\n" for line in dumped), encoding="utf-8")
     print(f"A. {n_quotes} quotes (50-500 chars) against {len(page.text):,} characters of text")
     print(f"   extract {t1 - t0:.2f} s, index (L1 + skeleton + edlib bytes) {t2 - t1:.2f} s")
     print(f"   matching {total:.2f} s in total (median of {repeat} runs; CPU "
           f"{statistics.median(cpus):.2f} s), {total / n_quotes * 1000:.1f} ms per quote")
-    print(f"   runs: {', '.join(f'{w:.2f}' for w in walls)} s")
+    print(f"   runs: {', '.join(f'{w:.2f}' for w in walls)} s; load average "
+          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"   found (expected status): {sum(sum(v) for v in ok.values())}/{n_quotes}")
     print("   tier         quotes  median ms  p95 ms   (first run)")
     for method in ("exact", "normalized", "skeleton", "ellipsis", "fuzzy", "missing"):
@@ -254,9 +278,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=5,
                         help="matching runs of part A; the median is printed")
+    parser.add_argument("--dump", type=Path, default=None,
+                        help="write part A's results, one JSON line per quote, to this file")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    bench_one_megabyte(args.quotes, rng, args.repeat)
+    bench_one_megabyte(args.quotes, rng, args.repeat, args.dump)
     bench_pages(50, 100, rng)
     return 0
 

@@ -41,12 +41,19 @@ _KEEP = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 
 
 _SPACE_RE = re.compile(r"\s+")
+#: A whitespace run holding a line break, matched whole from its first
+#: character only (the look-behind and the possessive quantifier keep this
+#: linear in a long run without one), and a run without.
+_BREAK_RUN_RE = re.compile(r"(?:^|(?<=\S))[^\S\n]*+\n\s*")
+_SPACE_RUN_RE = re.compile(r"[^\S\n]+")
 
 
 def _flat(text: str) -> str:
     """Whitespace collapsed; a run holding a line break (a block boundary of the
     text layer) becomes one line break."""
-    return _SPACE_RE.sub(lambda m: "\n" if "\n" in m.group() else " ", text)
+    if "\n" not in text:
+        return _SPACE_RE.sub(" ", text)
+    return _SPACE_RUN_RE.sub(" ", _BREAK_RUN_RE.sub("\n", text))
 
 
 def selector(text: str, start: int, end: int) -> TextQuoteSelector:

@@ -62,33 +62,60 @@ def _align(query: bytes, target: bytes, k: int,
 
 def locate(skel: str, layer: LayerIndex, k: int) -> tuple[int, list[tuple[int, int]]] | None:
     """The smallest edit distance (at most ``k``) of a skeleton in a layer's skeleton
-    and every place it is reached, as inclusive skeleton offsets; None if none.
+    and every place it is reached, as inclusive skeleton offsets, sorted; None if
+    none. The answer is that of edlib over the whole layer.
 
-    Aligned first on windows around exact seeds (:mod:`archiver.verify.seeds`);
-    the whole layer is aligned only when the windows cannot be certified to
-    give the same answer.
+    Aligned first on windows around exact seeds (:mod:`archiver.verify.seeds`),
+    whose answer is kept when certified; otherwise on the ranges the q-gram
+    filter (:meth:`~archiver.verify.seeds.QgramIndex.candidates`) cannot rule
+    out, which give the whole layer's answer. A quote whose seeds gather
+    nowhere (probably absent from the page) goes to the filter first: when it
+    proves that nothing is within ``k``, the seed windows, which could only
+    find nothing too, are skipped.
     """
     target = layer.encoded()[0]
     query = layer.encode(skel)
     if not query or len(target) < len(query) - k:
         return None
     diagonals = layer.seeds().diagonals(query)
-    if diagonals is not None and len(diagonals):
-        pieces = len(query) // SEED
-        # An occurrence within k edits of a seed's diagonal starts at most 2k
-        # before it and ends at most 2k after the quote's length. One within d
-        # edits keeps pieces - d seeds, all in the same window: windows holding
-        # fewer need no alignment.
-        spans = windows(diagonals, len(query), 2 * k + 1, len(target))
-        best = _best(query, target, k, spans, lambda held, d: held >= pieces - d)
-        if best is not None and pieces >= best[0] + 1:
-            return best
-        if best is not None:
-            k = best[0]
-    # Not certified by the seeds: the q-gram filter rules out most of the page.
+    pieces = len(query) // SEED
+    # An occurrence within k edits of a seed's diagonal starts at most 2k
+    # before it and ends at most 2k after the quote's length. One within d
+    # edits keeps pieces - d seeds, all in the same window: windows holding
+    # fewer need no alignment. _best looks at MAX_WINDOWS + 1 of them at most.
+    spans = ([] if diagonals is None or not len(diagonals)
+             else windows(diagonals, len(query), 2 * k + 1, len(target), MAX_WINDOWS + 1))
+    whole: tuple[int, list[tuple[int, int]]] | None = None
+    if not spans or 2 * spans[0][2] < pieces:
+        # Likely absent (few seeds gather anywhere; the cut is a judgement call
+        # that orders the work and never changes the answer). The filter's
+        # answer is the whole layer's: None proves the seed windows would find
+        # nothing within k either.
+        whole = _filtered(query, target, layer, k)
+        if whole is None or not spans:
+            return whole
+    best = _best(query, target, k, spans, lambda held, d: held >= pieces - d)
+    if best is not None and pieces >= best[0] + 1:
+        return best
+    if whole is not None:
+        # What the filter gives for k (or for best's smaller distance: the
+        # same minimum, reached at the same places).
+        return whole
+    return _filtered(query, target, layer, k if best is None else best[0])
+
+
+def _filtered(query: bytes, target: bytes, layer: LayerIndex,
+              k: int) -> tuple[int, list[tuple[int, int]]] | None:
+    """The whole layer's best alignment within ``k``, aligned only where the q-gram
+    filter cannot rule it out."""
     where = layer.qgrams().candidates(query, k)
     if where is None:
-        return _align(query, target, k)
+        found = _align(query, target, k)
+        return None if found is None else (found[0], sorted(set(found[1])))
+    if len(where) > 1 and _align(query, b"".join(target[a:z] for a, z in where), k) is None:
+        # One call instead of one per range: every alignment within a range is
+        # one within their concatenation, so none there means none in any.
+        return None
     return _best(query, target, k, [(a, z, 0) for a, z in where], lambda held, d: True,
                  limit=None)
 
@@ -166,12 +193,16 @@ def nearest(q: Query, page: PageIndex) -> tuple[LayerIndex, int, int, float] | N
 
     Looked for where the page shares the most :data:`~archiver.verify.seeds.SEED`-
     symbol pieces with the quote (the :data:`NEAREST_CANDIDATES` best diagonal
-    bands), then aligned there without an edit bound: a passage sharing no
-    such piece is not proposed. None when none scores at least
+    bands), then aligned there: a passage sharing no such piece is not
+    proposed. None when none scores at least
     :data:`~archiver.verify.thresholds.MIN_NEAREST_SCORE`.
     """
     best: tuple[LayerIndex, int, int, float] | None = None
     m = len(q.skel)
+    # Alignments beyond this many edits score below MIN_NEAREST_SCORE even after
+    # rounding to 4 decimals (ed > bound gives 1 - ed/m <= MIN - 1/10,000), so
+    # they can neither be the answer nor hide it: edlib may stop there.
+    bound = int((1.0 - MIN_NEAREST_SCORE) * m) + 1 + m // 10_000
     for layer in page.layers:
         target = layer.encoded()[0]
         query = layer.encode(q.skel)
@@ -184,7 +215,7 @@ def nearest(q: Query, page: PageIndex) -> tuple[LayerIndex, int, int, float] | N
             continue
         for d in votes(diagonals, max(SEED, m // 2), NEAREST_CANDIDATES):
             a = max(0, d - m)
-            found = _align(query, target[a:d + 2 * m], -1, a)
+            found = _align(query, target[a:d + 2 * m], bound, a)
             if found is None or not found[1]:
                 continue
             score = max(0.0, round(1.0 - found[0] / m, 4))

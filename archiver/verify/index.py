@@ -14,7 +14,10 @@ codes 1-254, every rarer one 255, and 0 means a symbol absent from the page.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+
+import numpy as np
 
 from archiver.extract import PageText
 from archiver.models import PageLayer
@@ -102,17 +105,21 @@ class LayerIndex:
         """The skeleton as bytes for edlib: the 254 most frequent symbols get
         1-254, every rarer one 255; 0 means absent."""
         if self._encoded is None or self._table is None:
-            freq: dict[str, int] = {}
-            for ch in self.forms.skel:
-                freq[ch] = freq.get(ch, 0) + 1
+            skel = self.forms.skel
+            # Counted in C; first-seen order breaks ties, as a dict does.
+            freq = Counter(skel)
             ranked = sorted(freq, key=lambda c: -freq[c])
             table = {c: i + 1 for i, c in enumerate(ranked[:254])}
             for c in ranked[254:]:
                 table[c] = 255
             self.collisions = len(ranked) > 254
             self._table = table
-            trans = {ord(c): chr(v) for c, v in table.items()}
-            self._encoded = self.forms.skel.translate(trans).encode("latin-1")
+            # Each symbol's code looked up in one numpy gather, not per character.
+            points = np.frombuffer(skel.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            lookup = np.zeros(int(points.max()) + 1 if len(points) else 1, dtype=np.uint8)
+            for c, v in table.items():
+                lookup[ord(c)] = v
+            self._encoded = lookup[points].tobytes()
         return self._encoded, self._table
 
     def in_article(self, start: int, end: int) -> bool | None:

@@ -21,9 +21,13 @@ Because the skeleton drops punctuation, "£1.2m" and "£12m" collide there:
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
 
 _SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u00b4`\u02bc\u2039\u203a\uff07"
 _DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\uff02\u301d\u301e"
@@ -142,8 +146,121 @@ class Forms:
     skel_map: tuple[int, ...]
 
 
+#: The per-code-point tables of :func:`forms` cover code points below this
+#: (planes 0-2: all scripts, emoji and CJK extension B-F); a text holding a
+#: higher one (plane 3 and the tag characters of plane 14, rare) takes the
+#: character loop instead, with the same result.
+_TABLE_LIMIT = 0x30000
+_UNKNOWN, _SPACE, _DROP, _EMIT = 0, 1, 2, 3
+
+
+class _CodeTables:
+    """What each code point becomes, as numpy tables filled on first sight: its kind
+    (a space, dropped, or emitting L1 characters), and the code points of its L1
+    and skeleton characters (``l1_len`` of them from ``l1_start`` in ``l1_chars``;
+    likewise for the skeleton)."""
+
+    def __init__(self) -> None:
+        self.kind = np.zeros(0, dtype=np.uint8)
+        self.l1_len = np.zeros(0, dtype=np.int64)
+        self.l1_start = np.zeros(0, dtype=np.int64)
+        self.sk_len = np.zeros(0, dtype=np.int64)
+        self.sk_start = np.zeros(0, dtype=np.int64)
+        self._l1: list[int] = [ord(" ")]  # slot 0: the collapsed space
+        self._sk: list[int] = [0]
+        self.l1_chars = np.array(self._l1, dtype=np.uint32)
+        self.sk_chars = np.array(self._sk, dtype=np.uint32)
+        self._lock = threading.Lock()
+
+    def cover(self, codes: npt.NDArray[np.uint32]) -> None:
+        """Fill the tables for every code point of ``codes`` (all below the limit).
+
+        Thread-safe: entries are only ever added, under a lock, each code point's
+        kind last, so a reader that sees it known sees all of its entries."""
+        top = int(codes.max()) + 1
+        if top <= len(self.kind) and not (self.kind[codes] == _UNKNOWN).any():
+            return
+        with self._lock:
+            if top > len(self.kind):
+                size = min(_TABLE_LIMIT, max(top, 0x3000, 2 * len(self.kind)))
+                for name in ("l1_len", "l1_start", "sk_len", "sk_start", "kind"):
+                    old = getattr(self, name)
+                    grown = np.zeros(size, dtype=old.dtype)
+                    grown[:len(old)] = old
+                    setattr(self, name, grown)
+            unknown = np.unique(codes[self.kind[codes] == _UNKNOWN]).tolist()
+            kinds: list[int] = []
+            for code in unknown:
+                r = _l1_char(chr(code))
+                if r == " ":
+                    kinds.append(_SPACE)
+                elif not r:
+                    kinds.append(_DROP)
+                else:
+                    kinds.append(_EMIT)
+                    self.l1_start[code], self.l1_len[code] = len(self._l1), len(r)
+                    self._l1.extend(ord(c) for c in r)
+                    sk = "".join(_skel_char(c) for c in r)
+                    self.sk_start[code], self.sk_len[code] = len(self._sk), len(sk)
+                    self._sk.extend(ord(c) for c in sk)
+            self.l1_chars = np.array(self._l1, dtype=np.uint32)
+            self.sk_chars = np.array(self._sk, dtype=np.uint32)
+            self.kind[unknown] = kinds
+
+
+_TABLES = _CodeTables()
+
+
+def _expand(counts: npt.NDArray[np.int64], starts: npt.NDArray[np.int64],
+            chars: npt.NDArray[np.uint32]) -> tuple[str, tuple[int, ...]]:
+    """Source character i becoming ``chars[starts[i]:starts[i] + counts[i]]``: the
+    joined output and, for each output character, its source offset."""
+    total = int(counts.sum())
+    if total == 0:
+        return "", ()
+    source = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    out = chars[np.repeat(starts, counts) + within]
+    return (out.tobytes().decode("utf-32-le", "surrogatepass"),
+            tuple(source.tolist()))
+
+
 def forms(text: str) -> Forms:
-    """A text's L1 and skeleton forms with their offset maps, in one pass."""
+    """A text's L1 and skeleton forms with their offset maps.
+
+    The result of the one-pass character loop (:func:`_forms_loop`), computed
+    with per-code-point tables over the whole text at once: a space is kept
+    when the last character before it that is not dropped emitted text (so
+    runs collapse and leading spaces go, dropped characters in between or
+    not); every other character becomes its L1 characters, each of those its
+    skeleton characters, all mapped back to it.
+    """
+    if not text:
+        return Forms(text, "", (), "", ())
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if int(codes.max()) >= _TABLE_LIMIT:
+        return _forms_loop(text)
+    t = _TABLES
+    t.cover(codes)
+    kind = t.kind[codes]
+    emit = kind == _EMIT
+    kept = np.flatnonzero(kind != _DROP)
+    kept_kind = kind[kept]
+    after_text = np.zeros(len(kept), dtype=bool)  # the first: as after a space
+    after_text[1:] = kept_kind[:-1] == _EMIT
+    spaces = kept[(kept_kind == _SPACE) & after_text]
+    l1_count = np.where(emit, t.l1_len[codes], 0)
+    l1_count[spaces] = 1
+    l1_start = np.where(emit, t.l1_start[codes], 0)  # slot 0 holds the space
+    l1, l1_map = _expand(l1_count, l1_start, t.l1_chars)
+    sk_count = np.where(emit, t.sk_len[codes], 0)
+    skel, skel_map = _expand(sk_count, t.sk_start[codes], t.sk_chars)
+    return Forms(text, l1, l1_map, skel, skel_map)
+
+
+def _forms_loop(text: str) -> Forms:
+    """A text's L1 and skeleton forms with their offset maps, one character at a
+    time: :func:`forms` for texts beyond :data:`_TABLE_LIMIT`."""
     l1: list[str] = []
     l1_map: list[int] = []
     skel: list[str] = []

@@ -48,7 +48,9 @@ def _strip_edges(text: str) -> str:
 def make_query(text: str) -> Query:
     """Prepare a quote's text for the tiers."""
     raw = unicodedata.normalize("NFC", repair_mojibake(text)[0])
-    raw = _HYPHEN_BREAK_RE.sub(r"\1\2", raw).strip()
+    if "\n" in raw:  # a hyphenated line break needs one
+        raw = _HYPHEN_BREAK_RE.sub(r"\1\2", raw)
+    raw = raw.strip()
     core = _strip_edges(raw) or raw
     l1 = normalize(core)
     return Query(raw, core, l1, skeleton_of_l1(l1), numbers_of_l1(l1),
