@@ -89,6 +89,7 @@ FLAG_CHARSET_OVERRULED = "charset_header_wrong"
 FLAG_CHARSET_DETECTED = "charset_detected"
 FLAG_NOT_HTML = "not_html"
 
+FLAG_TEXT_CAPPED = "text_capped"  # a layer was cut at MAX_PAGE_CHARS characters
 FLAG_PDF_CAPPED = "pdf_pages_capped"  # only the first PDF_MAX_PAGES pages were read
 
 HTML_MIMES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
@@ -114,6 +115,12 @@ PDF_TIMEOUT_SECONDS = 30.0
 PDF_MAX_MEMORY = 1024 * 1024 * 1024
 #: JSON or XML text kept, in characters.
 MAX_FEED_CHARS = 5_000_000
+#: Characters of each text layer of an HTML or plain-text page that verify searches
+#: (the PDF limit). A news article's text is tens of kilobytes; a page's index costs
+#: about 140 bytes a character (4.5 MB of text: 640 MB measured), so a hostile or
+#: broken multi-megabyte page would otherwise cost gigabytes. Text past it is left
+#: out and the page flagged :data:`FLAG_TEXT_CAPPED`.
+MAX_PAGE_CHARS = 5_000_000
 
 
 # --------------------------------------------------------------------------
@@ -714,8 +721,25 @@ def extract_html(markup: str, *, charset: str = "utf-8", charset_source: str = "
                 meta_lines.append(value)
     if meta_lines:
         layers.append(TextLayer(LAYER_META, "\n".join(meta_lines)))
+    layers, capped = _capped(layers)
+    if capped:
+        flags = (*flags, FLAG_TEXT_CAPPED)
     return PageText(layers=tuple(layers), charset=charset, charset_source=charset_source,
                     declared_lang=parser.lang, title=title, flags=flags)
+
+
+def _capped(layers: list[TextLayer]) -> tuple[list[TextLayer], bool]:
+    """``layers`` with each text cut at :data:`MAX_PAGE_CHARS`; whether any was cut."""
+    out: list[TextLayer] = []
+    cut = False
+    for layer in layers:
+        if len(layer.text) > MAX_PAGE_CHARS:
+            cut = True
+            spans = tuple((a, min(b, MAX_PAGE_CHARS)) for a, b in layer.article_spans
+                          if a < MAX_PAGE_CHARS)
+            layer = TextLayer(layer.name, layer.text[:MAX_PAGE_CHARS], spans)
+        out.append(layer)
+    return out, cut
 
 
 def extract_page(body: bytes, content_type: str | None = None, *,
@@ -746,7 +770,10 @@ def extract_page(body: bytes, content_type: str | None = None, *,
         text = decoded.text
     text, repaired = repair_mojibake(text)
     flags = decoded.flags + ((FLAG_MOJIBAKE,) if repaired else ())
-    return PageText(layers=(TextLayer(LAYER_TEXT, text),), charset=decoded.charset,
+    layers, capped = _capped([TextLayer(LAYER_TEXT, text)])
+    if capped:
+        flags = (*flags, FLAG_TEXT_CAPPED)
+    return PageText(layers=tuple(layers), charset=decoded.charset,
                     charset_source=decoded.source, flags=flags)
 
 

@@ -200,3 +200,22 @@ def test_plain_text_payload() -> None:
 ])
 def test_is_extractable(ctype: str | None, body: bytes, ok: bool) -> None:
     assert is_extractable(ctype, body) is ok
+
+
+def test_a_huge_page_is_searched_up_to_the_cap_and_flagged(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A multi-megabyte page would cost gigabytes of index: its text stops at the cap."""
+    from archiver import extract
+
+    monkeypatch.setattr(extract, "MAX_PAGE_CHARS", 1000)
+    body = ("<html><body><article><p>" + "word " * 1000 + "</p></article>"
+            "<script type='application/ld+json'>{\"articleBody\": \"" + "text here " * 500
+            + "\"}</script></body></html>").encode()
+    page = extract.extract_page(body, "text/html")
+    assert "text_capped" in page.flags
+    assert all(len(layer.text) <= 1000 for layer in page.layers)
+    assert all(b <= 1000 for layer in page.layers for _, b in layer.article_spans)
+    small = extract.extract_page(b"<html><body><p>a short page</p></body></html>", "text/html")
+    assert "text_capped" not in small.flags
+    plain = extract.extract_page(b"x " * 1000, "text/plain")
+    assert "text_capped" in plain.flags and len(plain.layers[0].text) == 1000
