@@ -303,3 +303,25 @@ def test_a_ledger_line_with_a_bad_date_is_unreadable_not_fatal(tmp_path: Path) -
     (tmp_path / LEDGER_NAME).write_text(json.dumps(line) + "\n", encoding="utf-8")
     with WarcStore(tmp_path, info=WarcInfo(manifest_id="m")) as store:
         assert store.entries == [] and any("unreadable" in n for n in store.notes)
+
+
+def test_the_index_keeps_only_the_pages_read_last(tmp_path: Path, many_records: bytes,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages read for verify are kept for the next sources, not for the whole run: a
+    folder of thousands of pages does not stay in memory page after page."""
+    from archiver.store import index as index_module
+
+    monkeypatch.setattr(index_module, "PAGES_KEPT", 3)
+    (tmp_path / "theirs.warc.gz").write_bytes(many_records)
+    index = WarcIndex.build(tmp_path)
+    pages = []
+    for n in range(10):
+        found = index.locate(source(f"http://www.example.org/page/{n}", f"p{n}"))
+        assert isinstance(found, Located) and found.page is not None
+        pages.append(found.page)
+    assert len(index._pages) == 3
+    again = index.locate(source("http://www.example.org/page/9", "p9"))
+    assert isinstance(again, Located) and again.page is pages[9]  # still kept: the same object
+    first = index.locate(source("http://www.example.org/page/0", "p0"))
+    assert isinstance(first, Located) and first.page is not pages[0]  # read again
+    assert first.page == pages[0]

@@ -33,6 +33,7 @@ import io
 import logging
 import math
 import re
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -101,6 +102,13 @@ def wayback_original(url: str) -> tuple[str, str] | None:
 # --------------------------------------------------------------------------
 # Index entries
 # --------------------------------------------------------------------------
+
+
+#: Extracted pages the index keeps for sources that share a capture: the ones read
+#: last. Keeping every page made verify's memory grow with the folder (a page's
+#: text layers are several times its text), and verify asks for a capture's page
+#: again only for sources and timelines of the same URL, close together.
+PAGES_KEPT = 64
 
 
 @dataclass(frozen=True)
@@ -241,8 +249,9 @@ class WarcIndex:
         self.by_id: dict[str, WarcRecord] = {}
         self.by_digest: dict[str, WarcRecord] = {}
         self.metadata: list[_Meta] = []
-        self._pages: dict[tuple[str, int], tuple[PageText | None, str | None,
-                                                  tuple[str, ...]]] = {}
+        # the pages read last (PAGES_KEPT), not every page of the folder
+        self._pages: OrderedDict[tuple[str, int], tuple[PageText | None, str | None,
+                                                         tuple[str, ...]]] = OrderedDict()
         self._cache_in: dict[str, Any] = {}
         self._cache_out: dict[str, Any] = {}
         self._cache_changed = False
@@ -534,11 +543,16 @@ class WarcIndex:
 
     def _page(self, record: WarcRecord) -> tuple[PageText | None, str | None,
                                                  tuple[str, ...]]:
-        """A capture's page, read and extracted once per record."""
+        """A capture's page, read and extracted once while it is among the last used."""
         key = (record.rel, record.offset)
-        if key not in self._pages:
-            self._pages[key] = self._load(record)
-        return self._pages[key]
+        found = self._pages.get(key)
+        if found is None:
+            found = self._pages[key] = self._load(record)
+            while len(self._pages) > PAGES_KEPT:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(key)
+        return found
 
     def history(self, source: Source) -> list[Located]:
         """Every stored capture of ``source``'s URL, oldest first, each with its page.

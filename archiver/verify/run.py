@@ -25,6 +25,7 @@ that ("removed by"), and the last without it before ("added after").
 from __future__ import annotations
 
 import enum
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -82,10 +83,10 @@ def result_from_match(source: Source, index: int, quote: Quote, match: Match,
 
 
 def verify_source(source: Source, located: Located | NotLocated,
-                  cache: dict[int, PageIndex] | None = None) -> list[QuoteResult]:
+                  cache: IndexCache | None = None) -> list[QuoteResult]:
     """Every quote of one source against its located capture.
 
-    ``cache`` (keyed by ``id(page)``) lets sources that share a capture share its index.
+    ``cache`` (an :class:`IndexCache`) lets sources that share a capture share its index.
     """
     if isinstance(located, NotLocated) or located.page is None:
         detail = located.detail
@@ -102,12 +103,46 @@ def verify_source(source: Source, located: Located | NotLocated,
             for i, q in enumerate(source.quotes, start=1)]
 
 
-def _index(source: Source, page: PageText, cache: dict[int, PageIndex] | None) -> PageIndex:
-    index = cache.get(id(page)) if cache is not None else None
+#: Page indexes a verify run keeps for the sources that share a capture: the most
+#: recently used ones. An index costs about 100 times its page's text (a 50 kB
+#: article: 5-6 MB, measured), so keeping every page's made a 1,000-source run
+#: take gigabytes; 16 are kept (about 100 MB for articles).
+INDEX_CACHE_PAGES = 16
+
+
+class IndexCache:
+    """The indexes of the pages used last, by page identity, at most ``size`` of them.
+
+    An entry holds its page, so a page's ``id`` cannot be reused while cached.
+    """
+
+    def __init__(self, size: int | None = None) -> None:
+        self.size = INDEX_CACHE_PAGES if size is None else size
+        self._items: OrderedDict[int, tuple[PageText, PageIndex]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, page: PageText) -> PageIndex | None:
+        entry = self._items.get(id(page))
+        if entry is None or entry[0] is not page:
+            return None
+        self._items.move_to_end(id(page))
+        return entry[1]
+
+    def put(self, page: PageText, index: PageIndex) -> None:
+        self._items[id(page)] = (page, index)
+        self._items.move_to_end(id(page))
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+
+def _index(source: Source, page: PageText, cache: IndexCache | None) -> PageIndex:
+    index = cache.get(page) if cache is not None else None
     if index is None:
         index = index_page(page, fallback_lang=source.language)
         if cache is not None:
-            cache[id(page)] = index
+            cache.put(page, index)
     return index
 
 
@@ -135,7 +170,7 @@ def _day(capture: Capture) -> str:
 
 def verify_across(source: Source, located: Located | NotLocated, history: Sequence[Located],
                   chosen: Sequence[QuoteResult], scope: SearchScope = SearchScope.CHOSEN,
-                  cache: dict[int, PageIndex] | None = None) -> list[QuoteResult]:
+                  cache: IndexCache | None = None) -> list[QuoteResult]:
     """``chosen`` (the results against the chosen capture), completed from the
     other stored captures of the URL (``history``, oldest first).
 
@@ -269,21 +304,17 @@ def verify_pages(manifest: Manifest, pages: PageProvider, *,
     started = clock.now()
     sources = [s for s in manifest.sources if s.quotes]
     results: list[QuoteResult] = []
-    cache: dict[int, PageIndex] = {}
-    keep: list[PageText] = []  # keeps cached pages alive, so their ids stay unique
+    cache = IndexCache()
     for done, source in enumerate(sources):
         if progress is not None:
             progress(Progress("verify", done, len(sources), source.id))
         located = pages.locate(source)
-        if isinstance(located, Located) and located.page is not None:
-            keep.append(located.page)
         source_results = verify_source(source, located, cache)
         # A provider written before history() existed offers the chosen capture only.
         listed = getattr(pages, "history", None)
         if listed is not None and (scope is SearchScope.ALL
                                    or not all(r.status.is_found for r in source_results)):
             history = listed(source)
-            keep.extend(h.page for h in history if h.page is not None)
             source_results = verify_across(source, located, history, source_results,
                                            scope, cache)
         if live is not None:
