@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -217,7 +217,7 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     for note in result.notes:
         warn(f"note: {note}")
     if report_dir is not None:
-        files: dict[str, Callable[[RunResult, Manifest], str]] = {
+        files: dict[str, Callable[[RunResult, Manifest], str | Iterable[str]]] = {
             **REPORT_FILES,
             "report.html": partial(format_html, replay_base=base_url(port=replay_port))}
         for name, formatter in files.items():

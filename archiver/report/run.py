@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -254,7 +254,15 @@ def triage(result: RunResult, manifest: Manifest) -> list[Tile]:
 
 
 def format_json(result: RunResult, manifest: Manifest) -> str:
-    return serialize.to_json(serialize.run_document(result, manifest))
+    return "".join(serialize.run_json(result, manifest))
+
+
+def _json_pieces(result: RunResult, manifest: Manifest) -> Iterator[str]:
+    """report.json written source by source (the text of :func:`format_json`)."""
+    pieces = serialize.run_json(result, manifest)
+    # emit() writes an iterator's pieces as they come, ending with a newline
+    yield from pieces
+    yield "\n"
 
 
 # --------------------------------------------------------------------------
@@ -440,8 +448,8 @@ def format_table(result: RunResult, manifest: Manifest) -> str:
 #: ``archiver run --format`` choices.
 RUN_FORMATS = ("table", "json", "markdown")
 #: The files ``archiver run --report DIR`` writes, and their formatters.
-REPORT_FILES: dict[str, Callable[[RunResult, Manifest], str]] = {
-    "report.json": format_json, "report.md": format_markdown, "report.html": format_html,
+REPORT_FILES: dict[str, Callable[[RunResult, Manifest], str | Iterable[str]]] = {
+    "report.json": _json_pieces, "report.md": format_markdown, "report.html": format_html,
 }
 
 

@@ -429,6 +429,29 @@ def run_document(result: RunResult, manifest: Manifest) -> Record:
             "changes": [change(c) for c in result.changes]}
 
 
+def run_json(result: RunResult, manifest: Manifest) -> Iterator[str]:
+    """``to_json(run_document(result, manifest))``, piece by piece.
+
+    The same text, byte for byte, but one source's record is built and written
+    at a time: the whole document of a 20,000-source run took about 300 MB more
+    than the run itself, in dicts and one string.
+    """
+    yield '{\n  "run": ' + _nested(to_json(run_result(result, manifest)), 2) + ",\n"
+    yield '  "sources": '
+    first = True
+    for row in rows(result, manifest):
+        yield ("[\n    " if first else ",\n    ") + _nested(to_json(source_row(row)), 4)
+        first = False
+    yield "[],\n" if first else "\n  ],\n"
+    changes = json.dumps([change(c) for c in result.changes], indent=2, ensure_ascii=False)
+    yield '  "changes": ' + _nested(changes, 2) + "\n}"
+
+
+def _nested(text: str, indent: int) -> str:
+    """JSON written with ``indent=2`` at the top, re-indented as a value ``indent`` deep."""
+    return text.replace("\n", "\n" + " " * indent)
+
+
 # --------------------------------------------------------------------------
 # History: links, checks, state changes, stored runs
 # --------------------------------------------------------------------------
