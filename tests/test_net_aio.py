@@ -349,3 +349,15 @@ def test_https_with_an_unknown_ca_is_a_tls_error(serve: Callable[..., Scripted],
     with HttpClient(allow_private=True, deadline=5, verify_tls=False) as client:
         unverified, = run_async(client, server.url())
     assert outcome(unverified)[0] == 200
+
+
+def test_leftover_bytes_on_an_idle_connection_send_the_request_again_anew(
+        serve: Callable[..., Scripted]) -> None:
+    """A broken server writes more than its Content-Length: the next request on that
+    connection would read the leftovers as its answer; it goes out again, once, anew."""
+    answer = head("200 OK", "Content-Length: 2") + b"okGARBAGE AFTER THE BODY\r\n"
+    server = serve(answer, keep=True)
+    with HttpClient(allow_private=True, deadline=5) as client:
+        first, second = run_async(client, server.url("/1"), server.url("/2"))
+    assert outcome(first)[:2] == outcome(second)[:2] == (200, b"ok")
+    assert server.connections == 2

@@ -386,14 +386,18 @@ async def _read_head(reader: asyncio.StreamReader, url: str, reused: bool) -> _H
                 raise _Closed
             raise NetError(f"connection broken: the server closed the connection without "
                            f"an answer ({url})", url=url, kind=NetErrorKind.RESET)
-        reused = False
         text = line.decode("latin-1").rstrip("\r\n")
         version, _, rest = text.partition(" ")
         code, _, reason = rest.partition(" ")
         if not version.startswith("HTTP/") or len(code) != 3 or not code.isdigit():
+            if reused:
+                # bytes a broken server left after its last answer, not an answer to
+                # this request: the request is sent again on a new connection
+                raise _Closed
             # the kind the blocking client gives (urllib3's ProtocolError: BadStatusLine)
             raise NetError(f"connection broken: not an HTTP answer ({text[:80]!r}) ({url})",
                            url=url, kind=NetErrorKind.RESET)
+        reused = False
         head = _Head(version if version in ("HTTP/1.0", "HTTP/1.1") else "HTTP/1.1",
                      int(code), reason.strip())
         count = 0
