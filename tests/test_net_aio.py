@@ -361,3 +361,26 @@ def test_leftover_bytes_on_an_idle_connection_send_the_request_again_anew(
         first, second = run_async(client, server.url("/1"), server.url("/2"))
     assert outcome(first)[:2] == outcome(second)[:2] == (200, b"ok")
     assert server.connections == 2
+
+
+def test_a_name_is_looked_up_again_after_the_cache_time(
+        serve: Callable[..., Scripted], monkeypatch: pytest.MonkeyPatch) -> None:
+    from archiver.net import aio
+
+    looked_up: list[object] = []
+    real = socket.getaddrinfo
+
+    def counting(host: object, *args: object, **kw: object) -> object:
+        looked_up.append(host)
+        return real(host, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", counting)
+    server = serve(ANSWERS["plain"], keep=True)
+    url = f"http://localhost:{server.port}/"
+    with HttpClient(allow_private=True, deadline=5) as client:
+        run_async(client, url + "1", url + "2", url + "3")
+        kept = looked_up.count("localhost")
+        monkeypatch.setattr(aio, "DNS_CACHE_SECONDS", -1.0)
+        run_async(client, url + "1", url + "2")
+    assert kept == 1
+    assert looked_up.count("localhost") == kept + 2

@@ -68,6 +68,11 @@ MAX_HEADERS = 100
 MAX_IDLE = 256
 #: Idle connections kept per (scheme, host, port): the blocking client's pool size.
 MAX_IDLE_PER_ORIGIN = 32
+#: Seconds a name's addresses are reused before it is looked up again: the system
+#: resolver gives no TTL, and Chromium keeps such answers 60 s and failures not at
+#: all (net/dns/host_resolver_manager_job.cc: kCacheEntryTTLSeconds = 60,
+#: kNegativeCacheEntryTTLSeconds = 0); failed lookups are not kept here either.
+DNS_CACHE_SECONDS = 60.0
 #: Statuses that never have a body (RFC 9112 §6.3).
 _NO_BODY = frozenset({204, 304})
 
@@ -111,7 +116,7 @@ class AsyncHttpClient:
         self._lru: OrderedDict[_Conn, tuple[str, str, int]] = OrderedDict()
         self._pool = ThreadPoolExecutor(max_workers=max(threads, 1),
                                         thread_name_prefix="archiver-net")
-        self._names: dict[tuple[str, int], list[str]] = {}
+        self._names: dict[tuple[str, int], tuple[list[str], float]] = {}
         self._tls: ssl.SSLContext | None = None
 
     async def aclose(self) -> None:
@@ -130,13 +135,14 @@ class AsyncHttpClient:
             addresses = [literal]
         else:
             key = (wire.host, wire.port)
+            now = time.monotonic()
             cached = self._names.get(key)
-            if cached is None:
+            if cached is None or now - cached[1] > DNS_CACHE_SECONDS:
                 loop = asyncio.get_running_loop()
-                cached = await loop.run_in_executor(
+                found = await loop.run_in_executor(
                     self._pool, resolve_host, wire.host, wire.port, url)
-                self._names[key] = cached
-            addresses = cached
+                cached = self._names[key] = (found, now)
+            addresses = cached[0]
         if not self.client.may_reach_private(wire):
             self.client.refuse_private(wire, url, addresses)
         return addresses
