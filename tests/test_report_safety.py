@@ -428,3 +428,15 @@ def test_library_warnings_reach_stderr_escaped(capsys: pytest.CaptureFixture[str
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err
     assert err.count("skipped a TimeMap link") == 1 and "\\x1b]52" in err
+
+
+@settings(max_examples=300)
+@given(text=st.text())
+def test_xml_escaping_is_the_standard_library_s(text: str) -> None:
+    """report.common writes out xml.sax.saxutils's escape and quoteattr (to start faster)."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    from archiver.report import common
+
+    assert common.escape(text) == escape(text)
+    assert common.quoteattr(text) == quoteattr(text)

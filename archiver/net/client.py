@@ -25,7 +25,6 @@ import socket
 import ssl
 import sys
 import time
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -249,7 +248,13 @@ class HttpClient:
         # re-reads the whole environment each time (proxy variables twice, the
         # CA-bundle variables and ~/.netrc), about 15 % of a request's CPU
         # against a fast server; and credentials from ~/.netrc are never wanted.
-        env = urllib.request.getproxies_environment()
+        # urllib.request (about 25 ms to import) only when a *_proxy variable is set:
+        # getproxies_environment reads nothing else
+        env: dict[str, str] = {}
+        if any(name.lower().endswith("_proxy") for name in os.environ):
+            import urllib.request
+
+            env = urllib.request.getproxies_environment()
         explicit = {k.lower(): v for k, v in (proxies or {}).items() if v}
         if proxy:
             explicit.setdefault("http", proxy)

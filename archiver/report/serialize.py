@@ -68,10 +68,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from archiver._version import __version__
-from archiver.dossier import Draft, DraftQuote, DraftSource, FoundUrl
 from archiver.errors import Problem
 from archiver.failon import FailOn
 from archiver.history import (
@@ -112,6 +111,9 @@ from archiver.models import (
 )
 from archiver.report.safe import json_visible, visible
 from archiver.schemas import schema_id
+
+if TYPE_CHECKING:  # the extract stage's drafts; a link check never loads the dossier reader
+    from archiver.dossier import Draft, DraftQuote, DraftSource, FoundUrl
 
 Record = dict[str, Any]
 T = TypeVar("T")
