@@ -10,7 +10,6 @@ result per source and one check per URL in the history.
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import sqlite3
@@ -34,6 +33,7 @@ from archiver.errors import ConfigError
 from archiver.history import History
 from archiver.models import LinkClass, LinkResult, LinkState, Manifest, Progress, Source
 from archiver.pipeline import check_manifest
+from tests.support.cluster import local_cluster
 from tests.support.localweb import LocalSite, Reply, SeenRequest
 
 distributed = pytest.importorskip("distributed")
@@ -135,9 +135,7 @@ def manifest_of(urls: list[str]) -> Manifest:
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalCluster]:
     """Two worker processes on loopback, two threads each, for the whole module."""
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=2,
-                                  host="127.0.0.1", dashboard_address=None,
-                                  silence_logs=logging.ERROR) as local:
+    with local_cluster() as local:
         yield local
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import logging
 import os
 import re
 import signal
@@ -45,6 +44,7 @@ from archiver.store.staging import (
     check_staged,
     clear_staging,
 )
+from tests.support.cluster import local_cluster
 from tests.support.localweb import Handler, LocalSite, Reply, SeenRequest
 from tests.support.pywb_archive import Page, PywbArchive, source, write_manifest
 
@@ -120,9 +120,7 @@ def manifest_of(urls: list[str], path: Path | None = None) -> Manifest:
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalCluster]:
     """Two worker processes on loopback, two threads each, for the whole module."""
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=2,
-                                  host="127.0.0.1", dashboard_address=None,
-                                  silence_logs=logging.ERROR) as local:
+    with local_cluster() as local:
         yield local
 
 
