@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import click
 
 from archiver.cli.common import (
-    ExitCode,
-    emit,
-    finish,
+    end_capture_run,
     progress_callback,
-    stop_inconclusive,
-    tables_for,
-    warn,
 )
 from archiver.cli.options import (
     allow_private_option,
@@ -30,7 +24,7 @@ from archiver.cli.options import (
 from archiver.failon import Command, FailOn
 from archiver.fetch.capture import capture_sources
 from archiver.manifest import load_manifest
-from archiver.report.captures import FORMATS, render, summary
+from archiver.report.captures import FORMATS
 
 
 @click.command("capture")
@@ -101,20 +95,6 @@ def command(manifest: Path, source_ids: tuple[str, ...], all_sources: bool, requ
                                   allow_private=allow_private, proxy=proxy, progress=bar)
     finally:
         bar.close()
-    for note in run.notes:
-        warn(f"note: {note}")
-    with tables_for(output):
-        text = render(run, fmt, fail_on, command="capture")
-    emit(text, output)
-    if fmt != "table" or output is not None:
-        # the reason an inconclusive run gives is said once, on the "inconclusive:" line
-        warn(summary(dataclasses.replace(run, inconclusive=False)))
-    if run.inconclusive:
-        stop_inconclusive(run.inconclusive_reason,
-                          "check the network (and --proxy, or the cluster's workers), then "
-                          "run the same command again; captures already stored are kept")
-    failed = [r for r in run.results if fail_on.matches_capture(r)]
-    if failed:
-        warn(f"{len(failed)} of {len(run.results)} sources match --fail-on {fail_on}")
-        finish(ExitCode.FINDINGS)
-    finish(ExitCode.OK)
+    end_capture_run(run, fmt, fail_on, output, command="capture",
+                    hint="check the network (and --proxy, or the cluster's workers), then run "
+                    "the same command again; captures already stored are kept")

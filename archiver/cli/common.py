@@ -46,6 +46,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import click
 
@@ -54,6 +55,10 @@ from archiver.errors import InputError
 from archiver.models import Progress, ProgressCallback
 from archiver.report.common import tables_fit
 from archiver.report.safe import one_line, visible
+
+if TYPE_CHECKING:
+    from archiver.failon import FailOn
+    from archiver.models import FetchRun
 
 
 class ExitCode(enum.IntEnum):
@@ -439,3 +444,28 @@ def progress_callback(no_progress: bool) -> ProgressBar:
 __all__ = ["DISK_ERRNOS", "ExitCode", "ProgressBar", "ProgressCallback", "check_output_file",
            "check_output_folder", "disk_error", "disk_hint", "emit", "finish",
            "output_file_callback", "progress_callback", "warn", "write_output"]
+
+
+def end_capture_run(run: FetchRun, fmt: str, fail_on: FailOn, output: Path | None, *,
+                    command: str, hint: str) -> None:
+    """How ``fetch`` and ``capture`` end: notes, the report, the summary line, then exit
+    4 (inconclusive, with ``hint``), 1 (a source matches ``fail_on``) or 0."""
+    import dataclasses
+
+    from archiver.report.captures import render, summary
+
+    for note in run.notes:
+        warn(f"note: {note}")
+    with tables_for(output):
+        text = render(run, fmt, fail_on, command=command)
+    emit(text, output)
+    if fmt != "table" or output is not None:
+        # the reason an inconclusive run gives is said once, on the "inconclusive:" line
+        warn(summary(dataclasses.replace(run, inconclusive=False)))
+    if run.inconclusive:
+        stop_inconclusive(run.inconclusive_reason, hint)
+    failed = [r for r in run.results if fail_on.matches_capture(r)]
+    if failed:
+        warn(f"{len(failed)} of {len(run.results)} sources match --fail-on {fail_on}")
+        finish(ExitCode.FINDINGS)
+    finish(ExitCode.OK)

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import click
 
 from archiver.cli.common import (
-    ExitCode,
-    emit,
-    finish,
+    end_capture_run,
     progress_callback,
-    stop_inconclusive,
-    tables_for,
-    warn,
 )
 from archiver.cli.options import (
     allow_private_option,
@@ -37,7 +31,7 @@ from archiver.fetch import (
     fetch_sources,
 )
 from archiver.manifest import load_manifest
-from archiver.report.captures import FORMATS, render, summary
+from archiver.report.captures import FORMATS
 
 
 @click.command("fetch")
@@ -116,20 +110,6 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
                 operator=fetch_tuning.operator, progress=bar, proxy=proxy, captures=captures)
     finally:
         bar.close()
-    for note in run.notes:
-        warn(f"note: {note}")
-    with tables_for(output):
-        text = render(run, fmt, fail_on)
-    emit(text, output)
-    if fmt != "table" or output is not None:
-        # the reason a stopped run gives is said once, on the "inconclusive:" line below
-        warn(summary(dataclasses.replace(run, inconclusive=False)))
-    if run.inconclusive:
-        stop_inconclusive(run.inconclusive_reason,
-                          "run the same command again later; stored captures are kept and "
-                          "the run resumes where it stopped")
-    failed = [r for r in run.results if fail_on.matches_capture(r)]
-    if failed:
-        warn(f"{len(failed)} of {len(run.results)} sources match --fail-on {fail_on}")
-        finish(ExitCode.FINDINGS)
-    finish(ExitCode.OK)
+    end_capture_run(run, fmt, fail_on, output, command="fetch",
+                    hint="run the same command again later; stored captures are kept and the "
+                    "run resumes where it stopped")
