@@ -566,12 +566,8 @@ class History:
     def saves(self, url: str | None = None, manifest_id: str | None = None,
               limit: int | None = None) -> list[SaveRecord]:
         """Stored Save Page Now jobs, newest first (of ``url``, of ``manifest_id``)."""
-        where, args = _where({"url": url, "manifest_id": manifest_id})
-        sql = f"SELECT * FROM saves{where} ORDER BY id DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        with self._reading():
-            return [save_record(r) for r in self._db.execute(sql, args)]
+        rows = self._newest("saves", {"url": url, "manifest_id": manifest_id}, limit)
+        return [save_record(r) for r in rows]
 
     def record_fixity(self, warcs_dir: str, manifest_id: str | None,
                       results: Sequence[FixityResult]) -> list[int]:
@@ -585,12 +581,18 @@ class History:
     def fixity_events(self, warcs_dir: str | None = None, file: str | None = None,
                       limit: int | None = None) -> list[FixityEvent]:
         """Stored fixity events, newest first (of a WARC folder, of one file in it)."""
-        where, args = _where({"warcs_dir": warcs_dir, "file": file})
-        sql = f"SELECT * FROM fixity_events{where} ORDER BY id DESC"
+        rows = self._newest("fixity_events", {"warcs_dir": warcs_dir, "file": file}, limit)
+        return [fixity_event(r) for r in rows]
+
+    def _newest(self, table: str, filters: dict[str, str | None],
+                limit: int | None) -> list[sqlite3.Row]:
+        """Rows of ``table`` matching the ``filters`` given, newest first, at most ``limit``."""
+        where, args = _where(filters)
+        sql = f"SELECT * FROM {table}{where} ORDER BY id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         with self._reading():
-            return [fixity_event(r) for r in self._db.execute(sql, args)]
+            return self._db.execute(sql, args).fetchall()
 
     def last_good_fixity(self, warcs_dir: str) -> dict[str, FixityEvent]:
         """Per file of ``warcs_dir``, its last fixity event with outcome ``ok``."""
