@@ -13,7 +13,13 @@ from typing import Any
 from archiver.failon import Command, FailOn, parse_fail_on
 from archiver.models import CaptureKind, CaptureResult, FetchRun
 from archiver.report import serialize
-from archiver.report.common import for_people, markdown_table, md_escape, text_table
+from archiver.report.common import (
+    for_people,
+    markdown_table,
+    md_escape,
+    sources_summary,
+    text_table,
+)
 from archiver.store.live import live_label
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown")
@@ -25,14 +31,8 @@ def counts(run: FetchRun) -> dict[str, int]:
 
 
 def summary(run: FetchRun) -> str:
-    parts = [f"{n} {name}" for name, n in counts(run).items() if n]
-    noun = "source" if len(run.results) == 1 else "sources"
-    text = f"{len(run.results)} {noun}: " + (", ".join(parts) if parts else "none")
-    if run.warcs_dir is not None:
-        text += f" (WARC folder {run.warcs_dir})"
-    if run.inconclusive:
-        text += f"; stopped early: {run.inconclusive_reason}"
-    return text
+    return sources_summary(len(run.results), counts(run), run.warcs_dir,
+                           f"{run.inconclusive_reason}" if run.inconclusive else None)
 
 
 def _captured(r: CaptureResult) -> str:

@@ -12,7 +12,7 @@ import contextlib
 import contextvars
 import dataclasses
 import enum
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from archiver.report.safe import Markdown, md_text, one_line, visible
@@ -229,3 +229,17 @@ def _junit_case(c: JUnitCase) -> str:
         out.append(f"      <skipped message={_attr(c.skipped)}/>")
     out.append("    </testcase>")
     return "\n".join(out)
+
+
+def sources_summary(total: int, counts: Mapping[str, int], warcs_dir: object | None,
+                    stopped: str | None) -> str:
+    """The one-line summary of a run over sources that store into a WARC folder (fetch,
+    capture, save): "N sources: 3 stored, 1 no_capture (WARC folder …); stopped early: …"."""
+    parts = [f"{n} {name}" for name, n in counts.items() if n]
+    noun = "source" if total == 1 else "sources"
+    text = f"{total} {noun}: " + (", ".join(parts) if parts else "none")
+    if warcs_dir is not None:
+        text += f" (WARC folder {warcs_dir})"
+    if stopped is not None:
+        text += f"; stopped early: {stopped}"
+    return text

@@ -12,21 +12,15 @@ from typing import Any
 from archiver.history import SaveRecord
 from archiver.models import SaveResult, SaveRun
 from archiver.report import serialize
-from archiver.report.common import for_people, text_table
+from archiver.report.common import for_people, sources_summary, text_table
 
 FORMATS = ("table", "json", "jsonl", "csv")
 HISTORY_FORMATS = ("table", "json", "csv")
 
 
 def summary(run: SaveRun) -> str:
-    parts = [f"{n} {name}" for name, n in serialize.save_counts(run.results).items() if n]
-    noun = "source" if len(run.results) == 1 else "sources"
-    text = f"{len(run.results)} {noun}: " + (", ".join(parts) if parts else "none")
-    if run.warcs_dir is not None:
-        text += f" (WARC folder {run.warcs_dir})"
-    if run.inconclusive:
-        text += f"; stopped early: {run.inconclusive_reason}"
-    return text
+    return sources_summary(len(run.results), serialize.save_counts(run.results), run.warcs_dir,
+                           f"{run.inconclusive_reason}" if run.inconclusive else None)
 
 
 def _captured(r: SaveResult) -> str:
