@@ -20,7 +20,7 @@ PACKAGE = Path(archiver.__file__).parent
 #: Bottom to top. A name is a top-level module or package of ``archiver``.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"errors", "models", "clock", "urls", "_version", "schemas", "durable",
-               "_lazy"}),
+               "_lazy", "_lru"}),
     frozenset({"inputs"}),  # links read from documents (#11): above urls, below check and cli
     frozenset({"failon", "manifest", "dossier", "extract", "config"}),
     frozenset({"pages", "net", "history", "biblio"}),

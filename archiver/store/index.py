@@ -33,7 +33,6 @@ import io
 import logging
 import math
 import re
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -44,6 +43,7 @@ from urllib.parse import urljoin, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
+from archiver._lru import Lru
 from archiver.errors import WarcError
 from archiver.extract import (
     FLAG_NOT_HTML,
@@ -250,8 +250,8 @@ class WarcIndex:
         self.by_digest: dict[str, WarcRecord] = {}
         self.metadata: list[_Meta] = []
         # the pages read last (PAGES_KEPT), not every page of the folder
-        self._pages: OrderedDict[tuple[str, int], tuple[PageText | None, str | None,
-                                                         tuple[str, ...]]] = OrderedDict()
+        self._pages: Lru[tuple[str, int], tuple[PageText | None, str | None,
+                                                tuple[str, ...]]] = Lru(PAGES_KEPT)
         self._cache_in: dict[str, Any] = {}
         self._cache_out: dict[str, Any] = {}
         self._cache_changed = False
@@ -547,11 +547,8 @@ class WarcIndex:
         key = (record.rel, record.offset)
         found = self._pages.get(key)
         if found is None:
-            found = self._pages[key] = self._load(record)
-            while len(self._pages) > PAGES_KEPT:
-                self._pages.popitem(last=False)
-        else:
-            self._pages.move_to_end(key)
+            found = self._load(record)
+            self._pages.put(key, found)
         return found
 
     def history(self, source: Source) -> list[Located]:

@@ -25,12 +25,12 @@ that ("removed by"), and the last without it before ("added after").
 from __future__ import annotations
 
 import enum
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from archiver._lru import Lru
 from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.extract import PageText
 from archiver.models import (
@@ -117,24 +117,18 @@ class IndexCache:
     """
 
     def __init__(self, size: int | None = None) -> None:
-        self.size = INDEX_CACHE_PAGES if size is None else size
-        self._items: OrderedDict[int, tuple[PageText, PageIndex]] = OrderedDict()
+        self._items: Lru[int, tuple[PageText, PageIndex]] = Lru(
+            INDEX_CACHE_PAGES if size is None else size)
 
     def __len__(self) -> int:
         return len(self._items)
 
     def get(self, page: PageText) -> PageIndex | None:
         entry = self._items.get(id(page))
-        if entry is None or entry[0] is not page:
-            return None
-        self._items.move_to_end(id(page))
-        return entry[1]
+        return entry[1] if entry is not None and entry[0] is page else None
 
     def put(self, page: PageText, index: PageIndex) -> None:
-        self._items[id(page)] = (page, index)
-        self._items.move_to_end(id(page))
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
+        self._items.put(id(page), (page, index))
 
 
 def _index(source: Source, page: PageText, cache: IndexCache | None) -> PageIndex:
