@@ -35,23 +35,27 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+import pickle
+import tempfile
 import threading
 from collections import deque
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from archiver.check import (
     Attempt,
     Checker,
     CheckOptions,
+    OfflineTally,
     final_result,
     host_of,
     judge_offline,
     retry_delay,
+    void_result,
     void_results,
 )
 from archiver.clock import SYSTEM_CLOCK, Clock, SystemClock
@@ -116,13 +120,16 @@ class _HostScheduler:
     """
 
     def __init__(self, jobs: Sequence[_Job], checker: Checker, options: CheckOptions,
-                 progress: ProgressCallback | None) -> None:
+                 progress: ProgressCallback | None,
+                 on_result: Callable[[LinkResult], None] | None = None) -> None:
         self.checker = checker
         self.limiter = checker.limiter
         self.clock = checker.limiter.clock  # next_start() moments are on this clock
         self.options = options
         self.progress = progress
-        self.results: list[LinkResult | None] = [None] * len(jobs)
+        # Each final result goes to on_result as it comes, or is kept in job order.
+        self.on_result = on_result
+        self.results: list[LinkResult | None] = [None] * (len(jobs) if on_result is None else 0)
         self.total = len(jobs)
         self.done = 0
         self.error: BaseException | None = None
@@ -140,7 +147,10 @@ class _HostScheduler:
         self._client: AsyncHttpClient | None = None
 
     def run(self) -> list[LinkResult]:
-        """Check every job; results in job order. Runs its own event loop."""
+        """Check every job; results in job order (none when given ``on_result``).
+
+        Runs its own event loop.
+        """
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -250,7 +260,10 @@ class _HostScheduler:
         except BaseException as err:  # a bug: stop the run, re-raised by run()
             self.error = self.error or err
         else:
-            self._finish(job, outcome)
+            try:
+                self._finish(job, outcome)
+            except BaseException as err:  # the receiver of results failed (a full disk)
+                self.error = self.error or err
         finally:
             assert self._changed is not None
             self._changed.set()
@@ -266,7 +279,11 @@ class _HostScheduler:
             host.jobs.append(replace(job, attempt=job.attempt + 1,
                                      not_before=self.clock.monotonic() + delay))
         else:
-            self.results[job.index] = final_result(outcome, self.options)
+            result = final_result(outcome, self.options)
+            if self.on_result is not None:
+                self.on_result(result)
+            else:
+                self.results[job.index] = result
             self.done += 1
             if self.progress is not None:
                 self.progress(Progress(CHECK_STAGE, self.done, self.total, job.url))
@@ -331,7 +348,7 @@ def check_urls(sources: Sequence[tuple[str, str]], options: CheckOptions | None 
 def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
                    progress: ProgressCallback | None = None, *,
                    history: History | None = None, clock: Clock = SYSTEM_CLOCK,
-                   checker: Checker | None = None) -> CheckRun:
+                   checker: Checker | None = None, sink: ResultSink | None = None) -> CheckRun:
     """Check every source URL of ``manifest``; judge the run; record it in ``history``.
 
     Parameters
@@ -351,19 +368,30 @@ def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
     checker:
         A ready :class:`~archiver.check.Checker` (tests may pass one), running
         on ``clock``; the default is built from ``options`` and ``clock``.
+    sink:
+        Where each source's result goes as soon as it is final
+        (:class:`ResultSink`), instead of into the run: the results are then
+        never held together, so memory does not grow with the manifest's size.
 
     Returns
     -------
     CheckRun
         With ``inconclusive`` set when the canary failed or most hosts could
         not be reached; then non-success results are marked ``inconclusive``
-        and no history state advanced.
+        and no history state advanced. With a ``sink``, its ``results`` are
+        empty: they went to the sink.
     """
     options = options or (checker.options if checker is not None else CheckOptions())
     if checker is not None and checker.clock is not clock:
         raise ValueError("check_manifest: the checker must run on the clock given")
     own = checker is None
     checker = checker or Checker(options, clock=clock)
+    if sink is not None:
+        try:
+            return _check_streamed(manifest, options, progress, history, clock, checker, sink)
+        finally:
+            if own:
+                checker.close()
     started = clock.now()
     ignored, pairs = plan_check(manifest, options)
     reason: str | None = None
@@ -433,6 +461,128 @@ def conclude_check(manifest: Manifest, options: CheckOptions, results: Sequence[
         hosts=hosts, requests=requests)
 
 
+class ResultSink(Protocol):
+    """Where :func:`check_manifest` hands each source's result once it is final.
+
+    Results come in the order their checks finish. ``position`` is the
+    source's index in the manifest, so a receiver can put them back in
+    manifest order. Without a history database each result is handed over as
+    its check finishes; with one, once the run is recorded (a result's state
+    depends on the run's verdict), one batch at a time.
+    """
+
+    def add(self, position: int, result: LinkResult) -> None:
+        """One source's result."""
+
+    def restart(self) -> None:
+        """Forget the results added so far: every source's result comes again.
+
+        Called when a run turns out inconclusive after its results were
+        handed over: they are then voided (:func:`~archiver.check.void_result`).
+        """
+
+
+def _check_streamed(manifest: Manifest, options: CheckOptions,
+                    progress: ProgressCallback | None, history: History | None, clock: Clock,
+                    checker: Checker, sink: ResultSink) -> CheckRun:
+    """:func:`check_manifest` handing each result to ``sink`` instead of keeping them.
+
+    A URL's result is final as its check ends unless the run turns out
+    inconclusive (judged on all results) or has a history to record: each check
+    is therefore also written to a temporary spool file as it ends, and read
+    back once the verdict is known, to be voided, recorded and handed over.
+    Memory holds the hosts' queues and the checks in flight, not the results.
+    """
+    started = clock.now()
+    sources = manifest.sources
+    ignored: dict[int, str] = {}
+    positions: dict[str, list[int]] = {}  # URL -> the sources listing it
+    for position, source in enumerate(sources):
+        why = _ignored(source, options)
+        if why is not None:
+            ignored[position] = why
+        else:
+            positions.setdefault(source.url, []).append(position)
+    final_at_once = history is None  # no state to wait for: final unless inconclusive
+    tally = OfflineTally()
+    hosts: set[str] = set()
+
+    def hand_over(result: LinkResult) -> None:  # a URL's result, to every source listing it
+        for position in positions[result.url]:
+            source = sources[position]
+            one = result if source.id == result.source_id else replace(result,
+                                                                         source_id=source.id)
+            sink.add(position, _viewed(source, one))
+
+    def hand_over_ignored() -> None:
+        for position, why in ignored.items():
+            sink.add(position, _viewed(sources[position],
+                                       _ignored_result(sources[position], why, started)))
+
+    with tempfile.TemporaryFile(prefix="archiver-check-") as spool:
+        def finished(result: LinkResult) -> None:
+            tally.add(result)
+            hosts.add(host_of(result.url))
+            pickle.dump(result, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            if final_at_once:
+                hand_over(result)
+
+        if final_at_once:
+            hand_over_ignored()
+        reason = checker.canary(options.canary) if options.canary else None
+        results: Iterator[LinkResult]
+        if reason is None:
+            jobs = [_Job(i, sources[at[0]].id, url, host_of(url))
+                    for i, (url, at) in enumerate(positions.items())]
+            _HostScheduler(jobs, checker, options, progress, on_result=finished).run()
+            del jobs
+            reason = tally.verdict(share=options.offline_share,
+                                   min_hosts=options.offline_min_hosts)
+            results = _spooled(spool)
+        else:
+            results = iter(not_checked([(sources[at[0]].id, url)
+                                        for url, at in positions.items()], reason, started))
+            hosts.update(host_of(url) for url in positions)
+        inconclusive = reason is not None
+        if inconclusive:
+            logger.info("run inconclusive: %s", reason)  # the caller reports it
+        finished_at = clock.now()
+        run_id = None
+        if inconclusive or not final_at_once:
+            if final_at_once:
+                sink.restart()
+            hand_over_ignored()
+            if inconclusive:
+                assert reason is not None
+                results = (void_result(r, reason) for r in results)
+            if history is not None:
+                run_id = history.record_run_streamed(
+                    manifest_id=manifest.id, started_at=started, finished_at=finished_at,
+                    results=results, inconclusive=inconclusive, reason=reason,
+                    on_recorded=hand_over)
+            else:
+                for result in results:
+                    hand_over(result)
+    return CheckRun(
+        manifest_id=manifest.id, started_at=started, finished_at=finished_at, results=(),
+        inconclusive=inconclusive, inconclusive_reason=reason, run_id=run_id,
+        db_path=history.path if history is not None else None, hosts=len(hosts),
+        requests=checker.requests)
+
+
+def _spooled(spool: IO[bytes]) -> Iterator[LinkResult]:
+    """The results :func:`_check_streamed` wrote to its own spool file, in that order."""
+    spool.flush()
+    spool.seek(0)
+    while True:
+        try:
+            result = pickle.load(spool)  # the file is this process's own, never another's
+        except EOFError:
+            return
+        assert isinstance(result, LinkResult)
+        yield result
+
+
 def _ignored(source: Source, options: CheckOptions) -> str | None:
     """Why ``source``'s link is not checked (``ignore = true``, a pattern), or None."""
     if source.ignore:
@@ -445,19 +595,22 @@ def _with_manifest_view(manifest: Manifest, results: Sequence[LinkResult],
                         ignored: Mapping[str, str], at: datetime) -> list[LinkResult]:
     """Every source's result in manifest order: ignored ones listed, ``expect`` carried."""
     checked = iter(results)
-    out = []
-    for source in manifest.sources:
-        if source.id in ignored:
-            result = LinkResult(source.id, source.url, LinkClass.IGNORED, checked_at=at,
-                                detail=ignored[source.id])
-        else:
-            result = next(checked)
-        if source.expect is not None:
-            result = replace(result, expected=source.expect)
-            if result.came_back:
-                result = replace(result, detail=_came_back(result))
-        out.append(result)
-    return out
+    return [_viewed(source, _ignored_result(source, ignored[source.id], at)
+                    if source.id in ignored else next(checked))
+            for source in manifest.sources]
+
+
+def _ignored_result(source: Source, why: str, at: datetime) -> LinkResult:
+    return LinkResult(source.id, source.url, LinkClass.IGNORED, checked_at=at, detail=why)
+
+
+def _viewed(source: Source, result: LinkResult) -> LinkResult:
+    """``result`` as ``source`` sees it: its ``expect`` carried, a link back noted."""
+    if source.expect is not None:
+        result = replace(result, expected=source.expect)
+        if result.came_back:
+            result = replace(result, detail=_came_back(result))
+    return result
 
 
 def _came_back(result: LinkResult) -> str:

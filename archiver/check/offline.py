@@ -15,6 +15,35 @@ from archiver.models import LinkClass, LinkResult
 from archiver.urls import host_of
 
 
+class OfflineTally:
+    """:func:`judge_offline`'s count, kept as results come: memory by hosts, not by results.
+
+    ``add`` each result of a run, then ask :meth:`verdict`.
+    """
+
+    __slots__ = ("_per_host",)
+
+    def __init__(self) -> None:
+        self._per_host: dict[str, bool] = {}  # host -> every check failed at the network level
+
+    def add(self, result: LinkResult) -> None:
+        if result.link_class is LinkClass.INVALID and result.error in ("private", "invalid"):
+            return  # refused before any network use
+        host = host_of(result.url)
+        network_failed = result.error in NETWORK_LEVEL_ERRORS
+        self._per_host[host] = self._per_host.get(host, True) and network_failed
+
+    def verdict(self, *, share: float = OFFLINE_HOST_SHARE,
+                min_hosts: int = OFFLINE_MIN_HOSTS) -> str | None:
+        """Why the results added so far look offline, or None (:func:`judge_offline`)."""
+        total = len(self._per_host)
+        failed = sum(self._per_host.values())
+        if total >= min_hosts and failed > share * total:
+            return (f"{failed} of {total} hosts could not be reached at all (DNS or "
+                    "connection failures): this machine looks offline")
+        return None
+
+
 def judge_offline(results: Iterable[LinkResult], *, share: float = OFFLINE_HOST_SHARE,
                   min_hosts: int = OFFLINE_MIN_HOSTS) -> str | None:
     """Why the run looks offline, or None.
@@ -23,29 +52,21 @@ def judge_offline(results: Iterable[LinkResult], *, share: float = OFFLINE_HOST_
     than ``share`` of them failed *every* check at the network level (DNS or
     connect: :data:`NETWORK_LEVEL_ERRORS`).
     """
-    per_host: dict[str, bool] = {}
+    tally = OfflineTally()
     for result in results:
-        if result.link_class is LinkClass.INVALID and result.error in ("private", "invalid"):
-            continue  # refused before any network use
-        host = host_of(result.url)
-        network_failed = result.error in NETWORK_LEVEL_ERRORS
-        per_host[host] = per_host.get(host, True) and network_failed
-    total = len(per_host)
-    failed = sum(per_host.values())
-    if total >= min_hosts and failed > share * total:
-        return (f"{failed} of {total} hosts could not be reached at all (DNS or connection "
-                "failures): this machine looks offline")
-    return None
+        tally.add(result)
+    return tally.verdict(share=share, min_hosts=min_hosts)
 
 
 def void_results(results: Iterable[LinkResult], reason: str) -> tuple[LinkResult, ...]:
     """Mark an inconclusive run's results: every non-success becomes ``inconclusive``."""
-    out = []
-    for r in results:
-        if r.link_class.is_success or r.link_class is LinkClass.INCONCLUSIVE:
-            out.append(r)
-            continue
-        out.append(replace(r, link_class=LinkClass.INCONCLUSIVE, observed_class=r.link_class,
-                           detail=f"run inconclusive ({reason}); observed {r.link_class}: "
-                           f"{r.detail or r.error or ''}".rstrip(": ")))
-    return tuple(out)
+    return tuple(void_result(r, reason) for r in results)
+
+
+def void_result(r: LinkResult, reason: str) -> LinkResult:
+    """One result of an inconclusive run: a non-success becomes ``inconclusive``."""
+    if r.link_class.is_success or r.link_class is LinkClass.INCONCLUSIVE:
+        return r
+    return replace(r, link_class=LinkClass.INCONCLUSIVE, observed_class=r.link_class,
+                   detail=f"run inconclusive ({reason}); observed {r.link_class}: "
+                   f"{r.detail or r.error or ''}".rstrip(": "))

@@ -38,7 +38,8 @@ from archiver.manifest import JSONL_SUFFIXES, load_manifest, select_sources
 from archiver.models import CheckRun, Manifest
 from archiver.pipeline import check_manifest
 from archiver.report.links import CHECK_FORMATS, format_check_run, summary_line
-from archiver.report.serialize import check_jsonl
+from archiver.report.serialize import LinkTally, check_jsonl
+from archiver.report.stream import CheckLinesSpool
 
 
 @click.command("check")
@@ -114,33 +115,47 @@ def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbat
     history = None if no_history else History(db or default_db_path(loaded),
                                                policy=check_tuning.history_policy())
     bar = progress_callback(no_progress)
+    # JSON Lines are written as the checks end (to a spool, put back in manifest
+    # order at the end): a run's results are never held together.
+    spool = (CheckLinesSpool(len(loaded.sources), fail_on, locations if manifest is None
+                             else None)
+             if fmt == "jsonl" and not cluster else None)
     try:
-        if cluster:
-            from archiver.cluster import check_on_cluster
-            run = check_on_cluster(cluster, loaded, options, bar, history=history)
+        try:
+            if cluster:
+                from archiver.cluster import check_on_cluster
+                run = check_on_cluster(cluster, loaded, options, bar, history=history)
+            else:
+                run = check_manifest(loaded, options, bar, history=history, sink=spool)
+        finally:
+            bar.close()
+            if history is not None:
+                history.close()
+        if manifest is None:
+            run = _located(run, locations, notes)
+        if spool is not None:
+            emit(spool.lines(run), output)
+            tally = spool.tally
         else:
-            run = check_manifest(loaded, options, bar, history=history)
+            tally = LinkTally.of(run.results, fail_on)
+            if fmt == "jsonl":  # line by line: a 100,000-link document is never built whole
+                emit(check_jsonl(run, fail_on), output)
+            else:
+                with tables_for(output):
+                    text = format_check_run(run, fmt, fail_on)
+                emit(text, output)
     finally:
-        bar.close()
-        if history is not None:
-            history.close()
-    if manifest is None:
-        run = _located(run, locations, notes)
-    if fmt == "jsonl":  # line by line: a 100,000-link document is never built whole
-        emit(check_jsonl(run, fail_on), output)
-    else:
-        with tables_for(output):
-            text = format_check_run(run, fmt, fail_on)
-        emit(text, output)
+        if spool is not None:
+            spool.close()
     if fmt != "table" or output is not None:
-        warn(summary_line(run))
+        warn(summary_line(run, tally))
     if run.inconclusive:
         stop_inconclusive(run.inconclusive_reason,
                           "check this machine's network (or the --canary URL) and run again; "
                           "no link's history was advanced")
-    failed = [r for r in run.results if fail_on.matches_link(r)]
+    failed = len(tally.failed or ())
     if failed:
-        warn(f"{len(failed)} of {len(run.results)} links match --fail-on {fail_on}")
+        warn(f"{failed} of {tally.links} links match --fail-on {fail_on}")
     finish(ExitCode.FINDINGS if failed else ExitCode.OK)
 
 

@@ -36,10 +36,11 @@ from __future__ import annotations
 import random
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 
 from archiver._version import __version__
@@ -313,22 +314,66 @@ class History:
             raise self._error(err, "write to") from err
         return RecordedRun(run_id, tuple(out))
 
+    def record_run_streamed(self, *, manifest_id: str, started_at: datetime,
+                            finished_at: datetime, results: Iterable[LinkResult],
+                            inconclusive: bool = False, reason: str | None = None,
+                            on_recorded: Callable[[LinkResult], None]) -> int:
+        """:meth:`record_run` for results that come one at a time; return the run's id.
+
+        Each recorded result (``state``, ``failing_count`` and ``previous_state``
+        filled in) is handed to ``on_recorded`` once its batch is written, inside
+        the run's one transaction: nothing is kept, so a run of any size is
+        recorded in bounded memory. If ``on_recorded`` or ``results`` raises, the
+        transaction is rolled back and nothing of the run is stored.
+        """
+        try:
+            with self._transaction() as db:
+                cur = db.execute(
+                    "INSERT INTO runs (manifest_id, started_at, finished_at, inconclusive, "
+                    "reason, tool_version) VALUES (?, ?, ?, ?, ?, ?)",
+                    (manifest_id, ts(started_at), ts(finished_at), int(inconclusive), reason,
+                     __version__))
+                run_id = int(cur.lastrowid or 0)
+                self._record_batches(db, run_id, results, inconclusive,
+                                     lambda _, recorded: on_recorded(recorded))
+        except sqlite3.Error as err:
+            raise self._error(err, "write to") from err
+        return run_id
+
     def _record_many(self, db: sqlite3.Connection, run_id: int,
                      results: Sequence[LinkResult], inconclusive: bool,
                      into: list[LinkResult] | None = None) -> list[LinkResult]:
+        """Store one check per result and advance its URL's state (:meth:`_record_batches`).
+
+        With ``into`` (``results`` itself), each recorded result replaces its item
+        there, and ``into`` is returned.
+        """
+        out: list[LinkResult] = into if into is not None else []
+
+        def keep(index: int, recorded: LinkResult) -> None:
+            if into is not None:
+                into[index] = recorded
+            else:
+                out.append(recorded)
+
+        self._record_batches(db, run_id, results, inconclusive, keep)
+        return out
+
+    def _record_batches(self, db: sqlite3.Connection, run_id: int,
+                        results: Iterable[LinkResult], inconclusive: bool,
+                        keep: Callable[[int, LinkResult], None]) -> None:
         """Store one check per result and advance its URL's state, :data:`RECORD_BATCH` at a time.
 
         Each batch reads the URLs' records with one query and writes its checks,
         link records and transitions with one ``executemany`` each (the caller's
         transaction is held, so the check ids are given here: the next after the
-        largest). A URL met twice sees the record its first check left. With
-        ``into`` (``results`` itself), each recorded result replaces its item
-        there, and ``into`` is returned.
+        largest). A URL met twice sees the record its first check left. Each
+        recorded result goes to ``keep(index, recorded)`` once its batch is written.
         """
-        out: list[LinkResult] = into if into is not None else []
         next_id = int(db.execute("SELECT COALESCE(MAX(id), 0) FROM checks").fetchone()[0]) + 1
-        for start in range(0, len(results), RECORD_BATCH):
-            batch = results[start:start + RECORD_BATCH]
+        pending = iter(results)
+        index = 0
+        while batch := list(islice(pending, RECORD_BATCH)):
             urls = list(dict.fromkeys(r.url for r in batch))
             marks = ", ".join("?" * len(urls))
             try:
@@ -336,7 +381,7 @@ class History:
                     f"SELECT * FROM links WHERE url IN ({marks})", urls)}
             except _ROW_ERRORS as err:
                 raise self._error(err, "read") from err
-            checks, links, moves = [], {}, []
+            checks, links, moves, recorded = [], {}, [], []
             for result in batch:
                 at = result.checked_at or self.clock.now()
                 old = current.get(result.url) or LinkRecord(result.url)
@@ -348,17 +393,17 @@ class History:
                     moves.append(transition_row(result.url, at, old.state, new, next_id,
                                                 step.reason))
                 current[result.url] = new
-                recorded = replace(result, state=new.state, failing_count=new.failing_count,
-                                   previous_state=old.state, checked_at=at)
-                if into is not None:
-                    into[start + len(checks) - 1] = recorded
-                else:
-                    out.append(recorded)
+                recorded.append(replace(result, state=new.state,
+                                        failing_count=new.failing_count,
+                                        previous_state=old.state, checked_at=at))
                 next_id += 1
+            del batch
             db.executemany(INSERT_CHECK, checks)
             db.executemany(UPSERT_LINK, links.values())
             db.executemany(INSERT_TRANSITION, moves)
-        return out
+            for one in recorded:
+                keep(index, one)
+                index += 1
 
     def _step(self, old: LinkRecord, result: LinkResult, at: datetime,
               inconclusive: bool) -> Advance:

@@ -48,14 +48,15 @@ CLASS_ORDER = (LinkClass.GONE, LinkClass.SOFT404, LinkClass.TLS_ERROR, LinkClass
 # --------------------------------------------------------------------------
 
 
-def summary_line(run: CheckRun) -> str:
-    """One line: how many links of each class, and the run's state."""
-    counts = Counter(r.link_class for r in run.results)
-    parts = [f"{counts[c]} {c}" for c in reversed(CLASS_ORDER) if counts[c]]
-    dead = sum(1 for r in run.results if r.state is LinkState.DEAD)
-    text = f"{len(run.results)} links checked: " + (", ".join(parts) or "none")
-    if dead:
-        text += f"; {dead} dead by history"
+def summary_line(run: CheckRun, tally: serialize.LinkTally | None = None) -> str:
+    """One line: how many links of each class, and the run's state (counted over
+    ``tally`` when the run's results were streamed)."""
+    if tally is None:
+        tally = serialize.LinkTally.of(run.results)
+    parts = [f"{tally.classes[c]} {c}" for c in reversed(CLASS_ORDER) if tally.classes[c]]
+    text = f"{tally.links} links checked: " + (", ".join(parts) or "none")
+    if tally.dead:
+        text += f"; {tally.dead} dead by history"
     if run.inconclusive:
         text += f"; RUN INCONCLUSIVE: {run.inconclusive_reason} (no history advanced)"
     return text

@@ -303,20 +303,57 @@ def _head(name: str) -> Record:
     return {"schema": schema_id(name), "command": name, "archiver_version": __version__}
 
 
-def check_run(run: CheckRun, policy: FailOn | None = None) -> Record:
-    classes = Counter(r.link_class for r in run.results)
-    states = Counter(r.state for r in run.results)
-    failed = None if policy is None else [r.source_id for r in run.results
-                                          if policy.matches_link(r)]
+class LinkTally:
+    """A check run's counts, kept as results come (a run streamed to its output).
+
+    What the ``run`` header and the summary line count: links, results per
+    class and per history state, the links dead by history, and the source ids
+    matching ``policy`` (``--fail-on``).
+    """
+
+    __slots__ = ("classes", "dead", "failed", "links", "policy", "states")
+
+    def __init__(self, policy: FailOn | None = None) -> None:
+        self.policy = policy
+        self.links = 0
+        self.classes: Counter[LinkClass] = Counter()
+        self.states: Counter[LinkState] = Counter()
+        self.dead = 0
+        self.failed: list[str] | None = None if policy is None else []
+
+    @classmethod
+    def of(cls, results: Iterable[LinkResult], policy: FailOn | None = None) -> LinkTally:
+        tally = cls(policy)
+        for result in results:
+            tally.add(result)
+        return tally
+
+    def add(self, result: LinkResult) -> None:
+        self.links += 1
+        self.classes[result.link_class] += 1
+        self.states[result.state] += 1
+        if result.state is LinkState.DEAD:
+            self.dead += 1
+        if self.failed is not None and self.policy is not None \
+                and self.policy.matches_link(result):
+            self.failed.append(result.source_id)
+
+
+def check_run(run: CheckRun, policy: FailOn | None = None,
+              tally: LinkTally | None = None) -> Record:
+    """The ``run`` header of a check document; counted over ``tally`` when the run's
+    results were streamed (``tally`` must then count ``policy``)."""
+    if tally is None:
+        tally = LinkTally.of(run.results, policy)
     return {
         **_head("check"), **_record(run, results=OMIT),
         "duration_ms": duration_ms(run.started_at, run.finished_at),
-        "links": len(run.results),
-        "counts": {c.value: classes[c] for c in LinkClass},
-        "states": {s.value: states[s] for s in LinkState},
+        "links": tally.links,
+        "counts": {c.value: tally.classes[c] for c in LinkClass},
+        "states": {s.value: tally.states[s] for s in LinkState},
         "fail_on": None if policy is None else str(policy),
-        "failures": None if failed is None else len(failed),
-        "failed": failed,
+        "failures": None if tally.failed is None else len(tally.failed),
+        "failed": tally.failed,
     }
 
 
@@ -324,13 +361,24 @@ def check_document(run: CheckRun, policy: FailOn | None = None) -> Record:
     return {"run": check_run(run, policy), "results": [link_result(r) for r in run.results]}
 
 
+def link_line(result: LinkResult) -> str:
+    """One link result as a JSON Lines line, ending in a newline."""
+    return _compact(link_result(result)) + "\n"
+
+
+def check_run_line(run: CheckRun, policy: FailOn | None = None,
+                   tally: LinkTally | None = None) -> str:
+    """The last line of a check run's JSON Lines: ``{"run": header}``."""
+    return _compact({"run": check_run(run, policy, tally)}) + "\n"
+
+
 def check_jsonl(run: CheckRun, policy: FailOn | None = None) -> Iterator[str]:
     """:func:`to_jsonl` of :func:`check_document`, one line at a time (each ending in a
     newline): one result's record at a time, never all of them, so a run of 100,000
     links is written without holding its whole document twice over."""
     for result in run.results:
-        yield _compact(link_result(result)) + "\n"
-    yield _compact({"run": check_run(run, policy)}) + "\n"
+        yield link_line(result)
+    yield check_run_line(run, policy)
 
 
 def fetch_run(run: FetchRun, fail_on: FailOn) -> Record:

@@ -1,0 +1,98 @@
+"""A check run's JSON Lines written as its results come, put back in manifest order at the end.
+
+:class:`CheckLinesSpool` is a :class:`~archiver.pipeline.ResultSink`: each result
+is serialised (:func:`~archiver.report.serialize.link_line`) the moment the
+pipeline hands it over, while other checks wait on the network, and appended to
+a temporary spool file; only its offset is kept, by manifest position (16 bytes
+a source). :meth:`CheckLinesSpool.lines` then reads the lines back in manifest
+order, so the output is the very text :func:`~archiver.report.serialize.check_jsonl`
+gives for the whole run, without the run's results ever being held together.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from array import array
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+
+from archiver.failon import FailOn
+from archiver.models import CheckRun, LinkResult
+from archiver.report.serialize import LinkTally, check_run_line, link_line
+
+#: How much of the spool one read takes when lines lie in order (bytes).
+READ_CHUNK = 1 << 20
+# Lines are stored as UTF-8 with lone surrogates passed through, and read back
+# the same way: the text that comes out is the text that went in.
+_CODEC = ("utf-8", "surrogatepass")
+
+
+class CheckLinesSpool:
+    """The JSON Lines of one check run, spooled; a :class:`~archiver.pipeline.ResultSink`.
+
+    ``sources`` is the number of positions (the manifest's sources);
+    ``locations`` (a check of documents) gives each result its ``file:line``
+    places by source id. Use as a context manager, or :meth:`close` it.
+    """
+
+    def __init__(self, sources: int, policy: FailOn | None = None,
+                 locations: Mapping[str, tuple[str, ...]] | None = None) -> None:
+        self.tally = LinkTally(policy)
+        self._locations = locations
+        self._file = tempfile.TemporaryFile(prefix="archiver-lines-")  # noqa: SIM115 (closed by close())
+        self._size = sources
+        self._offsets = array("q", [-1]) * sources
+        self._lengths = array("l", [0]) * sources
+        self._end = 0
+
+    def __enter__(self) -> CheckLinesSpool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def add(self, position: int, result: LinkResult) -> None:
+        """Spool ``result``, the result of the source at ``position``."""
+        if self._locations is not None:
+            result = replace(result, locations=self._locations.get(result.source_id, ()))
+        data = link_line(result).encode(*_CODEC)
+        self._file.write(data)
+        self._offsets[position] = self._end
+        self._lengths[position] = len(data)
+        self._end += len(data)
+        self.tally.add(result)
+
+    def restart(self) -> None:
+        """Forget every result spooled so far (the run's results come again)."""
+        self._file.seek(0)
+        self._file.truncate()
+        self._end = 0
+        self._offsets = array("q", [-1]) * self._size
+        self._lengths = array("l", [0]) * self._size
+        self.tally = LinkTally(self.tally.policy)
+
+    def lines(self, run: CheckRun) -> Iterator[str]:
+        """Every result's line in manifest order, then the ``run`` line of ``run``.
+
+        Lines that lie one after the other in the spool are read together.
+        Raises :class:`RuntimeError` if a position got no result (a bug).
+        """
+        self._file.flush()
+        fd = self._file.fileno()
+        start = end = 0
+        for position in range(self._size):
+            offset = self._offsets[position]
+            if offset < 0:
+                raise RuntimeError(f"check spool: no result for source #{position}")
+            if offset != end or end - start >= READ_CHUNK:
+                if end > start:
+                    yield os.pread(fd, end - start, start).decode(*_CODEC)
+                start = offset
+            end = offset + self._lengths[position]
+        if end > start:
+            yield os.pread(fd, end - start, start).decode(*_CODEC)
+        yield check_run_line(run, self.tally.policy, self.tally)

@@ -1,0 +1,310 @@
+"""A check run streamed to its output (``check_manifest(sink=...)``): the same lines, not held.
+
+The streamed path hands each result over as its check ends (or as its batch
+is recorded), spooled and put back in manifest order by
+:class:`~archiver.report.stream.CheckLinesSpool`. These tests hold it to the
+output of the path that keeps every result: the same text, line for line, with
+and without history, on an offline run (results voided after they were handed
+over) and on a failed canary; and they check what a failing receiver leaves.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archiver.check import CheckOptions
+from archiver.clock import ManualClock
+from archiver.failon import Command, parse_fail_on
+from archiver.history import History
+from archiver.models import (
+    CheckRun,
+    Expectation,
+    LinkClass,
+    LinkResult,
+    LinkState,
+    Manifest,
+    Source,
+)
+from archiver.pipeline import check_manifest
+from archiver.report import stream
+from archiver.report.serialize import check_jsonl
+from archiver.report.stream import CheckLinesSpool
+from tests.support.localweb import LocalSite, Reply
+
+ARTICLE = "<html><title>Story</title><body>" + "words of a real story " * 50 + "</body></html>"
+T0 = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
+FAIL_ON = parse_fail_on("gone,soft404,dead", Command.CHECK)
+#: Fields that differ between two runs of the same checks (wall-clock timings, the
+#: database file when each way has its own).
+VOLATILE = {"elapsed_ms", "duration_ms", "db_path"}
+
+
+def quick(**kw: object) -> CheckOptions:
+    base: dict[str, object] = {"allow_private": True, "per_host_interval": 0.0, "backoff": 0.01,
+                               "soft404_probe": False, "deadline": 5.0, "retries": 0}
+    base.update(kw)
+    return CheckOptions(**base)  # type: ignore[arg-type]
+
+
+def source(sid: str, url: str, **kw: Any) -> Source:
+    return Source(id=sid, url=url, publisher="P", title="T", published=date(2014, 9, 1),
+                  language="fr", **kw)
+
+
+@pytest.fixture(scope="module")
+def sites() -> Iterator[list[LocalSite]]:
+    hosts = [LocalSite(address=f"127.0.0.{n}") for n in (2, 3)]
+    for site in hosts:
+        site.start()
+    for site in hosts:
+        site.route("/ok", Reply(200, ARTICLE))
+        site.route("/gone", Reply(404, "no"))
+        site.route("/moved", Reply(301, "", headers={"Location": "/2014/new-place"}))
+        site.route("/2014/new-place", Reply(200, ARTICLE))
+        site.route("/back", Reply(200, ARTICLE))
+        site.route("/slow", Reply(200, ARTICLE, delay=0.3))
+    yield hosts
+    stoppers = [threading.Thread(target=s.stop) for s in hosts]
+    for t in stoppers:
+        t.start()
+    for t in stoppers:
+        t.join()
+
+
+def mixed_manifest(sites: list[LocalSite]) -> Manifest:
+    """Every case a result is shaped by: a slow first source (finishes last), two
+    sources sharing a URL, an ignored source, an excluded one, ``expect = "gone"``
+    answering again, a redirect, a 404, an invalid URL."""
+    a, b = sites
+    sources = (
+        source("slow", a.url("/slow")),
+        source("ok", a.url("/ok")),
+        source("twin", a.url("/ok")),
+        source("gone", b.url("/gone")),
+        source("skipped", b.url("/ok"), ignore=True),
+        source("moved", b.url("/moved")),
+        source("excluded", b.url("/private/x")),
+        source("back", b.url("/back"), expect=Expectation.GONE),
+        source("bad", "ftp://example.org/x"),
+    )
+    return Manifest(id="m", title="M", sources=sources)
+
+
+def lines_of(text: str) -> list[dict[str, Any]]:
+    """The JSON Lines records, without the fields that differ from run to run."""
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in VOLATILE}
+        return value
+    return [strip(json.loads(line)) for line in text.splitlines()]
+
+
+def streamed(manifest: Manifest, options: CheckOptions, **kw: Any) -> tuple[CheckRun, str]:
+    with CheckLinesSpool(len(manifest.sources), FAIL_ON) as spool:
+        run = check_manifest(manifest, options, sink=spool, **kw)
+        return run, "".join(spool.lines(run))
+
+
+def kept(manifest: Manifest, options: CheckOptions, **kw: Any) -> tuple[CheckRun, str]:
+    run = check_manifest(manifest, options, **kw)
+    return run, "".join(check_jsonl(run, FAIL_ON))
+
+
+def test_streamed_lines_are_the_kept_runs_lines(sites: list[LocalSite]) -> None:
+    manifest = mixed_manifest(sites)
+    options = quick(exclude=("/private/",))
+    clock = ManualClock(start=T0)
+    run_kept, text_kept = kept(manifest, options, clock=clock)
+    before = sum(len(s.requests) for s in sites)
+    run_streamed, text_streamed = streamed(manifest, options, clock=clock)
+    requests = sum(len(s.requests) for s in sites) - before
+    assert run_streamed.results == () and len(run_kept.results) == 9
+    assert lines_of(text_streamed) == lines_of(text_kept)
+    records = lines_of(text_streamed)
+    assert [r["source_id"] for r in records[:-1]] == [s.id for s in manifest.sources]
+    by_id = {r["source_id"]: r for r in records[:-1]}
+    assert by_id["twin"]["url"] == by_id["ok"]["url"] and by_id["twin"]["link_class"] == "ok"
+    assert by_id["skipped"]["link_class"] == "ignored"
+    assert by_id["excluded"]["link_class"] == "ignored"
+    assert "expects this link gone" in by_id["back"]["detail"]
+    run = records[-1]["run"]
+    assert run["links"] == 9 and run["hosts"] == 3 and run["failures"] == 1
+    assert run["failed"] == ["gone"]
+    # one request per distinct URL checked: slow, ok, gone, moved (+ its hop), back
+    assert requests == 6 == run_streamed.requests
+
+
+def test_streamed_history_records_the_same_states(sites: list[LocalSite],
+                                                 tmp_path: Path) -> None:
+    manifest = mixed_manifest(sites)
+    clock = ManualClock(start=T0)
+    texts: dict[str, list[str]] = {"kept": [], "streamed": []}
+    for name, way in (("kept", kept), ("streamed", streamed)):
+        with History(tmp_path / f"{name}.sqlite3", clock=clock) as history:
+            for _ in range(3):  # the 404 walks failing(1), failing(2), dead
+                run, text = way(manifest, quick(), history=history, clock=clock)
+                assert run.run_id is not None and run.db_path == history.path
+                texts[name].append(text)
+                clock.advance(timedelta(days=3).total_seconds())
+            checks = [(c.url, c.link_class, c.state_after, c.failing_after)
+                      for r in history.links() for c in history.checks(r.url)]
+        texts[name].append(repr(sorted(checks)))
+        clock = ManualClock(start=T0)
+    for kept_text, streamed_text in zip(texts["kept"][:3], texts["streamed"][:3], strict=True):
+        assert lines_of(streamed_text) == lines_of(kept_text)
+    assert texts["streamed"][3] == texts["kept"][3]
+    last = {r["source_id"]: r for r in lines_of(texts["streamed"][2])[:-1]}
+    assert last["gone"]["state"] == LinkState.DEAD.value and last["gone"]["failing_count"] == 3
+    assert last["ok"]["state"] == last["twin"]["state"] == LinkState.ALIVE.value
+
+
+def refused_urls(n: int) -> list[str]:
+    """URLs on n distinct loopback hosts where nothing listens."""
+    urls = []
+    for i in range(n):
+        site = LocalSite(address=f"127.0.0.{30 + i}")
+        urls.append(site.url(f"/story{i}"))
+        site.close()
+    return urls
+
+
+class Recording(CheckLinesSpool):
+    """A spool that counts its restarts."""
+
+    restarts = 0
+
+    def __enter__(self) -> Recording:
+        return self
+
+    def restart(self) -> None:
+        self.restarts += 1
+        super().restart()
+
+
+@pytest.mark.parametrize("with_history", [False, True])
+def test_an_offline_run_is_voided_after_its_results_were_handed_over(
+        sites: list[LocalSite], tmp_path: Path, with_history: bool) -> None:
+    manifest = Manifest(id="m", title="M", sources=tuple(
+        source(f"s{i}", url) for i, url in enumerate([*refused_urls(3), sites[0].url("/ok")])))
+    clock = ManualClock(start=T0)
+    history = History(tmp_path / "h.sqlite3", clock=clock) if with_history else None
+    try:
+        with Recording(len(manifest.sources), FAIL_ON) as spool:
+            run = check_manifest(manifest, quick(), sink=spool, history=history, clock=clock)
+            text = "".join(spool.lines(run))
+        assert run.inconclusive and "3 of 4 hosts" in (run.inconclusive_reason or "")
+        # without history every result was handed over as it came, then again voided
+        assert spool.restarts == (0 if with_history else 1)
+        records = lines_of(text)
+        assert [r["link_class"] for r in records[:-1]] == ["inconclusive"] * 3 + ["ok"]
+        assert {r["observed_class"] for r in records[:3]} == {"transient"}
+        assert records[-1]["run"]["links"] == 4 and records[-1]["run"]["failures"] == 0
+        assert records[-1]["run"]["counts"]["inconclusive"] == 3
+        other = History(tmp_path / "k.sqlite3") if with_history else None
+        try:
+            _, text_kept = kept(manifest, quick(), clock=ManualClock(start=T0), history=other)
+        finally:
+            if other is not None:
+                other.close()
+        assert lines_of(text) == lines_of(text_kept)
+        if history is not None:
+            links = history.links()
+            assert len(links) == 4 and {r.state for r in links} == {LinkState.UNKNOWN}
+            assert all(c.run_inconclusive for r in links for c in history.checks(r.url))
+    finally:
+        if history is not None:
+            history.close()
+
+
+def test_a_failed_canary_is_streamed_without_a_check(sites: list[LocalSite]) -> None:
+    before = sites[0].hits("/ok")
+    manifest = Manifest(id="m", title="M", sources=(source("a", sites[0].url("/ok")),
+                                                     source("b", sites[0].url("/ok"))))
+    options = quick(canary=refused_urls(1)[0])
+    run, text = streamed(manifest, options)
+    assert run.inconclusive and "canary" in (run.inconclusive_reason or "")
+    records = lines_of(text)
+    assert [r["source_id"] for r in records[:-1]] == ["a", "b"]
+    assert {r["link_class"] for r in records[:-1]} == {"inconclusive"}
+    assert sites[0].hits("/ok") == before
+
+
+class Broken(CheckLinesSpool):
+    """A receiver that fails on its third result (a full disk)."""
+
+    def add(self, position: int, result: LinkResult) -> None:
+        if self.tally.links == 2:
+            raise OSError(28, "No space left on device")
+        super().add(position, result)
+
+
+@pytest.mark.parametrize("with_history", [False, True])
+def test_a_failing_receiver_stops_the_run_and_records_nothing(
+        sites: list[LocalSite], tmp_path: Path, with_history: bool) -> None:
+    manifest = Manifest(id="m", title="M", sources=tuple(
+        source(f"s{i}", sites[i % 2].url(f"/ok?n={i}")) for i in range(6)))
+    for site in sites:
+        site.default = Reply(200, ARTICLE)
+    history = History(tmp_path / "h.sqlite3") if with_history else None
+    try:
+        with Broken(len(manifest.sources), FAIL_ON) as spool, \
+                pytest.raises(OSError, match="No space left"):
+            check_manifest(manifest, quick(), sink=spool, history=history)
+        if history is not None:
+            assert history.links() == [] and history.runs() == []
+    finally:
+        for site in sites:
+            site.default = None
+        if history is not None:
+            history.close()
+
+
+# -- the spool ------------------------------------------------------------------------
+
+
+def result(n: int, **kw: Any) -> LinkResult:
+    return LinkResult(f"s{n}", f"https://x.example/{n}", LinkClass.OK, http_status=200,
+                      detail=f"caf\u00e9 {n}", checked_at=T0, **kw)
+
+
+@pytest.mark.parametrize("chunk", [1, 300, 1 << 20])
+def test_the_spool_gives_manifest_order_whatever_the_order_results_came(
+        monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(stream, "READ_CHUNK", chunk)
+    results = [result(n) for n in range(40)]
+    results[7] = replace(results[7], detail="a lone surrogate \ud800 and \u2028")
+    order = [*range(10, 40), *range(9, -1, -1)]  # a run of lines in order, then reversed
+    run = CheckRun("m", T0, T0, ())
+    with CheckLinesSpool(40, FAIL_ON) as spool:
+        for n in order:
+            spool.add(n, results[n])
+        text = "".join(spool.lines(run))
+    expected = "".join(check_jsonl(CheckRun("m", T0, T0, tuple(results)), FAIL_ON))
+    assert text == expected
+
+
+def test_a_restarted_spool_forgets_what_came_before() -> None:
+    run = CheckRun("m", T0, T0, ())
+    with CheckLinesSpool(2, FAIL_ON) as spool:
+        spool.add(0, replace(result(0), link_class=LinkClass.GONE, http_status=404))
+        spool.restart()
+        assert spool.tally.links == 0
+        spool.add(1, result(1))
+        spool.add(0, result(0))
+        text = "".join(spool.lines(run))
+    assert text == "".join(check_jsonl(CheckRun("m", T0, T0, (result(0), result(1))), FAIL_ON))
+
+
+def test_a_spool_missing_a_result_says_so() -> None:
+    with CheckLinesSpool(2, FAIL_ON) as spool:
+        spool.add(1, result(1))
+        with pytest.raises(RuntimeError, match="no result for source #0"):
+            list(spool.lines(CheckRun("m", T0, T0, ())))
