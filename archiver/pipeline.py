@@ -57,6 +57,7 @@ from archiver.check import (
     retry_delay,
     void_result,
     void_results,
+    voidable,
 )
 from archiver.clock import SYSTEM_CLOCK, Clock, SystemClock
 from archiver.errors import ConfigError
@@ -474,11 +475,11 @@ class ResultSink(Protocol):
     def add(self, position: int, result: LinkResult) -> None:
         """One source's result."""
 
-    def restart(self) -> None:
-        """Forget the results added so far: every source's result comes again.
+    def replace(self, position: int, before: LinkResult, after: LinkResult) -> None:
+        """The result handed over for ``position``, ``before``, is now ``after``.
 
-        Called when a run turns out inconclusive after its results were
-        handed over: they are then voided (:func:`~archiver.check.void_result`).
+        Happens when a run turns out inconclusive after its results were handed
+        over: its failures are then voided (:func:`~archiver.check.void_result`).
         """
 
 
@@ -487,11 +488,13 @@ def _check_streamed(manifest: Manifest, options: CheckOptions,
                     checker: Checker, sink: ResultSink) -> CheckRun:
     """:func:`check_manifest` handing each result to ``sink`` instead of keeping them.
 
-    A URL's result is final as its check ends unless the run turns out
-    inconclusive (judged on all results) or has a history to record: each check
-    is therefore also written to a temporary spool file as it ends, and read
-    back once the verdict is known, to be voided, recorded and handed over.
-    Memory holds the hosts' queues and the checks in flight, not the results.
+    Without history, a result is final as its check ends unless the run turns
+    out inconclusive (judged on all results, at the end): the results such a
+    verdict would change (failures) are also written to a temporary spool file,
+    to be voided then. With history, every result goes to the spool, read back
+    once the verdict is known to be recorded (states advance only in a
+    conclusive run) and handed over. Memory holds the hosts' queues and the
+    checks in flight, not the results.
     """
     started = clock.now()
     sources = manifest.sources
@@ -503,16 +506,21 @@ def _check_streamed(manifest: Manifest, options: CheckOptions,
             ignored[position] = why
         else:
             positions.setdefault(source.url, []).append(position)
-    final_at_once = history is None  # no state to wait for: final unless inconclusive
+    final_at_once = history is None  # no state to wait for
     tally = OfflineTally()
     hosts: set[str] = set()
 
-    def hand_over(result: LinkResult) -> None:  # a URL's result, to every source listing it
+    def copies(result: LinkResult) -> Iterator[tuple[int, LinkResult]]:
+        """A URL's result, as each source listing it sees it."""
         for position in positions[result.url]:
             source = sources[position]
             one = result if source.id == result.source_id else replace(result,
                                                                          source_id=source.id)
-            sink.add(position, _viewed(source, one))
+            yield position, _viewed(source, one)
+
+    def hand_over(result: LinkResult) -> None:
+        for position, one in copies(result):
+            sink.add(position, one)
 
     def hand_over_ignored() -> None:
         for position, why in ignored.items():
@@ -523,13 +531,15 @@ def _check_streamed(manifest: Manifest, options: CheckOptions,
         def finished(result: LinkResult) -> None:
             tally.add(result)
             hosts.add(host_of(result.url))
-            pickle.dump(result, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            if not final_at_once or voidable(result):
+                pickle.dump(result, spool, protocol=pickle.HIGHEST_PROTOCOL)
             if final_at_once:
                 hand_over(result)
 
         if final_at_once:
             hand_over_ignored()
         reason = checker.canary(options.canary) if options.canary else None
+        checked = reason is None
         results: Iterator[LinkResult]
         if reason is None:
             jobs = [_Job(i, sources[at[0]].id, url, host_of(url))
@@ -539,7 +549,7 @@ def _check_streamed(manifest: Manifest, options: CheckOptions,
             reason = tally.verdict(share=options.offline_share,
                                    min_hosts=options.offline_min_hosts)
             results = _spooled(spool)
-        else:
+        else:  # a failed canary: nothing checked, every URL inconclusive
             results = iter(not_checked([(sources[at[0]].id, url)
                                         for url, at in positions.items()], reason, started))
             hosts.update(host_of(url) for url in positions)
@@ -548,21 +558,25 @@ def _check_streamed(manifest: Manifest, options: CheckOptions,
             logger.info("run inconclusive: %s", reason)  # the caller reports it
         finished_at = clock.now()
         run_id = None
-        if inconclusive or not final_at_once:
-            if final_at_once:
-                sink.restart()
+        if history is not None:
             hand_over_ignored()
             if inconclusive:
                 assert reason is not None
                 results = (void_result(r, reason) for r in results)
-            if history is not None:
-                run_id = history.record_run_streamed(
-                    manifest_id=manifest.id, started_at=started, finished_at=finished_at,
-                    results=results, inconclusive=inconclusive, reason=reason,
-                    on_recorded=hand_over)
-            else:
-                for result in results:
-                    hand_over(result)
+            run_id = history.record_run_streamed(
+                manifest_id=manifest.id, started_at=started, finished_at=finished_at,
+                results=results, inconclusive=inconclusive, reason=reason,
+                on_recorded=hand_over)
+        elif not checked:
+            for result in results:
+                hand_over(result)
+        elif inconclusive:
+            assert reason is not None
+            for result in results:  # the failures, handed over already: now voided
+                voided = void_result(result, reason)
+                for (position, before), (_, after) in zip(copies(result), copies(voided),
+                                                          strict=True):
+                    sink.replace(position, before, after)
     return CheckRun(
         manifest_id=manifest.id, started_at=started, finished_at=finished_at, results=(),
         inconclusive=inconclusive, inconclusive_reason=reason, run_id=run_id,

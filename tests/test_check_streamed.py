@@ -177,16 +177,16 @@ def refused_urls(n: int) -> list[str]:
 
 
 class Recording(CheckLinesSpool):
-    """A spool that counts its restarts."""
+    """A spool that counts the results replaced."""
 
-    restarts = 0
+    replaced = 0
 
     def __enter__(self) -> Recording:
         return self
 
-    def restart(self) -> None:
-        self.restarts += 1
-        super().restart()
+    def replace(self, position: int, before: LinkResult, after: LinkResult) -> None:
+        self.replaced += 1
+        super().replace(position, before, after)
 
 
 @pytest.mark.parametrize("with_history", [False, True])
@@ -201,8 +201,8 @@ def test_an_offline_run_is_voided_after_its_results_were_handed_over(
             run = check_manifest(manifest, quick(), sink=spool, history=history, clock=clock)
             text = "".join(spool.lines(run))
         assert run.inconclusive and "3 of 4 hosts" in (run.inconclusive_reason or "")
-        # without history every result was handed over as it came, then again voided
-        assert spool.restarts == (0 if with_history else 1)
+        # without history every result was handed over as it came, the failures then voided
+        assert spool.replaced == (0 if with_history else 3)
         records = lines_of(text)
         assert [r["link_class"] for r in records[:-1]] == ["inconclusive"] * 3 + ["ok"]
         assert {r["observed_class"] for r in records[:3]} == {"transient"}
@@ -291,16 +291,29 @@ def test_the_spool_gives_manifest_order_whatever_the_order_results_came(
     assert text == expected
 
 
-def test_a_restarted_spool_forgets_what_came_before() -> None:
+def test_a_replaced_result_is_counted_once() -> None:
     run = CheckRun("m", T0, T0, ())
+    gone = replace(result(0), link_class=LinkClass.GONE, http_status=404)
+    later = replace(result(0), link_class=LinkClass.INCONCLUSIVE, observed_class=LinkClass.GONE)
     with CheckLinesSpool(2, FAIL_ON) as spool:
-        spool.add(0, replace(result(0), link_class=LinkClass.GONE, http_status=404))
-        spool.restart()
-        assert spool.tally.links == 0
         spool.add(1, result(1))
-        spool.add(0, result(0))
+        spool.add(0, gone)
+        assert spool.tally.failed == ["s0"]
+        spool.replace(0, gone, later)
+        assert spool.tally.links == 2 and spool.tally.failed == []
+        assert spool.tally.classes[LinkClass.GONE] == 0
         text = "".join(spool.lines(run))
-    assert text == "".join(check_jsonl(CheckRun("m", T0, T0, (result(0), result(1))), FAIL_ON))
+    assert text == "".join(check_jsonl(CheckRun("m", T0, T0, (later, result(1))), FAIL_ON))
+    with CheckLinesSpool(1, FAIL_ON) as spool, pytest.raises(RuntimeError, match="no result"):
+        spool.replace(0, gone, later)
+
+
+def test_failed_sources_are_listed_in_manifest_order_whatever_the_order_they_came() -> None:
+    results = [replace(result(n), link_class=LinkClass.GONE, http_status=404) for n in range(5)]
+    with CheckLinesSpool(5, FAIL_ON) as spool:
+        for n in (3, 0, 4, 1, 2):
+            spool.add(n, results[n])
+        assert spool.tally.failed == ["s0", "s1", "s2", "s3", "s4"]
 
 
 def test_a_spool_missing_a_result_says_so() -> None:

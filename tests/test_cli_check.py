@@ -116,6 +116,26 @@ def test_invalid_manifest_exits_3(tmp_path: Path) -> None:
     assert result.exit_code == 3 and "error" in result.stderr and result.stdout == ""
 
 
+def test_an_offline_run_in_json_lines_is_voided_in_the_file(tmp_path: Path) -> None:
+    """JSON Lines are written as checks end; an offline verdict at the end still voids them."""
+    manifest = write_manifest(tmp_path, {"a": refused_url("127.0.0.2"),
+                                         "b": refused_url("127.0.0.3")})
+    out = tmp_path / "out.jsonl"
+    result = run("check", manifest, "--format", "jsonl", "-o", out, "--retries", "0", *FAST)
+    assert result.exit_code == 4, result.output
+    assert result.stdout == ""
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["source_id"] for r in lines[:-1]] == ["a", "b"]
+    assert {r["link_class"] for r in lines[:-1]} == {"inconclusive"}
+    assert {r["observed_class"] for r in lines[:-1]} == {"transient"}
+    assert lines[-1]["run"]["inconclusive"] is True
+    assert lines[-1]["run"]["counts"]["transient"] == 0
+    assert "no link's history was advanced" in result.stderr
+    # no spool or temporary file is left beside the output (the history is in .archiver/)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".archiver", "out.jsonl",
+                                                          "sources.toml"]
+
+
 def test_offline_run_exits_4_and_says_so(tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, {"a": refused_url("127.0.0.2"),
                                          "b": refused_url("127.0.0.3")})

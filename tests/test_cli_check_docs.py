@@ -164,3 +164,21 @@ def test_no_links_is_not_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_no_history_leaves_no_database(project: Path) -> None:
     run("check", "docs/index.html", *FAST, "--no-history")
     assert not os.path.exists(project / ".archiver")
+
+
+def test_json_lines_of_documents_are_the_json_documents_results(project: Path,
+                                                               site: LocalSite) -> None:
+    """``--format jsonl`` is written as the checks end: the same records, notes and order."""
+    as_json = json.loads(run("check", "README.md", "docs", *FAST, "--format", "json",
+                             "--no-history").stdout)
+    result = run("check", "README.md", "docs", *FAST, "--format", "jsonl", "--no-history")
+    assert result.exit_code == 1, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    for record in (*lines[:-1], *as_json["results"]):
+        record.pop("elapsed_ms")
+        record.pop("checked_at")
+    assert lines[:-1] == as_json["results"]
+    run_line = lines[-1]["run"]
+    assert run_line["notes"] == as_json["run"]["notes"] and run_line["notes"]
+    assert run_line["failed"] == as_json["run"]["failed"] and run_line["failures"] == 1
+    assert "1 of 3 links match --fail-on" in result.stderr

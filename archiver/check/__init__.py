@@ -43,7 +43,13 @@ from archiver.check.classify import (
     is_material_redirect,
     page_title,
 )
-from archiver.check.offline import OfflineTally, judge_offline, void_result, void_results
+from archiver.check.offline import (
+    OfflineTally,
+    judge_offline,
+    void_result,
+    void_results,
+    voidable,
+)
 from archiver.check.options import CheckOptions
 from archiver.check.retry import Attempt, final_result, retry_delay
 from archiver.check.rules import PROBE_PREFIX
@@ -62,4 +68,5 @@ __all__ = [
     "classify_answer", "classify_error", "compare_with_probe", "final_result", "host_of",
     "is_home_page", "is_material_redirect", "judge_offline", "page_text", "page_title",
     "retry_delay", "sibling_url", "text_similarity", "void_result", "void_results",
+    "voidable",
 ]

@@ -63,9 +63,14 @@ def void_results(results: Iterable[LinkResult], reason: str) -> tuple[LinkResult
     return tuple(void_result(r, reason) for r in results)
 
 
+def voidable(r: LinkResult) -> bool:
+    """Whether :func:`void_result` changes ``r``: a non-success, not yet inconclusive."""
+    return not (r.link_class.is_success or r.link_class is LinkClass.INCONCLUSIVE)
+
+
 def void_result(r: LinkResult, reason: str) -> LinkResult:
     """One result of an inconclusive run: a non-success becomes ``inconclusive``."""
-    if r.link_class.is_success or r.link_class is LinkClass.INCONCLUSIVE:
+    if not voidable(r):
         return r
     return replace(r, link_class=LinkClass.INCONCLUSIVE, observed_class=r.link_class,
                    detail=f"run inconclusive ({reason}); observed {r.link_class}: "

@@ -308,10 +308,11 @@ class LinkTally:
 
     What the ``run`` header and the summary line count: links, results per
     class and per history state, the links dead by history, and the source ids
-    matching ``policy`` (``--fail-on``).
+    matching ``policy`` (``--fail-on``), listed in the order of the keys they
+    were added under (manifest positions; by default, the order of adding).
     """
 
-    __slots__ = ("classes", "dead", "failed", "links", "policy", "states")
+    __slots__ = ("_failed", "classes", "dead", "links", "policy", "states")
 
     def __init__(self, policy: FailOn | None = None) -> None:
         self.policy = policy
@@ -319,7 +320,7 @@ class LinkTally:
         self.classes: Counter[LinkClass] = Counter()
         self.states: Counter[LinkState] = Counter()
         self.dead = 0
-        self.failed: list[str] | None = None if policy is None else []
+        self._failed: dict[int, str] = {}
 
     @classmethod
     def of(cls, results: Iterable[LinkResult], policy: FailOn | None = None) -> LinkTally:
@@ -328,15 +329,30 @@ class LinkTally:
             tally.add(result)
         return tally
 
-    def add(self, result: LinkResult) -> None:
-        self.links += 1
-        self.classes[result.link_class] += 1
-        self.states[result.state] += 1
+    @property
+    def failed(self) -> list[str] | None:
+        """The source ids matching ``policy``, in key order (None without a policy)."""
+        if self.policy is None:
+            return None
+        return [self._failed[key] for key in sorted(self._failed)]
+
+    def add(self, result: LinkResult, key: int | None = None) -> None:
+        """Count ``result``, under ``key`` (its manifest position) if given."""
+        if self.policy is not None and self.policy.matches_link(result):
+            self._failed[self.links if key is None else key] = result.source_id
+        self._count(result, 1)
+
+    def remove(self, result: LinkResult, key: int) -> None:
+        """Take back ``result``, added under ``key`` (a result replaced by another)."""
+        self._count(result, -1)
+        self._failed.pop(key, None)
+
+    def _count(self, result: LinkResult, sign: int) -> None:
+        self.links += sign
+        self.classes[result.link_class] += sign
+        self.states[result.state] += sign
         if result.state is LinkState.DEAD:
-            self.dead += 1
-        if self.failed is not None and self.policy is not None \
-                and self.policy.matches_link(result):
-            self.failed.append(result.source_id)
+            self.dead += sign
 
 
 def check_run(run: CheckRun, policy: FailOn | None = None,
@@ -345,6 +361,7 @@ def check_run(run: CheckRun, policy: FailOn | None = None,
     results were streamed (``tally`` must then count ``policy``)."""
     if tally is None:
         tally = LinkTally.of(run.results, policy)
+    failed = tally.failed
     return {
         **_head("check"), **_record(run, results=OMIT),
         "duration_ms": duration_ms(run.started_at, run.finished_at),
@@ -352,8 +369,8 @@ def check_run(run: CheckRun, policy: FailOn | None = None,
         "counts": {c.value: tally.classes[c] for c in LinkClass},
         "states": {s.value: tally.states[s] for s in LinkState},
         "fail_on": None if policy is None else str(policy),
-        "failures": None if tally.failed is None else len(tally.failed),
-        "failed": tally.failed,
+        "failures": None if failed is None else len(failed),
+        "failed": failed,
     }
 
 

@@ -64,16 +64,19 @@ class CheckLinesSpool:
         self._offsets[position] = self._end
         self._lengths[position] = len(data)
         self._end += len(data)
-        self.tally.add(result)
+        self.tally.add(result, position)
 
-    def restart(self) -> None:
-        """Forget every result spooled so far (the run's results come again)."""
-        self._file.seek(0)
-        self._file.truncate()
-        self._end = 0
-        self._offsets = array("q", [-1]) * self._size
-        self._lengths = array("l", [0]) * self._size
-        self.tally = LinkTally(self.tally.policy)
+    def replace(self, position: int, before: LinkResult, after: LinkResult) -> None:
+        """The result added for ``position``, ``before``, is now ``after``.
+
+        The new line is spooled and the old one left unread.
+        """
+        if self._offsets[position] < 0:
+            raise RuntimeError(f"check spool: source #{position} has no result to replace")
+        if self._locations is not None:
+            before = replace(before, locations=self._locations.get(before.source_id, ()))
+        self.tally.remove(before, position)
+        self.add(position, after)
 
     def lines(self, run: CheckRun) -> Iterator[str]:
         """Every result's line in manifest order, then the ``run`` line of ``run``.
