@@ -4,15 +4,23 @@ A file written aside, fsynced and renamed into place is whole or absent after
 a crash, but the rename itself lives in the folder's entry: fsync(2) of a file
 does not sync the directory entry that names it (the Linux man page says so
 explicitly), so the folder is fsynced too.
+
+Spool files (:func:`spool_file`) are the other kind: temporary files that hold
+a run's results on disk instead of in memory, removed when closed or when the
+process ends, and never seen by the user unless writing them fails.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from pathlib import Path
+from typing import IO
 
-__all__ = ["fsync_dir"]
+from archiver.errors import StoreError
+
+__all__ = ["fsync_dir", "spool_error", "spool_file"]
 
 
 def fsync_dir(folder: Path) -> None:
@@ -23,3 +31,18 @@ def fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def spool_file(what: str) -> IO[bytes]:
+    """A new anonymous temporary file for ``what`` (in ``TMPDIR``), deleted when closed."""
+    try:
+        return tempfile.TemporaryFile(prefix="archiver-spool-")
+    except OSError as err:
+        raise spool_error(err, what) from err
+
+
+def spool_error(err: OSError, what: str) -> StoreError:
+    """The error to raise when writing the spool file of ``what`` failed (a full disk)."""
+    return StoreError(f"cannot write {what} in the temporary folder {tempfile.gettempdir()}: "
+                      f"{err.strerror or err}",
+                      hint="free space there, or point TMPDIR at a folder with room")

@@ -36,7 +36,6 @@ import asyncio
 import heapq
 import logging
 import pickle
-import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
@@ -60,6 +59,7 @@ from archiver.check import (
     voidable,
 )
 from archiver.clock import SYSTEM_CLOCK, Clock, SystemClock
+from archiver.durable import spool_error, spool_file
 from archiver.errors import ConfigError
 from archiver.history import FixityEvent, History
 from archiver.manifest import select_sources
@@ -527,12 +527,15 @@ def _check_streamed(manifest: Manifest, options: CheckOptions,
             sink.add(position, _viewed(sources[position],
                                        _ignored_result(sources[position], why, started)))
 
-    with tempfile.TemporaryFile(prefix="archiver-check-") as spool:
+    with spool_file(_SPOOLED) as spool:
         def finished(result: LinkResult) -> None:
             tally.add(result)
             hosts.add(host_of(result.url))
             if not final_at_once or voidable(result):
-                pickle.dump(result, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                try:
+                    pickle.dump(result, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                except OSError as err:
+                    raise spool_error(err, _SPOOLED) from err
             if final_at_once:
                 hand_over(result)
 
@@ -584,9 +587,16 @@ def _check_streamed(manifest: Manifest, options: CheckOptions,
         requests=checker.requests)
 
 
+#: What :func:`_check_streamed` spools (named in the error if the disk is full).
+_SPOOLED = "the check's results"
+
+
 def _spooled(spool: IO[bytes]) -> Iterator[LinkResult]:
     """The results :func:`_check_streamed` wrote to its own spool file, in that order."""
-    spool.flush()
+    try:
+        spool.flush()
+    except OSError as err:
+        raise spool_error(err, _SPOOLED) from err
     spool.seek(0)
     while True:
         try:

@@ -10,7 +10,10 @@ over) and on a failed canary; and they check what a failing receiver leaves.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -321,3 +324,55 @@ def test_a_spool_missing_a_result_says_so() -> None:
         spool.add(1, result(1))
         with pytest.raises(RuntimeError, match="no result for source #0"):
             list(spool.lines(CheckRun("m", T0, T0, ())))
+
+
+_TEMPORARY_FILE = tempfile.TemporaryFile  # the real one, for FullDisk under monkeypatch
+
+
+class FullDisk:
+    """A temporary file on a disk that fills up after ``room`` bytes."""
+
+    def __init__(self, room: int) -> None:
+        self._file = _TEMPORARY_FILE()
+        self._room = room
+
+    def write(self, data: bytes) -> int:
+        if len(data) > self._room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self._room -= len(data)
+        return self._file.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
+
+    def __enter__(self) -> FullDisk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+
+def test_a_full_temporary_folder_is_an_error_naming_it(
+        sites: list[LocalSite], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from archiver.cli import cli
+
+    manifest = tmp_path / "m.toml"
+    manifest.write_text('[manifest]\nid = "t"\ntitle = "T"\n' + "".join(
+        f'[[source]]\nid = "s{n}"\nurl = "{sites[0].url(f"/ok?n={n}")}"\npublisher = "P"\n'
+        'title = "T"\npublished = 2014-09-01\nlanguage = "en"\n' for n in range(5)),
+        encoding="utf-8")
+    sites[0].default = Reply(200, ARTICLE)
+    monkeypatch.setattr(tempfile, "TemporaryFile", lambda **kw: FullDisk(700))
+    try:
+        done = CliRunner().invoke(cli, ["check", str(manifest), "--format", "jsonl", "-o",
+                                        str(tmp_path / "out.jsonl"), "--no-history",
+                                        "--allow-private", "--no-progress", "--no-probe",
+                                        "--per-host-interval", "0"])
+    finally:
+        sites[0].default = None
+    assert done.exit_code == 3, done.output
+    assert "cannot write the check's" in done.stderr and "temporary folder" in done.stderr
+    assert "TMPDIR" in done.stderr and "internal error" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.toml"]

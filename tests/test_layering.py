@@ -19,9 +19,10 @@ PACKAGE = Path(archiver.__file__).parent
 
 #: Bottom to top. A name is a top-level module or package of ``archiver``.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"errors", "models", "clock", "urls", "_version", "schemas", "durable",
-               "_lazy", "_lru"}),
-    frozenset({"inputs"}),  # links read from documents (#11): above urls, below check and cli
+    frozenset({"errors", "models", "clock", "urls", "_version", "schemas", "_lazy", "_lru"}),
+    # links read from documents (#11): above urls, below check and cli; durable file
+    # operations, above errors (a spool that cannot be written is a StoreError)
+    frozenset({"inputs", "durable"}),
     frozenset({"failon", "manifest", "dossier", "extract", "config"}),
     frozenset({"pages", "net", "history", "biblio"}),
     frozenset({"check"}),

@@ -12,11 +12,11 @@ gives for the whole run, without the run's results ever being held together.
 from __future__ import annotations
 
 import os
-import tempfile
 from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
+from archiver.durable import spool_error, spool_file
 from archiver.failon import FailOn
 from archiver.models import CheckRun, LinkResult
 from archiver.report.serialize import LinkTally, check_run_line, link_line
@@ -26,6 +26,7 @@ READ_CHUNK = 1 << 20
 # Lines are stored as UTF-8 with lone surrogates passed through, and read back
 # the same way: the text that comes out is the text that went in.
 _CODEC = ("utf-8", "surrogatepass")
+_WHAT = "the check's JSON Lines"
 
 
 class CheckLinesSpool:
@@ -40,7 +41,7 @@ class CheckLinesSpool:
                  locations: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self.tally = LinkTally(policy)
         self._locations = locations
-        self._file = tempfile.TemporaryFile(prefix="archiver-lines-")  # noqa: SIM115 (closed by close())
+        self._file = spool_file(_WHAT)
         self._size = sources
         self._offsets = array("q", [-1]) * sources
         self._lengths = array("l", [0]) * sources
@@ -60,7 +61,10 @@ class CheckLinesSpool:
         if self._locations is not None:
             result = replace(result, locations=self._locations.get(result.source_id, ()))
         data = link_line(result).encode(*_CODEC)
-        self._file.write(data)
+        try:
+            self._file.write(data)
+        except OSError as err:
+            raise spool_error(err, _WHAT) from err
         self._offsets[position] = self._end
         self._lengths[position] = len(data)
         self._end += len(data)
@@ -84,7 +88,10 @@ class CheckLinesSpool:
         Lines that lie one after the other in the spool are read together.
         Raises :class:`RuntimeError` if a position got no result (a bug).
         """
-        self._file.flush()
+        try:
+            self._file.flush()
+        except OSError as err:
+            raise spool_error(err, _WHAT) from err
         fd = self._file.fileno()
         start = end = 0
         for position in range(self._size):
