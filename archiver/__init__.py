@@ -37,6 +37,7 @@ _API = {
     # their options and collaborators
     "CheckOptions": "archiver.check",
     "RunOptions": "archiver.pipeline",
+    "ResultSink": "archiver.pipeline",
     "Archive": "archiver.fetch",
     "INTERNET_ARCHIVE": "archiver.fetch",
     "History": "archiver.history",
@@ -107,6 +108,7 @@ __all__ = [
     "Quote",
     "QuoteResult",
     "QuoteStatus",
+    "ResultSink",
     "RunOptions",
     "RunResult",
     "Source",
@@ -174,6 +176,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from archiver.net import HttpClient
     from archiver.package import package_manifest
-    from archiver.pipeline import RunOptions, check_manifest, run_pipeline
+    from archiver.pipeline import ResultSink, RunOptions, check_manifest, run_pipeline
     from archiver.urls import same_page, url_key
     from archiver.verify import verify_manifest

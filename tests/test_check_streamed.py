@@ -376,3 +376,27 @@ def test_a_full_temporary_folder_is_an_error_naming_it(
     assert "cannot write the check's" in done.stderr and "temporary folder" in done.stderr
     assert "TMPDIR" in done.stderr and "internal error" not in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.toml"]
+
+
+def test_any_object_with_add_and_replace_is_a_sink(sites: list[LocalSite]) -> None:
+    """The public :class:`archiver.ResultSink` protocol, met by a plain class."""
+    from archiver import ResultSink
+
+    class Latest:
+        def __init__(self) -> None:
+            self.by_position: dict[int, LinkResult] = {}
+
+        def add(self, position: int, result: LinkResult) -> None:
+            self.by_position[position] = result
+
+        def replace(self, position: int, before: LinkResult, after: LinkResult) -> None:
+            assert self.by_position[position] == before
+            self.by_position[position] = after
+
+    latest = Latest()
+    sink: ResultSink = latest
+    manifest = mixed_manifest(sites)
+    run = check_manifest(manifest, quick(), sink=sink)
+    assert run.results == () and sorted(latest.by_position) == list(range(9))
+    assert latest.by_position[3].link_class is LinkClass.GONE
+    assert latest.by_position[4].link_class is LinkClass.IGNORED
