@@ -84,7 +84,8 @@ def main() -> None:
     ap.add_argument("--linkchecker", default="linkchecker", help="path of LinkChecker (optional)")
     ap.add_argument("--linkinator", default="linkinator", help="path of linkinator (optional)")
     ap.add_argument("--tools", default="archiver",
-                    help="comma list: archiver,lychee,linkchecker,linkinator")
+                    help="comma list: archiver,archiver-urls,archiver-noprobe,lychee,"
+                    "linkchecker,linkinator")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each tool (median shown)")
     ap.add_argument("--no-compile", action="store_true",
                     help="do not byte-compile archiver first (as pip install does)")
@@ -129,6 +130,10 @@ def main() -> None:
         # the manifest (TOML, validated), and the very file lychee reads (a URL list)
         "archiver": [args.archiver, "check", str(manifest), *archiver_flags],
         "archiver-urls": [args.archiver, "check", str(tmp / "urls.txt"), *archiver_flags],
+        # the same requests as lychee: no soft-404 probe (one more request per host and
+        # URL pattern, made before a host's first success is final), which lychee lacks
+        "archiver-noprobe": [args.archiver, "check", str(manifest), *archiver_flags,
+                             "--no-probe"],
         "lychee": [args.lychee, "--no-progress", "--host-concurrency",
                    str(args.per_host), "--host-request-interval", "0s", "--max-concurrency",
                    conc, "--timeout", "30", "--format", "json", "-o", str(tmp / "lychee.json"),
