@@ -56,7 +56,6 @@ from archiver.check import (
 )
 from archiver.clock import SYSTEM_CLOCK, Clock, SystemClock
 from archiver.errors import ConfigError
-from archiver.history import FixityEvent, History
 from archiver.manifest import select_sources
 from archiver.models import (
     CaptureKind,
@@ -77,6 +76,7 @@ from archiver.net.aio import AsyncHttpClient
 
 if TYPE_CHECKING:
     from archiver.fetch import Archive, CaptureScope
+    from archiver.history import FixityEvent, History
     from archiver.models import FetchRun
     from archiver.verify import SearchScope
 
