@@ -44,10 +44,12 @@ def test_a_link_check_loads_none_of_the_later_stages() -> None:
 
 
 def test_a_link_check_defers_what_only_some_runs_need() -> None:
-    """The history database, IDNA tables, HTTP-date parser, schema files and crash report
-    are loaded when used (a history kept, a non-ASCII host, a Retry-After date, ...)."""
+    """The history database, IDNA tables, HTTP-date parser, schema files, crash report and
+    terminal size are loaded when used (a history kept, a non-ASCII host, a Retry-After
+    date, ...)."""
     code = ("import sys\nimport archiver.cli.check_cmd\n"
             "deferred = {'sqlite3', 'idna', 'email', 'importlib.resources', 'tempfile',\n"
+            "            'shutil', 'bz2', 'lzma',\n"
             "            'archiver.history.database', 'archiver.history.diff',\n"
             "            'archiver.history.schema'}\n"
             "names = set(sys.modules) | {m.split('.')[0] for m in sys.modules}\n"
