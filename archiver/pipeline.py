@@ -61,7 +61,6 @@ from archiver.check import (
 from archiver.clock import SYSTEM_CLOCK, Clock, SystemClock
 from archiver.durable import spool_error, spool_file
 from archiver.errors import ConfigError
-from archiver.history import FixityEvent, History
 from archiver.manifest import select_sources
 from archiver.models import (
     CaptureKind,
@@ -82,6 +81,7 @@ from archiver.net.aio import AsyncHttpClient
 
 if TYPE_CHECKING:
     from archiver.fetch import Archive, CaptureScope
+    from archiver.history import FixityEvent, History
     from archiver.models import FetchRun
     from archiver.verify import SearchScope
 

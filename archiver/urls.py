@@ -38,8 +38,6 @@ import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-import idna
-
 __all__ = ["host_key", "host_of", "is_http_url", "same_page", "url_key"]
 
 #: Query parameters that only track where a click came from (Google Analytics'
@@ -79,6 +77,8 @@ def host_key(host: str) -> str:
     """
     name = host.strip().lower().rstrip(".")
     if not name.isascii():
+        import idna  # here: only a non-ASCII name needs it (about 2 ms to import)
+
         # Not a valid IDN: the Unicode form as written, lower-cased.
         with contextlib.suppress(idna.IDNAError, UnicodeError, ValueError):
             mapped = idna.uts46_remap(name, std3_rules=False, transitional=False)

@@ -7,12 +7,9 @@ through :mod:`archiver.report` and maps errors to the documented exit codes
 
 from __future__ import annotations
 
-import datetime as _dt
 import importlib
 import os
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +21,11 @@ TRACEBACK_ENV = "ARCHIVER_TRACEBACK"
 
 
 def _save_traceback(exc: BaseException) -> Path | None:
+    # imported here: only a crash needs them, and every command starts without them
+    import datetime as _dt
+    import tempfile
+    import traceback
+
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     try:
         fd, name = tempfile.mkstemp(prefix=f"archiver-crash-{stamp}-", suffix=".txt")
@@ -99,6 +101,8 @@ class ArchiverGroup(click.Group):
                 raise click.exceptions.Exit(ExitCode.INVALID_INPUT) from None
             # a bug: short message, traceback to a file
             if os.environ.get(TRACEBACK_ENV):
+                import traceback
+
                 traceback.print_exception(err, file=sys.stderr)
             saved = _save_traceback(err)
             where = f"; the traceback was saved to {saved}" if saved else ""

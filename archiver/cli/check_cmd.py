@@ -30,10 +30,6 @@ from archiver.cli.options import (
 from archiver.cli.tuning import CheckTuning, check_tuning_options
 from archiver.clock import SYSTEM_CLOCK
 from archiver.failon import Command, FailOn
-from archiver.history import (
-    History,
-    default_db_path,
-)
 from archiver.manifest import JSONL_SUFFIXES, load_manifest, select_sources
 from archiver.models import CheckRun, Manifest
 from archiver.pipeline import check_manifest
@@ -112,8 +108,11 @@ def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbat
                                    "name the files or folders to check instead")
         loaded, locations, notes = _from_documents(inputs, include_verbatim)
     options = check_tuning.check_options(allow_private=allow_private, proxy=proxy)
-    history = None if no_history else History(db or default_db_path(loaded),
-                                               policy=check_tuning.history_policy())
+    history = None
+    if not no_history:  # the database (sqlite3) is loaded only when it is used
+        from archiver.history import History, default_db_path
+
+        history = History(db or default_db_path(loaded), policy=check_tuning.history_policy())
     bar = progress_callback(no_progress)
     # JSON Lines are written as the checks end (to a spool, put back in manifest
     # order at the end): a run's results are never held together.

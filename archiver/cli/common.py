@@ -40,7 +40,6 @@ import logging
 import os
 import re
 import secrets
-import shutil
 import stat
 import sys
 from collections.abc import Iterable
@@ -356,6 +355,8 @@ def terminal_width(output: Path | None) -> int | None:
     """
     if output is not None or not sys.stdout.isatty():
         return None
+    import shutil  # here: with bz2 and lzma, about 2 ms that a run to a file or pipe never needs
+
     return shutil.get_terminal_size().columns
 
 

@@ -13,8 +13,8 @@ The :class:`~archiver.history.History` methods call these in its transactions.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from archiver.history.rows import dt, opt_ts, req_dt, ts
 from archiver.models import (
@@ -25,6 +25,9 @@ from archiver.models import (
     SaveOutcome,
     SaveResult,
 )
+
+if TYPE_CHECKING:  # the database's types: sqlite3 itself is loaded by .database
+    import sqlite3
 
 
 @dataclass(frozen=True)

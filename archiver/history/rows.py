@@ -11,8 +11,8 @@ passes it in.
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from archiver.history.records import CheckRecord, Transition
 from archiver.history.state import LinkRecord
@@ -29,6 +29,9 @@ from archiver.models import (
     QuoteResult,
     QuoteStatus,
 )
+
+if TYPE_CHECKING:  # the database's types: sqlite3 itself is loaded by .database
+    import sqlite3
 
 # -- times ---------------------------------------------------------------------------------
 

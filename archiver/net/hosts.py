@@ -11,7 +11,6 @@ and :func:`parse_retry_after` reads "now", through a
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import random
 import threading
 import weakref
@@ -200,6 +199,8 @@ def parse_retry_after(value: str | None, clock: Clock = SYSTEM_CLOCK,
     value = value.strip()
     if value.isdigit():
         return min(float(value), cap)
+    import email.utils  # here: only a Retry-After date needs it (about 3 ms to import)
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

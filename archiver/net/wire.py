@@ -44,8 +44,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes, urlsplit
 
-import idna
-
 from archiver.errors import NetError, NetErrorKind
 
 __all__ = ["WireUrl", "remove_dot_segments", "wire_url"]
@@ -197,6 +195,8 @@ def _normalise_host(url: str, host: str) -> str:
     if decoded.isascii():
         name = decoded.lower()
     else:
+        import idna  # here: only a non-ASCII name needs it (about 2 ms to import)
+
         try:
             mapped = idna.uts46_remap(decoded, std3_rules=False, transitional=False)
             name = ".".join(label if label.isascii() else idna.alabel(label).decode("ascii")

@@ -21,7 +21,6 @@ The ``save`` and ``fixity`` documents keep their outcome enums in their own
 from __future__ import annotations
 
 import json
-from importlib import resources
 from typing import Any
 
 BASE = "https://archiver.invalid/schemas/"
@@ -60,6 +59,8 @@ def schema_id(name: str) -> str:
 
 def load(name: str) -> dict[str, Any]:
     """The schema ``name`` as shipped in the package."""
+    from importlib import resources  # here: the writers only need schema_id, not the files
+
     text = resources.files(__name__).joinpath(f"{name}.schema.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
