@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 from typing import IO
 
@@ -35,6 +34,8 @@ def fsync_dir(folder: Path) -> None:
 
 def spool_file(what: str) -> IO[bytes]:
     """A new anonymous temporary file for ``what`` (in ``TMPDIR``), deleted when closed."""
+    import tempfile  # with shutil, bz2 and lzma: loaded by the runs that spool
+
     try:
         return tempfile.TemporaryFile(prefix="archiver-spool-")
     except OSError as err:
@@ -43,6 +44,8 @@ def spool_file(what: str) -> IO[bytes]:
 
 def spool_error(err: OSError, what: str) -> StoreError:
     """The error to raise when writing the spool file of ``what`` failed (a full disk)."""
+    import tempfile
+
     return StoreError(f"cannot write {what} in the temporary folder {tempfile.gettempdir()}: "
                       f"{err.strerror or err}",
                       hint="free space there, or point TMPDIR at a folder with room")
