@@ -52,9 +52,18 @@ _PATH_SAFE = _UNRESERVED | frozenset("!$&'()*+,;=:@/")
 _ESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
 
 
+#: A URL whose host ``urlsplit`` would read as written: a scheme, ``//``, a host of
+#: letters, digits, dots and hyphens, an optional port, then the path, query,
+#: fragment or the end (tests/test_urls.py checks it against ``urlsplit``).
+_PLAIN_HOST_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9.-]+)(?::[0-9]*)?(?:[/?#]|\Z)")
+
+
 @functools.lru_cache(maxsize=1 << 16)  # asked for each request of a check; pure
 def host_of(url: str) -> str:
     """The lower-cased host name of ``url`` (``""`` if it has none or cannot be parsed)."""
+    plain = _PLAIN_HOST_RE.match(url)
+    if plain is not None:  # most URLs: no need to split the whole URL (a third of the time)
+        return plain.group(1).lower()
     try:
         return (urlsplit(url.strip()).hostname or "").lower()
     except ValueError:

@@ -149,3 +149,38 @@ def test_same_page_is_implied_by_equal_keys(url: str) -> None:
 def test_any_text_gets_a_key_without_error(text: str) -> None:
     assert isinstance(url_key(text), str)
     assert isinstance(host_of(text), str)
+
+
+def _host_the_long_way(url: str) -> str:
+    """``host_of`` without its shortcut for plain URLs: what ``urlsplit`` reads."""
+    from urllib.parse import urlsplit
+
+    try:
+        return (urlsplit(url.strip()).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+#: URLs made of the shortcut's own characters and every one that changes what
+#: ``urlsplit`` reads (userinfo, brackets, escapes, tabs, spaces, non-ASCII dots).
+_URL_PIECES = st.builds(
+    lambda scheme, sep, host, tail: scheme + sep + "".join(host) + tail,
+    st.sampled_from(["http", "HTTPS", "h1+.-", "1http", "", " http", "ht\ttp"]),
+    st.sampled_from(["://", ":/", "//", ":", ":///"]),
+    st.lists(st.sampled_from(["a", "B", "example", ".", "-", "@", "x:y", "[::1]", "[", "]",
+                              "%2e", "\t", " ", "\u00e9", "\uff0e", "80", ":", "/"]),
+             max_size=8),
+    st.sampled_from(["", "/", "/p", "?q", "#f", " ", "\n", ":80/", "@b/"]))
+
+
+@given(_URL_PIECES)
+def test_the_plain_url_shortcut_reads_the_host_urlsplit_reads(url: str) -> None:
+    assert host_of.__wrapped__(url) == _host_the_long_way(url)
+
+
+@given(urls(), st.sampled_from(["", ":8080", ":"]), st.sampled_from(["", "/", "?q", "#f"]))
+def test_the_shortcut_agrees_on_real_urls(url: str, port: str, tail: str) -> None:
+    scheme, rest = url.split("://", 1)
+    host, _, path = rest.partition("/")
+    for candidate in (url, f"{scheme}://{host}{port}{tail}", f"{scheme}://{host}{port}/{path}"):
+        assert host_of.__wrapped__(candidate) == _host_the_long_way(candidate)
