@@ -11,6 +11,7 @@ way gives: each is compared with it on generated input.
 from __future__ import annotations
 
 import ast
+import gc
 import json
 import re
 import subprocess
@@ -432,3 +433,41 @@ def test_source_lines_of_a_big_manifest() -> None:
     assert _source_lines(text) == source_lines_long_way(text) == \
         [5 + 8 * n for n in range(500)]
     assert re.search(r"\[\[source\]\]", text)
+
+
+# -- the garbage collector, paused while loading ------------------------------------------
+
+
+def test_the_collector_is_paused_while_loading_and_resumed_after(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    seen: list[bool] = []
+    real_build = manifest._build
+
+    def build(*args: Any, **kwargs: Any) -> Manifest | None:
+        seen.append(gc.isenabled())
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(manifest, "_build", build)
+    good = tmp_path / "good.toml"
+    good.write_text(HEAD + SOURCE, encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(HEAD + SOURCE + "note = [1,\n", encoding="utf-8")
+    assert gc.isenabled()
+    assert validate_file(good)[0] is not None and gc.isenabled()
+    assert validate_file(bad)[0] is None and gc.isenabled()  # returned from inside
+    assert seen == [False]
+    monkeypatch.setattr(manifest, "_build", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        validate_file(good)
+    assert gc.isenabled()
+
+
+def test_a_collector_the_program_paused_stays_paused(tmp_path: Path) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text(HEAD + SOURCE, encoding="utf-8")
+    gc.disable()
+    try:
+        assert validate_file(path)[0] is not None
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
