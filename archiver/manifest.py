@@ -355,8 +355,10 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 #: (no space, no control character) after the '/', '?' or '#' that ends the host
 #: (urlsplit's netloc, RFC 3986 §3.2). Most sources' URLs are such; tests prove the
 #: two functions agree (tests/test_manifest_fastload.py).
-_PLAIN_URL_RE = re.compile(r"https?://[a-z0-9.-]*\.[a-z0-9.-]*(?::([0-9]{0,5}))?(?:[/?#][!-~]*)?",
-                           re.ASCII)
+#: Each part can match in one way only (the labels hold no '.', the host no ':' or
+#: '/'), so a match takes time linear in the URL's length, whatever the URL.
+_PLAIN_URL_RE = re.compile(
+    r"https?://[a-z0-9-]*(?:\.[a-z0-9-]*)+(?::([0-9]{0,5}))?(?:[/?#][!-~]*)?", re.ASCII)
 #: The largest TCP port (RFC 793 §3.1: 16 bits); urlsplit refuses larger ones.
 _MAX_PORT = 65535
 
@@ -536,15 +538,22 @@ def _parse_datetime(value: Any) -> datetime | None:
 def _source_lines(text: str) -> list[int]:
     """Line numbers of the ``[[source]]`` headers, in order."""
     lines: list[int] = []
-    line, pos = 1, 0
+    line, pos, line_start = 1, 0, 0
+    first_on_line = True
+    # the text is scanned once: newlines counted and sought between one match and
+    # the next, the start of a line read only before the first match on that line
     for m in _SOURCE_HEADER_TAIL_RE.finditer(text):
         start = m.start()
-        # what SOURCE_HEADER_RE matches: only spaces and tabs before it on its line
-        if text[text.rfind("\n", 0, start) + 1:start].strip(" \t"):
-            continue
-        line += text.count("\n", pos, start)
+        if newlines := text.count("\n", pos, start):
+            line += newlines
+            line_start = text.rfind("\n", pos, start) + 1
+            first_on_line = True
         pos = start
-        lines.append(line)
+        # what SOURCE_HEADER_RE matches: only spaces and tabs before it on its line
+        # (never so for a second match on a line: the first stands before it)
+        if first_on_line and not text[line_start:start].strip(" \t"):
+            lines.append(line)
+        first_on_line = False
     return lines
 
 

@@ -471,3 +471,25 @@ def test_a_collector_the_program_paused_stays_paused(tmp_path: Path) -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# -- the shortcuts stay linear on hostile input ---------------------------------------------
+
+LONG = 200_000
+
+
+@pytest.mark.parametrize("url", [
+    "http://" + "." * LONG + " ", "http://a" + ".a" * LONG + "!", "http://a.b/" + "/" * LONG + " ",
+    "http://a.b?" + "?" * LONG + ">", "https://a" + "-" * LONG + ".b:99999",
+])
+def test_a_long_hostile_url_is_judged_in_one_pass(url: str) -> None:
+    # a pattern that could match a URL in more than one way would try them all:
+    # minutes for these (quadratic), not milliseconds
+    assert _check_url(url) == _check_url_full(url)
+    assert urls.url_key(url) == urls._key(url, lenient=False)
+
+
+def test_many_headers_on_long_lines_are_counted_in_one_pass() -> None:
+    text = (" " * LONG + "[[source]]\n" + ("x[[source]]" * (LONG // 10) + "\n") * 3
+            + "  [[source]]" * (LONG // 10))
+    assert _source_lines(text) == source_lines_long_way(text) == [1, 5]
