@@ -44,8 +44,8 @@ from archiver.urls import url_key
 #: about 32 MB of TOML). ``validate_file``/``load_manifest`` take ``max_bytes``.
 MAX_MANIFEST_BYTES = 1024 * 1024 * 1024
 #: File name endings read as JSON Lines (one JSON object per line) instead of TOML.
-#: Python's tomllib is pure Python (about 1 MB/s here: 100,000 sources in about
-#: 30 s); the json module reads the same manifest as JSON Lines in under a second.
+#: A 100,000-source manifest (bench/bench_manifest.py, 25 MB as TOML) loads in about
+#: 2.4 s as JSON Lines, 3.8 s as TOML with compiled tomli, 9.5 s with tomllib.
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 
 MANIFEST_KEYS = {"id", "title", "description", "dossier"}
