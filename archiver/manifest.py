@@ -12,13 +12,15 @@ without raising, for ``archiver validate``.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import difflib
+import gc
 import ipaddress
 import json
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -42,8 +44,8 @@ from archiver.urls import url_key
 #: about 32 MB of TOML). ``validate_file``/``load_manifest`` take ``max_bytes``.
 MAX_MANIFEST_BYTES = 1024 * 1024 * 1024
 #: File name endings read as JSON Lines (one JSON object per line) instead of TOML.
-#: Python's tomllib is pure Python (about 1 MB/s here: 100,000 sources in about
-#: 30 s); the json module reads the same manifest as JSON Lines in under a second.
+#: A 100,000-source manifest (bench/bench_manifest.py, 25 MB as TOML) loads in about
+#: 2.4 s as JSON Lines, 3.8 s as TOML with compiled tomli, 9.5 s with tomllib.
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 
 MANIFEST_KEYS = {"id", "title", "description", "dossier"}
@@ -70,6 +72,9 @@ BCP47_RE = re.compile(
 )
 TIMESTAMP14_RE = re.compile(r"\d{14}", re.ASCII)
 SOURCE_HEADER_RE = re.compile(r"^[ \t]*\[\[[ \t]*source[ \t]*\]\]", re.MULTILINE)
+#: SOURCE_HEADER_RE without its start of line, which keeps re from searching for
+#: the literal "[[" (twice as fast); _source_lines checks the start of the line.
+_SOURCE_HEADER_TAIL_RE = re.compile(r"\[\[[ \t]*source[ \t]*\]\]")
 
 #: Arrays and tables nested deeper than this are refused. A manifest needs 5
 #: (the file, ``source``, a source, ``quote``, a quote); the parser itself gives
@@ -80,6 +85,36 @@ MAX_NESTING = 32
 MIN_YEAR, MAX_YEAR = 1000, 9998
 
 EXAMPLE_HINT = "see manifests/example.toml for a commented example"
+
+
+def _toml_parser() -> tuple[Callable[[str], dict[str, Any]], tuple[type[ValueError], ...], str]:
+    """The TOML parser to read manifests with, what it raises on bad TOML, and its name.
+
+    tomli is the project tomllib comes from; its wheels on PyPI are compiled with
+    mypyc and parse a 2,000-source manifest about three times faster (0.03 s
+    against 0.10 s here; bench/bench_manifest.py). Only versions 2.3.2 to 2.3.x
+    are used: from 2.4.0 tomli reads TOML 1.1 (https://toml.io/en/v1.1.0:
+    trailing commas and newlines in inline tables, ``\\e``, times without
+    seconds), which tomllib of Python 3.11 to 3.14 refuses, so a manifest would
+    load on one machine and not on another; before 2.3.2 the compiled parser
+    nests inline arrays and tables as deep as the recursion limit, which can
+    overflow a thread's C stack (tomli's _parser.py, MAX_INLINE_NESTING = 400
+    since 2.3.2). Any other tomli, or none, and tomllib reads the manifest.
+    """
+    try:
+        import tomli
+    except ImportError:  # pragma: no cover - tomli is a dependency
+        return tomllib.loads, (tomllib.TOMLDecodeError,), "tomllib"
+    errors = (tomllib.TOMLDecodeError, tomli.TOMLDecodeError)
+    version = tuple(int(part) for part in re.findall(r"\d+", tomli.__version__)[:3])
+    if not (2, 3, 2) <= version < (2, 4):
+        return tomllib.loads, errors, "tomllib"
+    return tomli.loads, errors, f"tomli {tomli.__version__}"
+
+
+#: The TOML parser manifests are read with (compiled tomli when installed, else
+#: tomllib), what it raises for a document that is not TOML, and its name.
+_toml_loads, _TOML_ERRORS, TOML_PARSER = _toml_parser()
 
 
 @dataclass
@@ -147,20 +182,23 @@ NESTING_HINT = ("a manifest nests at most [[source]] and [[source.quote]]; "
 
 def _parse_toml(text: str, ctx: _Ctx) -> dict[str, Any] | None:
     try:
-        data = tomllib.loads(text)
+        data = _toml_loads(text)
     except RecursionError:
-        # tomllib parses nested arrays and inline tables recursively.
+        # tomllib parses nested arrays and inline tables recursively; compiled tomli
+        # raises RecursionError itself past 400 levels, or past the recursion limit's
+        # number of parts in a dotted key.
         ctx.error("file is nested too deeply (arrays or tables inside one another "
                   "hundreds of levels down)", hint=NESTING_HINT)
         return None
-    except tomllib.TOMLDecodeError as err:
-        # Python 3.14 has err.lineno; older versions put it in the message.
+    except _TOML_ERRORS as err:
+        # The line is read from the message, "(at line N, column M)", as tomllib
+        # of every Python version and tomli write it. err.lineno (tomli, Python
+        # 3.14) is not used: it also numbers errors "at end of document", which
+        # Python 3.11's tomllib does not, and the two parsers must report alike.
         msg = str(err)
-        line = getattr(err, "lineno", None)
-        if line is None:
-            m = re.search(r"line (\d+)", msg)
-            line = int(m.group(1)) if m else None
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
+        m = re.search(r"\s*\(at line (\d+), column \d+\)\Z", msg)
+        line = int(m.group(1)) if m else None
+        msg = msg[: m.start()] if m else msg
         fault = _date_fault(text.splitlines()[line - 1]) if line is not None and \
             0 < line <= len(text.splitlines()) else None
         if fault is not None:
@@ -231,22 +269,27 @@ def _parse_jsonl(text: str, ctx: _Ctx) -> tuple[dict[str, Any], list[int]] | Non
 
 
 def _depth(data: object) -> int:
-    """How deep arrays and tables nest in ``data`` (without recursion: no limit to hit)."""
+    """How deep arrays and tables nest in ``data`` (without recursion: no limit to hit).
+
+    Walked a level at a time, keeping only the tables and arrays of each level (a
+    manifest's values are mostly strings: one list comprehension a level, not one
+    stack entry per value); stops once deeper than :data:`MAX_NESTING`.
+    """
     deepest = 0
-    stack: list[tuple[object, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, dict):
-            children: Iterable[object] = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
-        deepest = max(deepest, depth)
-        if depth > MAX_NESTING:
+    level: list[Any] = [data] if isinstance(data, _CONTAINERS) else []
+    while level:
+        deepest += 1
+        if deepest > MAX_NESTING:
             break  # deep enough to refuse: no need to walk the rest
-        stack.extend((child, depth + 1) for child in children)
+        level = [child for value in level
+                 for child in (value.values() if isinstance(value, dict) else value)
+                 if isinstance(child, _CONTAINERS)]
     return deepest
+
+
+#: What nests in parsed TOML and JSON (a tuple: isinstance with ``dict | list`` is
+#: twice as slow in Python 3.11).
+_CONTAINERS = (dict, list)
 
 
 # --------------------------------------------------------------------------
@@ -311,8 +354,29 @@ _SPACE_RE = re.compile(r"[\s\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u20
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
+#: A URL that passes every check of :func:`_check_url_full`, recognised in one match:
+#: ``http`` or ``https`` in lower case, a host of lower-case ASCII letters, digits,
+#: '-' and '.' holding a dot, an optional port of digits, then only printable ASCII
+#: (no space, no control character) after the '/', '?' or '#' that ends the host
+#: (urlsplit's netloc, RFC 3986 §3.2). Most sources' URLs are such; tests prove the
+#: two functions agree (tests/test_manifest_fastload.py).
+#: Each part can match in one way only (the labels hold no '.', the host no ':' or
+#: '/'), so a match takes time linear in the URL's length, whatever the URL.
+_PLAIN_URL_RE = re.compile(
+    r"https?://[a-z0-9-]*(?:\.[a-z0-9-]*)+(?::([0-9]{0,5}))?(?:[/?#][!-~]*)?", re.ASCII)
+#: The largest TCP port (RFC 793 §3.1: 16 bits); urlsplit refuses larger ones.
+_MAX_PORT = 65535
+
+
 def _check_url(url: str) -> tuple[str, str] | None:
     """Why ``url`` is not an acceptable source URL and what to do, or None if it is."""
+    if (m := _PLAIN_URL_RE.fullmatch(url)) and (not m.group(1) or int(m.group(1)) <= _MAX_PORT):
+        return None  # what _check_url_full finds of it, without parsing it
+    return _check_url_full(url)
+
+
+def _check_url_full(url: str) -> tuple[str, str] | None:
+    """:func:`_check_url` for any URL: parsed, the host judged."""
     if url != url.strip() or _SPACE_RE.search(url):
         return "URL contains whitespace (a URL split across lines?)", URL_HINT
     if not url:
@@ -368,6 +432,8 @@ def _suggest(key: str, allowed: Iterable[str]) -> str | None:
 
 def _unknown_keys(table: Mapping[str, Any], allowed: set[str], where: str, ctx: _Ctx,
                   source_id: str | None = None, line: int | None = None) -> None:
+    if table.keys() <= allowed:  # the common case, one set comparison
+        return
     for key in table:
         if key not in allowed:
             hint = _suggest(key, allowed) or f"allowed keys: {', '.join(sorted(allowed))}"
@@ -477,11 +543,22 @@ def _parse_datetime(value: Any) -> datetime | None:
 def _source_lines(text: str) -> list[int]:
     """Line numbers of the ``[[source]]`` headers, in order."""
     lines: list[int] = []
-    line, pos = 1, 0
-    for m in SOURCE_HEADER_RE.finditer(text):
-        line += text.count("\n", pos, m.start())
-        pos = m.start()
-        lines.append(line)
+    line, pos, line_start = 1, 0, 0
+    first_on_line = True
+    # the text is scanned once: newlines counted and sought between one match and
+    # the next, the start of a line read only before the first match on that line
+    for m in _SOURCE_HEADER_TAIL_RE.finditer(text):
+        start = m.start()
+        if newlines := text.count("\n", pos, start):
+            line += newlines
+            line_start = text.rfind("\n", pos, start) + 1
+            first_on_line = True
+        pos = start
+        # what SOURCE_HEADER_RE matches: only spaces and tabs before it on its line
+        # (never so for a second match on a line: the first stands before it)
+        if first_on_line and not text[line_start:start].strip(" \t"):
+            lines.append(line)
+        first_on_line = False
     return lines
 
 
@@ -561,9 +638,13 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
     _unknown_keys(raw, SOURCE_KEYS, label, ctx, sid, line)
     fields: dict[str, str | None] = {}
     for key in ("id", "url", "publisher", "title", "language"):
-        fields[key] = _str_field(raw, key, ctx, where=label, required=True,
-                                 source_id=sid, line=line)
-    author = _str_field(raw, "author", ctx, where=label, required=False, source_id=sid, line=line)
+        value = raw.get(key)
+        # a non-blank string is what _str_field returns as it is: not called for it
+        fields[key] = value if type(value) is str and value.strip() else _str_field(
+            raw, key, ctx, where=label, required=True, source_id=sid, line=line)
+    # optional fields: _str_field of an absent one is None, without a problem
+    author = _str_field(raw, "author", ctx, where=label, required=False, source_id=sid,
+                        line=line) if "author" in raw else None
 
     if fields["id"] is not None and not SLUG_RE.fullmatch(fields["id"]):
         err(f"id {_show(fields['id'])} is not a slug",
@@ -603,7 +684,7 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
                 "use 'cited' for the article the dossier reproduces, 'related' otherwise")
 
     archived_url = _str_field(raw, "archived_url", ctx, where=label, required=False,
-                              source_id=sid, line=line)
+                              source_id=sid, line=line) if "archived_url" in raw else None
     if archived_url is not None and (problem := _check_url(archived_url)):
         err(f"bad archived_url {_show(archived_url)}: {problem[0]}", problem[1])
     archived_at: datetime | None = None
@@ -634,7 +715,8 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
 
     quotes = _build_quotes(raw.get("quote", []), sid, line, ctx)
 
-    note = _str_field(raw, "note", ctx, where=label, required=False, source_id=sid, line=line)
+    note = _str_field(raw, "note", ctx, where=label, required=False, source_id=sid,
+                      line=line) if "note" in raw else None
     ignore = False
     if "ignore" in raw:
         if isinstance(raw["ignore"], bool):
@@ -652,7 +734,8 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
                 'write expect = "gone" for a link known to be dead: its failure does not '
                 "fail a run, and it is reported if it comes back")
 
-    if any(p.severity is Severity.ERROR for p in ctx.problems[start:]):
+    if len(ctx.problems) > start and any(p.severity is Severity.ERROR
+                                         for p in ctx.problems[start:]):
         return None
     assert published is not None and quotes is not None
     return Source(
@@ -744,19 +827,42 @@ def validate_file(path: Path | str, *, max_bytes: int = MAX_MANIFEST_BYTES
     text = _read_text(path, ctx, max_bytes)
     if text is None:
         return None, ctx.problems
-    lines: list[int] | None = None
-    if path.name.lower().endswith(JSONL_SUFFIXES):
-        parsed = _parse_jsonl(text, ctx)
-        if parsed is None:
-            return None, ctx.problems
-        data, lines = parsed
+    with _collector_paused():
+        if path.name.lower().endswith(JSONL_SUFFIXES):
+            parsed = _parse_jsonl(text, ctx)
+            if parsed is None:
+                return None, ctx.problems
+            data, lines = parsed
+        else:
+            data = _parse_toml(text, ctx)  # type: ignore[assignment]
+            if data is None:
+                return None, ctx.problems
+            lines = _source_lines(text)
         text = ""  # parsed, and line numbers known: 100,000 sources' text is not kept
-    else:
-        data = _parse_toml(text, ctx)  # type: ignore[assignment]
-        if data is None:
-            return None, ctx.problems
-    manifest = _build(data, text, path, ctx, lines)
+        manifest = _build(data, text, path, ctx, lines)
     return manifest, ctx.problems
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a manifest is parsed and built.
+
+    Parsing and building make a few million tables, lists, strings and sources,
+    none of them in a reference cycle; the collector would walk them again and
+    again as they pile up (https://docs.python.org/3/library/gc.html: a
+    collection every 700 new objects, full ones as the total grows), which took
+    a third of the time of loading 100,000 sources (bench/bench_manifest.py).
+    Reference counting frees them as usual; cycles made meanwhile elsewhere are
+    collected after. A collector paused by the program stays paused.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def load_manifest(path: Path | str, *, max_bytes: int = MAX_MANIFEST_BYTES) -> Manifest:
