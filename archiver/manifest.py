@@ -218,19 +218,18 @@ def _parse_toml(text: str, ctx: _Ctx) -> dict[str, Any] | None:
     return data
 
 
-def _parse_jsonl(text: str, ctx: _Ctx) -> tuple[dict[str, Any], list[int]] | None:
+def _load_jsonl(text: str, path: Path, ctx: _Ctx) -> Manifest | None:
     """A JSON Lines manifest: ``{"manifest": {...}}`` first, then one source object a line.
 
-    Returns the same shape as a TOML manifest and each source's line number.
-    Blank lines are skipped; every bad line is reported, not just the first.
+    Each line is parsed and built in turn, so the parsed objects of 100,000 sources
+    are never held together. Blank lines are skipped; every bad line is reported,
+    not just the first; when a line is not JSON, only those faults are reported
+    (what the other lines would say is set aside, as for a TOML syntax error).
     """
-    head: Any = None
-    sources: list[Any] = []
-    lines: list[int] = []
+    built = _Ctx(ctx.file, [])  # the building's problems: reported if every line parses
+    sources: _Sources | None = None
     ok = True
-    # JSON Lines separates records with "\n" only (jsonlines.org); str.splitlines()
-    # would also split at U+2028 and the other separators JSON allows inside strings
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in _numbered_lines(text):
         if not line.strip():
             continue
         try:
@@ -245,27 +244,48 @@ def _parse_jsonl(text: str, ctx: _Ctx) -> tuple[dict[str, Any], list[int]] | Non
                       '{"manifest": {...}}, then one source per line')
             ok = False
             continue
-        if head is None and not sources:
+        if sources is None:
             if not (isinstance(value, dict) and set(value) == {"manifest"}):
                 ctx.error('the first line must be {"manifest": {"id": ..., "title": ...}}',
                           line=number, hint=EXAMPLE_HINT)
                 return None
-            head = value["manifest"]
+            sources = _Sources(value["manifest"], built)
             continue
         if _depth(value) > MAX_NESTING:
             ctx.error(f"line is nested too deeply (more than {MAX_NESTING} levels)",
                       line=number, hint=NESTING_HINT)
             ok = False
             continue
-        sources.append(value)
-        lines.append(number)
-    if head is None:
+        if ok:
+            sources.add(value, number)
+    if sources is None:
         ctx.error("file is empty", hint=f'a JSON Lines manifest starts with {{"manifest": ...}}; '
                   f"{EXAMPLE_HINT}")
         return None
     if not ok:
         return None
-    return {"manifest": head, "source": sources}, lines
+    if sources.count == 0:
+        _no_sources(built)
+    ctx.problems.extend(built.problems)
+    return sources.manifest(path)
+
+
+def _numbered_lines(text: str) -> Iterator[tuple[int, str]]:
+    """``text``'s lines, numbered from 1, one at a time (not all split at once).
+
+    JSON Lines separates records with "\n" only (jsonlines.org); str.splitlines()
+    would also split at U+2028 and the other separators JSON allows inside strings.
+    """
+    start = 0
+    number = 1
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            yield number, text[start:]
+            return
+        yield number, text[start:end]
+        start = end + 1
+        number += 1
 
 
 def _depth(data: object) -> int:
@@ -565,62 +585,82 @@ def _source_lines(text: str) -> list[int]:
 def _build(data: dict[str, Any], text: str, path: Path, ctx: _Ctx,
            lines: list[int] | None = None) -> Manifest | None:
     _unknown_keys(data, {"manifest", "source"}, "the top level", ctx)
-    head = data.get("manifest")
-    has_head = isinstance(head, dict)
-    if not isinstance(head, dict):
-        ctx.error("missing [manifest] table",
-                  hint='start the file with [manifest] and id = "...", title = "..."; '
-                  + EXAMPLE_HINT)
-        head = {}
-    _unknown_keys(head, MANIFEST_KEYS, "[manifest]", ctx)
-    manifest_id = _str_field(head, "id", ctx, where="[manifest]", required=has_head)
-    if manifest_id is not None and not SLUG_RE.fullmatch(manifest_id):
-        ctx.error(f"manifest id {_show(manifest_id)} is not a slug",
-                  hint="use lower-case letters, digits, '-', '_' and '.', e.g. calais-2014")
-    title = _str_field(head, "title", ctx, where="[manifest]", required=has_head)
-    description = _str_field(head, "description", ctx, where="[manifest]", required=False)
-    dossier = _str_field(head, "dossier", ctx, where="[manifest]", required=False)
-
+    sources = _Sources(data.get("manifest"), ctx)
     raw_sources = data.get("source", [])
     if not isinstance(raw_sources, list):
         ctx.error("'source' must be an array of tables",
                   hint="write each source as [[source]] (double brackets)")
         raw_sources = []
     if not raw_sources:
-        ctx.warning("manifest has no [[source]] entries", hint="add one [[source]] per URL")
+        _no_sources(ctx)
     if lines is None:
         lines = _source_lines(text)
-
-    sources: list[Source] = []
-    seen_ids: dict[str, int | None] = {}
-    seen_urls: dict[str, str] = {}
     for index, raw in enumerate(raw_sources):
-        line = lines[index] if index < len(lines) else None
         raw_sources[index] = None  # each parsed table freed once built: not all held twice
+        sources.add(raw, lines[index] if index < len(lines) else None)
+    return sources.manifest(path)
+
+
+def _no_sources(ctx: _Ctx) -> None:
+    ctx.warning("manifest has no [[source]] entries", hint="add one [[source]] per URL")
+
+
+class _Sources:
+    """A manifest built source by source: its head checked first, then each source as it
+    comes (ids unique, URLs listed once), so sources can be read one at a time."""
+
+    def __init__(self, head: Any, ctx: _Ctx) -> None:
+        self.ctx = ctx
+        has_head = isinstance(head, dict)
+        if not isinstance(head, dict):
+            ctx.error("missing [manifest] table",
+                      hint='start the file with [manifest] and id = "...", title = "..."; '
+                      + EXAMPLE_HINT)
+            head = {}
+        _unknown_keys(head, MANIFEST_KEYS, "[manifest]", ctx)
+        self.manifest_id = _str_field(head, "id", ctx, where="[manifest]", required=has_head)
+        if self.manifest_id is not None and not SLUG_RE.fullmatch(self.manifest_id):
+            ctx.error(f"manifest id {_show(self.manifest_id)} is not a slug",
+                      hint="use lower-case letters, digits, '-', '_' and '.', e.g. calais-2014")
+        self.title = _str_field(head, "title", ctx, where="[manifest]", required=has_head)
+        self.description = _str_field(head, "description", ctx, where="[manifest]",
+                                      required=False)
+        self.dossier = _str_field(head, "dossier", ctx, where="[manifest]", required=False)
+        self.sources: list[Source] = []
+        self.count = 0  # sources given, valid or not
+        self._seen_ids: dict[str, int | None] = {}
+        self._seen_urls: dict[str, str] = {}
+
+    def add(self, raw: Any, line: int | None) -> None:
+        """Check and keep the next source, ``raw`` (a parsed table) at ``line``."""
+        index, self.count = self.count, self.count + 1
+        ctx = self.ctx
         source = _build_source(raw, index, line, ctx)
         if source is None:
-            continue
-        if source.id in seen_ids:
-            first = seen_ids[source.id]
+            return
+        if source.id in self._seen_ids:
+            first = self._seen_ids[source.id]
             ctx.error(f"duplicate source id {source.id!r}"
                       + (f" (first used at line {first})" if first else ""),
                       hint="give every source a unique id", source_id=source.id, line=line)
         else:
-            seen_ids[source.id] = line
+            self._seen_ids[source.id] = line
         key = url_key(source.url)
-        if key in seen_urls:
-            ctx.warning(f"URL is also listed as source {seen_urls[key]!r}",
+        if key in self._seen_urls:
+            ctx.warning(f"URL is also listed as source {self._seen_urls[key]!r}",
                         hint="merge the two sources, or keep one and remove the other",
                         source_id=source.id, line=line)
         else:
-            seen_urls[key] = source.id
-        sources.append(source)
+            self._seen_urls[key] = source.id
+        self.sources.append(source)
 
-    if any(p.severity is Severity.ERROR for p in ctx.problems):
-        return None
-    assert manifest_id is not None and title is not None
-    return Manifest(id=manifest_id, title=title, description=description, dossier=dossier,
-                    sources=tuple(sources), path=path)
+    def manifest(self, path: Path) -> Manifest | None:
+        """The manifest, or None if any error was found."""
+        if any(p.severity is Severity.ERROR for p in self.ctx.problems):
+            return None
+        assert self.manifest_id is not None and self.title is not None
+        return Manifest(id=self.manifest_id, title=self.title, description=self.description,
+                        dossier=self.dossier, sources=tuple(self.sources), path=path)
 
 
 def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source | None:
@@ -829,15 +869,11 @@ def validate_file(path: Path | str, *, max_bytes: int = MAX_MANIFEST_BYTES
         return None, ctx.problems
     with _collector_paused():
         if path.name.lower().endswith(JSONL_SUFFIXES):
-            parsed = _parse_jsonl(text, ctx)
-            if parsed is None:
-                return None, ctx.problems
-            data, lines = parsed
-        else:
-            data = _parse_toml(text, ctx)  # type: ignore[assignment]
-            if data is None:
-                return None, ctx.problems
-            lines = _source_lines(text)
+            return _load_jsonl(text, path, ctx), ctx.problems
+        data = _parse_toml(text, ctx)
+        if data is None:
+            return None, ctx.problems
+        lines = _source_lines(text)
         text = ""  # parsed, and line numbers known: 100,000 sources' text is not kept
         manifest = _build(data, text, path, ctx, lines)
     return manifest, ctx.problems

@@ -230,6 +230,54 @@ def test_jsonl_manifest_reads_like_toml_with_its_line_numbers(tmp_path: Path) ->
     assert "first line must be" in problems
 
 
+def test_a_json_lines_manifest_is_built_line_by_line(tmp_path: Path) -> None:
+    """The parsed lines of a big JSON Lines manifest are never held together: beyond
+    the sources kept, loading needs about the file's text (measured: 6 MB over a 4 MB
+    file of 20,000 sources, where parsing every line first needed 22 MB)."""
+    import tracemalloc
+
+    lines = [json.dumps({"manifest": {"id": "m", "title": "M"}})]
+    lines += [json.dumps({"id": f"s{i}", "url": f"https://h{i % 50}.example/p/{i}",
+                          "publisher": "P", "title": f"Title {i}", "published": "2014-01-01",
+                          "language": "en", "quote": [{"text": f"A passage number {i}."}]})
+              for i in range(20_000)]
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    size = path.stat().st_size
+    del lines
+    tracemalloc.start()
+    try:
+        loaded = load_manifest(path)
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(loaded.sources) == 20_000 and loaded.sources[-1].line == 20_001
+    assert peak - kept < 2.5 * size, (peak - kept, size)
+
+
+def test_a_json_lines_line_that_is_not_json_sets_the_other_faults_aside(
+        tmp_path: Path) -> None:
+    """As a TOML syntax error does: only the lines that are not JSON are reported."""
+    path = tmp_path / "m.jsonl"
+    good = {"id": "a", "url": "https://example.org/a", "publisher": "P", "title": "T",
+            "published": "2014-01-01", "language": "en"}
+    rows = [{"manifest": {"id": "m", "title": "M"}}, {**good, "published": "yesterday"},
+            {**good, "id": "b", "url": "https://example.org/b"},
+            {**good, "id": "c", "url": "https://example.org/b"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n{broken\n",
+                    encoding="utf-8")
+    problems = [str(p) for p in validate_file(path)[1]]
+    assert len(problems) == 1 and "m.jsonl:5: error: invalid JSON" in problems[0]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    problems = [str(p) for p in validate_file(path)[1]]
+    assert any("m.jsonl:2 " in p and "published" in p for p in problems), problems
+    assert any("URL is also listed" in p for p in problems), problems
+    path.write_text(json.dumps(rows[0]) + "\n\n", encoding="utf-8")
+    manifest, problems_ = validate_file(path)
+    assert manifest is not None and manifest.sources == ()
+    assert ["no [[source]] entries" in str(p) for p in problems_] == [True]
+
+
 def test_missing_file_and_directory(tmp_path: Path) -> None:
     assert "file not found" in "\n".join(messages(tmp_path / "nope.toml"))
     assert "is a directory" in "\n".join(messages(tmp_path))
