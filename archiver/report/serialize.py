@@ -201,11 +201,37 @@ def _maybe(fn: Callable[[T], Record], value: T | None) -> Record | None:
 
 
 def hop(h: Hop) -> Record:
-    return _record(h)
+    return {"url": h.url, "status": h.status, "location": h.location}
 
 
 def link_result(r: LinkResult) -> Record:
-    return _record(r, redirects=[hop(h) for h in r.redirects])
+    """A link result's record, written out field by field.
+
+    The generic :func:`_record` gives the same record in more than twice the time
+    (18 µs against 8 µs), and a check run makes one per link while other checks
+    wait on the network: tests/test_serialize_links.py holds this to
+    :func:`_record`, key for key and value for value, so a field added to
+    :class:`~archiver.models.LinkResult` and not here fails there.
+    """
+    checked_at = r.checked_at
+    observed = r.observed_class
+    previous = r.previous_state
+    expected = r.expected
+    return {
+        "source_id": r.source_id, "url": r.url, "link_class": r.link_class.value,
+        "http_status": r.http_status, "final_url": r.final_url,
+        "redirects": [{"url": h.url, "status": h.status, "location": h.location}
+                      for h in r.redirects],
+        "error": r.error, "detail": r.detail, "elapsed_ms": r.elapsed_ms,
+        "body_size": r.body_size, "body_sha256": r.body_sha256,
+        "checked_at": None if checked_at is None else timestamp(checked_at),
+        "attempts": r.attempts, "state": r.state.value, "failing_count": r.failing_count,
+        "body_truncated": r.body_truncated,
+        "observed_class": None if observed is None else observed.value,
+        "previous_state": None if previous is None else previous.value,
+        "expected": None if expected is None else expected.value,
+        "locations": list(r.locations),
+    }
 
 
 def capture(c: Capture) -> Record:
