@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import importlib
 import json
 import re
 import types
@@ -73,47 +74,45 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from archiver._version import __version__
 from archiver.errors import Problem
 from archiver.failon import FailOn
-from archiver.history import (
-    CheckRecord,
-    FixityEvent,
-    LinkRecord,
-    RunRecord,
-    SaveRecord,
-    Transition,
-)
+from archiver.history import CheckRecord, LinkRecord, RunRecord, Transition
 from archiver.models import (
     Capture,
     CaptureOutcome,
     CaptureResult,
     Change,
     CheckRun,
-    FetchRun,
     FixityOutcome,
-    FixityProblem,
-    FixityResult,
-    FixityRun,
     Hop,
     LinkClass,
     LinkResult,
     LinkState,
     Manifest,
-    PackagedFile,
-    PackageResult,
     Quote,
     QuoteResult,
     RunResult,
     SaveOutcome,
-    SaveResult,
-    SaveRun,
     Source,
     TextQuoteSelector,
-    VerifyRun,
 )
 from archiver.report.safe import json_visible, visible
 from archiver.schemas import schema_id
 
 if TYPE_CHECKING:  # the extract stage's drafts; a link check never loads the dossier reader
     from archiver.dossier import Draft, DraftQuote, DraftSource, FoundUrl
+
+    # the other commands' records (archiver/models.py makes them on first use)
+    from archiver.history import FixityEvent, SaveRecord
+    from archiver.models import (
+        FetchRun,
+        FixityProblem,
+        FixityResult,
+        FixityRun,
+        PackagedFile,
+        PackageResult,
+        SaveResult,
+        SaveRun,
+        VerifyRun,
+    )
 
 Record = dict[str, Any]
 T = TypeVar("T")
@@ -773,10 +772,29 @@ def fixity_events_document(events: Sequence[FixityEvent]) -> Record:
     return {"schema": schema_id("history-fixity"), "events": [fixity_event(e) for e in events]}
 
 
-SAVE_COLUMNS = tuple(csv_columns(SaveResult))
-FIXITY_COLUMNS = tuple(csv_columns(FixityResult))
-SAVE_RECORD_COLUMNS = tuple(csv_columns(SaveRecord))
-FIXITY_EVENT_COLUMNS = tuple(csv_columns(FixityEvent))
+#: The save and fixity commands' CSV columns, worked out on first use (PEP 562):
+#: their records are made only when asked for (archiver/models.py).
+_LATER_COLUMNS = {
+    "SAVE_COLUMNS": ("archiver.models", "SaveResult"),
+    "FIXITY_COLUMNS": ("archiver.models", "FixityResult"),
+    "SAVE_RECORD_COLUMNS": ("archiver.history", "SaveRecord"),
+    "FIXITY_EVENT_COLUMNS": ("archiver.history", "FixityEvent"),
+}
+
+if TYPE_CHECKING:
+    SAVE_COLUMNS: tuple[str, ...]
+    FIXITY_COLUMNS: tuple[str, ...]
+    SAVE_RECORD_COLUMNS: tuple[str, ...]
+    FIXITY_EVENT_COLUMNS: tuple[str, ...]
+else:
+
+    def __getattr__(name: str) -> tuple[str, ...]:
+        if name not in _LATER_COLUMNS:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        module, cls = _LATER_COLUMNS[name]
+        columns = tuple(csv_columns(getattr(importlib.import_module(module), cls)))
+        globals()[name] = columns
+        return columns
 
 __all__ += [
     "FIXITY_COLUMNS", "FIXITY_EVENT_COLUMNS", "SAVE_COLUMNS", "SAVE_RECORD_COLUMNS",
