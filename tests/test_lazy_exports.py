@@ -85,7 +85,8 @@ def test_a_link_check_makes_none_of_the_other_commands_records() -> None:
             "assert left == ['FetchRun', 'FixityProblem', 'FixityResult', 'FixityRun',\n"
             "                'PackageResult', 'PackagedFile', 'SaveResult', 'SaveRun',\n"
             "                'VerifyRun'], left\n"
-            "stores = {'archiver.history.preserve', 'archiver.history.rows'} & set(sys.modules)\n"
+            "stores = {'archiver.history.preserve', 'archiver.history.rows',\n"
+            "          'archiver.history.records'} & set(sys.modules)\n"
             "assert not stores, stores\n")
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -131,17 +132,23 @@ def test_threads_asking_for_deferred_records_at_once_get_the_same_classes() -> N
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_the_save_and_fixity_csv_columns_are_worked_out_on_first_use() -> None:
-    from archiver.history import FixityEvent, SaveRecord
-    from archiver.models import FixityResult, SaveResult
+def test_the_other_commands_csv_columns_are_worked_out_on_first_use() -> None:
+    from archiver.history import CheckRecord, FixityEvent, LinkRecord, SaveRecord
+    from archiver.models import CaptureResult, Change, FixityResult, QuoteResult, SaveResult
     from archiver.report import serialize
 
-    for name, cls in [("SAVE_COLUMNS", SaveResult), ("FIXITY_COLUMNS", FixityResult),
+    for name, cls in [("FETCH_COLUMNS", CaptureResult), ("VERIFY_COLUMNS", QuoteResult),
+                      ("CHANGE_COLUMNS", Change), ("LINK_RECORD_COLUMNS", LinkRecord),
+                      ("CHECK_RECORD_COLUMNS", CheckRecord),
+                      ("SAVE_COLUMNS", SaveResult), ("FIXITY_COLUMNS", FixityResult),
                       ("SAVE_RECORD_COLUMNS", SaveRecord), ("FIXITY_EVENT_COLUMNS", FixityEvent)]:
         columns = getattr(serialize, name)
         assert columns == tuple(serialize.csv_columns(cls)), name
         assert columns is getattr(serialize, name)  # worked out once
     assert "outcome" in serialize.SAVE_COLUMNS
+    assert serialize.STORED_RUN_COLUMNS[-2:] == ("compared_with", "changes")
+    assert "summary.links" in serialize.STORED_RUN_COLUMNS
+    assert "links" not in serialize.STORED_RUN_COLUMNS
     assert "result.outcome" in serialize.FIXITY_EVENT_COLUMNS
     with pytest.raises(AttributeError, match="NO_SUCH_COLUMNS"):
         serialize.NO_SUCH_COLUMNS  # type: ignore[attr-defined]  # noqa: B018

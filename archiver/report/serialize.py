@@ -74,7 +74,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from archiver._version import __version__
 from archiver.errors import Problem
 from archiver.failon import FailOn
-from archiver.history import CheckRecord, LinkRecord, RunRecord, Transition
 from archiver.models import (
     Capture,
     CaptureOutcome,
@@ -101,7 +100,14 @@ if TYPE_CHECKING:  # the extract stage's drafts; a link check never loads the do
     from archiver.dossier import Draft, DraftQuote, DraftSource, FoundUrl
 
     # the other commands' records (archiver/models.py makes them on first use)
-    from archiver.history import FixityEvent, SaveRecord
+    from archiver.history import (
+        CheckRecord,
+        FixityEvent,
+        LinkRecord,
+        RunRecord,
+        SaveRecord,
+        Transition,
+    )
     from archiver.models import (
         FetchRun,
         FixityProblem,
@@ -622,15 +628,8 @@ def csv_columns(cls: type, prefix: str = "", omit: Iterable[str] = ()) -> list[s
     return out
 
 
-#: The CSV columns of each command's result records.
+#: The CSV columns of each command's result records (the others' are at the end).
 CHECK_COLUMNS = tuple(csv_columns(LinkResult))
-FETCH_COLUMNS = tuple(csv_columns(CaptureResult))
-VERIFY_COLUMNS = tuple(csv_columns(QuoteResult))
-LINK_RECORD_COLUMNS = tuple(csv_columns(LinkRecord))
-CHECK_RECORD_COLUMNS = tuple(csv_columns(CheckRecord))
-CHANGE_COLUMNS = tuple(csv_columns(Change))
-STORED_RUN_COLUMNS = (*csv_columns(RunRecord, omit=("links", "captures", "quotes")),
-                      *csv_columns(Summary, "summary."), "compared_with", "changes")
 
 
 def _lookup(record: Record, column: str) -> Any:
@@ -772,9 +771,16 @@ def fixity_events_document(events: Sequence[FixityEvent]) -> Record:
     return {"schema": schema_id("history-fixity"), "events": [fixity_event(e) for e in events]}
 
 
-#: The save and fixity commands' CSV columns, worked out on first use (PEP 562):
-#: their records are made only when asked for (archiver/models.py).
+#: The CSV columns of the other commands' records and of the history's, worked out
+#: on first use (PEP 562): a link check makes neither those records (archiver/models.py)
+#: nor the history's, and reading a record's annotations costs time.
 _LATER_COLUMNS = {
+    "FETCH_COLUMNS": ("archiver.models", "CaptureResult"),
+    "VERIFY_COLUMNS": ("archiver.models", "QuoteResult"),
+    "CHANGE_COLUMNS": ("archiver.models", "Change"),
+    "LINK_RECORD_COLUMNS": ("archiver.history", "LinkRecord"),
+    "CHECK_RECORD_COLUMNS": ("archiver.history", "CheckRecord"),
+    "STORED_RUN_COLUMNS": ("archiver.history", "RunRecord"),
     "SAVE_COLUMNS": ("archiver.models", "SaveResult"),
     "FIXITY_COLUMNS": ("archiver.models", "FixityResult"),
     "SAVE_RECORD_COLUMNS": ("archiver.history", "SaveRecord"),
@@ -782,6 +788,12 @@ _LATER_COLUMNS = {
 }
 
 if TYPE_CHECKING:
+    FETCH_COLUMNS: tuple[str, ...]
+    VERIFY_COLUMNS: tuple[str, ...]
+    CHANGE_COLUMNS: tuple[str, ...]
+    LINK_RECORD_COLUMNS: tuple[str, ...]
+    CHECK_RECORD_COLUMNS: tuple[str, ...]
+    STORED_RUN_COLUMNS: tuple[str, ...]
     SAVE_COLUMNS: tuple[str, ...]
     FIXITY_COLUMNS: tuple[str, ...]
     SAVE_RECORD_COLUMNS: tuple[str, ...]
@@ -792,7 +804,12 @@ else:
         if name not in _LATER_COLUMNS:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         module, cls = _LATER_COLUMNS[name]
-        columns = tuple(csv_columns(getattr(importlib.import_module(module), cls)))
+        record = getattr(importlib.import_module(module), cls)
+        if name == "STORED_RUN_COLUMNS":
+            columns = (*csv_columns(record, omit=("links", "captures", "quotes")),
+                       *csv_columns(Summary, "summary."), "compared_with", "changes")
+        else:
+            columns = tuple(csv_columns(record))
         globals()[name] = columns
         return columns
 
