@@ -9,10 +9,33 @@ Stages pass these along in one direction::
 from __future__ import annotations
 
 import enum
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar, dataclass_transform
+
+_T = TypeVar("_T")
+
+#: The records only the other commands make (fetch, verify, package, save, fixity),
+#: by name: each is written below as usual but becomes a dataclass (by the same
+#: ``dataclass(frozen=True)``, on the same class object) when this module is first
+#: asked for one of them (``from archiver.models import SaveRun``, PEP 562), all of
+#: them at once, since their annotations name one another. Making a dataclass
+#: compiles its generated methods (about 1 ms a class), and ``archiver check``
+#: needs none of these. No annotation of a class made at import names one of them
+#: (tests/test_lazy_exports.py checks), so ``typing.get_type_hints`` works on any.
+_LATER: dict[str, type] = {}
+_LATER_LOCK = threading.Lock()
+
+
+@dataclass_transform(frozen_default=True)
+def _later(cls: type[_T]) -> type[_T]:
+    """``@dataclass(frozen=True)``, applied on the module's first lookup of the name."""
+    _LATER[cls.__name__] = cls
+    return cls
+
 
 # --------------------------------------------------------------------------
 # Manifest
@@ -304,7 +327,7 @@ class CaptureResult:
     extra_captures: tuple[Capture, ...] = ()
 
 
-@dataclass(frozen=True)
+@_later
 class FetchRun:
     """The result of one ``fetch`` run: one :class:`CaptureResult` per source, in order.
 
@@ -441,7 +464,7 @@ class QuoteResult:
                                                              LiveStatus.ALTERED)
 
 
-@dataclass(frozen=True)
+@_later
 class VerifyRun:
     """The outcome of ``archiver verify`` for one manifest."""
 
@@ -564,7 +587,7 @@ class FileRole(enum.StrEnum):
     METADATA = "metadata"  # the package's own description and checksums
 
 
-@dataclass(frozen=True)
+@_later
 class PackagedFile:
     """One file in a package: its path inside the package, size and SHA-256."""
 
@@ -574,7 +597,7 @@ class PackagedFile:
     sha256: str
 
 
-@dataclass(frozen=True)
+@_later
 class PackageResult:
     """One package written by ``archiver package``."""
 
@@ -657,7 +680,7 @@ class SaveOutcome(enum.StrEnum):
         return self in (SaveOutcome.SAVED, SaveOutcome.CAPTURED)
 
 
-@dataclass(frozen=True)
+@_later
 class SaveResult:
     """What ``save`` did for one source: the Save Page Now job and the memento stored."""
 
@@ -678,7 +701,7 @@ class SaveResult:
     polls: int = 0  # status requests made
 
 
-@dataclass(frozen=True)
+@_later
 class SaveRun:
     """One ``save`` run: one :class:`SaveResult` per selected source, in manifest order."""
 
@@ -712,7 +735,7 @@ class FixityOutcome(enum.StrEnum):
         return self is not FixityOutcome.OK
 
 
-@dataclass(frozen=True)
+@_later
 class FixityProblem:
     """One disagreement found in a WARC file, located."""
 
@@ -722,7 +745,7 @@ class FixityProblem:
     record_id: str | None = None
 
 
-@dataclass(frozen=True)
+@_later
 class FixityResult:
     """One WARC file checked: one fixity event of the history."""
 
@@ -740,7 +763,7 @@ class FixityResult:
     elapsed_ms: int = 0
 
 
-@dataclass(frozen=True)
+@_later
 class FixityRun:
     """One ``fixity`` run over a WARC folder."""
 
@@ -755,3 +778,31 @@ class FixityRun:
     @property
     def clean(self) -> bool:
         return all(not r.outcome.is_failure for r in self.results)
+
+
+# The deferred records leave the namespace: a lookup of one reaches __getattr__.
+for _name in _LATER:
+    del globals()[_name]
+del _name
+
+
+def _make_later() -> None:
+    with _LATER_LOCK:
+        for name, cls in _LATER.items():
+            globals()[name] = dataclass(frozen=True)(cls)
+        _LATER.clear()
+
+
+if not TYPE_CHECKING:  # type checkers see the classes above; a typo stays an error
+
+    def __getattr__(name: str) -> type:
+        if name in _LATER:
+            _make_later()
+        try:
+            return globals()[name]
+        except KeyError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LATER})

@@ -76,3 +76,79 @@ def test_what_is_deferred_still_works_when_used() -> None:
             "from archiver.history import History, default_db_path\n"
             "assert History.__module__ == 'archiver.history.database'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_link_check_makes_none_of_the_other_commands_records() -> None:
+    """The save, fixity, package, fetch and verify records are made when first asked for."""
+    code = ("import sys\nimport archiver.cli.check_cmd\nimport archiver.models as m\n"
+            "left = sorted(m._LATER)\n"
+            "assert left == ['FetchRun', 'FixityProblem', 'FixityResult', 'FixityRun',\n"
+            "                'PackageResult', 'PackagedFile', 'SaveResult', 'SaveRun',\n"
+            "                'VerifyRun'], left\n"
+            "stores = {'archiver.history.preserve', 'archiver.history.rows',\n"
+            "          'archiver.history.records'} & set(sys.modules)\n"
+            "assert not stores, stores\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_deferred_records_are_the_same_dataclasses_as_before() -> None:
+    """Asked for by name, each is a frozen dataclass of archiver.models, made once."""
+    code = (
+        "import dataclasses, pickle, typing\nfrom datetime import UTC, datetime\n"
+        "import archiver.models as m\n"
+        "deferred = sorted(m._LATER)\n"
+        # nothing made at import names a deferred record: hints resolve before any is made
+        "eager = [getattr(m, n) for n in dir(m) if n not in deferred]\n"
+        "for cls in eager:\n"
+        "    if isinstance(cls, type) and dataclasses.is_dataclass(cls):\n"
+        "        typing.get_type_hints(cls)\n"
+        "from archiver.models import FixityProblem, FixityRun\n"
+        "assert not m._LATER\n"
+        "for name in deferred:\n"
+        "    cls = getattr(m, name)\n"
+        "    assert cls is getattr(m, name) and name in dir(m) and name in vars(m)\n"
+        "    assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, name\n"
+        "    assert cls.__module__ == 'archiver.models' and cls.__qualname__ == name\n"
+        "    typing.get_type_hints(cls)\n"
+        "p = FixityProblem(0, 'payload_digest', 'the payload digest differs')\n"
+        "run = FixityRun(m.Path('w'), datetime(2026, 1, 1, tzinfo=UTC),\n"
+        "                datetime(2026, 1, 1, tzinfo=UTC), ())\n"
+        "assert pickle.loads(pickle.dumps(run)) == run\n"
+        "assert hash(p) == hash(pickle.loads(pickle.dumps(p)))\n"
+        "try:\n    p.kind = 'x'\nexcept dataclasses.FrozenInstanceError:\n    pass\n"
+        "else:\n    raise AssertionError('not frozen')\n"
+        "try:\n    m.NoSuchRecord\nexcept AttributeError as err:\n"
+        "    assert 'NoSuchRecord' in str(err)\nelse:\n    raise AssertionError('no error')\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_threads_asking_for_deferred_records_at_once_get_the_same_classes() -> None:
+    code = ("import threading\nimport archiver.models as m\n"
+            "names = sorted(m._LATER)\nseen = []\ngo = threading.Barrier(8)\n"
+            "def ask():\n    go.wait()\n    seen.append(tuple(getattr(m, n) for n in names))\n"
+            "threads = [threading.Thread(target=ask) for _ in range(8)]\n"
+            "[t.start() for t in threads]\n[t.join() for t in threads]\n"
+            "assert len(seen) == 8 and len(set(seen)) == 1, seen\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_other_commands_csv_columns_are_worked_out_on_first_use() -> None:
+    from archiver.history import CheckRecord, FixityEvent, LinkRecord, SaveRecord
+    from archiver.models import CaptureResult, Change, FixityResult, QuoteResult, SaveResult
+    from archiver.report import serialize
+
+    for name, cls in [("FETCH_COLUMNS", CaptureResult), ("VERIFY_COLUMNS", QuoteResult),
+                      ("CHANGE_COLUMNS", Change), ("LINK_RECORD_COLUMNS", LinkRecord),
+                      ("CHECK_RECORD_COLUMNS", CheckRecord),
+                      ("SAVE_COLUMNS", SaveResult), ("FIXITY_COLUMNS", FixityResult),
+                      ("SAVE_RECORD_COLUMNS", SaveRecord), ("FIXITY_EVENT_COLUMNS", FixityEvent)]:
+        columns = getattr(serialize, name)
+        assert columns == tuple(serialize.csv_columns(cls)), name
+        assert columns is getattr(serialize, name)  # worked out once
+    assert "outcome" in serialize.SAVE_COLUMNS
+    assert serialize.STORED_RUN_COLUMNS[-2:] == ("compared_with", "changes")
+    assert "summary.links" in serialize.STORED_RUN_COLUMNS
+    assert "links" not in serialize.STORED_RUN_COLUMNS
+    assert "result.outcome" in serialize.FIXITY_EVENT_COLUMNS
+    with pytest.raises(AttributeError, match="NO_SUCH_COLUMNS"):
+        serialize.NO_SUCH_COLUMNS  # type: ignore[attr-defined]  # noqa: B018

@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archiver.failon import Command, FailOn, parse_fail_on
-from archiver.history import CheckRecord, LinkRecord, Transition
 from archiver.models import CheckRun, LinkClass, LinkResult, LinkState
 from archiver.report import serialize
 from archiver.report.common import (
@@ -29,6 +28,9 @@ from archiver.report.common import (
     md_escape,
     text_table,
 )
+
+if TYPE_CHECKING:  # the history reports' records; a link check reads none
+    from archiver.history import CheckRecord, LinkRecord, Transition
 
 CHECK_FORMATS = ("table", "json", "jsonl", "csv", "markdown", "junit")
 HISTORY_FORMATS = ("table", "json", "csv", "markdown")

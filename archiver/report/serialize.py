@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import importlib
 import json
 import re
 import types
@@ -73,47 +74,51 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from archiver._version import __version__
 from archiver.errors import Problem
 from archiver.failon import FailOn
-from archiver.history import (
-    CheckRecord,
-    FixityEvent,
-    LinkRecord,
-    RunRecord,
-    SaveRecord,
-    Transition,
-)
 from archiver.models import (
     Capture,
     CaptureOutcome,
     CaptureResult,
     Change,
     CheckRun,
-    FetchRun,
     FixityOutcome,
-    FixityProblem,
-    FixityResult,
-    FixityRun,
     Hop,
     LinkClass,
     LinkResult,
     LinkState,
     Manifest,
-    PackagedFile,
-    PackageResult,
     Quote,
     QuoteResult,
     RunResult,
     SaveOutcome,
-    SaveResult,
-    SaveRun,
     Source,
     TextQuoteSelector,
-    VerifyRun,
 )
 from archiver.report.safe import json_visible, visible
 from archiver.schemas import schema_id
 
 if TYPE_CHECKING:  # the extract stage's drafts; a link check never loads the dossier reader
     from archiver.dossier import Draft, DraftQuote, DraftSource, FoundUrl
+
+    # the other commands' records (archiver/models.py makes them on first use)
+    from archiver.history import (
+        CheckRecord,
+        FixityEvent,
+        LinkRecord,
+        RunRecord,
+        SaveRecord,
+        Transition,
+    )
+    from archiver.models import (
+        FetchRun,
+        FixityProblem,
+        FixityResult,
+        FixityRun,
+        PackagedFile,
+        PackageResult,
+        SaveResult,
+        SaveRun,
+        VerifyRun,
+    )
 
 Record = dict[str, Any]
 T = TypeVar("T")
@@ -714,15 +719,8 @@ def csv_columns(cls: type, prefix: str = "", omit: Iterable[str] = ()) -> list[s
     return out
 
 
-#: The CSV columns of each command's result records.
+#: The CSV columns of each command's result records (the others' are at the end).
 CHECK_COLUMNS = tuple(csv_columns(LinkResult))
-FETCH_COLUMNS = tuple(csv_columns(CaptureResult))
-VERIFY_COLUMNS = tuple(csv_columns(QuoteResult))
-LINK_RECORD_COLUMNS = tuple(csv_columns(LinkRecord))
-CHECK_RECORD_COLUMNS = tuple(csv_columns(CheckRecord))
-CHANGE_COLUMNS = tuple(csv_columns(Change))
-STORED_RUN_COLUMNS = (*csv_columns(RunRecord, omit=("links", "captures", "quotes")),
-                      *csv_columns(Summary, "summary."), "compared_with", "changes")
 
 
 def _lookup(record: Record, column: str) -> Any:
@@ -864,10 +862,47 @@ def fixity_events_document(events: Sequence[FixityEvent]) -> Record:
     return {"schema": schema_id("history-fixity"), "events": [fixity_event(e) for e in events]}
 
 
-SAVE_COLUMNS = tuple(csv_columns(SaveResult))
-FIXITY_COLUMNS = tuple(csv_columns(FixityResult))
-SAVE_RECORD_COLUMNS = tuple(csv_columns(SaveRecord))
-FIXITY_EVENT_COLUMNS = tuple(csv_columns(FixityEvent))
+#: The CSV columns of the other commands' records and of the history's, worked out
+#: on first use (PEP 562): a link check makes neither those records (archiver/models.py)
+#: nor the history's, and reading a record's annotations costs time.
+_LATER_COLUMNS = {
+    "FETCH_COLUMNS": ("archiver.models", "CaptureResult"),
+    "VERIFY_COLUMNS": ("archiver.models", "QuoteResult"),
+    "CHANGE_COLUMNS": ("archiver.models", "Change"),
+    "LINK_RECORD_COLUMNS": ("archiver.history", "LinkRecord"),
+    "CHECK_RECORD_COLUMNS": ("archiver.history", "CheckRecord"),
+    "STORED_RUN_COLUMNS": ("archiver.history", "RunRecord"),
+    "SAVE_COLUMNS": ("archiver.models", "SaveResult"),
+    "FIXITY_COLUMNS": ("archiver.models", "FixityResult"),
+    "SAVE_RECORD_COLUMNS": ("archiver.history", "SaveRecord"),
+    "FIXITY_EVENT_COLUMNS": ("archiver.history", "FixityEvent"),
+}
+
+if TYPE_CHECKING:
+    FETCH_COLUMNS: tuple[str, ...]
+    VERIFY_COLUMNS: tuple[str, ...]
+    CHANGE_COLUMNS: tuple[str, ...]
+    LINK_RECORD_COLUMNS: tuple[str, ...]
+    CHECK_RECORD_COLUMNS: tuple[str, ...]
+    STORED_RUN_COLUMNS: tuple[str, ...]
+    SAVE_COLUMNS: tuple[str, ...]
+    FIXITY_COLUMNS: tuple[str, ...]
+    SAVE_RECORD_COLUMNS: tuple[str, ...]
+    FIXITY_EVENT_COLUMNS: tuple[str, ...]
+else:
+
+    def __getattr__(name: str) -> tuple[str, ...]:
+        if name not in _LATER_COLUMNS:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        module, cls = _LATER_COLUMNS[name]
+        record = getattr(importlib.import_module(module), cls)
+        if name == "STORED_RUN_COLUMNS":
+            columns = (*csv_columns(record, omit=("links", "captures", "quotes")),
+                       *csv_columns(Summary, "summary."), "compared_with", "changes")
+        else:
+            columns = tuple(csv_columns(record))
+        globals()[name] = columns
+        return columns
 
 __all__ += [
     "FIXITY_COLUMNS", "FIXITY_EVENT_COLUMNS", "SAVE_COLUMNS", "SAVE_RECORD_COLUMNS",
