@@ -33,20 +33,20 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from archiver.errors import ConfigError
 from archiver.models import (
     CaptureOutcome,
-    CaptureResult,
-    Change,
     Expectation,
     LinkClass,
     LinkResult,
     LinkState,
-    QuoteResult,
     QuoteStatus,
-    RunResult,
 )
+
+if TYPE_CHECKING:  # records made on first use (archiver.models): a link check needs none
+    from archiver.models import CaptureResult, Change, QuoteResult, RunResult
 
 __all__ = [
     "ANY", "DEFAULTS", "NEVER", "Command", "FailOn", "Finding", "choices", "parse_fail_on",

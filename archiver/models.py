@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar, dataclass_transform
 
 _T = TypeVar("_T")
 
-#: The records only the other commands make (fetch, verify, package, save, fixity),
+#: The records only the other commands make (fetch, verify, run, package, save, fixity),
 #: by name: each is written below as usual but becomes a dataclass (by the same
 #: ``dataclass(frozen=True)``, on the same class object) when this module is first
 #: asked for one of them (``from archiver.models import SaveRun``, PEP 562), all of
@@ -256,7 +256,7 @@ class CaptureKind(enum.StrEnum):
     LIVE = "live"  # the live site, captured by ``archiver capture`` (evidence of that day)
 
 
-@dataclass(frozen=True)
+@_later
 class Capture:
     """A web-archive capture stored in a local WARC file."""
 
@@ -311,7 +311,7 @@ class CaptureOutcome(enum.StrEnum):
 
 
 
-@dataclass(frozen=True)
+@_later
 class CaptureResult:
     """What ``fetch`` did for one source, and the capture stored if there is one."""
 
@@ -390,7 +390,7 @@ class QuoteStatus(enum.StrEnum):
         return self in (QuoteStatus.VERIFIED, QuoteStatus.VERIFIED_TYPO)
 
 
-@dataclass(frozen=True)
+@_later
 class QuoteTimeline:
     """When a quote was on the stored captures of its source's URL (``verify``
     searched more than one): dates of captures, each a ``Memento-Datetime``."""
@@ -407,7 +407,7 @@ class QuoteTimeline:
     absent_before: datetime | None = None
 
 
-@dataclass(frozen=True)
+@_later
 class TextQuoteSelector:
     """Where a quote stands in the archived text, the W3C Web Annotation way
     (https://www.w3.org/TR/annotation-model/#text-quote-selector): the passage as
@@ -418,7 +418,7 @@ class TextQuoteSelector:
     suffix: str = ""
 
 
-@dataclass(frozen=True)
+@_later
 class QuoteResult:
     """One quote looked for in the archived page of its source (and the live page)."""
 
@@ -502,7 +502,7 @@ class ChangeKind(enum.StrEnum):
                         ChangeKind.QUOTE_LIVE_GONE)
 
 
-@dataclass(frozen=True)
+@_later
 class Change:
     kind: ChangeKind
     source_id: str
@@ -512,7 +512,7 @@ class Change:
     after: str | None = None
 
 
-@dataclass(frozen=True)
+@_later
 class FixitySummary:
     """Where the WARC folder stands by its fixity checks: each file's latest event."""
 
@@ -521,7 +521,7 @@ class FixitySummary:
     failed: int  # files whose latest event is not ``ok``
 
 
-@dataclass(frozen=True)
+@_later
 class RunResult:
     """One ``archiver run``: every stage's results, where they went, what changed."""
 

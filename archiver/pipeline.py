@@ -65,15 +65,12 @@ from archiver.manifest import select_sources
 from archiver.models import (
     CaptureKind,
     CaptureOutcome,
-    Change,
     CheckRun,
-    FixitySummary,
     LinkClass,
     LinkResult,
     Manifest,
     Progress,
     ProgressCallback,
-    RunResult,
     Source,
 )
 from archiver.net import HostLimiter, HttpClient
@@ -82,7 +79,7 @@ from archiver.net.aio import AsyncHttpClient
 if TYPE_CHECKING:
     from archiver.fetch import Archive, CaptureScope
     from archiver.history import FixityEvent, History
-    from archiver.models import FetchRun
+    from archiver.models import Change, FetchRun, FixitySummary, RunResult
     from archiver.verify import SearchScope
 
 logger = logging.getLogger(__name__)
@@ -952,6 +949,8 @@ def run_pipeline(manifest: Manifest, options: RunOptions | None = None,
         previous, changes = history.changes(run_id)
         previous_id = previous.id if previous is not None else None
     last_fixity = fixity_summary(history, folder) if history is not None else None
+    from archiver.models import RunResult  # made on first use (archiver.models)
+
     return RunResult(
         manifest_id=manifest.id, started_at=started, finished_at=finished, links=links,
         captures=fetch_run.results, quotes=verify_run.results, inconclusive=inconclusive,
@@ -974,6 +973,8 @@ def fixity_summary(history: History, warcs_dir: Path) -> FixitySummary | None:
         latest.setdefault(event.result.file, event)
     if not latest:
         return None
+    from archiver.models import FixitySummary
+
     return FixitySummary(
         checked_at=max(e.result.checked_at for e in latest.values()), files=len(latest),
         failed=sum(1 for e in latest.values() if e.result.outcome.is_failure))

@@ -79,11 +79,13 @@ def test_what_is_deferred_still_works_when_used() -> None:
 
 
 def test_a_link_check_makes_none_of_the_other_commands_records() -> None:
-    """The save, fixity, package, fetch and verify records are made when first asked for."""
+    """The run, save, fixity, package, fetch and verify records are made when first asked for."""
     code = ("import sys\nimport archiver.cli.check_cmd\nimport archiver.models as m\n"
             "left = sorted(m._LATER)\n"
-            "assert left == ['FetchRun', 'FixityProblem', 'FixityResult', 'FixityRun',\n"
-            "                'PackageResult', 'PackagedFile', 'SaveResult', 'SaveRun',\n"
+            "assert left == ['Capture', 'CaptureResult', 'Change', 'FetchRun',\n"
+            "                'FixityProblem', 'FixityResult', 'FixityRun', 'FixitySummary',\n"
+            "                'PackageResult', 'PackagedFile', 'QuoteResult', 'QuoteTimeline',\n"
+            "                'RunResult', 'SaveResult', 'SaveRun', 'TextQuoteSelector',\n"
             "                'VerifyRun'], left\n"
             "stores = {'archiver.history.preserve', 'archiver.history.rows',\n"
             "          'archiver.history.records'} & set(sys.modules)\n"

@@ -75,10 +75,7 @@ from archiver._version import __version__
 from archiver.errors import Problem
 from archiver.failon import FailOn
 from archiver.models import (
-    Capture,
     CaptureOutcome,
-    CaptureResult,
-    Change,
     CheckRun,
     FixityOutcome,
     Hop,
@@ -87,11 +84,8 @@ from archiver.models import (
     LinkState,
     Manifest,
     Quote,
-    QuoteResult,
-    RunResult,
     SaveOutcome,
     Source,
-    TextQuoteSelector,
 )
 from archiver.report.safe import json_visible, visible
 from archiver.schemas import schema_id
@@ -109,14 +103,20 @@ if TYPE_CHECKING:  # the extract stage's drafts; a link check never loads the do
         Transition,
     )
     from archiver.models import (
+        Capture,
+        CaptureResult,
+        Change,
         FetchRun,
         FixityProblem,
         FixityResult,
         FixityRun,
         PackagedFile,
         PackageResult,
+        QuoteResult,
+        RunResult,
         SaveResult,
         SaveRun,
+        TextQuoteSelector,
         VerifyRun,
     )
 
