@@ -86,6 +86,13 @@ def inline(draw: st.DrawFn) -> str:
     return draw(st.lists(piece, max_size=12).map(" ".join))
 
 
+#: Lines that start a block (or do not quite), each block rule's first characters.
+BLOCK_STARTS = ["***", "---", "___", "* * *", "- a", "+ b", "* c", "1. d", "2) e", "10. f",
+                "```", "~~~", "``", "~~", "> q", ">", "# h", "###### h", "####### h", "#h",
+                "<div>", "<!-- c -->", "<https://a.org/x>", "[r]: https://r.org", "[^2]: t",
+                "   - indented", "\t- tab", "    code", "| a |", "|-|", "==", "--", "-", "*"]
+
+
 @st.composite
 def documents(draw: st.DrawFn) -> str:
     """A Markdown document of blocks: paragraphs, headings, lists, quotes, code, HTML, tables."""
@@ -103,6 +110,8 @@ def documents(draw: st.DrawFn) -> str:
         st.builds("[ref]: {}".format, st.sampled_from(URLS)),
         st.builds("[^1]: {}".format, text),
         st.builds("{}\n===".format, text),
+        st.builds("{}\n{}".format, text, st.sampled_from(BLOCK_STARTS)),
+        st.builds("{}\n{}".format, st.sampled_from(BLOCK_STARTS), text),
     )
     return draw(st.lists(block, max_size=8).map(lambda blocks: "\n\n".join(blocks) + "\n"))
 
@@ -125,6 +134,9 @@ def test_fast_path_on_any_characters(text: str, verbatim: bool) -> None:
     "* [a](https://a.org/1)\n* text https://b.org/2\n\n> quote [q](https://c.org/3)\n",
     "| [a](https://a.org/t) | https://b.org/u |\n| - | - |\n| x | [y](https://c.org/v) |\n",
     "[a](javascript:alert(1)) [b](https://a.org/?x=1&amp;y=2)\n",
+    # a thematic break ends the paragraph, so the definition after it defines [r]
+    "text\n___\n[r]: https://r.org\n\n[r]\n",
+    "text\n- - -\n[r]: https://r.org\n\n[r]\n",
 ])
 def test_fast_path_on_examples(text: str) -> None:
     for verbatim in (False, True):

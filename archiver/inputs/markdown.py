@@ -33,7 +33,9 @@ with fewer steps: a block with no bracket, ``<``, ``&``, backslash or
 plain inline links (``[label](destination)``, nothing else markdown-it reads)
 is read with two regular expressions; elsewhere the inline tokenizer tries at
 each character only the rules that can match there, and a plain destination
-is read at once.
+is read at once. In the block parse, a rule that can start a block only at
+given characters (``#`` a heading, ``>`` a quote…) is not called at a line
+starting with another.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from markdown_it.common.utils import unescapeAll
 from markdown_it.helpers.parse_link_destination import _Result as _DestinationResult
 from markdown_it.helpers.parse_link_destination import parseLinkDestination
 from markdown_it.parser_inline import ParserInline
+from markdown_it.rules_block.state_block import StateBlock
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
@@ -259,6 +262,30 @@ def _inline_rule(state: StateCore) -> None:
             md.inline.parse(content, md, state.env, token.children)
 
 
+#: For each block rule, the first characters of a line (after its indent) it can start
+#: a block at: markdown-it-py's rules and the footnote plugin's return False at once
+#: at any other (a table, indented code, a setext heading or a paragraph may start
+#: at any character). markdown-it tries every rule at every line, and in every
+#: paragraph, list and quote at each next line, each rule logging its call first.
+_BLOCK_CHARS = {
+    "fence": "~`", "blockquote": ">", "hr": "*-_", "list": "*-+0123456789",
+    "footnote_def": "[", "reference": "[", "html_block": "<", "heading": "#",
+}
+
+
+def _first_char_guard(rule: Any, chars: str) -> Any:
+    """``rule``, not called at a line starting with a character not in ``chars``."""
+
+    def guarded(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        pos = state.bMarks[start_line] + state.tShift[start_line]
+        char = state.src[pos:pos + 1]
+        if not char or char not in chars:
+            return False
+        return bool(rule(state, start_line, end_line, silent))
+
+    return guarded
+
+
 def _parser(*, fast: bool = True) -> MarkdownIt:
     """markdown-it for links; ``fast=False`` is markdown-it's own path (the tests' reference)."""
     md = MarkdownIt("commonmark").enable("table").use(footnote_plugin)
@@ -276,6 +303,10 @@ def _parser(*, fast: bool = True) -> MarkdownIt:
                                   parseLinkDestination=_fast_destination)
         setattr(md, "helpers", helpers)  # noqa: B010 - typed as the module it stands for
         md.core.ruler.at("inline", _inline_rule)
+        for rule in md.block.ruler.__rules__:
+            if rule.name in _BLOCK_CHARS:
+                md.block.ruler.at(rule.name, _first_char_guard(rule.fn, _BLOCK_CHARS[rule.name]),
+                                  {"alt": rule.alt})
     return md
 
 
