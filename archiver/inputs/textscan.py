@@ -67,13 +67,25 @@ _OPENING = {"(": 0, "[": 1, "{": 2}
 _CLOSING = {")": 0, "]": 1, "}": 2}
 
 
+#: A run of characters that may end a URL and change no count (not in :data:`_STOP`,
+#: :data:`_NOT_LAST`, ``/``, a bracket or a quote): :func:`_end` skips it at once.
+_PLAIN_RUN = re.compile("[^ |\"<>`\x00-\x1f\x7f-\x9f?!.,:;*/()\\[\\]{}']+")
+
+
 def _end(text: str, start: int, quote: str | None) -> int | None:
     """The end (exclusive) of the URL whose part after ``://`` starts at ``start``."""
     depth = [0, 0, 0]  # open round, square and curly brackets
     single_quote = False
     previous_can_be_last = True
     end: int | None = None
-    for i in range(start, len(text)):
+    i = start
+    length = len(text)
+    while i < length:
+        run = _PLAIN_RUN.match(text, i)
+        if run is not None:
+            i = end = run.end()
+            previous_can_be_last = True
+            continue
         c = text[i]
         if c in _STOP:
             break
@@ -100,6 +112,7 @@ def _end(text: str, start: int, quote: str | None) -> int | None:
         if can_be_last:
             end = i + 1
         previous_can_be_last = can_be_last
+        i += 1
     return end
 
 
