@@ -228,7 +228,7 @@ def links_in_paths(paths: Sequence[str | Path], *, include_verbatim: bool = Fals
 
 
 #: Files from which reading is shared among processes (one per CPU): parsing
-#: Markdown is pure Python (markdown-it-py), about 4 ms a file of 6 kB, and two
+#: Markdown is pure Python (markdown-it-py), about 2 ms a file of 6 kB, and two
 #: processes read 10,000 files in about half the time of one
 #: (bench/bench_documents.py). Below this many, starting processes costs more.
 PARALLEL_FROM_FILES = 64
