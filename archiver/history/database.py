@@ -302,12 +302,8 @@ class History:
         out: Sequence[LinkResult] = []
         try:
             with self._transaction() as db:
-                cur = db.execute(
-                    "INSERT INTO runs (manifest_id, started_at, finished_at, inconclusive, "
-                    "reason, tool_version) VALUES (?, ?, ?, ?, ?, ?)",
-                    (manifest_id, ts(started_at), ts(finished_at), int(inconclusive), reason,
-                     __version__))
-                run_id = int(cur.lastrowid or 0)
+                run_id = _insert_check_run(db, manifest_id, started_at, finished_at,
+                                           inconclusive, reason)
                 out = self._record_many(db, run_id, results, inconclusive,
                                         into=into)
         except sqlite3.Error as err:
@@ -328,12 +324,8 @@ class History:
         """
         try:
             with self._transaction() as db:
-                cur = db.execute(
-                    "INSERT INTO runs (manifest_id, started_at, finished_at, inconclusive, "
-                    "reason, tool_version) VALUES (?, ?, ?, ?, ?, ?)",
-                    (manifest_id, ts(started_at), ts(finished_at), int(inconclusive), reason,
-                     __version__))
-                run_id = int(cur.lastrowid or 0)
+                run_id = _insert_check_run(db, manifest_id, started_at, finished_at,
+                                           inconclusive, reason)
                 self._record_batches(db, run_id, results, inconclusive,
                                      lambda _, recorded: on_recorded(recorded))
         except sqlite3.Error as err:
@@ -654,3 +646,13 @@ def _where(filters: dict[str, str | None]) -> tuple[str, tuple[str, ...]]:
     if not given:
         return "", ()
     return " WHERE " + " AND ".join(f"{k} = ?" for k in given), tuple(given.values())
+
+
+def _insert_check_run(db: sqlite3.Connection, manifest_id: str, started_at: datetime,
+                      finished_at: datetime, inconclusive: bool, reason: str | None) -> int:
+    """Insert a ``check`` run's row; return its id."""
+    cur = db.execute(
+        "INSERT INTO runs (manifest_id, started_at, finished_at, inconclusive, reason, "
+        "tool_version) VALUES (?, ?, ?, ?, ?, ?)",
+        (manifest_id, ts(started_at), ts(finished_at), int(inconclusive), reason, __version__))
+    return int(cur.lastrowid or 0)
