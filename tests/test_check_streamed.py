@@ -40,7 +40,7 @@ from archiver.pipeline import check_manifest
 from archiver.report import stream
 from archiver.report.serialize import check_jsonl
 from archiver.report.stream import CheckLinesSpool
-from tests.support.localweb import LocalSite, Reply
+from tests.support.localweb import LocalSite, Reply, refused_urls
 
 ARTICLE = "<html><title>Story</title><body>" + "words of a real story " * 50 + "</body></html>"
 T0 = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
@@ -169,16 +169,6 @@ def test_streamed_history_records_the_same_states(sites: list[LocalSite],
     assert last["ok"]["state"] == last["twin"]["state"] == LinkState.ALIVE.value
 
 
-def refused_urls(n: int) -> list[str]:
-    """URLs on n distinct loopback hosts where nothing listens."""
-    urls = []
-    for i in range(n):
-        site = LocalSite(address=f"127.0.0.{30 + i}")
-        urls.append(site.url(f"/story{i}"))
-        site.close()
-    return urls
-
-
 class Recording(CheckLinesSpool):
     """A spool that counts the results replaced."""
 
@@ -195,8 +185,9 @@ class Recording(CheckLinesSpool):
 @pytest.mark.parametrize("with_history", [False, True])
 def test_an_offline_run_is_voided_after_its_results_were_handed_over(
         sites: list[LocalSite], tmp_path: Path, with_history: bool) -> None:
-    manifest = Manifest(id="m", title="M", sources=tuple(
-        source(f"s{i}", url) for i, url in enumerate([*refused_urls(3), sites[0].url("/ok")])))
+    urls = [*refused_urls(3, first=30), sites[0].url("/ok")]
+    manifest = Manifest(id="m", title="M",
+                        sources=tuple(source(f"s{i}", url) for i, url in enumerate(urls)))
     clock = ManualClock(start=T0)
     history = History(tmp_path / "h.sqlite3", clock=clock) if with_history else None
     try:
@@ -231,7 +222,7 @@ def test_a_failed_canary_is_streamed_without_a_check(sites: list[LocalSite]) -> 
     before = sites[0].hits("/ok")
     manifest = Manifest(id="m", title="M", sources=(source("a", sites[0].url("/ok")),
                                                      source("b", sites[0].url("/ok"))))
-    options = quick(canary=refused_urls(1)[0])
+    options = quick(canary=refused_urls(1, first=30)[0])
     run, text = streamed(manifest, options)
     assert run.inconclusive and "canary" in (run.inconclusive_reason or "")
     records = lines_of(text)

@@ -21,7 +21,7 @@ from archiver.history import History
 from archiver.models import LinkClass, LinkState, Manifest, Progress, Source
 from archiver.net.aio import AsyncHttpClient
 from archiver.pipeline import check_manifest, check_urls
-from tests.support.localweb import LocalSite, Reply, SeenRequest
+from tests.support.localweb import LocalSite, Reply, SeenRequest, refused_urls
 
 ARTICLE = "<html><title>Story</title><body>" + "words of a real story " * 50 + "</body></html>"
 
@@ -213,16 +213,6 @@ def test_a_bug_in_a_check_is_raised_not_hung(hosts: list[LocalSite]) -> None:
 
 
 # -- offline and history ----------------------------------------------------------
-
-
-def refused_urls(n: int) -> list[str]:
-    """URLs on n distinct loopback hosts where nothing listens."""
-    urls = []
-    for i in range(n):
-        site = LocalSite(address=f"127.0.0.{20 + i}")
-        urls.append(site.url(f"/story{i}"))
-        site.close()
-    return urls
 
 
 def test_all_hosts_refusing_makes_the_run_inconclusive(tmp_path: Path) -> None:

@@ -170,3 +170,13 @@ class LocalSite(BackgroundServer):
                 handler.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+def refused_urls(n: int, *, first: int = 20) -> list[str]:
+    """URLs on ``n`` distinct loopback hosts (127.0.0.FIRST on) where nothing listens."""
+    urls = []
+    for i in range(n):
+        site = LocalSite(address=f"127.0.0.{first + i}")
+        urls.append(site.url(f"/story{i}"))
+        site.close()
+    return urls
