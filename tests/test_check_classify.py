@@ -9,6 +9,8 @@ import random
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archiver.check import (
     Attempt,
@@ -385,3 +387,17 @@ def test_fail_on_rejects_unknown_words_with_the_choices() -> None:
 def test_check_options_are_validated() -> None:
     with pytest.raises(ConfigError, match="concurrency"):
         CheckOptions(concurrency=0)
+
+
+@given(st.lists(st.sampled_from([b"captcha", b"capt", b"cha", b"px-", b"ddos-guard", b"ddos",
+                                 b"<title>just a moment...</title>", b"just a moment",
+                                 b"cf_chl_opt", b"/cdn-cgi/challenge-platform/", b"cdn-cgi",
+                                 b"sucuri website firewall", b"_incapsula_resource", b" ",
+                                 b"story", b"\x00", b"\xff"]), max_size=12).map(b"".join))
+def test_the_marker_search_finds_what_one_pattern_of_them_all_finds(head: bytes) -> None:
+    import re
+
+    from archiver.check.classify import _ALL_MARKERS, _any_marker
+
+    pattern = re.compile(b"|".join(re.escape(m) for m in _ALL_MARKERS))
+    assert _any_marker(head) is bool(pattern.search(head))
