@@ -391,3 +391,28 @@ def test_any_object_with_add_and_replace_is_a_sink(sites: list[LocalSite]) -> No
     assert run.results == () and sorted(latest.by_position) == list(range(9))
     assert latest.by_position[3].link_class is LinkClass.GONE
     assert latest.by_position[4].link_class is LinkClass.IGNORED
+
+
+def test_streamed_csv_is_the_kept_runs_csv(sites: list[LocalSite]) -> None:
+    from archiver.report.links import format_csv
+
+    manifest = mixed_manifest(sites)
+    clock = ManualClock(start=T0)
+    run = check_manifest(manifest, quick(), clock=clock)
+    with CheckLinesSpool(len(manifest.sources), FAIL_ON, fmt="csv") as spool:
+        streamed_run = check_manifest(manifest, quick(), clock=clock, sink=spool)
+        text = "".join(spool.lines(streamed_run))
+
+    def rows(csv_text: str) -> list[list[str]]:  # elapsed_ms is the one cell that differs
+        import csv
+        import io
+
+        table = list(csv.reader(io.StringIO(csv_text)))
+        at = table[0].index("elapsed_ms")
+        return [row[:at] + row[at + 1:] for row in table]
+
+    assert rows(text) == rows(format_csv(run))
+    assert text.splitlines()[0].startswith("source_id,url,link_class")
+    assert len(text.splitlines()) == 1 + len(manifest.sources)
+    with pytest.raises(ValueError, match="jsonl or csv"):
+        CheckLinesSpool(1, fmt="markdown")

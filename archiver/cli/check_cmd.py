@@ -35,7 +35,7 @@ from archiver.models import CheckRun, Manifest
 from archiver.pipeline import check_manifest
 from archiver.report.links import CHECK_FORMATS, format_check_run, summary_line
 from archiver.report.serialize import LinkTally, check_jsonl
-from archiver.report.stream import CheckLinesSpool
+from archiver.report.stream import STREAMED_FORMATS, CheckLinesSpool
 
 
 @click.command("check")
@@ -114,11 +114,11 @@ def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbat
 
         history = History(db or default_db_path(loaded), policy=check_tuning.history_policy())
     bar = progress_callback(no_progress)
-    # JSON Lines are written as the checks end (to a spool, put back in manifest
-    # order at the end): a run's results are never held together.
+    # JSON Lines and CSV are written as the checks end (to a spool, put back in
+    # manifest order at the end): a run's results are never held together.
     spool = (CheckLinesSpool(len(loaded.sources), fail_on, locations if manifest is None
-                             else None)
-             if fmt == "jsonl" and not cluster else None)
+                             else None, fmt=fmt)
+             if fmt in STREAMED_FORMATS and not cluster else None)
     try:
         try:
             if cluster:

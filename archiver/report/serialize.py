@@ -767,10 +767,17 @@ def _field(cell: str) -> str:
 
 def to_csv(columns: Sequence[str], records: Sequence[Record]) -> str:
     """CSV of ``records`` (see the CSV rule above); the header is ``columns``."""
-    lines = [",".join(_field(c) for c in columns)]
-    lines.extend(",".join(_field(_cell(_lookup(record, col))) for col in columns)
-                 for record in records)
-    return "\n".join(lines) + "\n"
+    return csv_header(columns) + "".join(csv_line(columns, record) for record in records)
+
+
+def csv_header(columns: Sequence[str]) -> str:
+    """The CSV header line of ``columns``, ending in a newline."""
+    return ",".join(_field(c) for c in columns) + "\n"
+
+
+def csv_line(columns: Sequence[str], record: Record) -> str:
+    """One record's CSV line (see the CSV rule above), ending in a newline."""
+    return ",".join(_field(_cell(_lookup(record, col))) for col in columns) + "\n"
 
 
 __all__ = [
@@ -778,7 +785,8 @@ __all__ = [
     "LINK_RECORD_COLUMNS", "OMIT", "PLAIN_NUMBER", "STORED_RUN_COLUMNS", "VERIFY_COLUMNS",
     "Record",
     "SourceRow", "Summary", "capture", "capture_result", "capture_word", "change",
-    "check_document", "check_jsonl", "check_record", "check_run", "csv_columns", "csv_text",
+    "check_document", "check_jsonl", "check_record", "check_run", "csv_columns", "csv_header",
+    "csv_line", "csv_text",
     "draft_document",
     "draft_quote", "draft_source", "duration_ms", "fetch_document", "fetch_run", "found_url",
     "hop", "link_history_document", "link_record", "link_result", "links_document",
