@@ -97,9 +97,7 @@ class CheckLinesSpool:
         """
         if self._offsets[position] < 0:
             raise RuntimeError(f"check spool: source #{position} has no result to replace")
-        if self._locations is not None:
-            before = replace(before, locations=self._locations.get(before.source_id, ()))
-        self.tally.remove(before, position)
+        self.tally.remove(before, position)  # counts by class and state: locations do not count
         self.add(position, after)
 
     def lines(self, run: CheckRun) -> Iterator[str]:
