@@ -14,7 +14,6 @@ import errno
 import json
 import os
 import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -40,7 +39,7 @@ from archiver.pipeline import check_manifest
 from archiver.report import stream
 from archiver.report.serialize import check_jsonl
 from archiver.report.stream import CheckLinesSpool
-from tests.support.localweb import LocalSite, Reply, refused_urls
+from tests.support.localweb import LocalSite, Reply, refused_urls, stop_all
 
 ARTICLE = "<html><title>Story</title><body>" + "words of a real story " * 50 + "</body></html>"
 T0 = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
@@ -75,11 +74,7 @@ def sites() -> Iterator[list[LocalSite]]:
         site.route("/back", Reply(200, ARTICLE))
         site.route("/slow", Reply(200, ARTICLE, delay=0.3))
     yield hosts
-    stoppers = [threading.Thread(target=s.stop) for s in hosts]
-    for t in stoppers:
-        t.start()
-    for t in stoppers:
-        t.join()
+    stop_all(hosts)
 
 
 def mixed_manifest(sites: list[LocalSite]) -> Manifest:

@@ -21,7 +21,7 @@ from archiver.history import History
 from archiver.models import LinkClass, LinkState, Manifest, Progress, Source
 from archiver.net.aio import AsyncHttpClient
 from archiver.pipeline import check_manifest, check_urls
-from tests.support.localweb import LocalSite, Reply, SeenRequest, refused_urls
+from tests.support.localweb import LocalSite, Reply, SeenRequest, refused_urls, stop_all
 
 ARTICLE = "<html><title>Story</title><body>" + "words of a real story " * 50 + "</body></html>"
 
@@ -67,11 +67,7 @@ def shared_hosts() -> Iterator[list[LocalSite]]:
     for s in sites:
         s.start()
     yield sites
-    stoppers = [threading.Thread(target=s.stop) for s in sites]
-    for t in stoppers:
-        t.start()
-    for t in stoppers:
-        t.join()
+    stop_all(sites)
 
 
 @pytest.fixture()

@@ -180,3 +180,12 @@ def refused_urls(n: int, *, first: int = 20) -> list[str]:
         urls.append(site.url(f"/story{i}"))
         site.close()
     return urls
+
+
+def stop_all(sites: list[LocalSite]) -> None:
+    """Stop ``sites`` in parallel (each stop waits for its server's loop to end)."""
+    stoppers = [threading.Thread(target=s.stop) for s in sites]
+    for t in stoppers:
+        t.start()
+    for t in stoppers:
+        t.join()
