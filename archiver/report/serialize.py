@@ -225,8 +225,7 @@ def link_result(r: LinkResult) -> Record:
     return {
         "source_id": r.source_id, "url": r.url, "link_class": r.link_class.value,
         "http_status": r.http_status, "final_url": r.final_url,
-        "redirects": [{"url": h.url, "status": h.status, "location": h.location}
-                      for h in r.redirects],
+        "redirects": [hop(h) for h in r.redirects],
         "error": r.error, "detail": r.detail, "elapsed_ms": r.elapsed_ms,
         "body_size": r.body_size, "body_sha256": r.body_sha256,
         "checked_at": None if checked_at is None else timestamp(checked_at),
