@@ -138,5 +138,42 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli.main(prog_name="archiver")
+    """Console-script entry point: run the command, then leave without tearing down the heap."""
+    try:
+        cli.main(prog_name="archiver")
+    except SystemExit as done:
+        _leave(done.code)
+    _leave(0)
+
+
+def _leave(code: object) -> None:
+    """Exit with ``code`` as Python would, minus the freeing of every object.
+
+    The command has finished: its outputs are written and closed (atomically,
+    by :mod:`archiver.durable`), its history committed. What Python would still
+    do at exit is wait for other threads, run the ``atexit`` handlers (logging's
+    flush, temporary folders' clean-up, multiprocessing's children), flush the
+    standard streams, and then free every object one by one. The last step
+    alone took about 0.04 s after a 2,000-URL check and 0.14 s after loading a
+    100,000-source manifest (measured); it is skipped, as mypy's
+    ``util.hard_exit`` skips it. The other steps run here, in Python's order
+    (``Py_FinalizeEx``). Anything unusual (a message for a code, a stream that
+    cannot be flushed) takes Python's own way out.
+    """
+    if code is not None and not isinstance(code, int):
+        raise SystemExit(code)  # Python prints it and exits 1
+    import atexit
+    import threading
+
+    shutdown = getattr(threading, "_shutdown", None)  # Py_FinalizeEx's first step
+    if shutdown is None:
+        raise SystemExit(code)
+    shutdown()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            raise SystemExit(code) from None  # a closed pipe: Python's own handling
+    os._exit(code or 0)
