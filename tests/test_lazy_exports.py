@@ -154,3 +154,29 @@ def test_the_other_commands_csv_columns_are_worked_out_on_first_use() -> None:
     assert "result.outcome" in serialize.FIXITY_EVENT_COLUMNS
     with pytest.raises(AttributeError, match="NO_SUCH_COLUMNS"):
         serialize.NO_SUCH_COLUMNS  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_a_url_list_is_read_without_the_markdown_and_html_readers() -> None:
+    """`archiver check urls.txt` reads its list without markdown-it, the HTML reader or
+    pathspec; a Markdown file and a folder walk load them when they come."""
+    code = """
+import sys, tempfile
+from pathlib import Path
+from archiver.inputs import links_in_paths
+from archiver.inputs.sources import document_sources
+folder = Path(tempfile.mkdtemp())
+(folder / "urls.txt").write_text("https://a.example.org/1\\nhttps://b.example.org/2\\n")
+found = [link.url for link in links_in_paths([str(folder / "urls.txt")])]
+assert found == ["https://a.example.org/1", "https://b.example.org/2"], found
+heavy = ("markdown_it", "mdit_py_plugins", "pathspec", "archiver.inputs.markdown",
+         "archiver.inputs.html", "html.parser")
+assert not [m for m in heavy if m in sys.modules], [m for m in heavy if m in sys.modules]
+(folder / "docs").mkdir()
+(folder / "docs" / ".gitignore").write_text("skipped.md\\n")
+(folder / "docs" / "skipped.md").write_text("[x](https://skipped.example.org/)\\n")
+(folder / "docs" / "page.md").write_text("[Read](https://c.example.org/3) <b>bold</b>\\n")
+found = [link.url for link in links_in_paths([str(folder / "docs")])]
+assert found == ["https://c.example.org/3"], found
+assert all(m in sys.modules for m in ("markdown_it", "pathspec"))
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)

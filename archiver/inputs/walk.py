@@ -8,11 +8,13 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from archiver.errors import InputError
 from archiver.inputs.links import DocumentKind
+
+if TYPE_CHECKING:
+    import pathspec
 
 #: Extensions of each kind. Markdown and HTML are lychee's lists (``lychee-lib/src/types/file.rs``).
 EXTENSIONS: dict[str, DocumentKind] = {
@@ -81,7 +83,12 @@ class _Ignores:
                         lines.extend(fh.read().splitlines())
                 except OSError:
                     pass
-            self._specs[folder] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+            if lines:
+                import pathspec  # loaded by the first .gitignore found (a folder walk)
+
+                self._specs[folder] = pathspec.GitIgnoreSpec.from_lines(lines)
+            else:
+                self._specs[folder] = None
         return self._specs[folder]
 
     def ignored(self, root: Path, path: Path, *, is_dir: bool) -> bool:
