@@ -28,11 +28,19 @@ def source_id(url: str) -> str:
     The same URL gets the same id in every run and every folder, so the history
     database follows a link across runs (``www-example-org-3f2a9c1b0d``).
     """
+    return _source_id(url, _hostname(url))
+
+
+def _hostname(url: str) -> str | None:
     try:
-        host = urlsplit(url).hostname or "link"
+        return urlsplit(url).hostname
     except ValueError:
-        host = "link"
-    slug = _NOT_SLUG.sub("-", host.lower()).strip("-")[:ID_HOST_CHARS].strip("-") or "link"
+        return None
+
+
+def _source_id(url: str, hostname: str | None) -> str:
+    slug = (_NOT_SLUG.sub("-", (hostname or "link").lower()).strip("-")[:ID_HOST_CHARS]
+            .strip("-") or "link")
     return f"{slug}-{hashlib.sha256(url.encode('utf-8')).hexdigest()[:10]}"
 
 
@@ -75,12 +83,10 @@ def document_sources(links: Iterable[FoundLink], *, today: date,
     sources: list[Source] = []
     locations: dict[str, tuple[str, ...]] = {}
     for url in order:
-        sid = source_id(url)
-        try:
-            host = urlsplit(url).hostname or url
-        except ValueError:
-            host = url
-        sources.append(Source(id=sid, url=url, publisher=host, title=titles.get(url, url),
+        hostname = _hostname(url)  # split once, for the id and the publisher
+        sid = _source_id(url, hostname)
+        sources.append(Source(id=sid, url=url, publisher=hostname or url,
+                              title=titles.get(url, url),
                               published=date(today.year, 1, 1), language="und",
                               published_precision=DatePrecision.YEAR))
         locations[sid] = tuple(places[url])
