@@ -265,6 +265,12 @@ class _HostScheduler:
         finally:
             assert self._changed is not None
             self._changed.set()
+            if self.error is None and self.done < self.total:
+                # the freed slot is filled now, not when the scheduler's loop next
+                # wakes: a host's next request goes out one loop turn sooner
+                now = self.clock.monotonic()
+                self._release_timers(now)
+                self._dispatch(now)
 
     def _finish(self, job: _Job, outcome: Attempt) -> None:
         delay = retry_delay(job.attempt, outcome, self.options)
