@@ -336,7 +336,7 @@ def test_ledger_finds_by_source_and_by_capture_key(tmp_path: Path) -> None:
         held = again.find_for_source("press", SOURCE)
         assert held is not None and held.warc_file == GOLDEN_NAME
         assert again.find_for_source("other-manifest", SOURCE) is None
-        moved = Source(**{**SOURCE.__dict__, "published": date(2015, 1, 1)})
+        moved = replace(SOURCE, published=date(2015, 1, 1))
         assert again.find_for_source("press", moved) is None  # a changed date re-fetches
         assert again.find_capture(capture_key("https://example-news.com/story/",
                                               "20141015123500")) is held
@@ -385,7 +385,7 @@ def test_a_ledger_written_under_the_previous_url_rule_is_still_recognised(
 
 
 def test_a_reference_record_shares_a_capture_between_sources(tmp_path: Path) -> None:
-    twin = Source(**{**SOURCE.__dict__, "id": "harbour-copy"})
+    twin = replace(SOURCE, id="harbour-copy")
     with fixed_store(tmp_path) as store:
         stored = store.write_capture(SELECTION, FINAL, [HOP])
         ref = store.write_reference(
@@ -444,8 +444,8 @@ def test_a_finished_warc_missing_from_the_ledger_is_indexed(tmp_path: Path) -> N
 def test_a_partial_publication_date_is_recorded(tmp_path: Path) -> None:
     from archiver.models import DatePrecision
 
-    month = Source(**{**SOURCE.__dict__, "published": date(2014, 10, 1),
-                      "published_precision": DatePrecision.MONTH})
+    month = replace(SOURCE, published=date(2014, 10, 1),
+                    published_precision=DatePrecision.MONTH)
     with WarcStore(tmp_path, info=INFO) as store:
         entry = store.write_capture(Selection(**{**SELECTION.__dict__, "source": month}),
                                     FINAL)
