@@ -143,6 +143,7 @@ class _HostScheduler:
         self._tasks: set[asyncio.Task[None]] = set()
         self._changed: asyncio.Event | None = None
         self._client: AsyncHttpClient | None = None
+        self._closing = False
 
     def run(self) -> list[LinkResult]:
         """Check every job; results in job order (none when given ``on_result``).
@@ -201,6 +202,7 @@ class _HostScheduler:
             if self.error is not None:
                 raise self.error
         finally:
+            self._closing = True  # no check starts once the run is ending (an error, ^C)
             for task in self._tasks:
                 task.cancel()
             if self._tasks:
@@ -262,15 +264,16 @@ class _HostScheduler:
                 self._finish(job, outcome)
             except BaseException as err:  # the receiver of results failed (a full disk)
                 self.error = self.error or err
+            else:
+                if not self._closing and self.error is None and self.done < self.total:
+                    # the freed slot is filled now, not when the scheduler's loop next
+                    # wakes: a host's next request goes out one loop turn sooner
+                    now = self.clock.monotonic()
+                    self._release_timers(now)
+                    self._dispatch(now)
         finally:
             assert self._changed is not None
             self._changed.set()
-            if self.error is None and self.done < self.total:
-                # the freed slot is filled now, not when the scheduler's loop next
-                # wakes: a host's next request goes out one loop turn sooner
-                now = self.clock.monotonic()
-                self._release_timers(now)
-                self._dispatch(now)
 
     def _finish(self, job: _Job, outcome: Attempt) -> None:
         delay = retry_delay(job.attempt, outcome, self.options)

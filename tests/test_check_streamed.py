@@ -14,6 +14,7 @@ import errno
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -254,6 +255,27 @@ def test_a_failing_receiver_stops_the_run_and_records_nothing(
             site.default = None
         if history is not None:
             history.close()
+
+
+def test_no_check_starts_once_the_receiver_has_failed(sites: list[LocalSite]) -> None:
+    """A check that ends fills its host's freed slot at once (in the check's own task),
+    but a failing receiver still stops the run: the checks then in flight end, no
+    new one goes out, and nothing is requested after the run has returned."""
+    site = sites[0]
+    site.route("/stop", Reply(200, ARTICLE, delay=0.05))
+    manifest = Manifest(id="m", title="M", sources=tuple(
+        source(f"s{i}", site.url(f"/stop?n={i}")) for i in range(40)))
+    options = quick(per_host_concurrency=2, concurrency=2)
+    before = len(site.requests)
+    with Broken(len(manifest.sources), FAIL_ON) as spool, \
+            pytest.raises(OSError, match="No space left"):
+        check_manifest(manifest, options, sink=spool)
+    made = len(site.requests) - before
+    time.sleep(0.3)
+    assert len(site.requests) - before == made  # nothing after the run returned
+    # results 1 and 2 each started one more check; the third result failed while at
+    # most one other was in flight
+    assert 3 <= made <= 5, made
 
 
 # -- the spool ------------------------------------------------------------------------
