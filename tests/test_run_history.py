@@ -351,6 +351,33 @@ def test_diff_lists_changes_source_by_source_in_manifest_order() -> None:
         ("harbour", ChangeKind.NEW_CAPTURE), ("harbour", ChangeKind.QUOTE_LOST)]
 
 
+def test_stored_changes_stream_the_later_run_and_equal_the_diff_of_the_whole_records(
+        tmp_path: Path) -> None:
+    """History.changes reads the later run's rows one by one into the diff; the result
+    is diff_runs of both runs read whole, in manifest order across sources."""
+    with History(tmp_path / "h.sqlite3") as h:
+        first = record(h, 0, [link("fence", B, LinkClass.OK, 0, 200),
+                              link("harbour", A, LinkClass.OK, 0, 200)],
+                       [CaptureResult("fence", B, CaptureOutcome.NO_CAPTURE)],
+                       [quote("fence", 1, "no soft touch", live=LiveStatus.PRESENT),
+                        quote("harbour", 1, "will reopen")])
+        assert h.changes(first) == (None, ())  # a first run: nothing to compare with
+        later = record(h, 3, [link("fence", B, LinkClass.GONE, 3, 404),
+                              link("harbour", A, LinkClass.REDIRECTED, 3, 200)],
+                       [capture("harbour", A), capture("fence", B)],
+                       [quote("fence", 1, "no soft touch", live=LiveStatus.GONE),
+                        quote("harbour", 1, "will reopen", QuoteStatus.MISSING)])
+        baseline, streamed = h.changes(later)
+        whole_before, whole_after = h.run(first), h.run(later)
+        assert baseline == whole_before and whole_before is not None
+        assert whole_after is not None
+    assert streamed == diff_runs(whole_before, whole_after)
+    assert [(c.source_id, c.kind) for c in streamed] == [
+        ("fence", ChangeKind.LINK_FAILING), ("fence", ChangeKind.NEW_CAPTURE),
+        ("fence", ChangeKind.QUOTE_LIVE_GONE), ("harbour", ChangeKind.LINK_CLASS),
+        ("harbour", ChangeKind.NEW_CAPTURE), ("harbour", ChangeKind.QUOTE_LOST)]
+
+
 # -- archiver history --runs / --run ------------------------------------------------------
 
 

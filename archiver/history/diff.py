@@ -8,6 +8,8 @@ here: both runs are :class:`~archiver.history.records.RunRecord` values.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from archiver.history.records import RunRecord
 from archiver.models import (
     CaptureResult,
@@ -36,28 +38,41 @@ def diff_runs(before: RunRecord, after: RunRecord) -> tuple[Change, ...]:
     gone from it or changed there. A source new to the manifest has no
     link or quote changes.
     """
-    links = {r.source_id: r for r in before.links}
-    captures = {c.source_id: c for c in before.captures}
-    quotes: dict[tuple[str, str], QuoteResult] = {}
+    return diff_results(before, after.links, after.captures, after.quotes)
+
+
+def diff_results(before: RunRecord, links: Iterable[LinkResult],
+                 captures: Iterable[CaptureResult],
+                 quotes: Iterable[QuoteResult]) -> tuple[Change, ...]:
+    """:func:`diff_runs` with the later run's results given as iterables, each read once.
+
+    The database streams them from its rows (:meth:`History.changes`): only the
+    baseline's results and the changes are held, not the later run's results too.
+    """
+    old_links = {r.source_id: r for r in before.links}
+    old_captures = {c.source_id: c for c in before.captures}
+    old_quotes: dict[tuple[str, str], QuoteResult] = {}
     for q in before.quotes:
-        quotes.setdefault((q.source_id, q.text), q)
+        old_quotes.setdefault((q.source_id, q.text), q)
     per_source: dict[str, list[Change]] = {}
 
     def add(change: Change | None) -> None:
         if change is not None:
             per_source.setdefault(change.source_id, []).append(change)
 
-    order = list(dict.fromkeys([*(r.source_id for r in after.links),
-                                *(c.source_id for c in after.captures),
-                                *(q.source_id for q in after.quotes)]))
-    for link in after.links:
-        old = links.get(link.source_id)
+    # sources in order of first appearance: links, then captures, then quotes
+    order: dict[str, None] = {}
+    for link in links:
+        order.setdefault(link.source_id)
+        old = old_links.get(link.source_id)
         if old is not None:
             add(_link_change(old, link))
-    for capture in after.captures:
-        add(_capture_change(captures.get(capture.source_id), capture))
-    for quote in after.quotes:
-        old_quote = quotes.get((quote.source_id, quote.text))
+    for capture in captures:
+        order.setdefault(capture.source_id)
+        add(_capture_change(old_captures.get(capture.source_id), capture))
+    for quote in quotes:
+        order.setdefault(quote.source_id)
+        old_quote = old_quotes.get((quote.source_id, quote.text))
         if old_quote is not None:
             for change in _quote_changes(old_quote, quote):
                 add(change)
