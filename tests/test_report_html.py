@@ -32,7 +32,7 @@ from archiver.models import (
     RunResult,
     TextQuoteSelector,
 )
-from archiver.report.html import SERVER_ROWS_MAX, format_html
+from archiver.report.html import SERVER_ROWS_MAX, format_html, html_pieces
 from tests.support.browser import CHROMIUM_ARGS, chromium_path
 from tests.test_report_run import offline_sample, sample
 from tests.test_report_safety import capture, one_source, run_of
@@ -101,6 +101,21 @@ def test_row_data_cannot_leave_its_script_element(name: str) -> None:
         title = records[0]["t"]
         assert "</script>" in title and "\\x1b[31m" in title and "\\u202e" in title
         assert "\\ud800" in title  # shown, escaped, as in every output for people
+
+
+def test_a_page_drawn_by_its_script_is_written_a_row_at_a_time() -> None:
+    """``archiver run --report`` writes report.html from html_pieces: each row's data is
+    its own piece (a 100,000-source page is never one string), and the pieces are
+    format_html's text."""
+    result, manifest = hostile()
+    pieces = list(html_pieces(result, manifest, server_rows_max=0))
+    assert "".join(pieces) == format_html(result, manifest, server_rows_max=0)
+    start = pieces.index('<script type="application/json" id="rows-data">')
+    end = pieces.index("</script>\n", start)
+    rows = pieces[start + 1:end]
+    assert rows[0] == "[\n" and rows[-1] == "\n]"
+    assert len(rows[1:-1]) == len(manifest.sources)  # one piece a row
+    assert json.loads("".join(rows))[1]["i"] == manifest.sources[1].id
 
 
 def rendered_rows(page_file: Path) -> tuple[list[str], list[str], list[str]]:

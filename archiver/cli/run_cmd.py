@@ -56,7 +56,6 @@ from archiver.report import default_report_dir
 from archiver.report.run import (
     REPORT_FILES,
     RUN_FORMATS,
-    format_html,
     format_robust_links,
     render,
     summary_line,
@@ -217,9 +216,12 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     for note in result.notes:
         warn(f"note: {note}")
     if report_dir is not None:
+        from archiver.report.html import html_pieces
+
         files: dict[str, Callable[[RunResult, Manifest], str | Iterable[str]]] = {
             **REPORT_FILES,
-            "report.html": partial(format_html, replay_base=base_url(port=replay_port))}
+            # in pieces, written as they come: a large run's page is never one string
+            "report.html": partial(html_pieces, replay_base=base_url(port=replay_port))}
         for name, formatter in files.items():
             emit(formatter(result, loaded), report_dir / name)
     if robust_links is not None:

@@ -992,13 +992,22 @@ def _record_json(rec: dict[str, Any]) -> str:
     return text
 
 
-def _rows_json(records: Iterator[dict[str, Any]]) -> str:
+def _rows_json(records: Iterator[dict[str, Any]]) -> Iterator[str]:
     """The rows' records as one JSON array, one row per line, escaped for a script element
-    (:func:`script_json`). Built a row at a time: memory is one row, not the run."""
-    text = "[\n" + ",\n".join(_record_json(rec) for rec in records) + "\n]"
-    for char, escape in _SCRIPT_ESCAPES:
-        text = text.replace(char, escape)
-    return text
+    (:func:`script_json`), in pieces: a row at a time, never the run's text whole.
+
+    Each escape replaces one character, so escaping row by row gives the text that
+    escaping the whole array would."""
+    yield "[\n"
+    sep = ""
+    for rec in records:
+        text = _record_json(rec)
+        for char, escape in _SCRIPT_ESCAPES:
+            if char in text:
+                text = text.replace(char, escape)
+        yield sep + text
+        sep = ",\n"
+    yield "\n]"
 
 
 def format_html(result: RunResult, manifest: Manifest, *,
@@ -1008,6 +1017,19 @@ def format_html(result: RunResult, manifest: Manifest, *,
 
     ``replay_base`` is where ``archiver replay`` serves the WARC folder (the
     "local copy" links); ``server_rows_max`` is the most rows written as HTML.
+    """
+    return "".join(html_pieces(result, manifest, replay_base=replay_base,
+                               server_rows_max=server_rows_max))
+
+
+def html_pieces(result: RunResult, manifest: Manifest, *,
+                replay_base: str = DEFAULT_BASE,
+                server_rows_max: int = SERVER_ROWS_MAX) -> Iterator[str]:
+    """:func:`format_html`'s text in pieces, for writing as they come.
+
+    The rows of a large run (drawn by the page's script) are made and escaped one
+    at a time: a 100,000-source page (36 MB) is never held whole, nor copied once
+    per escape and again to be encoded.
     """
     all_rows = rows(result, manifest)
     skipped = unjudged(result)
@@ -1066,19 +1088,25 @@ def format_html(result: RunResult, manifest: Manifest, *,
         cfg = local.config()
         parts.extend(to_html(row_tree(rec, cfg)) for rec in listed)
     parts.append("</tbody></table>")
+    # every part is followed by a line break
+    yield from (part + "\n" for part in parts)
     if not server:
-        rows_json = _rows_json(records)  # first: the records name the archives
-        parts.append('<script type="application/json" id="rows-config">'
-                     + script_json(local.config()) + "</script>")
-        parts.append('<script type="application/json" id="rows-data">' + rows_json
-                     + "</script>")
+        # the rows first: making them names the archives the config lists after them
+        # (the page's script reads both once the page is loaded)
+        yield '<script type="application/json" id="rows-data">'
+        yield from _rows_json(records)
+        yield "</script>\n"
+        yield ('<script type="application/json" id="rows-config">'
+               + script_json(local.config()) + "</script>\n")
+    tail = []
     if result.notes:
-        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{html_text(n)}</li>"
-                                                     for n in result.notes) + "</ul>")
-    parts += ["</main>", f"<script>{_SCRIPT % {'page': PAGE_SIZE}}</script>", "</body>",
-              "</html>"]
-    return "\n".join(parts) + "\n"
+        tail.append("<h2>Notes</h2><ul>" + "".join(f"<li>{html_text(n)}</li>"
+                                                   for n in result.notes) + "</ul>")
+    tail += ["</main>", f"<script>{_SCRIPT % {'page': PAGE_SIZE}}</script>", "</body>",
+             "</html>"]
+    yield from (part + "\n" for part in tail)
 
 
-__all__ = ["CHANGES_SHOWN_MAX", "PAGE_SIZE", "SERVER_ROWS_MAX", "format_html", "row_record",
+__all__ = ["CHANGES_SHOWN_MAX", "PAGE_SIZE", "SERVER_ROWS_MAX", "format_html", "html_pieces",
+           "row_record",
            "row_tree", "script_json", "to_html"]
