@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archiver.cli import cli
 from archiver.errors import StoreError
@@ -22,6 +25,7 @@ from archiver.history import (
     RunRecord,
     diff_runs,
 )
+from archiver.history.diff import diff_sorted
 from archiver.models import (
     Capture,
     CaptureOutcome,
@@ -351,10 +355,10 @@ def test_diff_lists_changes_source_by_source_in_manifest_order() -> None:
         ("harbour", ChangeKind.NEW_CAPTURE), ("harbour", ChangeKind.QUOTE_LOST)]
 
 
-def test_stored_changes_stream_the_later_run_and_equal_the_diff_of_the_whole_records(
+def test_stored_changes_stream_both_runs_and_equal_the_diff_of_the_whole_records(
         tmp_path: Path) -> None:
-    """History.changes reads the later run's rows one by one into the diff; the result
-    is diff_runs of both runs read whole, in manifest order across sources."""
+    """History.changes reads both runs' rows source by source into the diff (neither
+    run held); the result is diff_runs of both runs read whole, in manifest order."""
     with History(tmp_path / "h.sqlite3") as h:
         first = record(h, 0, [link("fence", B, LinkClass.OK, 0, 200),
                               link("harbour", A, LinkClass.OK, 0, 200)],
@@ -369,13 +373,52 @@ def test_stored_changes_stream_the_later_run_and_equal_the_diff_of_the_whole_rec
                         quote("harbour", 1, "will reopen", QuoteStatus.MISSING)])
         baseline, streamed = h.changes(later)
         whole_before, whole_after = h.run(first), h.run(later)
-        assert baseline == whole_before and whole_before is not None
-        assert whole_after is not None
+        assert whole_before is not None and whole_after is not None
+        # the baseline comes without its results (History.run reads them)
+        assert baseline == replace(whole_before, links=(), captures=(), quotes=())
     assert streamed == diff_runs(whole_before, whole_after)
     assert [(c.source_id, c.kind) for c in streamed] == [
         ("fence", ChangeKind.LINK_FAILING), ("fence", ChangeKind.NEW_CAPTURE),
         ("fence", ChangeKind.QUOTE_LIVE_GONE), ("harbour", ChangeKind.LINK_CLASS),
         ("harbour", ChangeKind.NEW_CAPTURE), ("harbour", ChangeKind.QUOTE_LOST)]
+
+
+_SIDS = st.sampled_from(["a", "b", "c", "d"])
+_LINKS = st.lists(st.builds(
+    lambda sid, url, cls, st_, n: with_state(link(sid, url, cls, status=200), st_, n),
+    _SIDS, st.sampled_from([A, B]), st.sampled_from(list(LinkClass)),
+    st.sampled_from(list(LinkState)), st.integers(0, 3)), max_size=6)
+_CAPTURES = st.lists(st.one_of(
+    st.builds(capture, _SIDS, st.sampled_from([A, B]),
+              st.sampled_from(["2014-10-16T07:15:00+00:00", "2014-12-01T00:00:00+00:00"])),
+    st.builds(lambda sid: CaptureResult(sid, A, CaptureOutcome.NO_CAPTURE), _SIDS)),
+    max_size=6)
+_QUOTES = st.lists(st.builds(quote, _SIDS, st.integers(1, 3), st.sampled_from(["x", "y"]),
+                             st.sampled_from(list(QuoteStatus)),
+                             st.sampled_from([None, *LiveStatus])), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINKS, _CAPTURES, _QUOTES, _LINKS, _CAPTURES, _QUOTES)
+def test_the_streamed_diff_is_the_diff_of_the_whole_runs(
+        links0: list[LinkResult], captures0: list[CaptureResult], quotes0: list[QuoteResult],
+        links1: list[LinkResult], captures1: list[CaptureResult],
+        quotes1: list[QuoteResult]) -> None:
+    """diff_sorted, given each run's results sorted by source id (a stable sort, as the
+    database reads them), finds diff_runs's changes in diff_runs's order, repeated
+    sources included."""
+    before = run_of(links0, captures0, quotes0)
+    after = run_of(links1, captures1, quotes1, run_id=2)
+
+    def by_source(items: Sequence[Any]) -> list[Any]:
+        return sorted(items, key=lambda r: r.source_id)
+
+    order = [*(r.source_id for r in links1), *(c.source_id for c in captures1),
+             *(q.source_id for q in quotes1)]
+    streamed = diff_sorted((by_source(links0), by_source(links1)),
+                           (by_source(captures0), by_source(captures1)),
+                           (by_source(quotes0), by_source(quotes1)), lambda: order)
+    assert streamed == diff_runs(before, after)
 
 
 # -- archiver history --runs / --run ------------------------------------------------------

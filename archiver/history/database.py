@@ -42,11 +42,12 @@ from dataclasses import replace
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 
 from archiver._version import __version__
 from archiver.clock import SYSTEM_CLOCK, Clock
 from archiver.errors import StoreError
-from archiver.history.diff import diff_results
+from archiver.history.diff import diff_sorted
 from archiver.history.kinds import KIND_PIPELINE
 from archiver.history.preserve import (
     FixityEvent,
@@ -113,6 +114,9 @@ def _damaged(err: sqlite3.Error) -> bool:
     a file that is no database at all is refused as such)."""
     text = str(err).lower()
     return "malformed" in text or "corrupt" in text
+
+
+_T = TypeVar("_T")
 
 
 class History:
@@ -537,64 +541,83 @@ class History:
         latest of all) in which every stage reached a verdict. ``archiver
         check`` runs and inconclusive runs are never baselines.
         """
+        with self._reading():
+            row = self._baseline_row(manifest_id, run_id)
+            return self._run_record(row) if row is not None else None
+
+    def _baseline_row(self, manifest_id: str, run_id: int | None) -> sqlite3.Row | None:
         sql = "SELECT * FROM runs WHERE manifest_id = ? AND kind = ? AND baseline = 1"
         params: list[object] = [manifest_id, KIND_PIPELINE]
         if run_id is not None:
             sql += " AND id < ?"
             params.append(run_id)
-        with self._reading():
-            row = self._db.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
-            return self._run_record(row) if row is not None else None
+        row: sqlite3.Row | None = self._db.execute(sql + " ORDER BY id DESC LIMIT 1",
+                                                   params).fetchone()
+        return row
 
     def changes(self, run_id: int) -> tuple[RunRecord | None, tuple[Change, ...]]:
         """What changed in run ``run_id`` since its baseline: (baseline, changes).
 
         No baseline (a first run), or a run that is not an ``archiver run``:
-        ``(None, ())``.
+        ``(None, ())``. The baseline is given without its results (its id, times
+        and flags; :meth:`run` reads them): neither run's results are held, they
+        are compared source by source as they are read (:func:`diff_sorted`).
         """
-        # The run's own row first: its results (one link, capture and quote row a
-        # source) are read only when there is a baseline to compare them with. A first
-        # run of 20,000 sources read them all back for nothing (about 30 MB, measured).
-        # The later run's results are streamed from their rows into the diff, not held.
         with self._reading():
             row = self._db.execute("SELECT kind, manifest_id FROM runs WHERE id = ?",
                                    (run_id,)).fetchone()
-        if row is None or row["kind"] != KIND_PIPELINE:
-            return None, ()
-        before = self.baseline_before(row["manifest_id"], run_id)
-        if before is None:
-            return None, ()
-        with self._reading():
-            return before, diff_results(before, *self._pipeline_results(run_id))
+            if row is None or row["kind"] != KIND_PIPELINE:
+                return None, ()
+            base = self._baseline_row(row["manifest_id"], run_id)
+            if base is None:
+                return None, ()
+            before_id = int(base["id"])
 
-    def _pipeline_results(self, run_id: int) -> tuple[Iterator[LinkResult],
-                                                       Iterator[CaptureResult],
-                                                       Iterator[QuoteResult]]:
-        """An ``archiver run``'s links, captures and quotes, each read as it is iterated."""
-        def rows(table: str) -> Iterator[sqlite3.Row]:
-            yield from self._db.execute(
-                f"SELECT * FROM {table} WHERE run_id = ? ORDER BY position", (run_id,))
+            def by_source(table: str, convert: Callable[[sqlite3.Row], _T],
+                          run: int) -> Iterator[_T]:
+                # the primary key (run_id, source_id[, quote_index]) gives this order
+                for r in self._db.execute(f"SELECT * FROM {table} WHERE run_id = ? "
+                                          "ORDER BY source_id, position", (run,)):
+                    yield convert(r)
 
-        return ((link_result(r) for r in rows("run_links")),
-                (capture_result(r) for r in rows("run_captures")),
-                (quote_result(r) for r in rows("run_quotes")))
+            def pair(table: str, convert: Callable[[sqlite3.Row], _T],
+                     ) -> tuple[Iterator[_T], Iterator[_T]]:
+                return by_source(table, convert, before_id), by_source(table, convert, run_id)
 
-    def _run_record(self, row: sqlite3.Row) -> RunRecord:
-        run_id = int(row["id"])
-        kind = str(row["kind"])
-        pipeline = self._pipeline_results(run_id)
-        if kind == KIND_PIPELINE:
-            links = tuple(pipeline[0])
-        else:  # an ``archiver check`` run: one check per URL
-            links = tuple(link_result_from_check(r) for r in self._db.execute(
-                "SELECT * FROM checks WHERE run_id = ? ORDER BY id", (run_id,)))
-        captures, quotes = tuple(pipeline[1]), tuple(pipeline[2])
+            def later_order() -> Iterator[str]:
+                for table in ("run_links", "run_captures", "run_quotes"):
+                    for r in self._db.execute(f"SELECT source_id FROM {table} "
+                                              "WHERE run_id = ? ORDER BY position", (run_id,)):
+                        yield str(r[0])
+
+            changes = diff_sorted(pair("run_links", link_result),
+                                  pair("run_captures", capture_result),
+                                  pair("run_quotes", quote_result), later_order)
+            return self._run_head(base), changes
+
+    def _run_head(self, row: sqlite3.Row) -> RunRecord:
+        """A stored run without its results."""
         return RunRecord(
-            id=run_id, manifest_id=row["manifest_id"], kind=kind,
+            id=int(row["id"]), manifest_id=row["manifest_id"], kind=str(row["kind"]),
             started_at=req_dt(row["started_at"]), finished_at=req_dt(row["finished_at"]),
             inconclusive=bool(row["inconclusive"]), baseline=bool(row["baseline"]),
-            reason=row["reason"], tool_version=row["tool_version"], links=links,
-            captures=captures, quotes=quotes)
+            reason=row["reason"], tool_version=row["tool_version"])
+
+    def _run_record(self, row: sqlite3.Row) -> RunRecord:
+        head = self._run_head(row)
+
+        def rows(table: str) -> Iterator[sqlite3.Row]:
+            yield from self._db.execute(
+                f"SELECT * FROM {table} WHERE run_id = ? ORDER BY position", (head.id,))
+
+        if head.kind == KIND_PIPELINE:
+            links = tuple(link_result(r) for r in rows("run_links"))
+        else:  # an ``archiver check`` run: one check per URL
+            links = tuple(link_result_from_check(r) for r in self._db.execute(
+                "SELECT * FROM checks WHERE run_id = ? ORDER BY id", (head.id,)))
+        return replace(head, links=links,
+                       captures=tuple(capture_result(r) for r in rows("run_captures")),
+                       quotes=tuple(quote_result(r) for r in rows("run_quotes")))
 
     def integrity_ok(self) -> bool:
         """SQLite's own integrity check of the file (False if it is damaged)."""

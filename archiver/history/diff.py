@@ -8,7 +8,10 @@ here: both runs are :class:`~archiver.history.records.RunRecord` values.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter
+from typing import TypeVar
 
 from archiver.history.records import RunRecord
 from archiver.models import (
@@ -38,45 +41,88 @@ def diff_runs(before: RunRecord, after: RunRecord) -> tuple[Change, ...]:
     gone from it or changed there. A source new to the manifest has no
     link or quote changes.
     """
-    return diff_results(before, after.links, after.captures, after.quotes)
-
-
-def diff_results(before: RunRecord, links: Iterable[LinkResult],
-                 captures: Iterable[CaptureResult],
-                 quotes: Iterable[QuoteResult]) -> tuple[Change, ...]:
-    """:func:`diff_runs` with the later run's results given as iterables, each read once.
-
-    The database streams them from its rows (:meth:`History.changes`): only the
-    baseline's results and the changes are held, not the later run's results too.
-    """
-    old_links = {r.source_id: r for r in before.links}
-    old_captures = {c.source_id: c for c in before.captures}
-    old_quotes: dict[tuple[str, str], QuoteResult] = {}
+    links = {r.source_id: r for r in before.links}
+    captures = {c.source_id: c for c in before.captures}
+    quotes: dict[tuple[str, str], QuoteResult] = {}
     for q in before.quotes:
-        old_quotes.setdefault((q.source_id, q.text), q)
+        quotes.setdefault((q.source_id, q.text), q)
     per_source: dict[str, list[Change]] = {}
 
     def add(change: Change | None) -> None:
         if change is not None:
             per_source.setdefault(change.source_id, []).append(change)
 
-    # sources in order of first appearance: links, then captures, then quotes
-    order: dict[str, None] = {}
-    for link in links:
-        order.setdefault(link.source_id)
-        old = old_links.get(link.source_id)
+    order = list(dict.fromkeys([*(r.source_id for r in after.links),
+                                *(c.source_id for c in after.captures),
+                                *(q.source_id for q in after.quotes)]))
+    for link in after.links:
+        old = links.get(link.source_id)
         if old is not None:
             add(_link_change(old, link))
-    for capture in captures:
-        order.setdefault(capture.source_id)
-        add(_capture_change(old_captures.get(capture.source_id), capture))
-    for quote in quotes:
-        order.setdefault(quote.source_id)
-        old_quote = old_quotes.get((quote.source_id, quote.text))
+    for capture in after.captures:
+        add(_capture_change(captures.get(capture.source_id), capture))
+    for quote in after.quotes:
+        old_quote = quotes.get((quote.source_id, quote.text))
         if old_quote is not None:
             for change in _quote_changes(old_quote, quote):
                 add(change)
     return tuple(c for sid in order for c in per_source.get(sid, ()))
+
+
+def diff_sorted(links: tuple[Iterable[LinkResult], Iterable[LinkResult]],
+                captures: tuple[Iterable[CaptureResult], Iterable[CaptureResult]],
+                quotes: tuple[Iterable[QuoteResult], Iterable[QuoteResult]],
+                later_order: Callable[[], Iterable[str]]) -> tuple[Change, ...]:
+    """:func:`diff_runs` with neither run held: the results are streamed source by source.
+
+    Each kind of result is given as (earlier run's, later run's), both sorted by
+    source id, a source's own results in run order (a stable sort of each run).
+    ``later_order`` gives the later run's source ids in its own order (its links',
+    then its captures', then its quotes'; repeats allowed); it is called only
+    when something changed. Memory holds one source's results and the changes,
+    not two runs (the database reads them in this order: :meth:`History.changes`).
+    The changes are :func:`diff_runs`'s, in the same order.
+    """
+    per_source: dict[str, list[Change]] = {}
+
+    def add(change: Change | None) -> None:
+        if change is not None:
+            per_source.setdefault(change.source_id, []).append(change)
+
+    for old_links, new_links in _by_source(*links):
+        if old_links:
+            for link in new_links:
+                add(_link_change(old_links[-1], link))
+    for old_captures, new_captures in _by_source(*captures):
+        for capture in new_captures:
+            add(_capture_change(old_captures[-1] if old_captures else None, capture))
+    for old_quotes, new_quotes in _by_source(*quotes):
+        first: dict[str, QuoteResult] = {}
+        for quote in old_quotes:
+            first.setdefault(quote.text, quote)
+        for quote in new_quotes:
+            old_quote = first.get(quote.text)
+            if old_quote is not None:
+                for change in _quote_changes(old_quote, quote):
+                    add(change)
+    if not per_source:
+        return ()
+    order = dict.fromkeys(sid for sid in later_order() if sid in per_source)
+    return tuple(c for sid in order for c in per_source[sid])
+
+
+_R = TypeVar("_R", LinkResult, CaptureResult, QuoteResult)
+
+
+def _by_source(before: Iterable[_R], after: Iterable[_R]) -> Iterator[tuple[list[_R], list[_R]]]:
+    """(earlier results, later results) of each source of the later run, both inputs
+    sorted by source id: a merge, one source at a time."""
+    earlier = itertools.groupby(before, key=attrgetter("source_id"))
+    old_sid, old_group = next(earlier, (None, iter(())))
+    for sid, group in itertools.groupby(after, key=attrgetter("source_id")):
+        while old_sid is not None and old_sid < sid:
+            old_sid, old_group = next(earlier, (None, iter(())))
+        yield (list(old_group) if old_sid == sid else []), list(group)
 
 
 def _link_words(link: LinkResult) -> str:
