@@ -25,11 +25,12 @@ from archiver.history import (
     RunRecord,
     diff_runs,
 )
-from archiver.history.diff import diff_sorted
+from archiver.history.diff import _capture_change, _link_change, _quote_changes, diff_sorted
 from archiver.models import (
     Capture,
     CaptureOutcome,
     CaptureResult,
+    Change,
     ChangeKind,
     LinkClass,
     LinkResult,
@@ -398,6 +399,38 @@ _QUOTES = st.lists(st.builds(quote, _SIDS, st.integers(1, 3), st.sampled_from(["
                              st.sampled_from([None, *LiveStatus])), max_size=8)
 
 
+def reference_diff(before: RunRecord, after: RunRecord) -> tuple[Change, ...]:
+    """The comparison as first written, whole runs held in dictionaries: each later
+    result against the earlier run's last result of its source, a quote against the
+    first earlier quote of its source and text; sources in the later run's order."""
+    links = {r.source_id: r for r in before.links}
+    captures = {c.source_id: c for c in before.captures}
+    quotes: dict[tuple[str, str], QuoteResult] = {}
+    for q in before.quotes:
+        quotes.setdefault((q.source_id, q.text), q)
+    per_source: dict[str, list[Change]] = {}
+
+    def add(change: Change | None) -> None:
+        if change is not None:
+            per_source.setdefault(change.source_id, []).append(change)
+
+    order = list(dict.fromkeys([*(r.source_id for r in after.links),
+                                *(c.source_id for c in after.captures),
+                                *(q.source_id for q in after.quotes)]))
+    for link in after.links:
+        old = links.get(link.source_id)
+        if old is not None:
+            add(_link_change(old, link))
+    for capture in after.captures:
+        add(_capture_change(captures.get(capture.source_id), capture))
+    for quote in after.quotes:
+        old_quote = quotes.get((quote.source_id, quote.text))
+        if old_quote is not None:
+            for change in _quote_changes(old_quote, quote):
+                add(change)
+    return tuple(c for sid in order for c in per_source.get(sid, ()))
+
+
 @settings(max_examples=300, deadline=None)
 @given(_LINKS, _CAPTURES, _QUOTES, _LINKS, _CAPTURES, _QUOTES)
 def test_the_streamed_diff_is_the_diff_of_the_whole_runs(
@@ -405,8 +438,8 @@ def test_the_streamed_diff_is_the_diff_of_the_whole_runs(
         links1: list[LinkResult], captures1: list[CaptureResult],
         quotes1: list[QuoteResult]) -> None:
     """diff_sorted, given each run's results sorted by source id (a stable sort, as the
-    database reads them), finds diff_runs's changes in diff_runs's order, repeated
-    sources included."""
+    database reads them), finds the changes of the whole-run comparison, in its order,
+    repeated sources included; diff_runs, which sorts and calls it, does too."""
     before = run_of(links0, captures0, quotes0)
     after = run_of(links1, captures1, quotes1, run_id=2)
 
@@ -418,7 +451,9 @@ def test_the_streamed_diff_is_the_diff_of_the_whole_runs(
     streamed = diff_sorted((by_source(links0), by_source(links1)),
                            (by_source(captures0), by_source(captures1)),
                            (by_source(quotes0), by_source(quotes1)), lambda: order)
-    assert streamed == diff_runs(before, after)
+    expected = reference_diff(before, after)
+    assert streamed == expected
+    assert diff_runs(before, after) == expected
 
 
 # -- archiver history --runs / --run ------------------------------------------------------

@@ -575,7 +575,7 @@ class History:
 
             def by_source(table: str, convert: Callable[[sqlite3.Row], _T],
                           run: int) -> Iterator[_T]:
-                # the primary key (run_id, source_id[, quote_index]) gives this order
+                # read through the primary key's index (run_id, source_id, ...)
                 for r in self._db.execute(f"SELECT * FROM {table} WHERE run_id = ? "
                                           "ORDER BY source_id, position", (run,)):
                     yield convert(r)

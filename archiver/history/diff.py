@@ -25,6 +25,8 @@ from archiver.models import (
     QuoteResult,
 )
 
+_R = TypeVar("_R", LinkResult, CaptureResult, QuoteResult)
+
 
 def diff_runs(before: RunRecord, after: RunRecord) -> tuple[Change, ...]:
     """What changed for each source of ``after`` since ``before``, in source order.
@@ -41,39 +43,22 @@ def diff_runs(before: RunRecord, after: RunRecord) -> tuple[Change, ...]:
     gone from it or changed there. A source new to the manifest has no
     link or quote changes.
     """
-    links = {r.source_id: r for r in before.links}
-    captures = {c.source_id: c for c in before.captures}
-    quotes: dict[tuple[str, str], QuoteResult] = {}
-    for q in before.quotes:
-        quotes.setdefault((q.source_id, q.text), q)
-    per_source: dict[str, list[Change]] = {}
+    def by_source(items: Iterable[_R]) -> list[_R]:
+        return sorted(items, key=attrgetter("source_id"))  # stable: run order kept
 
-    def add(change: Change | None) -> None:
-        if change is not None:
-            per_source.setdefault(change.source_id, []).append(change)
-
-    order = list(dict.fromkeys([*(r.source_id for r in after.links),
-                                *(c.source_id for c in after.captures),
-                                *(q.source_id for q in after.quotes)]))
-    for link in after.links:
-        old = links.get(link.source_id)
-        if old is not None:
-            add(_link_change(old, link))
-    for capture in after.captures:
-        add(_capture_change(captures.get(capture.source_id), capture))
-    for quote in after.quotes:
-        old_quote = quotes.get((quote.source_id, quote.text))
-        if old_quote is not None:
-            for change in _quote_changes(old_quote, quote):
-                add(change)
-    return tuple(c for sid in order for c in per_source.get(sid, ()))
+    return diff_sorted(
+        (by_source(before.links), by_source(after.links)),
+        (by_source(before.captures), by_source(after.captures)),
+        (by_source(before.quotes), by_source(after.quotes)),
+        lambda: [*(r.source_id for r in after.links), *(c.source_id for c in after.captures),
+                 *(q.source_id for q in after.quotes)])
 
 
 def diff_sorted(links: tuple[Iterable[LinkResult], Iterable[LinkResult]],
                 captures: tuple[Iterable[CaptureResult], Iterable[CaptureResult]],
                 quotes: tuple[Iterable[QuoteResult], Iterable[QuoteResult]],
                 later_order: Callable[[], Iterable[str]]) -> tuple[Change, ...]:
-    """:func:`diff_runs` with neither run held: the results are streamed source by source.
+    """The comparison :func:`diff_runs` makes, with neither run held: source by source.
 
     Each kind of result is given as (earlier run's, later run's), both sorted by
     source id, a source's own results in run order (a stable sort of each run).
@@ -81,7 +66,8 @@ def diff_sorted(links: tuple[Iterable[LinkResult], Iterable[LinkResult]],
     then its captures', then its quotes'; repeats allowed); it is called only
     when something changed. Memory holds one source's results and the changes,
     not two runs (the database reads them in this order: :meth:`History.changes`).
-    The changes are :func:`diff_runs`'s, in the same order.
+    Each later result is compared with the earlier run's last result of its
+    source (a quote with the first earlier quote of its source and text).
     """
     per_source: dict[str, list[Change]] = {}
 
@@ -109,9 +95,6 @@ def diff_sorted(links: tuple[Iterable[LinkResult], Iterable[LinkResult]],
         return ()
     order = dict.fromkeys(sid for sid in later_order() if sid in per_source)
     return tuple(c for sid in order for c in per_source[sid])
-
-
-_R = TypeVar("_R", LinkResult, CaptureResult, QuoteResult)
 
 
 def _by_source(before: Iterable[_R], after: Iterable[_R]) -> Iterator[tuple[list[_R], list[_R]]]:
