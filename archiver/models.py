@@ -103,6 +103,15 @@ class Source:
     accessed: date | None = None
 
 
+def project_dir_of(manifest_path: Path | None) -> Path:
+    """The folder of the project the manifest file at ``manifest_path`` belongs to
+    (:attr:`Manifest.project_dir`); the current folder when there is no file."""
+    if manifest_path is None:
+        return Path.cwd()
+    folder = manifest_path.resolve().parent
+    return folder.parent if folder.name == "manifests" else folder
+
+
 @dataclass(frozen=True)
 class Manifest:
     id: str
@@ -119,10 +128,7 @@ class Manifest:
         A manifest kept in a ``manifests/`` folder belongs to that folder's
         parent; any other manifest belongs to its own folder.
         """
-        if self.path is None:
-            return Path.cwd()
-        folder = self.path.resolve().parent
-        return folder.parent if folder.name == "manifests" else folder
+        return project_dir_of(self.path)
 
     def source(self, source_id: str) -> Source:
         for src in self.sources:

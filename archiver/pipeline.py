@@ -119,7 +119,8 @@ class _HostScheduler:
 
     def __init__(self, jobs: Sequence[_Job], checker: Checker, options: CheckOptions,
                  progress: ProgressCallback | None,
-                 on_result: Callable[[LinkResult], None] | None = None) -> None:
+                 on_result: Callable[[LinkResult], None] | None = None,
+                 feed: Iterator[Sequence[_Job]] | None = None) -> None:
         self.checker = checker
         self.limiter = checker.limiter
         self.clock = checker.limiter.clock  # next_start() moments are on this clock
@@ -128,16 +129,17 @@ class _HostScheduler:
         # Each final result goes to on_result as it comes, or is kept in job order.
         self.on_result = on_result
         self.results: list[LinkResult | None] = [None] * (len(jobs) if on_result is None else 0)
-        self.total = len(jobs)
+        self.total = 0  # jobs given so far (_add counts them)
         self.done = 0
         self.error: BaseException | None = None
         self._hosts: dict[str, _Host] = {}
-        for job in jobs:
-            self._hosts.setdefault(job.host, _Host(deque())).jobs.append(job)
         self._ready: deque[str] = deque()
-        for name, host in self._hosts.items():
-            host.queued = True
-            self._ready.append(name)
+        self._add(jobs)
+        # More jobs, a batch at a time, taken between the loop's turns while checks run
+        # (a manifest still being read); only with on_result (results are not indexed).
+        self._feed = feed
+        if feed is not None and on_result is None:
+            raise ValueError("check scheduler: a feed of jobs needs on_result")
         self._timers: list[tuple[float, str]] = []
         self._running = 0  # checks started and not finished, all hosts
         self._tasks: set[asyncio.Task[None]] = set()
@@ -170,16 +172,45 @@ class _HostScheduler:
                 raise failure[0]
         return [r for r in self.results if r is not None]
 
+    def _add(self, jobs: Sequence[_Job]) -> None:
+        """Queue ``jobs``: each host with new work and no place in the queues gets one."""
+        hosts = self._hosts
+        for job in jobs:
+            host = hosts.get(job.host)
+            if host is None:
+                host = hosts[job.host] = _Host(deque())
+            host.jobs.append(job)
+            if not host.queued and not host.timed:
+                host.queued = True  # a full host is dropped by _dispatch, queued when it frees
+                self._ready.append(job.host)
+        self.total += len(jobs)
+
+    def _take_batch(self) -> None:
+        """The feed's next batch of jobs queued; the feed dropped once it is done."""
+        assert self._feed is not None
+        batch = next(self._feed, None)
+        if batch is None:
+            self._feed = None
+        else:
+            self._add(batch)
+
     async def _run(self) -> None:
         self._changed = asyncio.Event()
         self._client = client = self.checker.async_client()
         try:
-            while self.done < self.total:
+            while self.done < self.total or self._feed is not None:
                 if self.error is not None:
                     raise self.error
+                if self._feed is not None:
+                    self._take_batch()
                 now = self.clock.monotonic()
                 self._release_timers(now)
                 self._dispatch(now)
+                if self._feed is not None:
+                    # the next batch once the checks started meanwhile have sent their
+                    # requests and the answers already in are handled
+                    await asyncio.sleep(0)
+                    continue
                 if self.done >= self.total:
                     break
                 wake = self._timers[0][0] if self._timers else None
@@ -352,7 +383,7 @@ def check_urls(sources: Sequence[tuple[str, str]], options: CheckOptions | None 
             for source_id, url in sources]
 
 
-def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
+def check_manifest(manifest: Manifest | ManifestBatches, options: CheckOptions | None = None,
                    progress: ProgressCallback | None = None, *,
                    history: History | None = None, clock: Clock = SYSTEM_CLOCK,
                    checker: Checker | None = None, sink: ResultSink | None = None) -> CheckRun:
@@ -361,7 +392,11 @@ def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
     Parameters
     ----------
     manifest:
-        The sources to check, in order (results keep that order).
+        The sources to check, in order (results keep that order). With a ``sink``
+        it may be a :class:`ManifestBatches` (a
+        :class:`~archiver.manifest.ManifestReader`): the checks then start as its
+        first sources are read, and an invalid manifest raises
+        :class:`~archiver.errors.ManifestError` part-way, once requests were made.
     options:
         Limits and switches (:class:`~archiver.check.CheckOptions`).
     progress:
@@ -399,6 +434,8 @@ def check_manifest(manifest: Manifest, options: CheckOptions | None = None,
         finally:
             if own:
                 checker.close()
+    if not isinstance(manifest, Manifest):
+        manifest = manifest.manifest()  # read whole: every result is kept anyway
     started = clock.now()
     ignored, pairs = plan_check(manifest, options)
     reason: str | None = None
@@ -489,7 +526,19 @@ class ResultSink(Protocol):
         """
 
 
-def _check_streamed(manifest: Manifest, options: CheckOptions,
+class ManifestBatches(Protocol):
+    """A manifest read a batch of sources at a time, while the check runs
+    (:class:`archiver.manifest.ManifestReader`)."""
+
+    def batches(self) -> Iterator[list[Source]]:
+        """The sources in manifest order, a batch at a time; raises
+        :class:`~archiver.errors.ManifestError` once an invalid manifest is read through."""
+
+    def manifest(self) -> Manifest:
+        """The whole manifest, once :meth:`batches` is done."""
+
+
+def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
                     progress: ProgressCallback | None, history: History | None, clock: Clock,
                     checker: Checker, sink: ResultSink) -> CheckRun:
     """:func:`check_manifest` handing each result to ``sink`` instead of keeping them.
@@ -501,37 +550,64 @@ def _check_streamed(manifest: Manifest, options: CheckOptions,
     once the verdict is known to be recorded (states advance only in a
     conclusive run) and handed over. Memory holds the hosts' queues and the
     checks in flight, not the results.
+
+    Given a :class:`ManifestBatches`, the checks of the first batch start as soon
+    as it is read, and the next batches are read between the checks' network
+    events, so a large manifest's reading overlaps its checks. A manifest found
+    invalid part-way stops the run: the checks made are lost, nothing is handed
+    over but the ignored sources' results (without history), nothing is recorded.
     """
     started = clock.now()
-    sources = manifest.sources
+    sources: list[Source] = []
     ignored: dict[int, str] = {}
     positions: dict[str, list[int]] = {}  # URL -> the sources listing it
-    for position, source in enumerate(sources):
-        why = _ignored(source, options)
-        if why is not None:
-            ignored[position] = why
-        else:
-            positions.setdefault(source.url, []).append(position)
     final_at_once = history is None  # no state to wait for
     tally = OfflineTally()
     hosts: set[str] = set()
+    # While the manifest is still being read, a later source may list a URL whose
+    # check is over: without history its result is kept until the reading is done.
+    reading = not isinstance(manifest, Manifest)
+    early: dict[str, LinkResult] = {}
 
     def copies(result: LinkResult) -> Iterator[tuple[int, LinkResult]]:
         """A URL's result, as each source listing it sees it."""
         for position in positions[result.url]:
-            source = sources[position]
-            one = result if source.id == result.source_id else replace(result,
-                                                                         source_id=source.id)
-            yield position, _viewed(source, one)
+            yield position, _seen_by(sources[position], result)
 
     def hand_over(result: LinkResult) -> None:
         for position, one in copies(result):
             sink.add(position, one)
 
-    def hand_over_ignored() -> None:
-        for position, why in ignored.items():
-            sink.add(position, _viewed(sources[position],
-                                       _ignored_result(sources[position], why, started)))
+    def ignore(position: int, source: Source, why: str) -> None:
+        ignored[position] = why
+        if final_at_once:
+            sink.add(position, _viewed(source, _ignored_result(source, why, started)))
+
+    def plan(batch: Sequence[Source]) -> list[_Job]:
+        """``batch``'s new URLs as jobs; its ignored sources and repeated URLs noted."""
+        jobs = []
+        for source in batch:
+            position = len(sources)
+            sources.append(source)
+            why = _ignored(source, options)
+            if why is not None:
+                ignore(position, source, why)
+            elif (listed := positions.get(source.url)) is not None:
+                listed.append(position)
+                if (done := early.get(source.url)) is not None:  # checked already
+                    sink.add(position, _seen_by(source, done))
+            else:
+                positions[source.url] = [position]
+                jobs.append(_Job(len(positions) - 1, source.id, source.url,
+                                 host_of(source.url)))
+        return jobs
+
+    def feed(reader: ManifestBatches) -> Iterator[list[_Job]]:
+        nonlocal reading
+        for batch in reader.batches():
+            yield plan(batch)
+        reading = False
+        early.clear()
 
     with spool_file(_SPOOLED) as spool:
         def finished(result: LinkResult) -> None:
@@ -544,36 +620,45 @@ def _check_streamed(manifest: Manifest, options: CheckOptions,
                     raise spool_error(err, _SPOOLED) from err
             if final_at_once:
                 hand_over(result)
+                if reading:
+                    early[result.url] = result
 
-        if final_at_once:
-            hand_over_ignored()
+        jobs: list[_Job] = []
+        if isinstance(manifest, Manifest):
+            jobs = plan(manifest.sources)
         reason = checker.canary(options.canary) if options.canary else None
         checked = reason is None
         results: Iterator[LinkResult]
         if reason is None:
-            jobs = [_Job(i, sources[at[0]].id, url, host_of(url))
-                    for i, (url, at) in enumerate(positions.items())]
-            _HostScheduler(jobs, checker, options, progress, on_result=finished).run()
+            _HostScheduler(jobs, checker, options, progress, on_result=finished,
+                           feed=None if isinstance(manifest, Manifest) else feed(manifest),
+                           ).run()
             del jobs
             reason = tally.verdict(share=options.offline_share,
                                    min_hosts=options.offline_min_hosts)
             results = _spooled(spool)
         else:  # a failed canary: nothing checked, every URL inconclusive
+            if not isinstance(manifest, Manifest):
+                for batch in manifest.batches():
+                    plan(batch)
             results = iter(not_checked([(sources[at[0]].id, url)
                                         for url, at in positions.items()], reason, started))
             hosts.update(host_of(url) for url in positions)
+        whole = manifest if isinstance(manifest, Manifest) else manifest.manifest()
         inconclusive = reason is not None
         if inconclusive:
             logger.info("run inconclusive: %s", reason)  # the caller reports it
         finished_at = clock.now()
         run_id = None
         if history is not None:
-            hand_over_ignored()
+            for position, why in ignored.items():
+                source = sources[position]
+                sink.add(position, _viewed(source, _ignored_result(source, why, started)))
             if inconclusive:
                 assert reason is not None
                 results = (void_result(r, reason) for r in results)
             run_id = history.record_run_streamed(
-                manifest_id=manifest.id, started_at=started, finished_at=finished_at,
+                manifest_id=whole.id, started_at=started, finished_at=finished_at,
                 results=results, inconclusive=inconclusive, reason=reason,
                 on_recorded=hand_over)
         elif not checked:
@@ -587,10 +672,16 @@ def _check_streamed(manifest: Manifest, options: CheckOptions,
                                                           strict=True):
                     sink.replace(position, before, after)
     return CheckRun(
-        manifest_id=manifest.id, started_at=started, finished_at=finished_at, results=(),
+        manifest_id=whole.id, started_at=started, finished_at=finished_at, results=(),
         inconclusive=inconclusive, inconclusive_reason=reason, run_id=run_id,
         db_path=history.path if history is not None else None, hosts=len(hosts),
         requests=checker.requests)
+
+
+def _seen_by(source: Source, result: LinkResult) -> LinkResult:
+    """The result of ``source``'s URL as ``source`` sees it: under its id, its view."""
+    one = result if source.id == result.source_id else replace(result, source_id=source.id)
+    return _viewed(source, one)
 
 
 #: What :func:`_check_streamed` spools (named in the error if the disk is full).

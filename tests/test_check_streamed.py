@@ -433,3 +433,158 @@ def test_streamed_csv_is_the_kept_runs_csv(sites: list[LocalSite]) -> None:
     assert len(text.splitlines()) == 1 + len(manifest.sources)
     with pytest.raises(ValueError, match="jsonl or csv"):
         CheckLinesSpool(1, fmt="markdown")
+
+
+# -- a manifest read as the checks run (ManifestBatches) ------------------------------
+
+
+class Batched:
+    """A manifest handed over ``size`` sources at a time, as
+    :class:`archiver.manifest.ManifestReader` does; ``hold`` (a position) and ``until``
+    (a test) keep the batch holding that position back, handing over empty batches,
+    until ``until()`` is true; ``fail_at`` raises a ManifestError at that batch."""
+
+    def __init__(self, manifest: Manifest, size: int, *, hold: int | None = None,
+                 until: Any = None, fail_at: int | None = None) -> None:
+        self.whole, self.size = manifest, size
+        self.hold, self.until, self.fail_at = hold, until, fail_at
+        self.given = 0
+
+    def batches(self) -> Iterator[list[Source]]:
+        from archiver.errors import ManifestError, Problem
+
+        sources = self.whole.sources
+        for at in range(0, len(sources), self.size):
+            if self.fail_at is not None and at >= self.fail_at:
+                raise ManifestError(Path("m.toml"), [Problem("m.toml", "bad url 'x'", line=9)])
+            if self.hold is not None and at <= self.hold < at + self.size:
+                deadline = time.monotonic() + 5
+                while not self.until():
+                    assert time.monotonic() < deadline, "the held source's URL was never done"
+                    yield []
+            self.given += len(sources[at:at + self.size])
+            yield list(sources[at:at + self.size])
+
+    def manifest(self) -> Manifest:
+        assert self.given == len(self.whole.sources), "manifest() before every batch"
+        return self.whole
+
+
+@pytest.mark.parametrize("size", [1, 2, 4, 100])
+@pytest.mark.parametrize("with_history", [False, True])
+def test_a_manifest_read_in_batches_gives_the_same_lines(
+        sites: list[LocalSite], tmp_path: Path, size: int, with_history: bool) -> None:
+    manifest = mixed_manifest(sites)
+    options = quick(exclude=("/private/",))
+    clock = ManualClock(start=T0)
+    kept_history = History(tmp_path / "k.sqlite3", clock=clock) if with_history else None
+    read_history = History(tmp_path / "r.sqlite3", clock=clock) if with_history else None
+    try:
+        _, text_kept = kept(manifest, options, clock=clock, history=kept_history)
+        reader = Batched(manifest, size)
+        with CheckLinesSpool(0, FAIL_ON) as spool:
+            run = check_manifest(reader, options, sink=spool, clock=clock,
+                                 history=read_history)
+            text = "".join(spool.lines(run))
+        assert lines_of(text) == lines_of(text_kept)
+        assert run.manifest_id == "m" and run.requests == 6
+        if read_history is not None and kept_history is not None:
+            assert [(r.url, r.state) for r in read_history.links()] == \
+                [(r.url, r.state) for r in kept_history.links()]
+    finally:
+        for history in (kept_history, read_history):
+            if history is not None:
+                history.close()
+
+
+@pytest.mark.parametrize("with_history", [False, True])
+def test_a_url_listed_again_after_its_check_ended_gets_its_result(
+        sites: list[LocalSite], tmp_path: Path, with_history: bool) -> None:
+    """The second source of a URL is read only once the URL's check is over: it gets
+    the URL's result, without a second request."""
+    site = sites[0]
+    manifest = Manifest(id="m", title="M", sources=(
+        source("first", site.url("/ok?twice")), source("other", site.url("/gone")),
+        source("again", site.url("/ok?twice"), expect=Expectation.GONE)))
+    hits = site.hits("/ok?twice")
+    history = History(tmp_path / "h.sqlite3") if with_history else None
+    try:
+        with CheckLinesSpool(0, FAIL_ON) as spool:
+            # without history both results are handed over before "again" is read;
+            # with history none is until the run is recorded: its request was made
+            reader = Batched(manifest, 1, hold=2,
+                             until=lambda: spool.tally.links >= 2 if history is None
+                             else site.hits("/ok?twice") > hits)
+            run = check_manifest(reader, quick(), sink=spool, history=history)
+            records = lines_of("".join(spool.lines(run)))
+    finally:
+        if history is not None:
+            history.close()
+    assert site.hits("/ok?twice") == hits + 1  # one request for the two sources
+    assert [r["source_id"] for r in records[:-1]] == ["first", "other", "again"]
+    first, _, again = records[:-1]
+    assert first["link_class"] == again["link_class"] == "ok"
+    assert "expects this link gone" in again["detail"] and "expects" not in first["detail"]
+    assert records[-1]["run"]["links"] == 3
+
+
+@pytest.mark.parametrize("with_history", [False, True])
+def test_a_manifest_found_invalid_part_way_stops_the_run(
+        sites: list[LocalSite], tmp_path: Path, with_history: bool) -> None:
+    from archiver.errors import ManifestError
+
+    manifest = Manifest(id="m", title="M", sources=tuple(
+        source(f"s{i}", sites[i % 2].url(f"/ok?part={i}")) for i in range(8)))
+    for site in sites:
+        site.default = Reply(200, ARTICLE)
+    history = History(tmp_path / "h.sqlite3") if with_history else None
+    try:
+        with CheckLinesSpool(0, FAIL_ON) as spool, \
+                pytest.raises(ManifestError, match="bad url"):
+            check_manifest(Batched(manifest, 2, fail_at=4), quick(), sink=spool,
+                           history=history)
+        if history is not None:
+            assert history.links() == [] and history.runs() == []
+    finally:
+        for site in sites:
+            site.default = None
+        if history is not None:
+            history.close()
+    requested = [r.path for s in sites for r in s.requests if "part=" in r.path]
+    assert not any(f"part={i}" in p for p in requested for i in range(4, 8))
+
+
+def test_a_failed_canary_reads_the_whole_manifest_and_checks_nothing(
+        sites: list[LocalSite]) -> None:
+    before = sites[0].hits("/ok")
+    manifest = Manifest(id="m", title="M", sources=tuple(
+        source(s, sites[0].url("/ok")) for s in "abc"))
+    options = quick(canary=refused_urls(1, first=30)[0])
+    with CheckLinesSpool(0, FAIL_ON) as spool:
+        run = check_manifest(Batched(manifest, 2), options, sink=spool)
+        records = lines_of("".join(spool.lines(run)))
+    assert run.inconclusive and "canary" in (run.inconclusive_reason or "")
+    assert [r["source_id"] for r in records[:-1]] == ["a", "b", "c"]
+    assert {r["link_class"] for r in records[:-1]} == {"inconclusive"}
+    assert sites[0].hits("/ok") == before
+
+
+def test_the_kept_path_reads_a_batched_manifest_whole(sites: list[LocalSite]) -> None:
+    manifest = mixed_manifest(sites)
+    clock = ManualClock(start=T0)
+    _, text_kept = kept(manifest, quick(), clock=clock)
+    reader = Batched(manifest, 3)
+    reader.given = len(manifest.sources)  # manifest() reads the rest itself
+    run = check_manifest(reader, quick(), clock=clock)
+    assert lines_of("".join(check_jsonl(run, FAIL_ON))) == lines_of(text_kept)
+
+
+def test_a_spool_grows_for_positions_it_was_not_sized_for() -> None:
+    results = [result(n) for n in range(9)]
+    with CheckLinesSpool(0, FAIL_ON) as spool:
+        for n in (8, 0, 3, 1, 2, 7, 4, 6, 5):
+            spool.add(n, results[n])
+        text = "".join(spool.lines(CheckRun("m", T0, T0, ())))
+    assert text == "".join(check_jsonl(CheckRun("m", T0, T0, tuple(results)), FAIL_ON))
+    with CheckLinesSpool(0, FAIL_ON) as spool, pytest.raises(RuntimeError, match="no result"):
+        spool.replace(3, results[3], results[3])

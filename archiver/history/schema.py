@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archiver.history.kinds import KIND_CHECK
-from archiver.models import Manifest
+from archiver.models import Manifest, project_dir_of
 
 #: Where the database lives, relative to the manifest's folder.
 DEFAULT_DB_NAME = Path(".archiver") / "history.sqlite3"
@@ -192,8 +192,10 @@ CREATE INDEX IF NOT EXISTS checks_by_run ON checks(run_id, id);
 """
 
 
-def default_db_path(manifest: Manifest) -> Path:
+def default_db_path(manifest: Manifest | Path) -> Path:
     """``.archiver/history.sqlite3`` in the manifest's project folder, beside ``warcs/``.
+
+    ``manifest`` may be the manifest file's path (a manifest not read yet).
 
     The project folder is :attr:`archiver.models.Manifest.project_dir` (the parent
     of a ``manifests/`` folder, else the manifest's own folder), so the WARCs, the
@@ -201,9 +203,10 @@ def default_db_path(manifest: Manifest) -> Path:
     0.2 and earlier kept beside the manifest is used where it is, as long as there
     is none in the project folder, so no history is left behind.
     """
-    path = manifest.project_dir / DEFAULT_DB_NAME
-    if manifest.path is not None:
-        earlier = manifest.path.resolve().parent / DEFAULT_DB_NAME
+    manifest_path = manifest if isinstance(manifest, Path) else manifest.path
+    path = project_dir_of(manifest_path) / DEFAULT_DB_NAME
+    if manifest_path is not None:
+        earlier = manifest_path.resolve().parent / DEFAULT_DB_NAME
         if earlier != path and earlier.exists() and not path.exists():
             return earlier
     return path

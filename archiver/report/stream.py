@@ -43,7 +43,9 @@ STREAMED_FORMATS = ("jsonl", "csv")
 class CheckLinesSpool:
     """The lines of one check run, spooled; a :class:`~archiver.pipeline.ResultSink`.
 
-    ``sources`` is the number of positions (the manifest's sources);
+    ``sources`` is the number of positions (the manifest's sources), or a first
+    guess when they are not known yet (a manifest still being read): a result
+    at a later position makes room for it;
     ``locations`` (a check of documents) gives each result its ``file:line``
     places by source id; ``fmt`` is ``jsonl`` (a line per result, then the
     ``run`` line) or ``csv`` (the header, then a row per result). Use as a
@@ -85,17 +87,27 @@ class CheckLinesSpool:
             self._file.write(data)
         except OSError as err:
             raise spool_error(err, _WHAT) from err
+        if position >= self._size:
+            self._grow(position + 1)
         self._offsets[position] = self._end
         self._lengths[position] = len(data)
         self._end += len(data)
         self.tally.add(result, position)
+
+    def _grow(self, size: int) -> None:
+        """Room for ``size`` positions (the arrays doubled at least: amortised)."""
+        room = max(size, 2 * len(self._offsets))
+        if room > len(self._offsets):
+            self._offsets.extend(array("q", [-1]) * (room - len(self._offsets)))
+            self._lengths.extend(array("l", [0]) * (room - len(self._lengths)))
+        self._size = size
 
     def replace(self, position: int, before: LinkResult, after: LinkResult) -> None:
         """The result added for ``position``, ``before``, is now ``after``.
 
         The new line is spooled and the old one left unread.
         """
-        if self._offsets[position] < 0:
+        if position >= self._size or self._offsets[position] < 0:
             raise RuntimeError(f"check spool: source #{position} has no result to replace")
         self.tally.remove(before, position)  # counts by class and state: locations do not count
         self.add(position, after)
