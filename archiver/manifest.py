@@ -226,48 +226,72 @@ def _load_jsonl(text: str, path: Path, ctx: _Ctx) -> Manifest | None:
     not just the first; when a line is not JSON, only those faults are reported
     (what the other lines would say is set aside, as for a TOML syntax error).
     """
-    built = _Ctx(ctx.file, [])  # the building's problems: reported if every line parses
-    sources: _Sources | None = None
-    ok = True
+    lines = _JsonLines(ctx)
     for number, line in _numbered_lines(text):
+        lines.feed(number, line)
+        if lines.refused:
+            return None
+    return lines.finish(path)
+
+
+class _JsonLines:
+    """A JSON Lines manifest built a line at a time: what :func:`_load_jsonl` and
+    :class:`ManifestReader` (which stops at the first fault) both do with a line."""
+
+    def __init__(self, ctx: _Ctx) -> None:
+        self.ctx = ctx  # the lines' faults
+        self.built = _Ctx(ctx.file, [])  # the building's problems: reported if every line parses
+        self.sources: _Sources | None = None
+        self.ok = True  # every line so far is JSON
+        self.refused = False  # the first line is not the head: nothing more is read
+
+    def feed(self, number: int, line: str) -> None:
+        """Parse line ``number``, ``line``, and build it (the head, or a source)."""
         if not line.strip():
-            continue
+            return
+        ctx = self.ctx
         try:
             value = json.loads(line)
         except RecursionError:
             ctx.error("line is nested too deeply", line=number, hint=NESTING_HINT)
-            ok = False
-            continue
+            self.ok = False
+            return
         except ValueError as err:  # JSONDecodeError, and int() over 4300 digits
             ctx.error(f"invalid JSON: {err}", line=number,
                       hint="each line holds one JSON object: the first "
                       '{"manifest": {...}}, then one source per line')
-            ok = False
-            continue
-        if sources is None:
+            self.ok = False
+            return
+        if self.sources is None:
             if not (isinstance(value, dict) and set(value) == {"manifest"}):
                 ctx.error('the first line must be {"manifest": {"id": ..., "title": ...}}',
                           line=number, hint=EXAMPLE_HINT)
-                return None
-            sources = _Sources(value["manifest"], built)
-            continue
+                self.refused = True
+                return
+            self.sources = _Sources(value["manifest"], self.built)
+            return
         if _depth(value) > MAX_NESTING:
             ctx.error(f"line is nested too deeply (more than {MAX_NESTING} levels)",
                       line=number, hint=NESTING_HINT)
-            ok = False
-            continue
-        if ok:
-            sources.add(value, number)
-    if sources is None:
-        ctx.error("file is empty", hint=f'a JSON Lines manifest starts with {{"manifest": ...}}; '
-                  f"{EXAMPLE_HINT}")
-        return None
-    if not ok:
-        return None
-    if sources.count == 0:
-        _no_sources(built)
-    ctx.problems.extend(built.problems)
-    return sources.manifest(path)
+            self.ok = False
+            return
+        if self.ok:
+            self.sources.add(value, number)
+
+    def finish(self, path: Path) -> Manifest | None:
+        """The manifest once every line is fed, or None if it is not valid."""
+        if self.refused:
+            return None
+        if self.sources is None:
+            self.ctx.error("file is empty", hint='a JSON Lines manifest starts with '
+                           f'{{"manifest": ...}}; {EXAMPLE_HINT}')
+            return None
+        if not self.ok:
+            return None
+        if self.sources.count == 0:
+            _no_sources(self.built)
+        self.ctx.problems.extend(self.built.problems)
+        return self.sources.manifest(path)
 
 
 def _numbered_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -562,7 +586,13 @@ def _parse_datetime(value: Any) -> datetime | None:
 
 def _source_lines(text: str) -> list[int]:
     """Line numbers of the ``[[source]]`` headers, in order."""
-    lines: list[int] = []
+    return [line for line, _ in _source_headers(text)]
+
+
+def _source_headers(text: str) -> Iterator[tuple[int, int]]:
+    """The ``[[source]]`` headers, in order: each one's line number and where its line
+    starts; found as they are asked for (a reader a batch at a time needs the next few,
+    not the 100,000 of a large file)."""
     line, pos, line_start = 1, 0, 0
     first_on_line = True
     # the text is scanned once: newlines counted and sought between one match and
@@ -577,9 +607,8 @@ def _source_lines(text: str) -> list[int]:
         # what SOURCE_HEADER_RE matches: only spaces and tabs before it on its line
         # (never so for a second match on a line: the first stands before it)
         if first_on_line and not text[line_start:start].strip(" \t"):
-            lines.append(line)
+            yield line, line_start
         first_on_line = False
-    return lines
 
 
 def _build(data: dict[str, Any], text: str, path: Path, ctx: _Ctx,
@@ -867,16 +896,33 @@ def validate_file(path: Path | str, *, max_bytes: int = MAX_MANIFEST_BYTES
     text = _read_text(path, ctx, max_bytes)
     if text is None:
         return None, ctx.problems
+    held = [text]
+    del text  # _load_text lets go of it once parsed
     with _collector_paused():
-        if path.name.lower().endswith(JSONL_SUFFIXES):
-            return _load_jsonl(text, path, ctx), ctx.problems
-        data = _parse_toml(text, ctx)
-        if data is None:
-            return None, ctx.problems
-        lines = _source_lines(text)
-        text = ""  # parsed, and line numbers known: 100,000 sources' text is not kept
-        manifest = _build(data, text, path, ctx, lines)
+        manifest = _load_text(held, path, ctx)
     return manifest, ctx.problems
+
+
+def _is_jsonl(path: Path) -> bool:
+    return path.name.lower().endswith(JSONL_SUFFIXES)
+
+
+def _load_text(held: list[str], path: Path, ctx: _Ctx) -> Manifest | None:
+    """The manifest whose text is ``held``'s one item, read whole (as JSON Lines or TOML
+    by ``path``'s name), or None if it is invalid (``ctx`` has why).
+
+    ``held`` is emptied here: once a TOML text is parsed and its ``[[source]]`` lines
+    are known, the text (25 MB for 100,000 sources) is not kept while sources are built.
+    """
+    text = held.pop()
+    if _is_jsonl(path):
+        return _load_jsonl(text, path, ctx)
+    data = _parse_toml(text, ctx)
+    if data is None:
+        return None
+    lines = _source_lines(text)
+    text = ""  # parsed, and line numbers known: 100,000 sources' text is not kept
+    return _build(data, text, path, ctx, lines)
 
 
 @contextlib.contextmanager
