@@ -1020,8 +1020,9 @@ class ManifestReader:
             pass
         if self._error is not None:
             raise self._error
-        if self._manifest is None:  # pragma: no cover - _read sets one or the other
-            raise RuntimeError(f"{self.path}: the manifest was not read to its end")
+        if self._manifest is None:  # the batches were closed before their end
+            raise RuntimeError(f"{self.path}: batches() was closed before the manifest "
+                               "was read to its end; read it with a new ManifestReader")
         return self._manifest
 
     # -- reading ------------------------------------------------------------

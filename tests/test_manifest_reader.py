@@ -374,6 +374,15 @@ def test_manifest_reads_the_rest_and_batches_may_be_iterated_once(tmp_path: Path
         fresh.batches()
 
 
+def test_batches_closed_early_leave_no_manifest(tmp_path: Path) -> None:
+    reader = ManifestReader(write(tmp_path, toml_manifest(10)), batch=4)
+    batches = reader.batches()
+    next(batches)
+    batches.close()  # type: ignore[attr-defined]  # a generator, typed as an Iterator
+    with pytest.raises(RuntimeError, match="closed before"):
+        reader.manifest()
+
+
 def test_an_empty_list_of_sources_is_a_warning_and_no_batch(tmp_path: Path) -> None:
     for name, text in (("m.toml", HEAD), ("m.jsonl", '{"manifest": {"id": "t", "title": "T"}}')):
         path = write(tmp_path, text, name)
