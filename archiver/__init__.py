@@ -29,6 +29,7 @@ from archiver._version import __version__
 _API = {
     # stages
     "load_manifest": "archiver.manifest",
+    "ManifestReader": "archiver.manifest",
     "check_manifest": "archiver.pipeline",
     "fetch_sources": "archiver.fetch",
     "verify_manifest": "archiver.verify",
@@ -102,6 +103,7 @@ __all__ = [
     "LinkState",
     "Manifest",
     "ManifestError",
+    "ManifestReader",
     "ManualClock",
     "PackageResult",
     "Progress",
@@ -153,7 +155,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from archiver.failon import Command, FailOn, parse_fail_on
     from archiver.fetch import INTERNET_ARCHIVE, Archive, fetch_sources
     from archiver.history import History
-    from archiver.manifest import load_manifest
+    from archiver.manifest import ManifestReader, load_manifest
     from archiver.models import (
         Capture,
         CaptureOutcome,
