@@ -588,3 +588,7 @@ def test_a_spool_grows_for_positions_it_was_not_sized_for() -> None:
     assert text == "".join(check_jsonl(CheckRun("m", T0, T0, tuple(results)), FAIL_ON))
     with CheckLinesSpool(0, FAIL_ON) as spool, pytest.raises(RuntimeError, match="no result"):
         spool.replace(3, results[3], results[3])
+    with CheckLinesSpool(0, FAIL_ON) as spool:  # room doubles, and only when it runs out
+        for n in range(5000):
+            spool.add(n, results[0])
+        assert 5000 <= len(spool._offsets) < 10000

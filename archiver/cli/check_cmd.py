@@ -30,7 +30,12 @@ from archiver.cli.options import (
 from archiver.cli.tuning import CheckTuning, check_tuning_options
 from archiver.clock import SYSTEM_CLOCK
 from archiver.failon import Command, FailOn
-from archiver.manifest import JSONL_SUFFIXES, load_manifest, select_sources
+from archiver.manifest import (
+    JSONL_SUFFIXES,
+    ManifestReader,
+    load_manifest,
+    select_sources,
+)
 from archiver.models import CheckRun, Manifest
 from archiver.pipeline import check_manifest
 from archiver.report.links import CHECK_FORMATS, format_check_run, summary_line
@@ -80,6 +85,10 @@ def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbat
     ending in .toml (or .jsonl, a JSON Lines manifest) is a manifest and must be
     the only one.
 
+    With --format jsonl or csv a manifest is read as the checks run: the first
+    requests leave once its first sources are read, and a manifest found invalid
+    part-way stops the run (exit 3) with nothing written or recorded.
+
     Every check is stored in the history database. A link is dead after 3
     failing checks (gone, soft404, tls_error) at least 3 days apart; any ok
     check resets it; blocked, paywalled and transient checks count neither way.
@@ -100,7 +109,13 @@ def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbat
     locations: dict[str, tuple[str, ...]] = {}
     notes: tuple[str, ...] = ()
     manifest = _manifest_path(inputs)
-    if manifest is not None:
+    streamed = fmt in STREAMED_FORMATS and not cluster
+    # A manifest checked whole and written as it goes is read as the checks run: the
+    # first requests leave once its first sources are read (ManifestReader).
+    loaded: Manifest | ManifestReader
+    if manifest is not None and streamed and not source_ids:
+        loaded = ManifestReader(manifest)
+    elif manifest is not None:
         loaded = select_sources(load_manifest(manifest), source_ids)
     else:
         if source_ids:
@@ -112,17 +127,20 @@ def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbat
     if not no_history:  # the database (sqlite3) is loaded only when it is used
         from archiver.history import History, default_db_path
 
-        history = History(db or default_db_path(loaded), policy=check_tuning.history_policy())
+        history = History(db or default_db_path(loaded if isinstance(loaded, Manifest)
+                                                else loaded.path),
+                          policy=check_tuning.history_policy())
     bar = progress_callback(no_progress)
     # JSON Lines and CSV are written as the checks end (to a spool, put back in
     # manifest order at the end): a run's results are never held together.
-    spool = (CheckLinesSpool(len(loaded.sources), fail_on, locations if manifest is None
-                             else None, fmt=fmt)
-             if fmt in STREAMED_FORMATS and not cluster else None)
+    spool = (CheckLinesSpool(len(loaded.sources) if isinstance(loaded, Manifest) else 0,
+                             fail_on, locations if manifest is None else None, fmt=fmt)
+             if streamed else None)
     try:
         try:
             if cluster:
                 from archiver.cluster import check_on_cluster
+                assert isinstance(loaded, Manifest)
                 run = check_on_cluster(cluster, loaded, options, bar, history=history)
             else:
                 run = check_manifest(loaded, options, bar, history=history, sink=spool)

@@ -96,10 +96,11 @@ class CheckLinesSpool:
 
     def _grow(self, size: int) -> None:
         """Room for ``size`` positions (the arrays doubled at least: amortised)."""
-        room = max(size, 2 * len(self._offsets))
-        if room > len(self._offsets):
-            self._offsets.extend(array("q", [-1]) * (room - len(self._offsets)))
-            self._lengths.extend(array("l", [0]) * (room - len(self._lengths)))
+        have = len(self._offsets)
+        if size > have:
+            room = max(size, 2 * have)
+            self._offsets.extend(array("q", [-1]) * (room - have))
+            self._lengths.extend(array("l", [0]) * (room - have))
         self._size = size
 
     def replace(self, position: int, before: LinkResult, after: LinkResult) -> None:
