@@ -96,3 +96,22 @@ def test_a_manifest_with_source_ids_is_read_whole(tmp_path: Path) -> None:
                                         "--source", "s1", "--no-history", *FAST])
         assert site.requests == []  # read whole, found invalid before any request
     assert done.exit_code == 3 and "2014-02-30" in done.stderr
+
+
+@pytest.mark.parametrize("fault", ["head", "first batch"])
+def test_a_manifest_wrong_from_its_start_is_refused_before_the_history_is_created(
+        tmp_path: Path, fault: str) -> None:
+    """The head and the first batch are read before the history database is opened:
+    a file that is not a manifest leaves no .archiver folder behind (as when the
+    manifest was read whole first)."""
+    with LocalSite(default=Reply(200, "<html><body>a story</body></html>")) as site:
+        manifest = tmp_path / "m.toml"
+        write_manifest(manifest, site, bad_at=1 if fault == "first batch" else None)
+        if fault == "head":
+            manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+                'title = "T"\n', 'title = T\n', 1), encoding="utf-8")
+        done = CliRunner().invoke(cli, ["check", str(manifest), "--format", "jsonl", *FAST])
+        assert site.requests == []
+    assert done.exit_code == 3, done.stderr
+    assert "invalid TOML" in done.stderr and "Traceback" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.toml"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import click
@@ -36,7 +36,7 @@ from archiver.manifest import (
     load_manifest,
     select_sources,
 )
-from archiver.models import CheckRun, Manifest
+from archiver.models import CheckRun, Manifest, Source
 from archiver.pipeline import check_manifest
 from archiver.report.links import CHECK_FORMATS, format_check_run, summary_line
 from archiver.report.serialize import LinkTally, check_jsonl
@@ -112,9 +112,9 @@ def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbat
     streamed = fmt in STREAMED_FORMATS and not cluster
     # A manifest checked whole and written as it goes is read as the checks run: the
     # first requests leave once its first sources are read (ManifestReader).
-    loaded: Manifest | ManifestReader
+    loaded: Manifest | _Begun
     if manifest is not None and streamed and not source_ids:
-        loaded = ManifestReader(manifest)
+        loaded = _Begun(ManifestReader(manifest))
     elif manifest is not None:
         loaded = select_sources(load_manifest(manifest), source_ids)
     else:
@@ -174,6 +174,27 @@ def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbat
     if failed:
         warn(f"{failed} of {tally.links} links match --fail-on {fail_on}")
     finish(ExitCode.FINDINGS if failed else ExitCode.OK)
+
+
+class _Begun:
+    """A :class:`ManifestReader` whose head and first batch are read already, so a file
+    that is not a manifest (or whose first sources are wrong) is refused before the
+    history database is opened or created; the rest is read as the checks run."""
+
+    def __init__(self, reader: ManifestReader) -> None:
+        self.path = reader.path
+        self._reader = reader
+        self._rest = reader.batches()
+        self._first = next(self._rest, None)
+
+    def batches(self) -> Iterator[list[Source]]:
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield first
+        yield from self._rest
+
+    def manifest(self) -> Manifest:
+        return self._reader.manifest()
 
 
 def _manifest_path(inputs: Sequence[str]) -> Path | None:
