@@ -98,6 +98,8 @@ def host_key(host: str) -> str:
 
 def is_http_url(url: str) -> bool:
     """Whether ``url`` is an absolute ``http`` or ``https`` URL with a host."""
+    if _PLAIN_HOST_RE.match(url) is not None:  # a host urlsplit reads as written (non-empty)
+        return url[:url.index(":")].lower() in ("http", "https")
     try:
         parts = urlsplit(url.strip())
     except ValueError:

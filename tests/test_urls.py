@@ -184,3 +184,30 @@ def test_the_shortcut_agrees_on_real_urls(url: str, port: str, tail: str) -> Non
     host, _, path = rest.partition("/")
     for candidate in (url, f"{scheme}://{host}{port}{tail}", f"{scheme}://{host}{port}/{path}"):
         assert host_of.__wrapped__(candidate) == _host_the_long_way(candidate)
+
+
+def _is_http_url_the_long_way(url: str) -> bool:
+    """``is_http_url`` without its shortcut for plain URLs: what ``urlsplit`` reads."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+@given(_URL_PIECES)
+def test_the_plain_url_shortcut_judges_http_urls_as_urlsplit(url: str) -> None:
+    assert is_http_url(url) == _is_http_url_the_long_way(url)
+
+
+@given(urls(), st.sampled_from(["", ":8080", ":", ":x"]), st.sampled_from(["", "/", "?q", "#f"]),
+       st.sampled_from(["http", "HTTPS", "ftp", "Http", "https+x"]))
+def test_the_http_url_shortcut_agrees_on_real_urls(url: str, port: str, tail: str,
+                                                   scheme: str) -> None:
+    _, rest = url.split("://", 1)
+    host, _, path = rest.partition("/")
+    for candidate in (url, f"{scheme}://{host}{port}{tail}", f"{scheme}://{host}{port}/{path}",
+                      f"{scheme}://{port}{tail}"):
+        assert is_http_url(candidate) == _is_http_url_the_long_way(candidate), candidate

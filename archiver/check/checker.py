@@ -32,7 +32,6 @@ from collections.abc import Generator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from archiver.check.classify import Verdict, classify_answer, classify_error, is_home_page
 from archiver.check.options import CheckOptions
@@ -56,7 +55,7 @@ from archiver.net import (
 )
 from archiver.net.aio import AsyncHttpClient
 from archiver.net.redirects import walk_steps
-from archiver.urls import host_of
+from archiver.urls import host_of, is_http_url
 
 _T = TypeVar("_T")
 
@@ -338,12 +337,7 @@ class Checker:
 
     def _attempt_steps(self, source_id: str, url: str, attempt: int) -> _Steps[Attempt]:
         checked_at = self.clock.now()
-        try:
-            parts = urlsplit(url)
-            valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-        except ValueError:
-            valid = False
-        if not valid:
+        if not is_http_url(url):
             return Attempt(LinkResult(source_id, url, LinkClass.INVALID, error="invalid",
                                       detail="not an absolute http(s) URL",
                                       checked_at=checked_at, attempts=attempt))

@@ -160,8 +160,9 @@ def classify_answer(
                        f"HTTP {status} is neither a page nor a redirect we can follow")
 
     redirected = bool(hops)
-    final_parts = urlsplit(final_url)
-    if redirected and LOGIN_PATH_RE.search(final_parts.path):
+    # the final URL is read only when there was a redirect (most answers have none)
+    final_parts = urlsplit(final_url) if redirected else None
+    if final_parts is not None and LOGIN_PATH_RE.search(final_parts.path):
         return Verdict(LinkClass.PAYWALLED,
                        f"redirected to a login or subscription page: {final_url}")
     if PAYWALL_MARKUP_RE.search(body[:MARKER_WINDOW]):
@@ -170,8 +171,8 @@ def classify_answer(
     if redirected and is_home_page(final_url) and not is_home_page(url):
         return Verdict(LinkClass.SOFT404,
                        f"redirected to the site's home page ({final_url}): the page is gone")
-    if redirected and is_material_redirect(url, final_url) and NOT_FOUND_URL_RE.search(
-            final_parts.path + "?" + final_parts.query):
+    if final_parts is not None and is_material_redirect(url, final_url) and \
+            NOT_FOUND_URL_RE.search(final_parts.path + "?" + final_parts.query):
         return Verdict(LinkClass.SOFT404, f"redirected to a 'not found' page: {final_url}")
     title = page_title(body)
     if title and NOT_FOUND_TITLE_RE.search(title):
