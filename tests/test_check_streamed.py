@@ -236,18 +236,17 @@ class Broken(CheckLinesSpool):
         super().add(position, result)
 
 
-@pytest.mark.parametrize("with_history", [False, True])
-def test_a_failing_receiver_stops_the_run_and_records_nothing(
-        sites: list[LocalSite], tmp_path: Path, with_history: bool) -> None:
-    manifest = Manifest(id="m", title="M", sources=tuple(
-        source(f"s{i}", sites[i % 2].url(f"/ok?n={i}")) for i in range(6)))
+def stop_part_way(sites: list[LocalSite], tmp_path: Path, with_history: bool,
+                  given: Any, spool: CheckLinesSpool, error: type[Exception],
+                  match: str) -> None:
+    """Check ``given`` (the manifest of :func:`stopping_manifest`, or a reader of it)
+    into ``spool``: the run must stop with ``error`` and record nothing."""
     for site in sites:
         site.default = Reply(200, ARTICLE)
     history = History(tmp_path / "h.sqlite3") if with_history else None
     try:
-        with Broken(len(manifest.sources), FAIL_ON) as spool, \
-                pytest.raises(OSError, match="No space left"):
-            check_manifest(manifest, quick(), sink=spool, history=history)
+        with spool, pytest.raises(error, match=match):
+            check_manifest(given, quick(), sink=spool, history=history)
         if history is not None:
             assert history.links() == [] and history.runs() == []
     finally:
@@ -255,6 +254,19 @@ def test_a_failing_receiver_stops_the_run_and_records_nothing(
             site.default = None
         if history is not None:
             history.close()
+
+
+def stopping_manifest(sites: list[LocalSite], count: int) -> Manifest:
+    return Manifest(id="m", title="M", sources=tuple(
+        source(f"s{i}", sites[i % 2].url(f"/ok?part={i}")) for i in range(count)))
+
+
+@pytest.mark.parametrize("with_history", [False, True])
+def test_a_failing_receiver_stops_the_run_and_records_nothing(
+        sites: list[LocalSite], tmp_path: Path, with_history: bool) -> None:
+    manifest = stopping_manifest(sites, 6)
+    stop_part_way(sites, tmp_path, with_history, manifest,
+                  Broken(len(manifest.sources), FAIL_ON), OSError, "No space left")
 
 
 def test_no_check_starts_once_the_receiver_has_failed(sites: list[LocalSite]) -> None:
@@ -533,24 +545,12 @@ def test_a_manifest_found_invalid_part_way_stops_the_run(
         sites: list[LocalSite], tmp_path: Path, with_history: bool) -> None:
     from archiver.errors import ManifestError
 
-    manifest = Manifest(id="m", title="M", sources=tuple(
-        source(f"s{i}", sites[i % 2].url(f"/ok?part={i}")) for i in range(8)))
-    for site in sites:
-        site.default = Reply(200, ARTICLE)
-    history = History(tmp_path / "h.sqlite3") if with_history else None
-    try:
-        with CheckLinesSpool(0, FAIL_ON) as spool, \
-                pytest.raises(ManifestError, match="bad url"):
-            check_manifest(Batched(manifest, 2, fail_at=4), quick(), sink=spool,
-                           history=history)
-        if history is not None:
-            assert history.links() == [] and history.runs() == []
-    finally:
-        for site in sites:
-            site.default = None
-        if history is not None:
-            history.close()
-    requested = [r.path for s in sites for r in s.requests if "part=" in r.path]
+    before = [len(site.requests) for site in sites]
+    stop_part_way(sites, tmp_path, with_history,
+                  Batched(stopping_manifest(sites, 8), 2, fail_at=4),
+                  CheckLinesSpool(0, FAIL_ON), ManifestError, "bad url")
+    requested = [r.path for site, skip in zip(sites, before, strict=True)
+                 for r in site.requests[skip:]]
     assert not any(f"part={i}" in p for p in requested for i in range(4, 8))
 
 
