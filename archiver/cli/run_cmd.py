@@ -57,6 +57,7 @@ from archiver.report.run import (
     REPORT_FILES,
     RUN_FORMATS,
     format_robust_links,
+    html_pieces,
     render,
     summary_line,
 )
@@ -216,8 +217,6 @@ def command(manifest: Path, source_ids: tuple[str, ...], archives: tuple[str, ..
     for note in result.notes:
         warn(f"note: {note}")
     if report_dir is not None:
-        from archiver.report.html import html_pieces
-
         files: dict[str, Callable[[RunResult, Manifest], str | Iterable[str]]] = {
             **REPORT_FILES,
             # in pieces, written as they come: a large run's page is never one string

@@ -398,11 +398,11 @@ def format_html(result: RunResult, manifest: Manifest, **options: Any) -> str:
     return page(result, manifest, **options)
 
 
-def _html_pieces(result: RunResult, manifest: Manifest, **options: Any) -> Iterator[str]:
+def html_pieces(result: RunResult, manifest: Manifest, **options: Any) -> Iterator[str]:
     """report.html in pieces (:func:`archiver.report.html.html_pieces`), written as they come."""
-    from archiver.report.html import html_pieces
+    from archiver.report.html import html_pieces as pieces
 
-    return html_pieces(result, manifest, **options)
+    return pieces(result, manifest, **options)
 
 
 # --------------------------------------------------------------------------
@@ -456,7 +456,7 @@ def format_table(result: RunResult, manifest: Manifest) -> str:
 RUN_FORMATS = ("table", "json", "markdown")
 #: The files ``archiver run --report DIR`` writes, and their formatters.
 REPORT_FILES: dict[str, Callable[[RunResult, Manifest], str | Iterable[str]]] = {
-    "report.json": _json_pieces, "report.md": format_markdown, "report.html": _html_pieces,
+    "report.json": _json_pieces, "report.md": format_markdown, "report.html": html_pieces,
 }
 
 
