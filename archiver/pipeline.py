@@ -564,9 +564,12 @@ def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
     final_at_once = history is None  # no state to wait for
     tally = OfflineTally()
     hosts: set[str] = set()
-    # While the manifest is still being read, a later source may list a URL whose
-    # check is over: without history its result is kept until the reading is done.
-    reading = not isinstance(manifest, Manifest)
+    # A whole manifest is read as one batch. While the manifest is still being read, a
+    # later source may list a URL whose check is over: without history its result is
+    # kept until the reading is done.
+    batches = (iter([manifest.sources]) if isinstance(manifest, Manifest)
+               else manifest.batches())
+    reading = True
     early: dict[str, LinkResult] = {}
 
     def copies(result: LinkResult) -> Iterator[tuple[int, LinkResult]]:
@@ -578,10 +581,9 @@ def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
         for position, one in copies(result):
             sink.add(position, one)
 
-    def ignore(position: int, source: Source, why: str) -> None:
-        ignored[position] = why
-        if final_at_once:
-            sink.add(position, _viewed(source, _ignored_result(source, why, started)))
+    def hand_over_ignored(position: int, why: str) -> None:
+        source = sources[position]
+        sink.add(position, _viewed(source, _ignored_result(source, why, started)))
 
     def plan(batch: Sequence[Source]) -> list[_Job]:
         """``batch``'s new URLs as jobs; its ignored sources and repeated URLs noted."""
@@ -591,7 +593,9 @@ def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
             sources.append(source)
             why = _ignored(source, options)
             if why is not None:
-                ignore(position, source, why)
+                ignored[position] = why
+                if final_at_once:
+                    hand_over_ignored(position, why)
             elif (listed := positions.get(source.url)) is not None:
                 listed.append(position)
                 if (done := early.get(source.url)) is not None:  # checked already
@@ -602,9 +606,9 @@ def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
                                  host_of(source.url)))
         return jobs
 
-    def feed(reader: ManifestBatches) -> Iterator[list[_Job]]:
+    def feed() -> Iterator[list[_Job]]:
         nonlocal reading
-        for batch in reader.batches():
+        for batch in batches:
             yield plan(batch)
         reading = False
         early.clear()
@@ -623,24 +627,18 @@ def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
                 if reading:
                     early[result.url] = result
 
-        jobs: list[_Job] = []
-        if isinstance(manifest, Manifest):
-            jobs = plan(manifest.sources)
         reason = checker.canary(options.canary) if options.canary else None
         checked = reason is None
         results: Iterator[LinkResult]
         if reason is None:
-            _HostScheduler(jobs, checker, options, progress, on_result=finished,
-                           feed=None if isinstance(manifest, Manifest) else feed(manifest),
-                           ).run()
-            del jobs
+            _HostScheduler([], checker, options, progress, on_result=finished,
+                           feed=feed()).run()
             reason = tally.verdict(share=options.offline_share,
                                    min_hosts=options.offline_min_hosts)
             results = _spooled(spool)
         else:  # a failed canary: nothing checked, every URL inconclusive
-            if not isinstance(manifest, Manifest):
-                for batch in manifest.batches():
-                    plan(batch)
+            for batch in batches:
+                plan(batch)
             results = iter(not_checked([(sources[at[0]].id, url)
                                         for url, at in positions.items()], reason, started))
             hosts.update(host_of(url) for url in positions)
@@ -652,8 +650,7 @@ def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
         run_id = None
         if history is not None:
             for position, why in ignored.items():
-                source = sources[position]
-                sink.add(position, _viewed(source, _ignored_result(source, why, started)))
+                hand_over_ignored(position, why)
             if inconclusive:
                 assert reason is not None
                 results = (void_result(r, reason) for r in results)
