@@ -624,9 +624,7 @@ def _build(data: dict[str, Any], text: str, path: Path, ctx: _Ctx,
         _no_sources(ctx)
     if lines is None:
         lines = _source_lines(text)
-    for index, raw in enumerate(raw_sources):
-        raw_sources[index] = None  # each parsed table freed once built: not all held twice
-        sources.add(raw, lines[index] if index < len(lines) else None)
+    sources.add_all(raw_sources, lines)
     return sources.manifest(path)
 
 
@@ -683,9 +681,16 @@ class _Sources:
             self._seen_urls[key] = source.id
         self.sources.append(source)
 
+    def add_all(self, raw_sources: list[Any], lines: list[int]) -> None:
+        """:meth:`add` each parsed table of ``raw_sources`` at its line in ``lines`` (None
+        past its end), freeing each table once built: not all held twice."""
+        for index, raw in enumerate(raw_sources):
+            raw_sources[index] = None
+            self.add(raw, lines[index] if index < len(lines) else None)
+
     def manifest(self, path: Path) -> Manifest | None:
         """The manifest, or None if any error was found."""
-        if any(p.severity is Severity.ERROR for p in self.ctx.problems):
+        if _has_error(self.ctx.problems, 0):
             return None
         assert self.manifest_id is not None and self.title is not None
         return Manifest(id=self.manifest_id, title=self.title, description=self.description,
@@ -803,8 +808,7 @@ def _build_source(raw: Any, index: int, line: int | None, ctx: _Ctx) -> Source |
                 'write expect = "gone" for a link known to be dead: its failure does not '
                 "fail a run, and it is reported if it comes back")
 
-    if len(ctx.problems) > start and any(p.severity is Severity.ERROR
-                                         for p in ctx.problems[start:]):
+    if len(ctx.problems) > start and _has_error(ctx.problems, start):
         return None
     assert published is not None and quotes is not None
     return Source(
@@ -1133,9 +1137,7 @@ class ManifestReader:
                 if not isinstance(raw_sources, list) or len(raw_sources) != len(lines):
                     return None
                 built = len(sources.sources)
-                for index, raw in enumerate(raw_sources):
-                    raw_sources[index] = None  # each parsed table freed once built
-                    sources.add(raw, lines[index])
+                sources.add_all(raw_sources, lines)
                 del raw_sources
             if _has_error(ctx.problems, seen):
                 return None
