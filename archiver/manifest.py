@@ -654,6 +654,7 @@ class _Sources:
                                       required=False)
         self.dossier = _str_field(head, "dossier", ctx, where="[manifest]", required=False)
         self.sources: list[Source] = []
+        self.taken = 0  # sources handed out by take() and still held
         self.count = 0  # sources given, valid or not
         self._seen_ids: dict[str, int | None] = {}
         self._seen_urls: dict[str, str] = {}
@@ -687,6 +688,21 @@ class _Sources:
         for index, raw in enumerate(raw_sources):
             raw_sources[index] = None
             self.add(raw, lines[index] if index < len(lines) else None)
+
+    @property
+    def pending(self) -> int:
+        """Sources built and not yet handed out by :meth:`take`."""
+        return len(self.sources) - self.taken
+
+    def take(self, keep: bool) -> list[Source]:
+        """The sources built since the last take, in order; no longer held here unless
+        ``keep`` (then :meth:`manifest` has every source, else only those not taken)."""
+        fresh = self.sources[self.taken:]
+        if keep:
+            self.taken = len(self.sources)
+        else:
+            self.sources.clear()
+        return fresh
 
     def manifest(self, path: Path) -> Manifest | None:
         """The manifest, or None if any error was found."""
@@ -983,12 +999,18 @@ class ManifestReader:
     ``problems`` holds :func:`validate_file`'s problems once the reading is done
     (warnings only, unless :class:`ManifestError` was raised; empty before).
 
+    With ``keep=False`` the sources are handed out and not kept: memory then
+    holds what finding duplicate ids and URLs needs (each id and URL), not
+    every source, and only :meth:`head` is available at the end, not
+    ``manifest()``. At 100,000 sources as bench/bench_scale.py writes them, the
+    kept sources are about 78 MB (775 bytes each, by tracemalloc).
+
     A file that cannot be read (missing, a directory, too big, empty, binary,
     not UTF-8) raises :class:`ManifestError` at once, from the constructor.
     """
 
     def __init__(self, path: Path | str, *, max_bytes: int = MAX_MANIFEST_BYTES,
-                 batch: int = READ_BATCH) -> None:
+                 batch: int = READ_BATCH, keep: bool = True) -> None:
         if batch < 1:
             raise ValueError(f"batch must be at least 1, not {batch}")
         self.path = Path(path)
@@ -1000,8 +1022,13 @@ class ManifestReader:
             self.problems = ctx.problems
             raise ManifestError(self.path, ctx.problems)
         self._text = text
-        self._yielded: list[Source] = []
+        self._keep = keep
+        # the sources yielded: how many, and a digest of them in order (to compare
+        # with the whole text's sources should it be read after a fault)
+        self._count = 0
+        self._digest = 0
         self._manifest: Manifest | None = None
+        self._head: Manifest | None = None
         self._error: ManifestError | None = None
         self._reading = self._read()
         self._started = False
@@ -1019,15 +1046,32 @@ class ManifestReader:
 
         Raises :class:`ManifestError` if the manifest is invalid.
         """
+        if not self._keep:
+            raise RuntimeError(f"{self.path}: this ManifestReader does not keep its sources "
+                               "(keep=False); head() has the rest of the manifest")
+        self._read_through()
+        assert self._manifest is not None
+        return self._manifest
+
+    def head(self) -> Manifest:
+        """The manifest without its sources (id, title, description, dossier, path); the
+        rest of the file is read first if need be.
+
+        Raises :class:`ManifestError` if the manifest is invalid.
+        """
+        self._read_through()
+        assert self._head is not None
+        return self._head
+
+    def _read_through(self) -> None:
         self._started = True
         for _ in self._reading:
             pass
         if self._error is not None:
             raise self._error
-        if self._manifest is None:  # the batches were closed before their end
+        if self._head is None:  # the batches were closed before their end
             raise RuntimeError(f"{self.path}: batches() was closed before the manifest "
                                "was read to its end; read it with a new ManifestReader")
-        return self._manifest
 
     # -- reading ------------------------------------------------------------
 
@@ -1039,13 +1083,17 @@ class ManifestReader:
             except StopIteration as stop:
                 manifest: Manifest | None = stop.value
                 break
-            self._yielded.extend(batch)
+            self._note_yielded(batch)
             yield batch
         if manifest is None:  # trouble: the whole text read the way validate_file reads it
             manifest = yield from self._read_whole()
-        self._manifest = manifest
-        self._yielded = []
+        self._head = replace(manifest, sources=())
+        self._manifest = manifest if self._keep else None
         self._text = ""
+
+    def _note_yielded(self, batch: list[Source]) -> None:
+        self._digest = _digest(self._digest, batch)
+        self._count += len(batch)
 
     def _read_whole(self) -> Generator[list[Source], None, Manifest]:
         """The whole text read as :func:`validate_file` reads it; the sources not yet yielded."""
@@ -1057,10 +1105,9 @@ class ManifestReader:
         self.problems = ctx.problems
         if manifest is None:
             self._error = ManifestError(self.path, ctx.problems)
-            self._yielded = []
             raise self._error
-        done = len(self._yielded)
-        if manifest.sources[:done] != tuple(self._yielded):
+        done = self._count
+        if len(manifest.sources) < done or _digest(0, manifest.sources[:done]) != self._digest:
             raise RuntimeError(f"{self.path}: the sources read a batch at a time differ from "
                                "those of the whole file (a bug in ManifestReader)")
         for start in range(done, len(manifest.sources), self._batch):
@@ -1136,12 +1183,11 @@ class ManifestReader:
                 raw_sources = data.pop("source")
                 if not isinstance(raw_sources, list) or len(raw_sources) != len(lines):
                     return None
-                built = len(sources.sources)
                 sources.add_all(raw_sources, lines)
                 del raw_sources
             if _has_error(ctx.problems, seen):
                 return None
-            yield sources.sources[built:]
+            yield sources.take(self._keep)
         self.problems = ctx.problems
         return sources.manifest(self.path)
 
@@ -1151,7 +1197,6 @@ class ManifestReader:
         reader = _JsonLines(ctx)
         built = reader.built.problems
         numbered = _numbered_lines(self._text)
-        done = 0
         while True:
             ended = True
             with _collector_paused():
@@ -1160,8 +1205,7 @@ class ManifestReader:
                     reader.feed(number, line)
                     if not reader.ok or reader.refused:
                         return None
-                    if reader.sources is not None and \
-                            len(reader.sources.sources) - done >= self._batch:
+                    if reader.sources is not None and reader.sources.pending >= self._batch:
                         ended = False
                         break
             if _has_error(built, seen):
@@ -1169,15 +1213,22 @@ class ManifestReader:
             if ended:
                 break
             assert reader.sources is not None
-            yield reader.sources.sources[done:]
-            done = len(reader.sources.sources)
+            yield reader.sources.take(self._keep)
         manifest = reader.finish(self.path)
         if manifest is None:
             return None
-        if len(manifest.sources) > done:
-            yield list(manifest.sources[done:])
+        assert reader.sources is not None
+        if reader.sources.pending:
+            yield reader.sources.take(self._keep)
         self.problems = ctx.problems
         return manifest
+
+
+def _digest(digest: int, sources: Iterable[Source]) -> int:
+    """``digest`` carried over ``sources``, in order (equal sources, equal digests)."""
+    for source in sources:
+        digest = hash((digest, source))
+    return digest
 
 
 def _has_error(problems: list[Problem], start: int) -> bool:

@@ -36,6 +36,7 @@ import asyncio
 import heapq
 import logging
 import pickle
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
@@ -66,6 +67,7 @@ from archiver.models import (
     CaptureKind,
     CaptureOutcome,
     CheckRun,
+    Expectation,
     LinkClass,
     LinkResult,
     Manifest,
@@ -435,7 +437,9 @@ def check_manifest(manifest: Manifest | ManifestBatches, options: CheckOptions |
             if own:
                 checker.close()
     if not isinstance(manifest, Manifest):
-        manifest = manifest.manifest()  # read whole: every result is kept anyway
+        # read whole: every result is kept anyway
+        read = tuple(source for batch in manifest.batches() for source in batch)
+        manifest = replace(manifest.head(), sources=read)
     started = clock.now()
     ignored, pairs = plan_check(manifest, options)
     reason: str | None = None
@@ -534,8 +538,9 @@ class ManifestBatches(Protocol):
         """The sources in manifest order, a batch at a time; raises
         :class:`~archiver.errors.ManifestError` once an invalid manifest is read through."""
 
-    def manifest(self) -> Manifest:
-        """The whole manifest, once :meth:`batches` is done."""
+    def head(self) -> Manifest:
+        """The manifest without its sources (its id, title...), once :meth:`batches` is
+        done."""
 
 
 def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
@@ -558,9 +563,15 @@ def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
     over but the ignored sources' results (without history), nothing is recorded.
     """
     started = clock.now()
-    sources: list[Source] = []
-    ignored: dict[int, str] = {}
-    positions: dict[str, list[int]] = {}  # URL -> the sources listing it
+    # What each source's result needs, not the sources themselves (a Source is about
+    # 0.8 kB; 100,000 of them as bench/bench_scale.py writes them, 78 MB): a URL's
+    # first source is the one its check is made for (its id is the result's); the
+    # sources listing it again, and the ignored ones, are noted with their ids.
+    count = 0  # sources planned
+    first: dict[str, int] = {}  # URL -> the position of the first source listing it
+    again: dict[str, list[tuple[int, str]]] = {}  # URL -> (position, id) of later ones
+    expects: dict[int, Expectation] = {}  # position -> the source's expect, if any
+    ignored: dict[int, tuple[str, str, str]] = {}  # position -> (id, URL, why)
     final_at_once = history is None  # no state to wait for
     tally = OfflineTally()
     hosts: set[str] = set()
@@ -574,36 +585,43 @@ def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
 
     def copies(result: LinkResult) -> Iterator[tuple[int, LinkResult]]:
         """A URL's result, as each source listing it sees it."""
-        for position in positions[result.url]:
-            yield position, _seen_by(sources[position], result)
+        position = first[result.url]
+        yield position, _expected(expects.get(position), result)
+        for position, source_id in again.get(result.url, ()):
+            yield position, _seen_by(source_id, expects.get(position), result)
 
     def hand_over(result: LinkResult) -> None:
         for position, one in copies(result):
             sink.add(position, one)
 
-    def hand_over_ignored(position: int, why: str) -> None:
-        source = sources[position]
-        sink.add(position, _viewed(source, _ignored_result(source, why, started)))
+    def hand_over_ignored(position: int) -> None:
+        source_id, url, why = ignored[position]
+        sink.add(position, _expected(expects.get(position), LinkResult(
+            source_id, url, LinkClass.IGNORED, checked_at=started, detail=why)))
 
     def plan(batch: Sequence[Source]) -> list[_Job]:
         """``batch``'s new URLs as jobs; its ignored sources and repeated URLs noted."""
+        nonlocal count
         jobs = []
         for source in batch:
-            position = len(sources)
-            sources.append(source)
+            position = count
+            count += 1
+            url = source.url
+            if source.expect is not None:
+                expects[position] = source.expect
             why = _ignored(source, options)
             if why is not None:
-                ignored[position] = why
+                ignored[position] = (source.id, url, why)
                 if final_at_once:
-                    hand_over_ignored(position, why)
-            elif (listed := positions.get(source.url)) is not None:
-                listed.append(position)
-                if (done := early.get(source.url)) is not None:  # checked already
-                    sink.add(position, _seen_by(source, done))
+                    hand_over_ignored(position)
+            elif url in first:
+                again.setdefault(url, []).append((position, source.id))
+                if (done := early.get(url)) is not None:  # checked already
+                    sink.add(position, _seen_by(source.id, source.expect, done))
             else:
-                positions[source.url] = [position]
-                jobs.append(_Job(len(positions) - 1, source.id, source.url,
-                                 host_of(source.url)))
+                first[url] = position
+                # one string per host, not one per URL, held by the queued jobs
+                jobs.append(_Job(len(first) - 1, source.id, url, sys.intern(host_of(url))))
         return jobs
 
     def feed() -> Iterator[list[_Job]]:
@@ -637,20 +655,18 @@ def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
                                    min_hosts=options.offline_min_hosts)
             results = _spooled(spool)
         else:  # a failed canary: nothing checked, every URL inconclusive
-            for batch in batches:
-                plan(batch)
-            results = iter(not_checked([(sources[at[0]].id, url)
-                                        for url, at in positions.items()], reason, started))
-            hosts.update(host_of(url) for url in positions)
-        whole = manifest if isinstance(manifest, Manifest) else manifest.manifest()
+            pairs = [(job.source_id, job.url) for batch in batches for job in plan(batch)]
+            results = iter(not_checked(pairs, reason, started))
+            hosts.update(host_of(url) for url in first)
+        whole = manifest if isinstance(manifest, Manifest) else manifest.head()
         inconclusive = reason is not None
         if inconclusive:
             logger.info("run inconclusive: %s", reason)  # the caller reports it
         finished_at = clock.now()
         run_id = None
         if history is not None:
-            for position, why in ignored.items():
-                hand_over_ignored(position, why)
+            for position in ignored:
+                hand_over_ignored(position)
             if inconclusive:
                 assert reason is not None
                 results = (void_result(r, reason) for r in results)
@@ -675,10 +691,10 @@ def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
         requests=checker.requests)
 
 
-def _seen_by(source: Source, result: LinkResult) -> LinkResult:
-    """The result of ``source``'s URL as ``source`` sees it: under its id, its view."""
-    one = result if source.id == result.source_id else replace(result, source_id=source.id)
-    return _viewed(source, one)
+def _seen_by(source_id: str, expect: Expectation | None, result: LinkResult) -> LinkResult:
+    """The result of a source's URL as the source (``source_id``, ``expect``) sees it."""
+    one = result if source_id == result.source_id else replace(result, source_id=source_id)
+    return _expected(expect, one)
 
 
 #: What :func:`_check_streamed` spools (named in the error if the disk is full).
@@ -724,8 +740,13 @@ def _ignored_result(source: Source, why: str, at: datetime) -> LinkResult:
 
 def _viewed(source: Source, result: LinkResult) -> LinkResult:
     """``result`` as ``source`` sees it: its ``expect`` carried, a link back noted."""
-    if source.expect is not None:
-        result = replace(result, expected=source.expect)
+    return _expected(source.expect, result)
+
+
+def _expected(expect: Expectation | None, result: LinkResult) -> LinkResult:
+    """``result`` with ``expect`` carried (a link back noted), as its source sees it."""
+    if expect is not None:
+        result = replace(result, expected=expect)
         if result.came_back:
             result = replace(result, detail=_came_back(result))
     return result

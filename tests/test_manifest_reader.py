@@ -63,13 +63,13 @@ def write(tmp_path: Path, text: str, name: str = "m.toml") -> Path:
     return path
 
 
-def same_as_load_manifest(path: Path, batch: int) -> list[list[Source]]:
+def same_as_load_manifest(path: Path, batch: int, keep: bool = True) -> list[list[Source]]:
     """Read ``path`` with the reader and check it against validate_file/load_manifest.
 
     Returns the batches yielded (before any ManifestError)."""
     expected, problems = validate_file(path)
     try:
-        reader = ManifestReader(path, batch=batch)
+        reader = ManifestReader(path, batch=batch, keep=keep)
     except ManifestError as err:
         assert expected is None
         assert err.problems == problems
@@ -84,7 +84,7 @@ def same_as_load_manifest(path: Path, batch: int) -> list[list[Source]]:
         assert err.problems == problems
         assert reader.problems == problems
         with pytest.raises(ManifestError) as again:
-            reader.manifest()
+            reader.manifest() if keep else reader.head()
         assert again.value.problems == problems
         with pytest.raises(ManifestError):
             load_manifest(path)
@@ -98,7 +98,12 @@ def same_as_load_manifest(path: Path, batch: int) -> list[list[Source]]:
     assert expected is not None, f"the reader read a manifest load_manifest refuses: {problems}"
     assert flat(batches) == list(expected.sources)
     assert [s.line for s in flat(batches)] == [s.line for s in expected.sources]
-    assert reader.manifest() == expected == load_manifest(path)
+    if keep:
+        assert reader.manifest() == expected == load_manifest(path)
+    else:
+        with pytest.raises(RuntimeError, match="does not keep its sources"):
+            reader.manifest()
+    assert reader.head() == replace(expected, sources=())
     assert reader.problems == problems
     return batches
 
@@ -213,14 +218,15 @@ def generated(draw: st.DrawFn) -> tuple[str, str, int]:
 
 
 @PROPERTY
-@given(case=generated())
+@given(case=generated(), keep=st.booleans())
 def test_the_reader_reads_what_load_manifest_reads(monkeypatch: pytest.MonkeyPatch,
                                                    tmp_path: Path,
-                                                   case: tuple[str, str, int]) -> None:
+                                                   case: tuple[str, str, int],
+                                                   keep: bool) -> None:
     name, text, batch = case
     path = write(tmp_path, text, name)
     whole_reads = spy_on_whole_reads(monkeypatch)
-    batches = same_as_load_manifest(path, batch)
+    batches = same_as_load_manifest(path, batch, keep)
     # which ways the examples went (pytest --hypothesis-show-statistics)
     valid = validate_file(path)[0] is not None
     event(f"{name[2:]}: {'valid' if valid else 'refused'}, "
@@ -253,13 +259,14 @@ def test_a_valid_manifest_is_never_read_whole(monkeypatch: pytest.MonkeyPatch,
     assert flat(batches) == list(expected.sources)
 
 
+@pytest.mark.parametrize("keep", [True, False])
 def test_a_split_inside_a_multi_line_string_is_recovered(monkeypatch: pytest.MonkeyPatch,
-                                                         tmp_path: Path) -> None:
+                                                         tmp_path: Path, keep: bool) -> None:
     notes = {"s1": {"note": '"""\nnot a header:\n[[source]]\n  [[ source ]]\n"""'},
              "s4": {"note": "'''\n[[source]]\n'''"}}
     path = write(tmp_path, toml_manifest(7, **notes))
     whole_reads = spy_on_whole_reads(monkeypatch)
-    batches = same_as_load_manifest(path, batch=1)
+    batches = same_as_load_manifest(path, batch=1, keep=keep)
     assert whole_reads, "the split inside the string was not noticed"
     assert [s.id for s in flat(batches)] == [f"s{i}" for i in range(7)]
     assert "[[source]]" in (flat(batches)[1].note or "")
@@ -426,6 +433,54 @@ def test_sources_that_differ_from_the_whole_read_are_a_bug(monkeypatch: pytest.M
     reader = ManifestReader(path, batch=2)
     with pytest.raises(RuntimeError, match=r"m\.toml.*differ"):
         read(reader)
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_fewer_sources_in_the_whole_read_are_a_bug(monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path, keep: bool) -> None:
+    """The sources yielded before a fault are compared by count and digest, kept or not."""
+    path = write(tmp_path, toml_manifest(6) + "\n" + HEAD.replace("[manifest]", "[other]"))
+    good = load_manifest(write(tmp_path, toml_manifest(6), "good.toml"))
+    monkeypatch.setattr(manifest_module, "_load_text",
+                        lambda *args: replace(good, sources=good.sources[:3]))
+    with pytest.raises(RuntimeError, match="differ"):
+        read(ManifestReader(path, batch=4, keep=keep))
+
+
+@pytest.mark.parametrize("name", ["m.toml", "m.jsonl"])
+def test_a_reader_that_does_not_keep_holds_no_source(tmp_path: Path, name: str) -> None:
+    """keep=False: each batch is handed out and dropped; the reader holds none of them."""
+    marker = f"publisher {name}"
+    if name.endswith(".jsonl"):
+        lines = [json.dumps({"manifest": {"id": "t", "title": "Test"}})]
+        lines += [json.dumps({"id": f"s{i}", "url": f"https://example.org/{i}",
+                              "publisher": marker, "title": "T", "published": "2014-08-28",
+                              "language": "en"})
+                  for i in range(11)]
+        path = write(tmp_path, "\n".join(lines) + "\n", name)
+    else:
+        path = write(tmp_path, HEAD + "".join(toml_source(i, publisher=f'"{marker}"')
+                                              for i in range(11)), name)
+
+    def alive() -> int:  # Source has slots and no __weakref__: counted among gc's objects
+        gc.collect()
+        return sum(1 for o in gc.get_objects()
+                   if isinstance(o, Source) and o.publisher == marker)
+
+    reader = ManifestReader(path, batch=4, keep=False)
+    seen = 0
+    for batch in reader.batches():
+        seen += len(batch)
+        assert alive() == len(batch)  # while reading: only the batch in hand
+        del batch
+    assert seen == 11
+    assert alive() == 0
+    assert reader.head() == replace(load_manifest(path), sources=())
+    kept = ManifestReader(path, batch=4)
+    for _ in kept.batches():
+        pass
+    assert alive() == 11  # the default keeps them, for manifest()
+    assert len(kept.manifest().sources) == 11
 
 
 def test_a_batch_below_one_is_refused(tmp_path: Path) -> None:

@@ -114,7 +114,7 @@ def command(inputs: tuple[str, ...], source_ids: tuple[str, ...], include_verbat
     # first requests leave once its first sources are read (ManifestReader).
     loaded: Manifest | _Begun
     if manifest is not None and streamed and not source_ids:
-        loaded = _Begun(ManifestReader(manifest))
+        loaded = _Begun(ManifestReader(manifest, keep=False))
     elif manifest is not None:
         loaded = select_sources(load_manifest(manifest), source_ids)
     else:
@@ -193,8 +193,8 @@ class _Begun:
             yield first
         yield from self._rest
 
-    def manifest(self) -> Manifest:
-        return self._reader.manifest()
+    def head(self) -> Manifest:
+        return self._reader.head()
 
 
 def _manifest_path(inputs: Sequence[str]) -> Path | None:
