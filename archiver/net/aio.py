@@ -118,6 +118,7 @@ class AsyncHttpClient:
                                         thread_name_prefix="archiver-net")
         self._names: dict[tuple[str, int], tuple[list[str], float]] = {}
         self._tls: ssl.SSLContext | None = None
+        self._constant: _Constant | None = None
 
     async def aclose(self) -> None:
         for conn in list(self._lru):
@@ -209,6 +210,25 @@ class AsyncHttpClient:
             self._idle[where].remove(oldest)
             oldest.close()
 
+    def _constant_part(self) -> _Constant | None:
+        """The fields every request without extra headers sends, prepared once.
+
+        None when they cannot be sent (a User-Agent with a line break, say): such a
+        request takes the general path, which refuses it with its usual message.
+        """
+        agent = self.client.user_agent
+        constant = self._constant
+        if constant is None or constant.user_agent != agent:
+            fields = _base_headers(agent)
+            try:
+                tail = _field_lines("", fields)
+            except NetError:
+                return None
+            constant = self._constant = _Constant(
+                agent, tail, tuple((k, "[redacted]" if k.lower() in SECRET_HEADERS else v)
+                                   for k, v in fields.items()))
+        return constant
+
     # -- a request ----------------------------------------------------------------
 
     async def get(self, url: str, *, headers: Mapping[str, str] | None = None,
@@ -226,16 +246,22 @@ class AsyncHttpClient:
             return await loop.run_in_executor(self._pool, partial(
                 client.get, url, headers=headers, deadline=deadline, max_bytes=cap,
                 polite=False))
-        req_headers = {"User-Agent": client.user_agent, "Accept-Encoding": "gzip, deflate",
-                       "Accept": "*/*", "Connection": "keep-alive"}
-        if headers:
-            req_headers.update(headers)
-        request = _request_bytes(wire, url, req_headers)
+        constant = None if headers or wire.userinfo else self._constant_part()
+        if constant is not None:
+            request = _request_start(wire, url) + constant.tail
+            sent = constant.sent
+        else:
+            req_headers = _base_headers(client.user_agent)
+            if headers:
+                req_headers.update(headers)
+            request = _request_bytes(wire, url, req_headers)
+            sent = tuple((k, "[redacted]" if k.lower() in SECRET_HEADERS else v)
+                         for k, v in req_headers.items())
         started = time.monotonic()
         state = {"answered": False}
         try:
             async with asyncio.timeout(deadline):
-                return await self._exchange(url, wire, request, req_headers, cap, deadline,
+                return await self._exchange(url, wire, request, sent, cap, deadline,
                                             started, state)
         except TimeoutError as err:
             if state["answered"]:
@@ -246,7 +272,7 @@ class AsyncHttpClient:
                                    url=url, kind=NetErrorKind.TIMEOUT, cause=err) from err
 
     async def _exchange(self, url: str, wire: WireUrl, request: bytes,
-                        req_headers: Mapping[str, str], cap: int, deadline: float,
+                        sent: tuple[tuple[str, str], ...], cap: int, deadline: float,
                         started: float, state: dict[str, bool]) -> HttpResponse:
         origin = wire.origin
         # Judged for every request, a reused connection's included: whether a
@@ -269,7 +295,7 @@ class AsyncHttpClient:
                     raise NetError(f"{message} ({url})", url=url, kind=kind,
                                    cause=err) from err
             try:
-                return await self._one(conn, url, wire, request, req_headers, cap, started,
+                return await self._one(conn, url, wire, request, sent, cap, started,
                                        state, reused)
             except _Closed:
                 conn.close()
@@ -280,7 +306,7 @@ class AsyncHttpClient:
         raise AssertionError("unreachable: a new connection never raises _Closed")
 
     async def _one(self, conn: _Conn, url: str, wire: WireUrl, request: bytes,
-                   req_headers: Mapping[str, str], cap: int, started: float,
+                   sent: tuple[tuple[str, str], ...], cap: int, started: float,
                    state: dict[str, bool], reused: bool) -> HttpResponse:
         try:
             conn.writer.write(request)
@@ -295,27 +321,29 @@ class AsyncHttpClient:
                 raise _Closed from err
             raise _broken(url, err) from err
         state["answered"] = True
-        headers: Headers = Headers()
+        # by lower-case name: (the last spelling, the values joined), as Headers keeps them
+        fields: dict[str, tuple[str, str]] = {}
         for name, value in head.header_list:
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+            key = name.lower()
+            known = fields.get(key)
+            fields[key] = (name, value) if known is None else (name, f"{known[1]}, {value}")
         try:
-            body, truncated, complete = await _read_body(conn.reader, head, headers, cap, url)
+            body, truncated, complete = await _read_body(conn.reader, head, fields, cap, url)
         except NetError:
             raise
         except (OSError, asyncio.IncompleteReadError, ssl.SSLError) as err:
             raise _broken(url, err) from err
-        keep = complete and not truncated and _keeps_alive(head, headers)
+        keep = complete and not truncated and _keeps_alive(head, fields)
         if keep:
             conn.requests += 1
             self._give_back(conn, wire.origin)
         else:
             conn.close()
         return HttpResponse(
-            url=url, status=head.status, reason=head.reason, headers=headers,
+            url=url, status=head.status, reason=head.reason, headers=Headers(fields.values()),
             header_list=tuple(head.header_list), body=body, truncated=truncated,
             elapsed=time.monotonic() - started, http_version=head.version, peer=conn.peer,
-            request_headers=tuple((k, "[redacted]" if k.lower() in SECRET_HEADERS else v)
-                                  for k, v in req_headers.items()))
+            request_headers=sent)
 
 
 # -- the wire ------------------------------------------------------------------------
@@ -328,8 +356,23 @@ _BAD_VALUE_RE = re.compile(r"[\r\n\0]")
 _BAD_TARGET_RE = re.compile(r"[\s\0]")
 
 
-def _request_bytes(wire: WireUrl, url: str, headers: Mapping[str, str]) -> bytes:
-    """The request head for ``wire`` (origin-form target, RFC 9112 §3.2.1)."""
+def _base_headers(user_agent: str) -> dict[str, str]:
+    """The fields of every request, before the caller's."""
+    return {"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate", "Accept": "*/*",
+            "Connection": "keep-alive"}
+
+
+@dataclass(frozen=True)
+class _Constant:
+    """What a request without extra headers ends with, and the fields it reports."""
+
+    user_agent: str
+    tail: bytes  # the field lines after Host, and the empty line
+    sent: tuple[tuple[str, str], ...]  # HttpResponse.request_headers
+
+
+def _request_start(wire: WireUrl, url: str) -> bytes:
+    """The request line and the Host field of ``wire`` (origin-form target, RFC 9112 §3.2.1)."""
     parts = wire.url.split("/", 3)  # "http:", "", authority, path and query
     target = "/" + parts[3] if len(parts) > 3 else "/"
     if not target.isascii() or _BAD_TARGET_RE.search(target):
@@ -337,25 +380,41 @@ def _request_bytes(wire: WireUrl, url: str, headers: Mapping[str, str]) -> bytes
                        url=url, kind=NetErrorKind.INVALID)
     host = f"[{wire.host}]" if ":" in wire.host else wire.host
     default = 443 if wire.scheme == "https" else 80
-    lines = [f"GET {target} HTTP/1.1", f"Host: {host}" if wire.port == default
-             else f"Host: {host}:{wire.port}"]
-    if wire.userinfo and not any(k.lower() == "authorization" for k in headers):
-        # requests sends userinfo as Basic credentials; so does this client.
-        token = base64.b64encode(_unquote_userinfo(wire.userinfo).encode("latin-1",
-                                                                          "replace"))
-        lines.append(f"Authorization: Basic {token.decode('ascii')}")
+    start = (f"GET {target} HTTP/1.1\r\nHost: {host}\r\n" if wire.port == default
+             else f"GET {target} HTTP/1.1\r\nHost: {host}:{wire.port}\r\n")
+    try:
+        return start.encode("latin-1", "strict")
+    except UnicodeEncodeError as err:  # the target is ASCII and the host too: not expected
+        raise NetError(f"cannot prepare a request for {url}: a header value is not "
+                       "Latin-1 text", url=url, kind=NetErrorKind.INVALID, cause=err) from err
+
+
+def _field_lines(url: str, headers: Mapping[str, str]) -> bytes:
+    """``headers`` as field lines, and the empty line that ends the head."""
+    lines = []
     for name, value in headers.items():
         if not _TOKEN_RE.fullmatch(name) or _BAD_VALUE_RE.search(value):
             raise NetError(f"cannot prepare a request for {url}: header {name!r} has a "
                            "line break or control character", url=url,
                            kind=NetErrorKind.INVALID)
-        lines.append(f"{name}: {value}")
+        lines.append(f"{name}: {value}\r\n")
     lines.append("\r\n")
     try:
-        return "\r\n".join(lines).encode("latin-1", "strict")
+        return "".join(lines).encode("latin-1", "strict")
     except UnicodeEncodeError as err:
         raise NetError(f"cannot prepare a request for {url}: a header value is not "
                        "Latin-1 text", url=url, kind=NetErrorKind.INVALID, cause=err) from err
+
+
+def _request_bytes(wire: WireUrl, url: str, headers: Mapping[str, str]) -> bytes:
+    """The request head for ``wire``: request line, Host, credentials, ``headers``."""
+    start = _request_start(wire, url)
+    if wire.userinfo and not any(k.lower() == "authorization" for k in headers):
+        # requests sends userinfo as Basic credentials; so does this client.
+        token = base64.b64encode(_unquote_userinfo(wire.userinfo).encode("latin-1",
+                                                                          "replace"))
+        start += f"Authorization: Basic {token.decode('ascii')}\r\n".encode("ascii")
+    return start + _field_lines(url, headers)
 
 
 def _unquote_userinfo(userinfo: str) -> str:
@@ -383,8 +442,54 @@ async def _line(reader: asyncio.StreamReader, url: str) -> bytes:
                        cause=err) from err
 
 
+def _head_end(buffer: bytearray) -> int:
+    """How many bytes of ``buffer`` are a whole set of header lines and the empty line.
+
+    ``buffer`` holds what follows a status line. -1 when that is not all there yet,
+    or when it would break a limit (more than :data:`MAX_HEADERS` lines, or more than
+    :data:`MAX_LINE` bytes in all): the line reader then reads it and refuses it as
+    it always did. A line ends at LF, and the empty line is LF or CR LF alone (RFC
+    9112 §2.2 lets a recipient accept a bare LF), so the head ends at the first
+    LF LF or LF CR LF, whichever comes first.
+    """
+    if buffer.startswith(b"\r\n"):
+        return 2
+    if buffer.startswith(b"\n"):
+        return 1
+    crlf = buffer.find(b"\n\r\n", 0, MAX_LINE)
+    lf = buffer.find(b"\n\n", 0, MAX_LINE if crlf < 0 else crlf + 1)
+    end = lf + 2 if lf >= 0 else crlf + 3 if crlf >= 0 else -1
+    if end < 0 or buffer.count(b"\n", 0, end) > MAX_HEADERS + 1:
+        return -1
+    return end
+
+
+def _add_fields(head: _Head, lines: list[str]) -> None:
+    """Header lines (without their line ends) into ``head.header_list``."""
+    fields = head.header_list
+    for header in lines:
+        if header[:1] in (" ", "\t") and fields:  # obs-fold, RFC 9112 §5.2
+            name, value = fields[-1]
+            fields[-1] = (name, f"{value} {header.strip()}")
+            continue
+        name, sep, value = header.partition(":")
+        if sep and name and name == name.strip():
+            fields.append((name, value.strip(" \t")))
+
+
 async def _read_head(reader: asyncio.StreamReader, url: str, reused: bool) -> _Head:
-    """The final head (1xx interim answers skipped), as http.client reads it."""
+    """The final head (1xx interim answers skipped), as http.client reads it.
+
+    The header lines are taken in one read when they have all arrived with the
+    status line (nearly always: a head is one TCP segment), else line by line.
+    Both give the same head and the same failures (tests/test_net_aio_head.py).
+    """
+    # What the stream holds and has not handed out yet, looked at without taking it:
+    # asyncio's StreamReader keeps it in ``_buffer`` (CPython Lib/asyncio/streams.py,
+    # since 3.4). Should that ever change, every head is read line by line.
+    buffer = getattr(reader, "_buffer", None)
+    if not isinstance(buffer, bytearray):
+        buffer = None
     while True:
         line = await _line(reader, url)
         if not line:
@@ -406,32 +511,39 @@ async def _read_head(reader: asyncio.StreamReader, url: str, reused: bool) -> _H
         reused = False
         head = _Head(version if version in ("HTTP/1.0", "HTTP/1.1") else "HTTP/1.1",
                      int(code), reason.strip())
-        count = 0
-        while True:
-            raw = await _line(reader, url)
-            if not raw:
-                raise asyncio.IncompleteReadError(b"", None)
-            if raw in (b"\r\n", b"\n"):
-                break
-            count += 1
-            if count > MAX_HEADERS:
-                raise NetError(f"connection failed: more than {MAX_HEADERS} header lines "
-                               f"({url})", url=url, kind=NetErrorKind.CONNECTION)
-            header = raw.decode("latin-1").rstrip("\r\n")
-            if header[:1] in (" ", "\t") and head.header_list:  # obs-fold, RFC 9112 §5.2
-                name, value = head.header_list[-1]
-                head.header_list[-1] = (name, f"{value} {header.strip()}")
-                continue
-            name, sep, value = header.partition(":")
-            if sep and name and name == name.strip():
-                head.header_list.append((name, value.strip(" \t")))
+        end = -1 if buffer is None else _head_end(buffer)
+        if end >= 0:
+            # all there: taken at once (readexactly does not wait for bytes it holds)
+            lines = (await reader.readexactly(end)).decode("latin-1").split("\n")
+            del lines[-2:]  # the empty line, and what follows its LF
+            _add_fields(head, [line.rstrip("\r") for line in lines])
+        else:
+            lines = []
+            while True:
+                raw = await _line(reader, url)
+                if not raw:
+                    raise asyncio.IncompleteReadError(b"", None)
+                if raw in (b"\r\n", b"\n"):
+                    break
+                if len(lines) == MAX_HEADERS:
+                    raise NetError(f"connection failed: more than {MAX_HEADERS} header "
+                                   f"lines ({url})", url=url, kind=NetErrorKind.CONNECTION)
+                lines.append(raw.decode("latin-1").rstrip("\r\n"))
+            _add_fields(head, lines)
         if 100 <= head.status < 200 and head.status != 101:
             continue  # interim answer (100 Continue, 103 Early Hints): the final one follows
         return head
 
 
-def _keeps_alive(head: _Head, headers: Headers) -> bool:
-    tokens = {t.strip().lower() for t in headers.get("Connection", "").split(",")}
+#: What ``fields.get`` gives for a field the answer does not have.
+_ABSENT = ("", "")
+
+
+def _keeps_alive(head: _Head, fields: dict[str, tuple[str, str]]) -> bool:
+    connection = fields.get("connection", _ABSENT)[1]
+    if not connection:
+        return head.version != "HTTP/1.0"
+    tokens = {t.strip().lower() for t in connection.split(",")}
     if head.version == "HTTP/1.0":
         return "keep-alive" in tokens
     return "close" not in tokens
@@ -478,13 +590,13 @@ class _Decoder:
 
 
 async def _read_body(reader: asyncio.StreamReader, head: _Head,
-                     headers: Headers, cap: int,
+                     fields: dict[str, tuple[str, str]], cap: int,
                      url: str) -> tuple[bytes, bool, bool]:
-    """(body, truncated, read to its end) of one answer."""
+    """(body, truncated, read to its end) of one answer (``fields`` by lower-case name)."""
     if head.status in _NO_BODY:
         return b"", False, True
-    encodings = [c.strip().lower() for c in headers.get("Content-Encoding", "").split(",")
-                 if c.strip()]
+    content_encoding = fields.get("content-encoding", _ABSENT)[1]
+    encodings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
     decoder = _Decoder(encodings)
     chunks: list[bytes] = []
     size = 0
@@ -497,7 +609,7 @@ async def _read_body(reader: asyncio.StreamReader, head: _Head,
                 data = decoder.feed(data, cap + 1 - size)
             except zlib.error as err:
                 raise NetError(f"connection failed: the body cannot be decoded "
-                               f"({headers.get('Content-Encoding')}): {err} ({url})", url=url,
+                               f"({content_encoding}): {err} ({url})", url=url,
                                kind=NetErrorKind.CONNECTION, cause=err) from err
         chunks.append(data)
         size += len(data)
@@ -509,7 +621,7 @@ async def _read_body(reader: asyncio.StreamReader, head: _Head,
         body = b"".join(chunks)
         return (body[:cap] if truncated else body), truncated, complete
 
-    transfer = headers.get("Transfer-Encoding", "").lower()
+    transfer = fields.get("transfer-encoding", _ABSENT)[1].lower()
     if "chunked" in transfer:
         while True:
             line = await _line(reader, url)
@@ -535,8 +647,9 @@ async def _read_body(reader: asyncio.StreamReader, head: _Head,
             if (await _line(reader, url)).strip():
                 raise NetError(f"connection broken: a chunk does not end where its size says "
                                f"({url})", url=url, kind=NetErrorKind.RESET)
-    length_text = headers.get("Content-Length")
-    if length_text is not None and "chunked" not in transfer:
+    length_field = fields.get("content-length")
+    if length_field is not None and "chunked" not in transfer:
+        length_text = length_field[1]
         first = length_text.split(",")[0].strip()
         if not first.isdigit():
             raise NetError(f"connection failed: bad Content-Length {length_text[:40]!r} ({url})",
