@@ -340,7 +340,7 @@ class AsyncHttpClient:
         else:
             conn.close()
         return HttpResponse(
-            url=url, status=head.status, reason=head.reason, headers=Headers(fields.values()),
+            url=url, status=head.status, reason=head.reason, headers=Headers.adopt(fields),
             header_list=tuple(head.header_list), body=body, truncated=truncated,
             elapsed=time.monotonic() - started, http_version=head.version, peer=conn.peer,
             request_headers=sent)
@@ -655,6 +655,9 @@ async def _read_body(reader: asyncio.StreamReader, head: _Head,
             raise NetError(f"connection failed: bad Content-Length {length_text[:40]!r} ({url})",
                            url=url, kind=NetErrorKind.CONNECTION)
         remaining = int(first)
+        if not decoder.active and remaining <= min(cap, CHUNK_SIZE):
+            # within the cap and not encoded: nothing to cut or decode, one read
+            return await reader.readexactly(remaining), False, True
         while remaining > 0:
             part = await reader.read(min(remaining, CHUNK_SIZE))
             if not part:
