@@ -9,10 +9,11 @@ process CPU time (user + system) per request is printed for each client.
 
 The baseline is the client of ``--ref`` (default ``main``): its
 ``archiver/net/aio.py`` and ``archiver/net/wire.py`` are read with ``git show``
-and loaded beside this tree's, so both run in the same process, alternately,
-``--repeat`` times (the median is printed)::
+and loaded beside this tree's, so all run in the same process, in turn,
+``--repeat`` times (the median and the least are printed)::
 
     python bench/bench_aio.py --requests 5000 --repeat 5
+    python bench/bench_aio.py --ref main,HEAD~2   # several baselines
 """
 from __future__ import annotations
 
@@ -70,6 +71,8 @@ def _run(main: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
 
 def load_ref(ref: str) -> types.ModuleType:
     """``archiver.net.aio`` as it is at ``ref``, with ``archiver.net.wire`` of ``ref``."""
+    tag = "".join(c if c.isalnum() else "_" for c in ref)
+
     def load(path: str, name: str) -> types.ModuleType:
         source = subprocess.run(["git", "show", f"{ref}:{path}"], cwd=ROOT, check=True,
                                 capture_output=True, text=True).stdout
@@ -81,10 +84,10 @@ def load_ref(ref: str) -> types.ModuleType:
 
     from archiver.net import wire as new_wire
 
-    old_wire = load("archiver/net/wire.py", "_bench_ref_wire")
+    old_wire = load("archiver/net/wire.py", f"_bench_ref_wire_{tag}")
     # One WireUrl class for both, so that HttpClient's isinstance tests hold.
     old_wire.WireUrl = new_wire.WireUrl  # type: ignore[attr-defined]
-    old_aio = load("archiver/net/aio.py", "_bench_ref_aio")
+    old_aio = load("archiver/net/aio.py", f"_bench_ref_aio_{tag}")
     old_aio.wire_url = old_wire.wire_url  # type: ignore[attr-defined]
     return old_aio
 
@@ -130,7 +133,8 @@ def main() -> None:
     ap.add_argument("--hosts", type=int, default=20)
     ap.add_argument("--tasks", type=int, default=80)
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--ref", default="main", help="git ref of the baseline ('' for none)")
+    ap.add_argument("--ref", default="main",
+                    help="git refs of the baselines, comma-separated ('' for none)")
     args = ap.parse_args()
     mgr = multiprocessing.Manager()
     ports = mgr.list()
@@ -142,9 +146,9 @@ def main() -> None:
             for h in range(args.hosts)]
     from archiver.net import aio
 
-    clients: dict[str, types.ModuleType] = {"this tree": aio}
-    if args.ref:
-        clients = {args.ref: load_ref(args.ref), **clients}
+    clients: dict[str, types.ModuleType] = {
+        ref: load_ref(ref) for ref in args.ref.split(",") if ref}
+    clients["this tree"] = aio
     figures: dict[str, list[tuple[float, float]]] = {name: [] for name in clients}
     print(f"{args.requests} GETs one after the other, then from {args.tasks} tasks over "
           f"{args.hosts} hosts: CPU µs per request")
