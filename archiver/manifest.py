@@ -975,13 +975,17 @@ def load_manifest(path: Path | str, *, max_bytes: int = MAX_MANIFEST_BYTES) -> M
     return manifest
 
 
-#: Sources a :class:`ManifestReader` reads at a time. Parsing and building a
-#: source costs about 22 us (no quote, as bench/bench_check.py writes them) to
-#: 28 us (one quote, as bench/bench_scale.py writes them) on the 2-core machine
-#: the project is measured on, flat from 100 sources a batch up: 250 sources take
-#: 5.4 to 6.9 ms, short enough not to hold a check's event loop up for long, and
-#: the cost per batch (a parser call, a slice of the text) stays under 1 %.
-READ_BATCH = 250
+#: Sources a :class:`ManifestReader` reads at a time. A check reads the next batch
+#: on its event loop, between its network events, and no answer is handled while a
+#: batch is read: 50 sources take 1-2 ms (20-28 us a source, as bench/bench_check.py
+#: and bench/bench_scale.py write them, on the 2-core machine the project is
+#: measured on), where 250 took 6-15 ms. Seen from bench_check's servers at 20,000
+#: URLs, 4 per host, the first second's mean gap between an answer and the next
+#: request on its connection fell from 12.7-13.4 ms to 5.2-5.4 ms, and the first
+#: request left 10-20 ms sooner. Reading all of a manifest costs 1-2 % more than at
+#: 250 (20,000 sources: 0.46-0.47 s against 0.44-0.46 s); below 50 the cost per
+#: batch (a parser call, a slice of the text) starts to show.
+READ_BATCH = 50
 
 
 class ManifestReader:
