@@ -234,6 +234,19 @@ def test_html_links_lines_and_columns() -> None:
     assert by_url["https://h7.org/a.png"].text == "Alt"
 
 
+@pytest.mark.parametrize("kind", [DocumentKind.HTML, DocumentKind.MARKDOWN])
+def test_a_malformed_declaration_is_a_bogus_comment_not_a_crash(kind: DocumentKind) -> None:
+    """``<![`` and a line break made html.parser raise AssertionError (found by
+    tests/test_inputs_markdown_fast.py's property test): read as browsers read it, a
+    bogus comment up to the next ``>``, the links after it on their own lines."""
+    text = ('<p>x</p>\n<![\n<a href="https://eaten.org/">in the comment</a>\n'
+            '<![ y\nz >\n<a href="https://after.org/">after</a>\n')
+    links = list(links_in_text(text, kind, name="p"))
+    assert [(link.url, link.line) for link in links] == [("https://after.org/", 6)]
+    if kind is DocumentKind.HTML:
+        assert links[0].column == 10
+
+
 def test_html_include_verbatim() -> None:
     extra = set(urls(HTML, DocumentKind.HTML, include_verbatim=True)) - set(
         urls(HTML, DocumentKind.HTML))

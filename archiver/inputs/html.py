@@ -98,6 +98,20 @@ class _Extractor(HTMLParser):
         self._style: list[str] | None = None
         self._style_pos = (1, 0)
 
+    # -- malformed declarations ---------------------------------------------
+
+    def parse_html_declaration(self, i: int) -> int:
+        """A ``<!`` declaration; a malformed one (``<![`` and a line break) read as a
+        bogus comment up to the next ``>``, as browsers read it (HTML Living Standard,
+        13.2.5.42 "Bogus comment state"), where html.parser raises AssertionError
+        (Python 3.11's _markupbase)."""
+        where = self.getpos()
+        try:
+            return super().parse_html_declaration(i)
+        except AssertionError:
+            self.lineno, self.offset = where  # _markupbase moved it before raising
+            return self.parse_bogus_comment(i, report=0)
+
     # -- where things are --------------------------------------------------
 
     def _attr_position(self, name: str, value: str) -> tuple[int, int]:
