@@ -1,0 +1,103 @@
+"""`archiver check` starts sooner: what a link check never uses is neither imported nor made.
+
+A real ``archiver check`` (through the console script's ``main``) of a local site, in a
+subprocess, lists what it loaded; the deferred parts still work when asked for.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archiver.cli import _import_quietly
+from tests.support.localweb import LocalSite, Reply
+
+#: What a check written as JSON Lines never needs: the JUnit writer and its record, the
+#: fetch stage's option bundle and the archives' rate limits it names.
+NOT_LOADED = ("archiver.report.junit", "archiver.cli.fetch_tuning", "archiver.fetch.limits")
+
+_RUN = """
+import atexit, json, sys
+import archiver.report.serialize as serialize
+def report():
+    print(json.dumps({"modules": sorted(sys.modules),
+                      "check_columns": "CHECK_COLUMNS" in vars(serialize)}))
+atexit.register(report)
+sys.argv = ["archiver", "check", sys.argv[1], "--format", sys.argv[2], "--no-history",
+            "--no-probe", "--allow-private", "--no-progress", "--output", sys.argv[3]]
+from archiver.cli import main
+main()
+"""
+
+
+def _check(tmp_path: Path, url: str, fmt: str) -> tuple[dict[str, object], str]:
+    manifest = tmp_path / "m.toml"
+    manifest.write_text('[manifest]\nid = "m"\ntitle = "M"\n\n[[source]]\nid = "a"\n'
+                        f'url = "{url}"\npublisher = "P"\ntitle = "T"\n'
+                        'published = 2014-09-01\nlanguage = "en"\n')
+    out = tmp_path / f"out.{fmt}"
+    done = subprocess.run([sys.executable, "-c", _RUN, str(manifest), fmt, str(out)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1]), out.read_text()
+
+
+def test_a_jsonl_check_loads_neither_junit_nor_the_fetch_options(tmp_path: Path) -> None:
+    with LocalSite() as site:
+        site.route("/a", Reply(200, "<html><title>A page</title><p>Some text.</p></html>"))
+        seen, text = _check(tmp_path, site.url("/a"), "jsonl")
+    assert '"link_class":"ok"' in text
+    loaded = sorted(set(NOT_LOADED) & set(seen["modules"]))  # type: ignore[call-overload]
+    assert not loaded, loaded
+    assert seen["check_columns"] is False  # the CSV columns: worked out for CSV only
+
+
+def test_the_deferred_parts_still_work_when_asked_for(tmp_path: Path) -> None:
+    """CSV still gets its columns and JUnit its cases, each from its own path."""
+    with LocalSite() as site:
+        site.route("/a", Reply(200, "<html><title>A page</title><p>Some text.</p></html>"))
+        seen, csv = _check(tmp_path, site.url("/a"), "csv")
+        assert seen["check_columns"] is True
+        assert csv.splitlines()[0].startswith("source_id,url,link_class,http_status")
+        assert csv.splitlines()[1].startswith("a,http://127.0.0.1:")
+        seen, junit = _check(tmp_path, site.url("/a"), "junit")
+    assert "archiver.report.junit" in seen["modules"]  # type: ignore[operator]
+    assert '<testcase name="a: http://127.0.0.1:' in junit and "tests=\"1\"" in junit
+
+
+def test_commands_are_imported_with_the_collector_paused_then_resumed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "probe_gc_during_import.py").write_text(
+        "import gc\nENABLED = gc.isenabled()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "probe_gc_during_import", raising=False)
+    assert gc.isenabled()
+    module = _import_quietly("probe_gc_during_import")
+    assert module.ENABLED is False and gc.isenabled()
+
+
+def test_a_caller_that_turned_the_collector_off_finds_it_off(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "probe_gc_off.py").write_text("import gc\nENABLED = gc.isenabled()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "probe_gc_off", raising=False)
+    gc.disable()
+    try:
+        _import_quietly("probe_gc_off")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_command_that_fails_to_import_leaves_the_collector_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "probe_gc_broken.py").write_text("raise ImportError('broken on purpose')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ImportError, match="broken on purpose"):
+        _import_quietly("probe_gc_broken")
+    assert gc.isenabled()
