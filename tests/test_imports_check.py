@@ -18,8 +18,10 @@ from archiver.cli import _import_quietly
 from tests.support.localweb import LocalSite, Reply
 
 #: What a check written as JSON Lines never needs: the JUnit writer and its record, the
-#: fetch stage's option bundle and the archives' rate limits it names.
-NOT_LOADED = ("archiver.report.junit", "archiver.cli.fetch_tuning", "archiver.fetch.limits")
+#: fetch stage's option bundle and the archives' rate limits it names, the blocking
+#: client's deadline watchdog.
+NOT_LOADED = ("archiver.report.junit", "archiver.cli.fetch_tuning", "archiver.fetch.limits",
+              "archiver.net.deadline")
 
 _RUN = """
 import atexit, json, sys
