@@ -22,12 +22,17 @@ from tests.support.localweb import LocalSite, Reply
 #: client's deadline watchdog.
 NOT_LOADED = ("archiver.report.junit", "archiver.cli.fetch_tuning", "archiver.fetch.limits",
               "archiver.net.deadline")
+#: Records (dataclasses, about 1 ms each to make) that only other commands or formats use.
+NOT_MADE = ("JUnitCase", "FetchTuning", "Setting")
 
 _RUN = """
-import atexit, json, sys
+import atexit, dataclasses, json, sys
 import archiver.report.serialize as serialize
 def report():
-    print(json.dumps({"modules": sorted(sys.modules),
+    made = {v.__qualname__ for m in list(sys.modules) if m.startswith("archiver")
+            for v in vars(sys.modules[m]).values()
+            if isinstance(v, type) and dataclasses.is_dataclass(v)}
+    print(json.dumps({"modules": sorted(sys.modules), "dataclasses": sorted(made),
                       "check_columns": "CHECK_COLUMNS" in vars(serialize)}))
 atexit.register(report)
 sys.argv = ["archiver", "check", sys.argv[1], "--format", sys.argv[2], "--no-history",
@@ -56,6 +61,9 @@ def test_a_jsonl_check_loads_neither_junit_nor_the_fetch_options(tmp_path: Path)
     assert '"link_class":"ok"' in text
     loaded = sorted(set(NOT_LOADED) & set(seen["modules"]))  # type: ignore[call-overload]
     assert not loaded, loaded
+    assert {"CheckTuning", "CheckOptions", "LinkResult"} <= set(seen["dataclasses"])  # type: ignore[call-overload]
+    made = sorted(set(NOT_MADE) & set(seen["dataclasses"]))  # type: ignore[call-overload]
+    assert not made, made
     assert seen["check_columns"] is False  # the CSV columns: worked out for CSV only
 
 
