@@ -6,15 +6,11 @@ subprocess, lists what it loaded; the deferred parts still work when asked for.
 
 from __future__ import annotations
 
-import gc
 import json
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from archiver.cli import _import_quietly
 from tests.support.localweb import LocalSite, Reply
 
 #: What a check written as JSON Lines never needs: the JUnit writer and its record, the
@@ -78,36 +74,3 @@ def test_the_deferred_parts_still_work_when_asked_for(tmp_path: Path) -> None:
         seen, junit = _check(tmp_path, site.url("/a"), "junit")
     assert "archiver.report.junit" in seen["modules"]  # type: ignore[operator]
     assert '<testcase name="a: http://127.0.0.1:' in junit and "tests=\"1\"" in junit
-
-
-def test_commands_are_imported_with_the_collector_paused_then_resumed(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "probe_gc_during_import.py").write_text(
-        "import gc\nENABLED = gc.isenabled()\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "probe_gc_during_import", raising=False)
-    assert gc.isenabled()
-    module = _import_quietly("probe_gc_during_import")
-    assert module.ENABLED is False and gc.isenabled()
-
-
-def test_a_caller_that_turned_the_collector_off_finds_it_off(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "probe_gc_off.py").write_text("import gc\nENABLED = gc.isenabled()\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "probe_gc_off", raising=False)
-    gc.disable()
-    try:
-        _import_quietly("probe_gc_off")
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-
-def test_a_command_that_fails_to_import_leaves_the_collector_on(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "probe_gc_broken.py").write_text("raise ImportError('broken on purpose')\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(ImportError, match="broken on purpose"):
-        _import_quietly("probe_gc_broken")
-    assert gc.isenabled()

@@ -7,7 +7,6 @@ through :mod:`archiver.report` and maps errors to the documented exit codes
 
 from __future__ import annotations
 
-import gc
 import importlib
 import os
 import sys
@@ -46,28 +45,6 @@ COMMANDS = ("extract", "validate", "check", "fetch", "verify", "run", "history",
             "package", "export", "save", "fixity", "capture", "replay")
 
 
-def _import_quietly(name: str) -> Any:
-    """``importlib.import_module(name)`` with the cyclic garbage collector paused.
-
-    Importing a command's modules makes tens of thousands of objects (classes,
-    functions, the methods each dataclass compiles) and frees almost none, so the
-    collector's passes over them find nothing to free: for ``check``, about 45 passes
-    and 10 ms of the 130 ms its import takes (measured: median of 31 runs of each).
-    Nothing else changes: the collector runs again, as before, once the modules are
-    loaded, and finds then whatever it would have found during the import (as
-    :mod:`archiver.manifest` pauses it while it builds a manifest; see
-    https://docs.python.org/3/library/gc.html). A collector paused by the program
-    stays paused.
-    """
-    if not gc.isenabled():  # the caller's choice: leave it alone
-        return importlib.import_module(name)
-    gc.disable()
-    try:
-        return importlib.import_module(name)
-    finally:
-        gc.enable()
-
-
 class ArchiverGroup(click.Group):
     """A click group that loads its commands lazily and turns errors into exit codes."""
 
@@ -80,7 +57,7 @@ class ArchiverGroup(click.Group):
         if cmd_name not in self.commands:
             from archiver.cli.configfile import add_config_option
 
-            module = _import_quietly(f"archiver.cli.{cmd_name}_cmd")
+            module = importlib.import_module(f"archiver.cli.{cmd_name}_cmd")
             add_config_option(module.command)
             self.add_command(module.command, cmd_name)
         return self.commands[cmd_name]
