@@ -19,7 +19,7 @@ from tests.support.localweb import LocalSite, Reply
 NOT_LOADED = ("archiver.report.junit", "archiver.cli.fetch_tuning", "archiver.fetch.limits",
               "archiver.net.deadline")
 #: Records (dataclasses, about 1 ms each to make) that only other commands or formats use.
-NOT_MADE = ("JUnitCase", "FetchTuning", "Setting")
+NOT_MADE = ("JUnitCase", "FetchTuning", "Setting", "Summary", "SourceRow")
 
 _RUN = """
 import atexit, dataclasses, json, sys
@@ -74,3 +74,18 @@ def test_the_deferred_parts_still_work_when_asked_for(tmp_path: Path) -> None:
         seen, junit = _check(tmp_path, site.url("/a"), "junit")
     assert "archiver.report.junit" in seen["modules"]  # type: ignore[operator]
     assert '<testcase name="a: http://127.0.0.1:' in junit and "tests=\"1\"" in junit
+
+
+def test_the_run_reports_records_are_still_found_where_they_were() -> None:
+    code = ("import dataclasses, typing\n"
+            "from archiver.report import run_rows, serialize\n"
+            "from archiver.report.serialize import SourceRow, Summary\n"
+            "assert Summary is run_rows.Summary and SourceRow is run_rows.SourceRow\n"
+            "assert serialize.Summary is Summary and 'Summary' in serialize.__all__\n"
+            "assert dataclasses.is_dataclass(Summary) and Summary.__dataclass_params__.frozen\n"
+            "s = serialize.summarize([], [], [], [])\n"
+            "assert type(s) is Summary and serialize.summary(s)['sources'] == 0\n"
+            "assert serialize.STORED_RUN_COLUMNS[-2:] == ('compared_with', 'changes')\n"
+            "assert 'summary.link_states' in serialize.STORED_RUN_COLUMNS\n"
+            "typing.get_type_hints(Summary)\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
