@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
 from archiver.cli.common import emit
-from archiver.cli.configfile import CONFIG_META, Setting, all_option_keys, effective
+from archiver.cli.configfile import (
+    CONFIG_META,
+    all_option_keys,
+    config_defaults,
+    option_keys,
+)
 from archiver.cli.options import format_option, output_option
 from archiver.config import CONFIG_NAME, PYPROJECT_NAME, Config
 from archiver.models import HostSettings
@@ -44,6 +51,37 @@ def _shown(value: Any) -> str:
 def _host_record(h: HostSettings) -> dict[str, Any]:
     return {"host": h.host, "concurrency": h.concurrency, "interval": h.interval,
             "timeout": h.timeout, "headers": dict(h.headers)}
+
+
+# Here, not in configfile.py (which every command loads): only ``archiver config`` shows them.
+@dataclass(frozen=True)
+class Setting:
+    """One option's effective default for a command and where it comes from."""
+
+    key: str
+    value: Any
+    origin: str  # "default" or "FILE: [command] key"
+
+
+def effective(config: Config, name: str, cmd: click.Command,
+              all_keys: Iterable[str]) -> list[Setting]:
+    """Every option of ``cmd`` with its value and origin under ``config``.
+
+    ``all_keys``: every command's option keys (see :func:`config_defaults`).
+    """
+    ctx = click.Context(cmd, info_name=name, resilient_parsing=True)
+    # the values the command receives when given nothing (defaults processed as click does)
+    builtin = cmd.make_context(name, [], resilient_parsing=True).params
+    defaults = (config_defaults(config, name, cmd, ctx, all_keys)
+                if config.path is not None else {})
+    out = []
+    for key, param in sorted(option_keys(cmd).items()):
+        found = config.value(name, key) or config.value(name, key.replace("-", "_"))
+        if param.name in defaults and found is not None:
+            out.append(Setting(key, found[0], found[1]))  # as written in the file
+        else:
+            out.append(Setting(key, builtin.get(param.name or ""), "default"))
+    return out
 
 
 def _settings(config: Config, names: tuple[str, ...]) -> dict[str, list[Setting]]:

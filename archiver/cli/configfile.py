@@ -15,7 +15,6 @@ from __future__ import annotations
 import difflib
 import importlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,15 +50,6 @@ def add_config_option(cmd: click.Command) -> None:
     """Give ``cmd`` a ``--config`` option if it reads a manifest and has none yet."""
     if takes_config(cmd) and not any(p.name == "config" for p in cmd.params):
         cmd.params.append(config_param())
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One option's effective default for a command and where it comes from."""
-
-    key: str
-    value: Any
-    origin: str  # "default" or "FILE: [command] key"
 
 
 def option_keys(cmd: click.Command) -> dict[str, click.Option]:
@@ -196,24 +186,3 @@ def current_config() -> Config:
         return Config()
     config = ctx.meta.get(CONFIG_META)
     return config if isinstance(config, Config) else Config()
-
-
-def effective(config: Config, name: str, cmd: click.Command,
-              all_keys: Iterable[str]) -> list[Setting]:
-    """Every option of ``cmd`` with its value and origin under ``config``.
-
-    ``all_keys``: every command's option keys (see :func:`config_defaults`).
-    """
-    ctx = click.Context(cmd, info_name=name, resilient_parsing=True)
-    # the values the command receives when given nothing (defaults processed as click does)
-    builtin = cmd.make_context(name, [], resilient_parsing=True).params
-    defaults = (config_defaults(config, name, cmd, ctx, all_keys)
-                if config.path is not None else {})
-    out = []
-    for key, param in sorted(option_keys(cmd).items()):
-        found = config.value(name, key) or config.value(name, key.replace("-", "_"))
-        if param.name in defaults and found is not None:
-            out.append(Setting(key, found[0], found[1]))  # as written in the file
-        else:
-            out.append(Setting(key, builtin.get(param.name or ""), "default"))
-    return out

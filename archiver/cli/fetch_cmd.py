@@ -10,6 +10,7 @@ from archiver.cli.common import (
     end_capture_run,
     progress_callback,
 )
+from archiver.cli.fetch_tuning import FetchTuning, fetch_tuning_options
 from archiver.cli.options import (
     allow_private_option,
     archive_option,
@@ -23,7 +24,6 @@ from archiver.cli.options import (
     source_option,
     warcs_option,
 )
-from archiver.cli.tuning import FetchTuning, fetch_tuning_options
 from archiver.failon import Command, FailOn
 from archiver.fetch import (
     MAX_CAPTURES_PER_SOURCE,

@@ -24,6 +24,7 @@ from archiver.cli.common import (
     tables_for,
     warn,
 )
+from archiver.cli.fetch_tuning import FetchTuning, fetch_tuning_options
 from archiver.cli.options import (
     allow_private_option,
     archive_option,
@@ -37,12 +38,7 @@ from archiver.cli.options import (
     source_option,
     warcs_option,
 )
-from archiver.cli.tuning import (
-    CheckTuning,
-    FetchTuning,
-    check_tuning_options,
-    fetch_tuning_options,
-)
+from archiver.cli.tuning import CheckTuning, check_tuning_options
 from archiver.failon import Command, FailOn
 from archiver.fetch import MAX_CAPTURES_PER_SOURCE, CaptureScope
 from archiver.history import History, default_db_path

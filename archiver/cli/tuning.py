@@ -2,7 +2,7 @@
 
 As sqlite-utils bundles its output options in one decorator (``output_options``
 in sqlite_utils/cli.py), each bundle here adds a stage's options to a command and
-hands the command one value (:class:`CheckTuning`, :class:`FetchTuning`) instead
+hands the command one value (:class:`CheckTuning`, :class:`~.fetch_tuning.FetchTuning`) instead
 of a dozen keyword arguments, so ``check``, ``fetch`` and ``run`` cannot drift
 apart in names, defaults or help. Defaults are the library's ``DEFAULT_*``
 constants (as lychee's CLI takes its defaults from lychee-lib).
@@ -15,19 +15,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from archiver.check import CheckOptions
 from archiver.cli.configfile import current_config
 from archiver.config import parse_statuses
-from archiver.fetch.limits import (
-    DEFAULT_DOWNLOADS_PER_SECOND,
-    DEFAULT_LISTINGS_PER_MINUTE,
-    LOCAL_DOWNLOADS_PER_SECOND,
-    LOCAL_LISTINGS_PER_MINUTE,
-)
 from archiver.history import DEAD_AFTER_FAILURES, MIN_FAILURE_INTERVAL, HistoryPolicy
 from archiver.models import HostSettings
 from archiver.net import (
@@ -41,13 +35,10 @@ from archiver.net import (
     DEFAULT_USER_AGENT,
 )
 
-if TYPE_CHECKING:
-    from archiver.fetch.listing import Archive
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _bundle(name: str, cls: type[Any], options: list[Callable[[F], F]]) -> Callable[[F], F]:
+def bundle(name: str, cls: type[Any], options: list[Callable[[F], F]]) -> Callable[[F], F]:
     """A decorator adding ``options`` and passing their values as one ``cls`` called ``name``.
 
     Fields marked ``metadata={"config": True}`` are not options: they come from
@@ -134,7 +125,7 @@ def _patterns_callback(ctx: click.Context, param: click.Parameter,
     return value
 
 
-check_tuning_options = _bundle("check_tuning", CheckTuning, [
+check_tuning_options = bundle("check_tuning", CheckTuning, [
     click.option("--dead-after", type=click.IntRange(min=1), default=DEAD_AFTER_FAILURES,
                  show_default=True, help="Failing checks before a link is dead."),
     click.option("--dead-interval", type=click.FloatRange(min=0), metavar="DAYS",
@@ -176,58 +167,4 @@ check_tuning_options = _bundle("check_tuning", CheckTuning, [
     click.option("--accept", multiple=True, metavar="STATUSES", callback=_accept_callback,
                  help="Error statuses that count as alive, e.g. 403 or 500..=503 "
                  "(repeatable, or comma-separated). A 200 judged soft-404 stays one."),
-])
-
-
-# --------------------------------------------------------------------------
-# fetch
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FetchTuning:
-    """Which archives are asked and how politely (``fetch`` and ``run``)."""
-
-    cdx_apis: tuple[str, ...] = ()
-    list_rate: float | None = None  # None: each archive's own rates
-    download_rate: float | None = None
-    operator: str | None = None
-
-    def archive_list(self, archives: tuple[str, ...]) -> list[Archive]:
-        """The ``--archive`` base URLs with their ``--cdx-api`` endpoints, in order."""
-        from archiver.fetch.listing import INTERNET_ARCHIVE, Archive
-
-        bases = list(archives) or [INTERNET_ARCHIVE.base]
-        if len(self.cdx_apis) > len(bases):
-            raise click.UsageError(
-                f"{len(self.cdx_apis)} --cdx-api given for {len(bases)} archive(s); the n-th "
-                "--cdx-api belongs to the n-th --archive")
-        out = []
-        for index, base in enumerate(bases):
-            try:
-                out.append(Archive.from_url(
-                    base, self.cdx_apis[index] if index < len(self.cdx_apis) else None))
-            except ValueError as err:
-                raise click.BadParameter(str(err), param_hint="'--archive'") from None
-        return out
-
-
-fetch_tuning_options = _bundle("fetch_tuning", FetchTuning, [
-    click.option("--cdx-api", "cdx_apis", multiple=True, metavar="URL",
-                 help="An IA-format CDX endpoint to list captures with instead of the "
-                 "archive's TimeMap (repeatable: the n-th belongs to the n-th --archive)."),
-    click.option("--list-rate", type=click.FloatRange(min=0, min_open=True),
-                 metavar="PER_MINUTE", default=None,
-                 help="CDX/TimeMap calls per minute per archive. Default: "
-                 f"{DEFAULT_LISTINGS_PER_MINUTE:g} for the Internet Archive and other public "
-                 f"archives, {LOCAL_LISTINGS_PER_MINUTE:g} for an archive on this machine or "
-                 "the private network. Never above 24 for the Internet Archive."),
-    click.option("--download-rate", type=click.FloatRange(min=0, min_open=True),
-                 metavar="PER_SECOND", default=None,
-                 help="Memento downloads per second per archive. Default: "
-                 f"{DEFAULT_DOWNLOADS_PER_SECOND:g} for public archives, "
-                 f"{LOCAL_DOWNLOADS_PER_SECOND:g} for a local one. Never above 2 for the "
-                 "Internet Archive."),
-    click.option("--operator", metavar="TEXT", default=None,
-                 help="Who runs the fetch (person or organisation), recorded in each WARC."),
 ])

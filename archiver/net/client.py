@@ -36,7 +36,6 @@ from archiver.errors import (
     NetErrorKind,
     PrivateAddressError,
 )
-from archiver.net.deadline import watch_deadline
 from archiver.net.guard import (
     NXDOMAIN_ERRNOS,
     TrustedPrefix,
@@ -457,6 +456,9 @@ class HttpClient:
         started = time.monotonic()
         import requests
         import urllib3
+
+        # here, with requests: the asynchronous client of a link check needs no watchdog
+        from archiver.net.deadline import watch_deadline
 
         response: requests.Response | None = None
         proxy = self.proxy_for(wire)

@@ -78,8 +78,9 @@ from archiver.report.run import (
     source_anchor,
     unjudged,
 )
+from archiver.report.run_rows import SourceRow
 from archiver.report.safe import html_text, link_target, visible
-from archiver.report.serialize import SourceRow, capture_word, rows
+from archiver.report.serialize import capture_word, rows
 from archiver.store.folder import default_warcs_dir
 from archiver.store.live import live_label
 from archiver.store.replay import (

@@ -20,14 +20,7 @@ from typing import TYPE_CHECKING, Any
 from archiver.failon import Command, FailOn, parse_fail_on
 from archiver.models import CheckRun, LinkClass, LinkResult, LinkState
 from archiver.report import serialize
-from archiver.report.common import (
-    JUnitCase,
-    for_people,
-    junit_xml,
-    markdown_table,
-    md_escape,
-    text_table,
-)
+from archiver.report.common import for_people, markdown_table, md_escape, text_table
 
 if TYPE_CHECKING:  # the history reports' records; a link check reads none
     from archiver.history import CheckRecord, LinkRecord, Transition
@@ -159,6 +152,8 @@ def _file_line(location: str) -> tuple[str, int | None]:
 
 def format_junit(run: CheckRun, policy: FailOn) -> str:
     """One test case per source: failed when the policy says so, skipped when inconclusive."""
+    from archiver.report.junit import JUnitCase, junit_xml  # loaded for JUnit only
+
     cases = []
     for r in run.results:
         message = f"{r.link_class}: {_explain(r)}".rstrip(": ")

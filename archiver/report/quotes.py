@@ -17,14 +17,8 @@ from typing import Any
 from archiver.failon import Command, FailOn, parse_fail_on
 from archiver.models import QuoteResult, QuoteStatus, VerifyRun
 from archiver.report import serialize
-from archiver.report.common import (
-    JUnitCase,
-    for_people,
-    junit_xml,
-    markdown_table,
-    md_escape,
-    text_table,
-)
+from archiver.report.common import for_people, markdown_table, md_escape, text_table
+from archiver.report.junit import JUnitCase, junit_xml
 from archiver.report.safe import Markdown, html_link, html_text
 from archiver.verify import FLAG_OTHER_CAPTURE, counts
 from archiver.verify.anchor import text_fragment

@@ -46,6 +46,7 @@ from archiver.models import (
 )
 from archiver.report import serialize
 from archiver.report.common import for_people, markdown_table, md_escape, text_table
+from archiver.report.run_rows import SourceRow, Summary
 from archiver.report.safe import (
     Markdown,
     html_comment,
@@ -53,7 +54,7 @@ from archiver.report.safe import (
     link_target,
     md_link,
 )
-from archiver.report.serialize import SourceRow, Summary, capture_word, rows, summarize
+from archiver.report.serialize import capture_word, rows, summarize
 from archiver.store.live import live_label
 
 #: Excerpts mark the matched passage between these brackets (archiver.verify).

@@ -28,7 +28,7 @@ from archiver.models import (
     QuoteStatus,
     RunResult,
 )
-from archiver.report.common import JUnitCase, junit_suites
+from archiver.report.junit import JUnitCase, junit_suites
 from archiver.report.serialize import capture_word
 
 __all__ = ["FORMAT", "format_junit"]

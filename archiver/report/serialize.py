@@ -66,7 +66,6 @@ import types
 import typing
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -119,6 +118,9 @@ if TYPE_CHECKING:  # the extract stage's drafts; a link check never loads the do
         TextQuoteSelector,
         VerifyRun,
     )
+
+    # the run report's records: a link check makes neither (archiver/report/run_rows.py)
+    from archiver.report.run_rows import SourceRow, Summary
 
 Record = dict[str, Any]
 T = TypeVar("T")
@@ -286,18 +288,6 @@ def outcome_counts(results: Iterable[CaptureResult]) -> dict[str, int]:
     return out
 
 
-@dataclass(frozen=True)
-class Summary:
-    """How many results of each kind a run has (the classes, states, outcomes met only)."""
-
-    sources: int
-    links: dict[str, int]
-    link_states: dict[str, int]
-    captures: dict[str, int]
-    quotes: dict[str, int]
-    changes: int
-
-
 def _tally(values: Iterable[str]) -> dict[str, int]:
     return dict(sorted(Counter(values).items()))
 
@@ -309,6 +299,8 @@ def capture_word(c: CaptureResult) -> str:
 
 def summarize(links: Sequence[LinkResult], captures: Sequence[CaptureResult],
               quotes: Sequence[QuoteResult], changes: Sequence[Change]) -> Summary:
+    from archiver.report.run_rows import Summary
+
     return Summary(
         sources=len({*(r.source_id for r in links), *(c.source_id for c in captures),
                      *(q.source_id for q in quotes)}),
@@ -473,19 +465,10 @@ def verify_document(run: VerifyRun, fail_on: FailOn) -> Record:
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SourceRow:
-    """Everything known about one source in a run."""
-
-    source: Source
-    link: LinkResult | None
-    capture: CaptureResult | None
-    quotes: tuple[QuoteResult, ...]
-    changes: tuple[Change, ...]
-
-
 def rows(result: RunResult, manifest: Manifest) -> list[SourceRow]:
     """One row per source of the manifest, in the manifest's order."""
+    from archiver.report.run_rows import SourceRow
+
     links = {r.source_id: r for r in result.links}
     captures = {c.source_id: c for c in result.captures}
     # Grouped once (a scan of every quote per source is quadratic: hours at 100,000 sources).
@@ -718,8 +701,6 @@ def csv_columns(cls: type, prefix: str = "", omit: Iterable[str] = ()) -> list[s
     return out
 
 
-#: The CSV columns of each command's result records (the others' are at the end).
-CHECK_COLUMNS = tuple(csv_columns(LinkResult))
 
 
 def _lookup(record: Record, column: str) -> Any:
@@ -873,6 +854,8 @@ def fixity_events_document(events: Sequence[FixityEvent]) -> Record:
 #: on first use (PEP 562): a link check makes neither those records (archiver/models.py)
 #: nor the history's, and reading a record's annotations costs time.
 _LATER_COLUMNS = {
+    # a link check's too: only CSV needs them (about 1.5 ms to read the annotations)
+    "CHECK_COLUMNS": ("archiver.models", "LinkResult"),
     "FETCH_COLUMNS": ("archiver.models", "CaptureResult"),
     "VERIFY_COLUMNS": ("archiver.models", "QuoteResult"),
     "CHANGE_COLUMNS": ("archiver.models", "Change"),
@@ -885,7 +868,11 @@ _LATER_COLUMNS = {
     "FIXITY_EVENT_COLUMNS": ("archiver.history", "FixityEvent"),
 }
 
+#: The run report's records (archiver/report/run_rows.py), made when a run is reported.
+_RUN_ROWS = ("SourceRow", "Summary")
+
 if TYPE_CHECKING:
+    CHECK_COLUMNS: tuple[str, ...]
     FETCH_COLUMNS: tuple[str, ...]
     VERIFY_COLUMNS: tuple[str, ...]
     CHANGE_COLUMNS: tuple[str, ...]
@@ -898,12 +885,18 @@ if TYPE_CHECKING:
     FIXITY_EVENT_COLUMNS: tuple[str, ...]
 else:
 
-    def __getattr__(name: str) -> tuple[str, ...]:
+    def __getattr__(name: str) -> Any:
+        if name in _RUN_ROWS:
+            from archiver.report import run_rows
+
+            return getattr(run_rows, name)
         if name not in _LATER_COLUMNS:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         module, cls = _LATER_COLUMNS[name]
         record = getattr(importlib.import_module(module), cls)
         if name == "STORED_RUN_COLUMNS":
+            from archiver.report.run_rows import Summary
+
             columns = (*csv_columns(record, omit=("links", "captures", "quotes")),
                        *csv_columns(Summary, "summary."), "compared_with", "changes")
         else:

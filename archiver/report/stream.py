@@ -20,8 +20,8 @@ from dataclasses import replace
 from archiver.durable import spool_error, spool_file
 from archiver.failon import FailOn
 from archiver.models import CheckRun, LinkResult
+from archiver.report import serialize
 from archiver.report.serialize import (
-    CHECK_COLUMNS,
     LinkTally,
     check_run_line,
     csv_header,
@@ -81,7 +81,7 @@ class CheckLinesSpool:
         if self._locations is not None:
             result = replace(result, locations=self._locations.get(result.source_id, ()))
         line = (link_line(result) if self.fmt == "jsonl"
-                else csv_line(CHECK_COLUMNS, link_result(result)))
+                else csv_line(serialize.CHECK_COLUMNS, link_result(result)))
         data = line.encode(*_CODEC)
         try:
             self._file.write(data)
@@ -126,7 +126,7 @@ class CheckLinesSpool:
             raise spool_error(err, _WHAT) from err
         fd = self._file.fileno()
         if self.fmt == "csv":
-            yield csv_header(CHECK_COLUMNS)
+            yield csv_header(serialize.CHECK_COLUMNS)
         start = end = 0
         for position in range(self._size):
             offset = self._offsets[position]
