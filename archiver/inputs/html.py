@@ -110,7 +110,7 @@ class _Extractor(HTMLParser):
             return super().parse_html_declaration(i)
         except AssertionError:
             self.lineno, self.offset = where  # _markupbase moved it before raising
-            return self.parse_bogus_comment(i, report=0)
+            return self.parse_bogus_comment(i, report=False)
 
     # -- where things are --------------------------------------------------
 
