@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archiver.models import Expectation, Hop, LinkClass, LinkResult, LinkState
-from archiver.report.serialize import _record, hop, link_result
+from archiver.report.serialize import _compact, _record, hop, link_line, link_result
 
 _TEXT = st.text(max_size=12)
 _OPT_TEXT = st.none() | _TEXT
@@ -40,6 +40,11 @@ def test_a_link_record_is_the_generic_record_key_for_key(result: LinkResult) -> 
     assert list(written.items()) == list(generic.items())
     assert json.dumps(written) == json.dumps(generic)  # the same JSON, types included
     assert [hop(h) for h in result.redirects] == generic["redirects"]
+
+
+@given(RESULTS)
+def test_a_link_line_is_the_compact_json_of_its_record(result: LinkResult) -> None:
+    assert link_line(result) == _compact(link_result(result)) + "\n"
 
 
 def test_the_records_made_once_per_source_carry_no_instance_dict() -> None:
