@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archiver.models import Expectation, Hop, LinkClass, LinkResult, LinkState
@@ -42,6 +42,7 @@ def test_a_link_record_is_the_generic_record_key_for_key(result: LinkResult) -> 
     assert [hop(h) for h in result.redirects] == generic["redirects"]
 
 
+@settings(max_examples=500)
 @given(RESULTS)
 def test_a_link_line_is_the_compact_json_of_its_record(result: LinkResult) -> None:
     assert link_line(result) == _compact(link_result(result)) + "\n"
