@@ -8,7 +8,6 @@ always gave; the answer's fields, built once by the parser, behave as Headers.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -17,7 +16,7 @@ from archiver.errors import NetError
 from archiver.net import HttpClient, HttpResponse
 from archiver.net.headers import Headers
 from archiver.net.limits import CHUNK_SIZE
-from tests.test_net_aio import Scripted, head
+from tests.test_net_aio import Scripted, head, run_async
 
 
 @pytest.fixture()
@@ -35,21 +34,8 @@ def serve() -> Iterator[Callable[[bytes], Scripted]]:
 
 
 def get(server: Scripted, *, cap: int, times: int = 1) -> list[HttpResponse | NetError]:
-    async def main() -> list[HttpResponse | NetError]:
-        with HttpClient(allow_private=True, deadline=5, max_bytes=cap) as client:
-            aclient = client.async_client()
-            out: list[HttpResponse | NetError] = []
-            try:
-                for i in range(times):
-                    try:
-                        out.append(await aclient.get(server.url(f"/{i}")))
-                    except NetError as err:
-                        out.append(err)
-            finally:
-                await aclient.aclose()
-        return out
-
-    return asyncio.run(main())
+    with HttpClient(allow_private=True, deadline=5, max_bytes=cap) as client:
+        return run_async(client, *(server.url(f"/{i}") for i in range(times)))
 
 
 def test_a_body_of_exactly_the_cap_is_whole(serve: Callable[[bytes], Scripted]) -> None:

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from archiver.errors import NetError
 from archiver.net import HttpClient, HttpResponse, aio
 from archiver.net.aio import MAX_HEADERS, MAX_LINE
+from tests.test_net_aio import run_async
 
 URL = "http://127.0.0.1:9/a"
 
@@ -257,21 +258,8 @@ def pieces() -> Iterator[list[Pieces]]:
 
 
 def fetch(server: Pieces, *paths: str) -> list[HttpResponse | NetError]:
-    async def main() -> list[HttpResponse | NetError]:
-        with HttpClient(allow_private=True, deadline=5) as client:
-            aclient = client.async_client()
-            out: list[HttpResponse | NetError] = []
-            try:
-                for path in paths:
-                    try:
-                        out.append(await aclient.get(server.url(path)))
-                    except NetError as err:
-                        out.append(err)
-            finally:
-                await aclient.aclose()
-        return out
-
-    return asyncio.run(main())
+    with HttpClient(allow_private=True, deadline=5) as client:
+        return run_async(client, *(server.url(path) for path in paths))
 
 
 def serve(servers: list[Pieces], *parts: bytes, **kw: float | bool) -> Pieces:
