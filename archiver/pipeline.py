@@ -596,8 +596,8 @@ def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
 
     def hand_over_ignored(position: int) -> None:
         source_id, url, why = ignored[position]
-        sink.add(position, _expected(expects.get(position), LinkResult(
-            source_id, url, LinkClass.IGNORED, checked_at=started, detail=why)))
+        sink.add(position, _expected(expects.get(position),
+                                     _ignored_result(source_id, url, why, started)))
 
     def plan(batch: Sequence[Source]) -> list[_Job]:
         """``batch``'s new URLs as jobs; its ignored sources and repeated URLs noted."""
@@ -729,13 +729,13 @@ def _with_manifest_view(manifest: Manifest, results: Sequence[LinkResult],
                         ignored: Mapping[str, str], at: datetime) -> list[LinkResult]:
     """Every source's result in manifest order: ignored ones listed, ``expect`` carried."""
     checked = iter(results)
-    return [_viewed(source, _ignored_result(source, ignored[source.id], at)
+    return [_viewed(source, _ignored_result(source.id, source.url, ignored[source.id], at)
                     if source.id in ignored else next(checked))
             for source in manifest.sources]
 
 
-def _ignored_result(source: Source, why: str, at: datetime) -> LinkResult:
-    return LinkResult(source.id, source.url, LinkClass.IGNORED, checked_at=at, detail=why)
+def _ignored_result(source_id: str, url: str, why: str, at: datetime) -> LinkResult:
+    return LinkResult(source_id, url, LinkClass.IGNORED, checked_at=at, detail=why)
 
 
 def _viewed(source: Source, result: LinkResult) -> LinkResult:
