@@ -56,11 +56,11 @@ from functools import partial
 
 from archiver.errors import DeadlineExceeded, NetError, NetErrorKind
 from archiver.net.client import (
-    SECRET_HEADERS,
     HttpClient,
     HttpResponse,
     SlowAnswer,
     classify_exception,
+    reported_headers,
 )
 from archiver.net.guard import literal_address, resolve_host
 from archiver.net.headers import Headers
@@ -231,9 +231,8 @@ class AsyncHttpClient:
                 tail = _field_lines("", fields)
             except NetError:
                 return None
-            constant = self._constant = _Constant(
-                agent, tail, tuple((k, "[redacted]" if k.lower() in SECRET_HEADERS else v)
-                                   for k, v in fields.items()))
+            constant = self._constant = _Constant(agent, tail,
+                                                  reported_headers(fields.items()))
         return constant
 
     # -- a request ----------------------------------------------------------------
@@ -262,8 +261,7 @@ class AsyncHttpClient:
             if headers:
                 req_headers.update(headers)
             request = _request_bytes(wire, url, req_headers)
-            sent = tuple((k, "[redacted]" if k.lower() in SECRET_HEADERS else v)
-                         for k, v in req_headers.items())
+            sent = reported_headers(req_headers.items())
         started = time.monotonic()
         state = {"answered": False}
         try:

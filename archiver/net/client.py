@@ -25,7 +25,7 @@ import socket
 import ssl
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -68,6 +68,11 @@ logger = logging.getLogger(__name__)
 #: Request headers sent but never kept in :attr:`HttpResponse.request_headers` (so
 #: never written into a WARC request record nor shown): credentials.
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def reported_headers(headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """Request fields as :attr:`HttpResponse.request_headers` keeps them: secrets redacted."""
+    return tuple((k, "[redacted]" if k.lower() in SECRET_HEADERS else v) for k, v in headers)
 
 
 class SlowAnswer(DeadlineExceeded):
@@ -532,8 +537,7 @@ class HttpClient:
             headers=Headers(response.headers), header_list=raw_headers,
             body=body, truncated=truncated, elapsed=time.monotonic() - started,
             http_version=version, peer=peer,
-            request_headers=tuple((k, "[redacted]" if k.lower() in SECRET_HEADERS else v)
-                                  for k, v in req_headers.items()),
+            request_headers=reported_headers(req_headers.items()),
         )
 
 
