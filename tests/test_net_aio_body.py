@@ -82,10 +82,18 @@ def test_the_fields_behave_as_headers(serve: Callable[[bytes], Scripted]) -> Non
     assert r.header_list == (("x-dup", "a"), ("Content-Length", "2"), ("X-Dup", "b"))
 
 
-def test_adopted_headers_are_headers() -> None:
-    fields = {"content-type": ("Content-Type", "text/html")}
-    adopted = Headers.adopt(fields)
-    assert adopted == Headers({"Content-Type": "text/html"})
-    assert adopted["CONTENT-TYPE"] == "text/html" and list(adopted) == ["Content-Type"]
-    adopted["X-New"] = "1"
-    assert fields["x-new"] == ("X-New", "1")  # adopted, not copied
+def test_joined_headers_are_the_fields_set_one_by_one() -> None:
+    fields = [("Content-Type", "text/html"), ("x-dup", "a"), ("X-DUP", "b"), ("X-Dup", "c")]
+    one_by_one = Headers()
+    for name, value in fields:
+        one_by_one[name] = f"{one_by_one[name]}, {value}" if name in one_by_one else value
+    joined = Headers.joined(fields)
+    assert joined == one_by_one
+    assert list(joined.items()) == list(one_by_one.items()) == \
+        [("Content-Type", "text/html"), ("X-Dup", "a, b, c")]
+    assert joined["CONTENT-TYPE"] == "text/html"
+    joined["X-New"] = "1"
+    assert joined.get("x-new") == "1"
+    assert joined.get("Absent") is None and joined.get("absent", "") == ""
+    del joined["x-new"]
+    assert joined.get("X-New", "gone") == "gone"

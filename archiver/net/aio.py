@@ -326,26 +326,21 @@ class AsyncHttpClient:
                 raise _Closed from err
             raise _broken(url, err) from err
         state["answered"] = True
-        # by lower-case name: (the last spelling, the values joined), as Headers keeps them
-        fields: dict[str, tuple[str, str]] = {}
-        for name, value in head.header_list:
-            key = name.lower()
-            known = fields.get(key)
-            fields[key] = (name, value) if known is None else (name, f"{known[1]}, {value}")
+        headers = Headers.joined(head.header_list)
         try:
-            body, truncated, complete = await _read_body(conn.reader, head, fields, cap, url)
+            body, truncated, complete = await _read_body(conn.reader, head, headers, cap, url)
         except NetError:
             raise
         except (OSError, asyncio.IncompleteReadError, ssl.SSLError) as err:
             raise _broken(url, err) from err
-        keep = complete and not truncated and _keeps_alive(head, fields)
+        keep = complete and not truncated and _keeps_alive(head, headers)
         if keep:
             conn.requests += 1
             self._give_back(conn, wire.origin)
         else:
             conn.close()
         return HttpResponse(
-            url=url, status=head.status, reason=head.reason, headers=Headers.adopt(fields),
+            url=url, status=head.status, reason=head.reason, headers=headers,
             header_list=tuple(head.header_list), body=body, truncated=truncated,
             elapsed=time.monotonic() - started, http_version=head.version, peer=conn.peer,
             request_headers=sent)
@@ -540,12 +535,8 @@ async def _read_head(reader: asyncio.StreamReader, url: str, reused: bool) -> _H
         return head
 
 
-#: What ``fields.get`` gives for a field the answer does not have.
-_ABSENT = ("", "")
-
-
-def _keeps_alive(head: _Head, fields: dict[str, tuple[str, str]]) -> bool:
-    connection = fields.get("connection", _ABSENT)[1]
+def _keeps_alive(head: _Head, headers: Headers) -> bool:
+    connection = headers.get("Connection", "")
     if not connection:
         return head.version != "HTTP/1.0"
     tokens = {t.strip().lower() for t in connection.split(",")}
@@ -595,12 +586,12 @@ class _Decoder:
 
 
 async def _read_body(reader: asyncio.StreamReader, head: _Head,
-                     fields: dict[str, tuple[str, str]], cap: int,
+                     headers: Headers, cap: int,
                      url: str) -> tuple[bytes, bool, bool]:
-    """(body, truncated, read to its end) of one answer (``fields`` by lower-case name)."""
+    """(body, truncated, read to its end) of one answer."""
     if head.status in _NO_BODY:
         return b"", False, True
-    content_encoding = fields.get("content-encoding", _ABSENT)[1]
+    content_encoding = headers.get("Content-Encoding", "")
     encodings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
     decoder = _Decoder(encodings)
     chunks: list[bytes] = []
@@ -626,7 +617,7 @@ async def _read_body(reader: asyncio.StreamReader, head: _Head,
         body = b"".join(chunks)
         return (body[:cap] if truncated else body), truncated, complete
 
-    transfer = fields.get("transfer-encoding", _ABSENT)[1].lower()
+    transfer = headers.get("Transfer-Encoding", "").lower()
     if "chunked" in transfer:
         while True:
             line = await _line(reader, url)
@@ -652,9 +643,8 @@ async def _read_body(reader: asyncio.StreamReader, head: _Head,
             if (await _line(reader, url)).strip():
                 raise NetError(f"connection broken: a chunk does not end where its size says "
                                f"({url})", url=url, kind=NetErrorKind.RESET)
-    length_field = fields.get("content-length")
-    if length_field is not None and "chunked" not in transfer:
-        length_text = length_field[1]
+    length_text = headers.get("Content-Length")
+    if length_text is not None and "chunked" not in transfer:
         first = length_text.split(",")[0].strip()
         if not first.isdigit():
             raise NetError(f"connection failed: bad Content-Length {length_text[:40]!r} ({url})",

@@ -9,6 +9,9 @@ check does not use.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from typing import TypeVar, overload
+
+_T = TypeVar("_T")
 
 
 class Headers(MutableMapping[str, str]):
@@ -31,6 +34,18 @@ class Headers(MutableMapping[str, str]):
     def __delitem__(self, key: str) -> None:
         del self._store[key.lower()]
 
+    @overload
+    def get(self, key: str, /) -> str | None: ...
+
+    @overload
+    def get(self, key: str, /, default: str | _T) -> str | _T: ...
+
+    def get(self, key: str, /, default: object = None) -> object:
+        # one dict lookup: Mapping.get goes through __getitem__ and a caught KeyError
+        # for an absent field, and a client asks for several absent ones per answer
+        item = self._store.get(key.lower())
+        return default if item is None else item[1]
+
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and key.lower() in self._store
 
@@ -52,14 +67,17 @@ class Headers(MutableMapping[str, str]):
         return Headers(self._store.values())
 
     @classmethod
-    def adopt(cls, fields: dict[str, tuple[str, str]]) -> Headers:
-        """Headers over ``fields`` itself (``{name.lower(): (name, value)}``, not copied).
-
-        For a parser that has built that dict already (the asynchronous client):
-        a tenth of the cost of setting each field anew.
-        """
+    def joined(cls, fields: Iterable[tuple[str, str]]) -> Headers:
+        """The header fields of an answer, in order: a name given again has its values
+        joined with ", " (RFC 9110 §5.3) and keeps its last spelling. Built in one pass,
+        a tenth of the cost of setting each field through the mapping."""
+        store: dict[str, tuple[str, str]] = {}
+        for name, value in fields:
+            key = name.lower()
+            known = store.get(key)
+            store[key] = (name, value) if known is None else (name, f"{known[1]}, {value}")
         headers = cls()
-        headers._store = fields
+        headers._store = store
         return headers
 
     def __repr__(self) -> str:
