@@ -574,7 +574,7 @@ def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
     ignored: dict[int, tuple[str, str, str]] = {}  # position -> (id, URL, why)
     final_at_once = history is None  # no state to wait for
     tally = OfflineTally()
-    hosts: set[str] = set()
+    hosts: set[str] = set()  # of the URLs checked: each gets one result
     # A whole manifest is read as one batch. While the manifest is still being read, a
     # later source may list a URL whose check is over: without history its result is
     # kept until the reading is done.
@@ -621,7 +621,9 @@ def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
             else:
                 first[url] = position
                 # one string per host, not one per URL, held by the queued jobs
-                jobs.append(_Job(len(first) - 1, source.id, url, sys.intern(host_of(url))))
+                host = sys.intern(host_of(url))
+                hosts.add(host)
+                jobs.append(_Job(len(first) - 1, source.id, url, host))
         return jobs
 
     def feed() -> Iterator[list[_Job]]:
@@ -634,7 +636,6 @@ def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
     with spool_file(_SPOOLED) as spool:
         def finished(result: LinkResult) -> None:
             tally.add(result)
-            hosts.add(host_of(result.url))
             if not final_at_once or voidable(result):
                 try:
                     pickle.dump(result, spool, protocol=pickle.HIGHEST_PROTOCOL)
@@ -657,7 +658,6 @@ def _check_streamed(manifest: Manifest | ManifestBatches, options: CheckOptions,
         else:  # a failed canary: nothing checked, every URL inconclusive
             pairs = [(job.source_id, job.url) for batch in batches for job in plan(batch)]
             results = iter(not_checked(pairs, reason, started))
-            hosts.update(host_of(url) for url in first)
         whole = manifest if isinstance(manifest, Manifest) else manifest.head()
         inconclusive = reason is not None
         if inconclusive:
