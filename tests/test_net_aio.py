@@ -80,11 +80,15 @@ class Scripted:
                 self.requests += 1
                 time.sleep(self.pause)
                 try:
-                    conn.sendall(self.answer(self.requests))
+                    self.send(conn, self.answer(self.requests))
                 except OSError:
                     return
                 if not self.keep:
                     return
+
+    def send(self, conn: socket.socket, answer: bytes) -> None:
+        """Write ``answer`` (a subclass may write it otherwise)."""
+        conn.sendall(answer)
 
     def close(self) -> None:
         self.sock.close()

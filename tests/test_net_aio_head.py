@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 import time
 from collections.abc import Iterator
 
@@ -22,7 +21,7 @@ from hypothesis import strategies as st
 from archiver.errors import NetError
 from archiver.net import HttpClient, HttpResponse, aio
 from archiver.net.aio import MAX_HEADERS, MAX_LINE
-from tests.test_net_aio import run_async
+from tests.test_net_aio import Scripted, run_async
 
 URL = "http://127.0.0.1:9/a"
 
@@ -198,55 +197,21 @@ def test_generated_heads_in_random_writes_read_alike(answer: tuple[bytes, list[i
 # -- end to end: a raw server writing the answer in pieces, with pauses --------------------
 
 
-class Pieces:
-    """A TCP server on 127.0.0.1 answering each request with ``pieces``, ``pause`` s apart."""
+class Pieces(Scripted):
+    """A :class:`~tests.test_net_aio.Scripted` server that writes its answer as
+    ``pieces``, ``pause`` s apart, on a connection kept open unless ``keep`` is false."""
 
     def __init__(self, pieces: list[bytes], *, pause: float = 0.05, keep: bool = True) -> None:
         self.pieces = pieces
-        self.pause = pause
-        self.keep = keep
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.gap = pause
+        super().__init__(lambda _n: b"".join(pieces), keep=keep)
 
-    def url(self, path: str = "/a") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
-
-    def _talk(self, conn: socket.socket) -> None:
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with conn:
-            buffer = b""
-            while True:
-                while b"\r\n\r\n" not in buffer:
-                    try:
-                        data = conn.recv(65536)
-                    except OSError:
-                        return
-                    if not data:
-                        return
-                    buffer += data
-                buffer = buffer.partition(b"\r\n\r\n")[2]
-                try:
-                    for i, piece in enumerate(self.pieces):
-                        if i:
-                            time.sleep(self.pause)
-                        conn.sendall(piece)
-                except OSError:
-                    return
-                if not self.keep:
-                    return
+    def send(self, conn: socket.socket, answer: bytes) -> None:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each piece its own
+        for i, piece in enumerate(self.pieces):
+            if i:
+                time.sleep(self.gap)
+            conn.sendall(piece)
 
 
 @pytest.fixture()
@@ -254,7 +219,7 @@ def pieces() -> Iterator[list[Pieces]]:
     servers: list[Pieces] = []
     yield servers
     for server in servers:
-        server.sock.close()
+        server.close()
 
 
 def fetch(server: Pieces, *paths: str) -> list[HttpResponse | NetError]:
